@@ -1,0 +1,228 @@
+//! The site index: one precomputed document that serves list pages, tags, archive, feeds and the sitemap.
+//!
+//! It holds every published post, scheduled ones included, newest first; what a reader may see is
+//! decided at request time against the clock, so a scheduled post appears with no redeploy.
+
+use crate::core::hash::short_hash;
+use crate::core::post::{Kind, PostSummary};
+use crate::core::slug::slugify;
+use chrono::{DateTime, Datelike, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct SiteIndex {
+    /// Changes whenever any line changes; keys the in-isolate cache.
+    pub version: String,
+    /// Posts that are not drafts, newest first.
+    pub posts: Vec<PostSummary>,
+    /// Pages that are not drafts, by title, for the navigation.
+    pub pages: Vec<PostSummary>,
+    /// Old path -> canonical URL, from every document's `aliases`.
+    pub aliases: BTreeMap<String, String>,
+}
+
+/// One page of a paginated list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Paged<'a> {
+    pub items: Vec<&'a PostSummary>,
+    pub page: usize,
+    pub total_pages: usize,
+}
+
+/// Posts of one month in the archive.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArchiveMonth<'a> {
+    pub year: i32,
+    pub month: u32,
+    pub posts: Vec<&'a PostSummary>,
+}
+
+/// A tag and the number of visible posts that carry it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagCount {
+    pub name: String,
+    pub slug: String,
+    pub count: usize,
+}
+
+impl SiteIndex {
+    /// Builds the index from every stored summary, in any order. Drafts are left out.
+    pub fn build(summaries: impl IntoIterator<Item = PostSummary>) -> SiteIndex {
+        let mut posts = Vec::new();
+        let mut pages = Vec::new();
+        let mut aliases = BTreeMap::new();
+        for s in summaries {
+            if s.draft {
+                continue;
+            }
+            for alias in &s.aliases {
+                aliases.insert(alias.clone(), s.url());
+            }
+            match s.kind {
+                Kind::Post => posts.push(s),
+                Kind::Page => pages.push(s),
+            }
+        }
+        posts.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.slug.cmp(&b.slug)));
+        pages.sort_by(|a, b| a.title.cmp(&b.title).then_with(|| a.slug.cmp(&b.slug)));
+        let mut index = SiteIndex { version: String::new(), posts, pages, aliases };
+        index.version = short_hash(serde_json::to_string(&index).unwrap_or_default().as_bytes());
+        index
+    }
+
+    /// Posts a reader may see now, newest first.
+    pub fn visible(&self, now: DateTime<Utc>) -> impl Iterator<Item = &PostSummary> {
+        // Scheduled posts sort first (newest dates); skipping them costs only their number.
+        self.posts.iter().filter(move |p| p.is_visible(now))
+    }
+
+    /// Page `page` (1-based) of the visible posts; `None` past the last page.
+    pub fn page(&self, page: usize, per_page: usize, now: DateTime<Utc>) -> Option<Paged<'_>> {
+        paginate(self.visible(now), page, per_page)
+    }
+
+    /// Visible posts with the tag whose slug is `tag_slug`, and the tag's display name.
+    pub fn tagged(&self, tag_slug: &str, now: DateTime<Utc>) -> (Option<String>, Vec<&PostSummary>) {
+        let posts: Vec<_> = self.visible(now).filter(|p| p.has_tag(tag_slug)).collect();
+        let name = posts.first().and_then(|p| p.tags.iter().find(|t| slugify(t) == tag_slug).cloned());
+        (name, posts)
+    }
+
+    /// Every tag on a visible post with its count, by name.
+    pub fn tags(&self, now: DateTime<Utc>) -> Vec<TagCount> {
+        let mut counts: BTreeMap<String, TagCount> = BTreeMap::new();
+        for post in self.visible(now) {
+            for tag in &post.tags {
+                let slug = slugify(tag);
+                counts.entry(slug.clone()).or_insert(TagCount { name: tag.clone(), slug, count: 0 }).count += 1;
+            }
+        }
+        let mut tags: Vec<_> = counts.into_values().collect();
+        tags.sort_by_key(|t| t.name.to_lowercase());
+        tags
+    }
+
+    /// Visible posts grouped by month, newest month first.
+    pub fn archive(&self, now: DateTime<Utc>) -> Vec<ArchiveMonth<'_>> {
+        let mut months: Vec<ArchiveMonth<'_>> = Vec::new();
+        for post in self.visible(now) {
+            let Some(date) = post.date else { continue };
+            match months.last_mut() {
+                Some(m) if m.year == date.year() && m.month == date.month() => m.posts.push(post),
+                _ => months.push(ArchiveMonth { year: date.year(), month: date.month(), posts: vec![post] }),
+            }
+        }
+        months
+    }
+
+    /// Where an old URL now lives, trying it with and without a trailing slash.
+    pub fn alias_target(&self, path: &str) -> Option<&str> {
+        let toggled = match path.strip_suffix('/') {
+            Some(p) => p.to_string(),
+            None => format!("{path}/"),
+        };
+        self.aliases.get(path).or_else(|| self.aliases.get(&toggled)).map(String::as_str)
+    }
+
+    /// The visible page with this slug.
+    pub fn page_titled(&self, slug: &str) -> Option<&PostSummary> {
+        self.pages.iter().find(|p| p.slug.as_str() == slug)
+    }
+}
+
+fn paginate<'a>(items: impl Iterator<Item = &'a PostSummary>, page: usize, per_page: usize) -> Option<Paged<'a>> {
+    let per_page = per_page.max(1);
+    let mut total: usize = 0;
+    let mut selected = Vec::with_capacity(per_page);
+    let first = page.checked_sub(1)? * per_page;
+    for (i, item) in items.enumerate() {
+        if i >= first && i < first + per_page {
+            selected.push(item);
+        }
+        total += 1;
+    }
+    let total_pages = total.div_ceil(per_page).max(1);
+    (page <= total_pages).then_some(Paged { items: selected, page, total_pages })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::post::Post;
+    use chrono::TimeZone;
+
+    fn summary(slug: &str, date: &str, extra: &str) -> PostSummary {
+        let src = format!("+++\ntitle = \"{slug}\"\ndate = {date}\n{extra}\n+++\nBody of {slug}.");
+        let post = Post::parse(&src, Kind::Post, Some(slug)).unwrap();
+        post.summary(&post.render())
+    }
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap()
+    }
+
+    fn sample() -> SiteIndex {
+        SiteIndex::build([
+            summary("old", "2023-03-01", "tags = [\"Rust\"]"),
+            summary("new", "2024-12-01", "tags = [\"rust\", \"Life\"]\naliases = [\"/2024/12/new/\"]"),
+            summary("mid", "2024-03-15", ""),
+            summary("later", "2026-01-01", "tags = [\"Rust\"]"),
+            summary("hidden", "2024-01-01", "draft = true"),
+        ])
+    }
+
+    #[test]
+    fn lists_visible_posts_newest_first_without_drafts_or_scheduled_ones() {
+        let slugs: Vec<_> = sample().visible(now()).map(|p| p.slug.to_string()).collect();
+        assert_eq!(slugs, ["new", "mid", "old"]);
+    }
+
+    #[test]
+    fn a_scheduled_post_appears_once_its_date_passes() {
+        let later = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 1).unwrap();
+        assert_eq!(sample().visible(later).next().unwrap().slug.as_str(), "later");
+    }
+
+    #[test]
+    fn paginates_and_refuses_pages_past_the_end() {
+        let index = sample();
+        let p2 = index.page(2, 2, now()).unwrap();
+        assert_eq!((p2.items.len(), p2.total_pages), (1, 2));
+        assert!(index.page(3, 2, now()).is_none());
+        assert!(index.page(0, 2, now()).is_none());
+        assert_eq!(SiteIndex::default().page(1, 10, now()).unwrap().total_pages, 1, "an empty blog still has a home page");
+    }
+
+    #[test]
+    fn tags_are_counted_case_insensitively_over_visible_posts() {
+        let tags = sample().tags(now());
+        assert_eq!(tags.iter().map(|t| (t.slug.as_str(), t.count)).collect::<Vec<_>>(), [("life", 1), ("rust", 2)]);
+        let index = sample();
+        let (name, posts) = index.tagged("rust", now());
+        assert_eq!((name.as_deref(), posts.len()), (Some("rust"), 2));
+    }
+
+    #[test]
+    fn archive_groups_by_month() {
+        let index = sample();
+        let months: Vec<_> = index.archive(now()).iter().map(|m| (m.year, m.month, m.posts.len())).collect();
+        assert_eq!(months, [(2024, 12, 1), (2024, 3, 1), (2023, 3, 1)]);
+    }
+
+    #[test]
+    fn aliases_resolve_with_or_without_trailing_slash() {
+        let index = sample();
+        assert_eq!(index.alias_target("/2024/12/new/"), Some("/posts/new/"));
+        assert_eq!(index.alias_target("/2024/12/new"), Some("/posts/new/"));
+        assert_eq!(index.alias_target("/nope/"), None);
+    }
+
+    #[test]
+    fn version_changes_with_content_and_not_with_order() {
+        let a = SiteIndex::build([summary("a", "2024-01-01", ""), summary("b", "2024-01-02", "")]);
+        let b = SiteIndex::build([summary("b", "2024-01-02", ""), summary("a", "2024-01-01", "")]);
+        assert_eq!(a.version, b.version);
+        assert_ne!(a.version, SiteIndex::build([summary("a", "2024-01-01", "")]).version);
+    }
+}

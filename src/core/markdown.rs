@@ -1,0 +1,228 @@
+//! Markdown to HTML: posts get the full CommonMark set plus extensions; comments get text formatting only.
+
+use crate::core::sanitize;
+use crate::core::slug::slugify;
+use pulldown_cmark::{html, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use std::collections::HashSet;
+
+/// The marker an author puts in a post to end the excerpt shown on list pages.
+pub const MORE_MARKER: &str = "<!-- more -->";
+const WORDS_PER_MINUTE: usize = 220;
+
+/// A post body rendered and sanitized.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub html: String,
+    pub excerpt_html: String,
+    /// True when the excerpt is not the whole post, so list pages offer "Continue reading".
+    pub has_more: bool,
+    pub reading_minutes: u32,
+    /// The words of the post without markup, for search.
+    pub text: String,
+}
+
+fn post_options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_SMART_PUNCTUATION
+        | Options::ENABLE_HEADING_ATTRIBUTES
+}
+
+/// Renders a post body; the excerpt ends at `<!-- more -->`, or else is the first paragraph.
+pub fn render_post(markdown: &str) -> Rendered {
+    let events = with_heading_ids(Parser::new_ext(markdown, post_options()).collect());
+    let text = plain_text(&events);
+    let words = text.split_whitespace().count();
+    let html = sanitize::post(&to_html(events.iter().cloned()));
+
+    let (excerpt_html, has_more) = match markdown.find(MORE_MARKER) {
+        Some(at) => {
+            let before = with_heading_ids(Parser::new_ext(&markdown[..at], post_options()).collect());
+            (sanitize::post(&to_html(before.into_iter())), true)
+        }
+        None => {
+            let first = first_paragraph(&events);
+            let has_more = first.len() < events.len();
+            (sanitize::post(&to_html(first.iter().cloned())), has_more)
+        }
+    };
+    Rendered { html, excerpt_html, has_more, reading_minutes: words.div_ceil(WORDS_PER_MINUTE).max(1) as u32, text }
+}
+
+/// Renders a front matter `summary` (inline Markdown) as one paragraph.
+pub fn render_inline_summary(summary: &str) -> String {
+    sanitize::post(&to_html(Parser::new_ext(summary, Options::ENABLE_SMART_PUNCTUATION | Options::ENABLE_STRIKETHROUGH)))
+}
+
+/// Renders a reader's comment: emphasis, links, code, quotes and lists. Raw HTML is shown as text,
+/// images become links and headings become paragraphs, then the strict sanitizer has the last word.
+pub fn render_comment(markdown: &str) -> String {
+    let events = Parser::new_ext(markdown, Options::ENABLE_STRIKETHROUGH | Options::ENABLE_SMART_PUNCTUATION).map(|event| match event {
+        Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
+        Event::Start(Tag::Heading { .. }) => Event::Start(Tag::Paragraph),
+        Event::End(TagEnd::Heading(_)) => Event::End(TagEnd::Paragraph),
+        Event::Start(Tag::Image { dest_url, title, id, .. }) => {
+            Event::Start(Tag::Link { link_type: pulldown_cmark::LinkType::Inline, dest_url, title, id })
+        }
+        Event::End(TagEnd::Image) => Event::End(TagEnd::Link),
+        other => other,
+    });
+    sanitize::comment(&to_html(events))
+}
+
+fn to_html<'a>(events: impl Iterator<Item = Event<'a>>) -> String {
+    let mut out = String::new();
+    html::push_html(&mut out, events);
+    out
+}
+
+/// Gives every heading without an explicit `{#id}` an id made from its text, unique in the post.
+fn with_heading_ids(mut events: Vec<Event<'_>>) -> Vec<Event<'_>> {
+    let mut used = HashSet::new();
+    for i in 0..events.len() {
+        let Event::Start(Tag::Heading { id: None, .. }) = &events[i] else {
+            if let Event::Start(Tag::Heading { id: Some(id), .. }) = &events[i] {
+                used.insert(id.to_string());
+            }
+            continue;
+        };
+        let text: String = events[i + 1..]
+            .iter()
+            .take_while(|e| !matches!(e, Event::End(TagEnd::Heading(_))))
+            .filter_map(|e| match e {
+                Event::Text(t) | Event::Code(t) => Some(t.as_ref()),
+                _ => None,
+            })
+            .collect();
+        let base = match slugify(&text) {
+            s if s.is_empty() => "section".to_string(),
+            s => s,
+        };
+        let mut id = base.clone();
+        let mut n = 1;
+        while !used.insert(id.clone()) {
+            n += 1;
+            id = format!("{base}-{n}");
+        }
+        if let Event::Start(Tag::Heading { id: slot, .. }) = &mut events[i] {
+            *slot = Some(CowStr::from(id));
+        }
+    }
+    events
+}
+
+/// The events of the first paragraph, or everything before the first heading below the title if none.
+fn first_paragraph<'a>(events: &[Event<'a>]) -> Vec<Event<'a>> {
+    let Some(start) = events.iter().position(|e| matches!(e, Event::Start(Tag::Paragraph))) else {
+        return Vec::new();
+    };
+    let mut depth = 0;
+    for (i, e) in events[start..].iter().enumerate() {
+        match e {
+            Event::Start(_) => depth += 1,
+            Event::End(_) => {
+                depth -= 1;
+                if depth == 0 {
+                    return events[start..=start + i].to_vec();
+                }
+            }
+            _ => {}
+        }
+    }
+    events[start..].to_vec()
+}
+
+fn plain_text(events: &[Event<'_>]) -> String {
+    let mut text = String::new();
+    for e in events {
+        match e {
+            Event::Text(t) | Event::Code(t) => text.push_str(t),
+            Event::SoftBreak
+            | Event::HardBreak
+            | Event::End(
+                TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item | TagEnd::TableCell | TagEnd::CodeBlock | TagEnd::BlockQuote(_),
+            ) => {
+                if !text.ends_with(' ') {
+                    text.push(' ');
+                }
+            }
+            _ => {}
+        }
+    }
+    text.trim().to_string()
+}
+
+/// Heading levels a post body should use, since the page title is the only `h1`.
+pub fn is_body_heading(level: HeadingLevel) -> bool {
+    level != HeadingLevel::H1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_the_commonmark_extensions_authors_use() {
+        let r = render_post("| a | b |\n|---|---|\n| 1 | 2 |\n\nNote[^1] ~~old~~ \"quoted\"\n\n- [x] done\n\n[^1]: The note.\n");
+        assert!(r.html.contains("<table>"), "{}", r.html);
+        assert!(r.html.contains("<del>old</del>"), "{}", r.html);
+        assert!(r.html.contains("“quoted”"), "{}", r.html);
+        assert!(r.html.contains("footnote-definition"), "{}", r.html);
+        assert!(r.html.contains("type=\"checkbox\""), "{}", r.html);
+    }
+
+    #[test]
+    fn headings_get_unique_ids() {
+        let r = render_post("## Intro\n\n## Intro\n\n## Custom {#mine}\n");
+        assert!(r.html.contains("<h2 id=\"intro\">"), "{}", r.html);
+        assert!(r.html.contains("<h2 id=\"intro-2\">"), "{}", r.html);
+        assert!(r.html.contains("<h2 id=\"mine\">"), "{}", r.html);
+    }
+
+    #[test]
+    fn excerpt_ends_at_the_more_marker() {
+        let r = render_post("First.\n\nSecond.\n\n<!-- more -->\n\nThird.\n");
+        assert_eq!(r.excerpt_html, "<p>First.</p>\n<p>Second.</p>\n");
+        assert!(r.has_more);
+        assert!(r.html.contains("Third."));
+    }
+
+    #[test]
+    fn excerpt_without_marker_is_the_first_paragraph() {
+        let r = render_post("## Heading\n\nOne *two*.\n\nThree.\n");
+        assert_eq!(r.excerpt_html, "<p>One <em>two</em>.</p>\n");
+        assert!(r.has_more);
+        assert!(!render_post("Only.\n").has_more);
+    }
+
+    #[test]
+    fn reading_time_counts_words_and_is_at_least_a_minute() {
+        assert_eq!(render_post("word ").reading_minutes, 1);
+        assert_eq!(render_post(&"word ".repeat(661)).reading_minutes, 4);
+    }
+
+    #[test]
+    fn plain_text_keeps_words_for_search() {
+        assert_eq!(render_post("# Title\n\nSome `code` and **bold**.").text, "Title Some code and bold.");
+    }
+
+    #[test]
+    fn scripts_in_author_html_are_removed() {
+        let r = render_post("<script>alert(1)</script>\n\n<img src=x onerror=alert(1)>\n\n[x](javascript:alert(1))");
+        assert!(!r.html.contains("<script"), "{}", r.html);
+        assert!(!r.html.contains("onerror"), "{}", r.html);
+        assert!(!r.html.contains("javascript:"), "{}", r.html);
+    }
+
+    #[test]
+    fn comments_keep_formatting_but_not_html_images_or_headings() {
+        let html = render_comment("# Big\n\n*hi* <b>raw</b> ![img](http://x.test/a.png) [link](https://example.org)");
+        assert!(!html.contains("<h1"), "{html}");
+        assert!(!html.contains("<img"), "{html}");
+        assert!(html.contains("&lt;b&gt;raw&lt;/b&gt;"), "{html}");
+        assert!(html.contains("<em>hi</em>"), "{html}");
+        assert!(html.contains("rel=\"nofollow ugc noopener\""), "{html}");
+    }
+}

@@ -1,0 +1,14 @@
+//! The pure domain: no worker types, no clock, no randomness, no I/O.
+
+pub mod config;
+pub mod feed;
+pub mod front_matter;
+pub mod hash;
+pub mod index;
+pub mod markdown;
+pub mod post;
+pub mod route;
+pub mod sanitize;
+pub mod search;
+pub mod slug;
+pub mod views;

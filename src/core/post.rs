@@ -1,0 +1,199 @@
+//! Posts and pages: the parsed document, its metadata, and the summary kept in the site index.
+
+use crate::core::front_matter::{self, FrontMatterError};
+use crate::core::markdown::{self, Rendered};
+use crate::core::slug::{slugify, Slug};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Posts are dated and listed; pages (such as `/about/`) are neither.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Post,
+    Page,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Post => "post",
+            Kind::Page => "page",
+        }
+    }
+}
+
+/// Whether readers may comment, as set by the `comments` front matter key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum CommentsPolicy {
+    #[default]
+    Open,
+    Closed,
+}
+
+/// Validated front matter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PostMeta {
+    pub title: String,
+    pub date: Option<DateTime<Utc>>,
+    pub updated: Option<DateTime<Utc>>,
+    pub slug: Slug,
+    pub tags: Vec<String>,
+    pub summary: Option<String>,
+    pub draft: bool,
+    pub comments: CommentsPolicy,
+    pub aliases: Vec<String>,
+    pub author: Option<String>,
+}
+
+/// A post or page parsed from its Markdown file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Post {
+    pub kind: Kind,
+    pub meta: PostMeta,
+    pub body: String,
+}
+
+impl Post {
+    /// Parses a whole file (front matter and Markdown).
+    pub fn parse(source: &str, kind: Kind, file_slug: Option<&str>) -> Result<Post, FrontMatterError> {
+        let (meta, body) = front_matter::parse(source, kind, file_slug)?;
+        Ok(Post { kind, meta, body })
+    }
+
+    /// Drafts are never shown; posts dated in the future appear when their date passes.
+    pub fn is_visible(&self, now: DateTime<Utc>) -> bool {
+        !self.meta.draft && self.meta.date.is_none_or(|d| d <= now)
+    }
+
+    pub fn url(&self) -> String {
+        url_for(self.kind, &self.meta.slug)
+    }
+
+    pub fn render(&self) -> Rendered {
+        markdown::render_post(&self.body)
+    }
+
+    /// What the index keeps of this post: enough for list pages, tags, archive, feeds and the sitemap.
+    pub fn summary(&self, rendered: &Rendered) -> PostSummary {
+        let excerpt_html = match (&self.meta.summary, rendered.has_more) {
+            (Some(summary), false) => markdown::render_inline_summary(summary),
+            _ => rendered.excerpt_html.clone(),
+        };
+        PostSummary {
+            kind: self.kind,
+            slug: self.meta.slug.clone(),
+            title: self.meta.title.clone(),
+            date: self.meta.date,
+            updated: self.meta.updated,
+            tags: self.meta.tags.clone(),
+            excerpt_html,
+            has_more: rendered.has_more,
+            reading_minutes: rendered.reading_minutes,
+            draft: self.meta.draft,
+            aliases: self.meta.aliases.clone(),
+            author: self.meta.author.clone(),
+        }
+    }
+}
+
+/// One line of the site index.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PostSummary {
+    pub kind: Kind,
+    pub slug: Slug,
+    pub title: String,
+    pub date: Option<DateTime<Utc>>,
+    pub updated: Option<DateTime<Utc>>,
+    pub tags: Vec<String>,
+    pub excerpt_html: String,
+    pub has_more: bool,
+    pub reading_minutes: u32,
+    pub draft: bool,
+    pub aliases: Vec<String>,
+    pub author: Option<String>,
+}
+
+impl PostSummary {
+    pub fn url(&self) -> String {
+        url_for(self.kind, &self.slug)
+    }
+
+    pub fn is_visible(&self, now: DateTime<Utc>) -> bool {
+        !self.draft && self.date.is_none_or(|d| d <= now)
+    }
+
+    pub fn has_tag(&self, tag_slug: &str) -> bool {
+        self.tags.iter().any(|t| slugify(t) == tag_slug)
+    }
+
+    /// When the post last changed, for feeds and the sitemap.
+    pub fn last_modified(&self) -> Option<DateTime<Utc>> {
+        self.updated.or(self.date)
+    }
+}
+
+pub fn url_for(kind: Kind, slug: &Slug) -> String {
+    match kind {
+        Kind::Post => format!("/posts/{slug}/"),
+        Kind::Page => format!("/{slug}/"),
+    }
+}
+
+/// A post or page as kept in KV: the author's file verbatim, with a version that changes with its bytes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredDoc {
+    pub kind: Kind,
+    pub version: String,
+    pub source: String,
+}
+
+impl StoredDoc {
+    pub fn new(kind: Kind, source: String) -> StoredDoc {
+        let version = crate::core::hash::short_hash(source.as_bytes());
+        StoredDoc { kind, version, source }
+    }
+
+    /// The KV key under which a document of this kind and slug lives.
+    pub fn key(kind: Kind, slug: &Slug) -> String {
+        format!("{}:{}", kind.as_str(), slug)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn post(extra: &str) -> Post {
+        Post::parse(&format!("+++\ntitle = \"T\"\ndate = 2030-01-01\n{extra}\n+++\nHello"), Kind::Post, Some("t")).unwrap()
+    }
+
+    #[test]
+    fn a_post_dated_in_the_future_is_hidden_until_its_date() {
+        let p = post("");
+        assert!(!p.is_visible(Utc.with_ymd_and_hms(2029, 12, 31, 23, 59, 59).unwrap()));
+        assert!(p.is_visible(Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap()));
+        let s = p.summary(&p.render());
+        assert!(!s.is_visible(Utc.with_ymd_and_hms(2029, 1, 1, 0, 0, 0).unwrap()));
+    }
+
+    #[test]
+    fn a_draft_is_never_visible() {
+        assert!(!post("draft = true").is_visible(Utc.with_ymd_and_hms(2099, 1, 1, 0, 0, 0).unwrap()));
+    }
+
+    #[test]
+    fn urls_and_keys_follow_the_kind() {
+        let p = post("");
+        assert_eq!(p.url(), "/posts/t/");
+        assert_eq!(StoredDoc::key(Kind::Page, &Slug::parse("about").unwrap()), "page:about");
+    }
+
+    #[test]
+    fn stored_version_changes_with_the_bytes_only() {
+        assert_eq!(StoredDoc::new(Kind::Post, "a".into()).version, StoredDoc::new(Kind::Post, "a".into()).version);
+        assert_ne!(StoredDoc::new(Kind::Post, "a".into()).version, StoredDoc::new(Kind::Post, "b".into()).version);
+    }
+}

@@ -1,0 +1,166 @@
+//! The routing table: every URL the blog answers, parsed from a path into a [`Route`].
+
+use crate::core::slug::Slug;
+
+/// A resource the blog serves. Methods are checked separately, so a wrong one gets 405 with `Allow`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    Home { page: usize },
+    Post(Slug),
+    PostComments(Slug),
+    PostCommentsFeed(Slug),
+    Page(Slug),
+    Tags,
+    Tag(String),
+    TagFeed(String),
+    Archive,
+    Search,
+    AtomFeed,
+    RssFeed,
+    CommentsFeed,
+    Sitemap,
+    Robots,
+    AdminApiPost(Slug),
+    AdminApiPage(Slug),
+    /// The same resource lives at this canonical path (a missing trailing slash, `/page/1/`).
+    Redirect(String),
+    NotFound,
+}
+
+/// HTTP methods the routes use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Head,
+    Post,
+    Put,
+    Delete,
+    Other,
+}
+
+impl Method {
+    pub fn parse(m: &str) -> Method {
+        match m {
+            "GET" => Method::Get,
+            "HEAD" => Method::Head,
+            "POST" => Method::Post,
+            "PUT" => Method::Put,
+            "DELETE" => Method::Delete,
+            _ => Method::Other,
+        }
+    }
+}
+
+impl Route {
+    /// Parses a request path (without query string).
+    pub fn parse(path: &str) -> Route {
+        let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        let trailing = path.ends_with('/');
+        let slug = Slug::parse;
+        let dir = |route: Route| if trailing { route } else { Route::Redirect(format!("{path}/")) };
+        match segments.as_slice() {
+            [""] => Route::Home { page: 1 },
+            ["page", "1", ""] | ["page", "1"] => Route::Redirect("/".into()),
+            ["page", n] | ["page", n, ""] => match n.parse::<usize>() {
+                Ok(page) if page > 1 && !n.starts_with('0') => dir(Route::Home { page }),
+                _ => Route::NotFound,
+            },
+            ["posts", s] | ["posts", s, ""] => slug(s).map_or(Route::NotFound, |s| dir(Route::Post(s))),
+            ["posts", s, "comments"] => slug(s).map_or(Route::NotFound, Route::PostComments),
+            ["posts", s, "comments.xml"] => slug(s).map_or(Route::NotFound, Route::PostCommentsFeed),
+            ["tags"] | ["tags", ""] => dir(Route::Tags),
+            ["tags", t] | ["tags", t, ""] if valid_tag(t) => dir(Route::Tag(t.to_string())),
+            ["tags", t, "feed.xml"] if valid_tag(t) => Route::TagFeed(t.to_string()),
+            ["archive"] | ["archive", ""] => dir(Route::Archive),
+            ["search"] => Route::Search,
+            ["feed.xml"] => Route::AtomFeed,
+            ["rss.xml"] => Route::RssFeed,
+            ["comments.xml"] => Route::CommentsFeed,
+            ["sitemap.xml"] => Route::Sitemap,
+            ["robots.txt"] => Route::Robots,
+            ["admin", "api", "posts", s] => slug(s).map_or(Route::NotFound, Route::AdminApiPost),
+            ["admin", "api", "pages", s] => slug(s).map_or(Route::NotFound, Route::AdminApiPage),
+            [s] | [s, ""] => Slug::parse_page(s).map_or(Route::NotFound, |s| dir(Route::Page(s))),
+            _ => Route::NotFound,
+        }
+    }
+
+    /// The methods this route answers; `HEAD` goes with every `GET`.
+    pub fn allowed(&self) -> &'static [Method] {
+        match self {
+            Route::PostComments(_) => &[Method::Post],
+            Route::AdminApiPost(_) | Route::AdminApiPage(_) => &[Method::Put, Method::Delete],
+            _ => &[Method::Get, Method::Head],
+        }
+    }
+
+    /// Admin routes need credentials before anything else is looked at.
+    pub fn is_admin(&self) -> bool {
+        matches!(self, Route::AdminApiPost(_) | Route::AdminApiPage(_))
+    }
+}
+
+fn valid_tag(t: &str) -> bool {
+    Slug::parse(t).is_ok()
+}
+
+/// The `Allow` header value for a list of methods.
+pub fn allow_header(methods: &[Method]) -> String {
+    let names: Vec<&str> = methods
+        .iter()
+        .map(|m| match m {
+            Method::Get => "GET, HEAD",
+            Method::Head => "",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Delete => "DELETE",
+            Method::Other => "",
+        })
+        .filter(|s| !s.is_empty())
+        .collect();
+    names.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slug(s: &str) -> Slug {
+        Slug::parse(s).unwrap()
+    }
+
+    #[test]
+    fn reader_routes_parse() {
+        assert_eq!(Route::parse("/"), Route::Home { page: 1 });
+        assert_eq!(Route::parse("/page/3/"), Route::Home { page: 3 });
+        assert_eq!(Route::parse("/posts/hello/"), Route::Post(slug("hello")));
+        assert_eq!(Route::parse("/about/"), Route::Page(slug("about")));
+        assert_eq!(Route::parse("/tags/"), Route::Tags);
+        assert_eq!(Route::parse("/tags/rust/"), Route::Tag("rust".into()));
+        assert_eq!(Route::parse("/tags/rust/feed.xml"), Route::TagFeed("rust".into()));
+        assert_eq!(Route::parse("/posts/hello/comments.xml"), Route::PostCommentsFeed(slug("hello")));
+        assert_eq!(Route::parse("/feed.xml"), Route::AtomFeed);
+        assert_eq!(Route::parse("/search"), Route::Search);
+    }
+
+    #[test]
+    fn directory_urls_without_slash_redirect_to_the_canonical_one() {
+        assert_eq!(Route::parse("/posts/hello"), Route::Redirect("/posts/hello/".into()));
+        assert_eq!(Route::parse("/about"), Route::Redirect("/about/".into()));
+        assert_eq!(Route::parse("/page/1/"), Route::Redirect("/".into()));
+    }
+
+    #[test]
+    fn nonsense_is_not_found() {
+        for path in ["/posts/Hello/", "/page/0/", "/page/x/", "/page/01/", "/a/b/c/", "/posts/", "/admin/", "/tags/a b/"] {
+            assert_eq!(Route::parse(path), Route::NotFound, "{path}");
+        }
+    }
+
+    #[test]
+    fn methods_are_declared_per_route() {
+        assert_eq!(allow_header(Route::parse("/").allowed()), "GET, HEAD");
+        assert_eq!(allow_header(Route::parse("/admin/api/posts/x").allowed()), "PUT, DELETE");
+        assert!(Route::parse("/admin/api/posts/x").is_admin());
+    }
+}

@@ -1,0 +1,335 @@
+//! The page models: one `*Page` struct per template, built from domain values, rendered by askama.
+
+use crate::core::config::SiteConfig;
+use crate::core::index::{ArchiveMonth, SiteIndex, TagCount};
+use crate::core::post::{Kind, Post, PostSummary};
+use crate::core::slug::slugify;
+use askama::Template;
+use chrono::{DateTime, Utc};
+
+/// What every page carries in its `<head>` and around its content.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub site_title: String,
+    pub site_description: String,
+    pub language: String,
+    /// The document title, already combined with the site title.
+    pub title: String,
+    pub description: String,
+    pub canonical: String,
+    /// OpenGraph type: `website` or `article`.
+    pub og_type: &'static str,
+    pub json_ld: Option<String>,
+    pub nav: Vec<Link>,
+    /// Extra feeds to advertise, such as a tag's.
+    pub feeds: Vec<Link>,
+    /// Search results and error pages ask not to be indexed.
+    pub noindex: bool,
+}
+
+/// A labelled link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub title: String,
+    pub url: String,
+}
+
+impl Layout {
+    /// The layout for a page at `path`; `title` of `None` means the site's home.
+    pub fn new(site: &SiteConfig, index: Option<&SiteIndex>, title: Option<&str>, description: Option<&str>, path: &str) -> Layout {
+        Layout {
+            site_title: site.title.clone(),
+            site_description: site.description.clone(),
+            language: site.language.clone(),
+            title: match title {
+                Some(t) => format!("{t} · {}", site.title),
+                None => site.title.clone(),
+            },
+            description: description.unwrap_or(&site.description).to_string(),
+            canonical: site.absolute(path),
+            og_type: "website",
+            json_ld: None,
+            nav: index.map(|i| i.pages.iter().map(|p| Link { title: p.title.clone(), url: p.url() }).collect()).unwrap_or_default(),
+            feeds: Vec::new(),
+            noindex: false,
+        }
+    }
+}
+
+/// A date shown to readers and given to machines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DateView {
+    pub display: String,
+    pub iso: String,
+}
+
+impl DateView {
+    pub fn new(date: DateTime<Utc>) -> DateView {
+        DateView { display: date.format("%-d %B %Y").to_string(), iso: date.to_rfc3339() }
+    }
+}
+
+/// A tag as a link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagLink {
+    pub name: String,
+    pub url: String,
+}
+
+fn tag_links(tags: &[String]) -> Vec<TagLink> {
+    tags.iter().map(|t| TagLink { name: t.clone(), url: format!("/tags/{}/", slugify(t)) }).collect()
+}
+
+/// A post in a list.
+#[derive(Debug, Clone)]
+pub struct PostCard {
+    pub title: String,
+    pub url: String,
+    pub date: Option<DateView>,
+    pub tags: Vec<TagLink>,
+    pub excerpt_html: String,
+    pub has_more: bool,
+    pub reading_minutes: u32,
+    pub comment_count: u32,
+}
+
+impl PostCard {
+    pub fn new(summary: &PostSummary, comment_count: u32) -> PostCard {
+        PostCard {
+            title: summary.title.clone(),
+            url: summary.url(),
+            date: summary.date.map(DateView::new),
+            tags: tag_links(&summary.tags),
+            excerpt_html: summary.excerpt_html.clone(),
+            has_more: summary.has_more,
+            reading_minutes: summary.reading_minutes,
+            comment_count,
+        }
+    }
+}
+
+/// Links to the neighbouring pages of a list.
+#[derive(Debug, Clone, Default)]
+pub struct Pager {
+    pub newer: Option<String>,
+    pub older: Option<String>,
+    pub page: usize,
+    pub total_pages: usize,
+}
+
+impl Pager {
+    /// `base` is the list's first page, such as `/`; later pages live at `/page/<n>/`.
+    pub fn new(page: usize, total_pages: usize) -> Pager {
+        Pager {
+            newer: match page {
+                0 | 1 => None,
+                2 => Some("/".into()),
+                n => Some(format!("/page/{}/", n - 1)),
+            },
+            older: (page < total_pages).then(|| format!("/page/{}/", page + 1)),
+            page,
+            total_pages,
+        }
+    }
+}
+
+/// The home page, its later pages, and a tag's page.
+#[derive(Template)]
+#[template(path = "list.html")]
+pub struct ListPage {
+    pub layout: Layout,
+    /// `None` on the home page, which shows the site description instead.
+    pub heading: Option<String>,
+    pub posts: Vec<PostCard>,
+    pub pager: Pager,
+}
+
+/// A single post or page.
+#[derive(Template)]
+#[template(path = "post.html")]
+pub struct PostPage {
+    pub layout: Layout,
+    pub post: PostView,
+}
+
+/// The parts of a post a reader sees.
+#[derive(Debug, Clone)]
+pub struct PostView {
+    pub is_post: bool,
+    pub title: String,
+    pub url: String,
+    pub date: Option<DateView>,
+    pub updated: Option<DateView>,
+    pub author: String,
+    pub tags: Vec<TagLink>,
+    pub reading_minutes: u32,
+    pub html: String,
+}
+
+impl PostPage {
+    pub fn new(site: &SiteConfig, index: Option<&SiteIndex>, post: &Post, html: String, reading_minutes: u32, description: &str) -> PostPage {
+        let url = post.url();
+        let mut layout = Layout::new(site, index, Some(&post.meta.title), Some(description), &url);
+        let author = post.meta.author.clone().unwrap_or_else(|| site.author.clone());
+        if post.kind == Kind::Post {
+            layout.og_type = "article";
+            layout.json_ld = Some(blog_posting_json_ld(site, post, &author, description));
+        }
+        PostPage {
+            layout,
+            post: PostView {
+                is_post: post.kind == Kind::Post,
+                title: post.meta.title.clone(),
+                url,
+                date: post.meta.date.map(DateView::new),
+                updated: post.meta.updated.filter(|u| Some(*u) != post.meta.date).map(DateView::new),
+                author,
+                tags: tag_links(&post.meta.tags),
+                reading_minutes,
+                html,
+            },
+        }
+    }
+}
+
+/// JSON-LD for search engines; `</` is escaped so the data cannot end its `<script>` element.
+fn blog_posting_json_ld(site: &SiteConfig, post: &Post, author: &str, description: &str) -> String {
+    let url = site.absolute(&post.url());
+    let value = serde_json::json!({
+        "@context": "https://schema.org",
+        "@type": "BlogPosting",
+        "headline": post.meta.title,
+        "description": description,
+        "url": url,
+        "mainEntityOfPage": url,
+        "datePublished": post.meta.date.map(|d| d.to_rfc3339()),
+        "dateModified": post.meta.updated.or(post.meta.date).map(|d| d.to_rfc3339()),
+        "author": { "@type": "Person", "name": author },
+        "keywords": post.meta.tags.join(", "),
+        "publisher": { "@type": "Organization", "name": site.title },
+    });
+    value.to_string().replace("</", "<\\/")
+}
+
+/// `/tags/`: every tag with its count.
+#[derive(Template)]
+#[template(path = "tags.html")]
+pub struct TagsPage {
+    pub layout: Layout,
+    pub tags: Vec<TagCount>,
+}
+
+/// `/archive/`: posts by month.
+#[derive(Template)]
+#[template(path = "archive.html")]
+pub struct ArchivePage {
+    pub layout: Layout,
+    pub months: Vec<ArchiveMonthView>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ArchiveMonthView {
+    pub label: String,
+    pub posts: Vec<(DateView, Link)>,
+}
+
+impl ArchiveMonthView {
+    pub fn new(month: &ArchiveMonth<'_>) -> ArchiveMonthView {
+        let label = month.posts.first().and_then(|p| p.date).map(|d| d.format("%B %Y").to_string()).unwrap_or_default();
+        let posts = month
+            .posts
+            .iter()
+            .filter_map(|p| Some((DateView::new(p.date?), Link { title: p.title.clone(), url: p.url() })))
+            .collect();
+        ArchiveMonthView { label, posts }
+    }
+}
+
+/// `/search?q=`.
+#[derive(Template)]
+#[template(path = "search.html")]
+pub struct SearchPage {
+    pub layout: Layout,
+    pub query: String,
+    pub searched: bool,
+    pub results: Vec<SearchHit>,
+    /// Set when search could not run, so the reader knows it is not their query's fault.
+    pub unavailable: bool,
+}
+
+/// One search result with a highlighted snippet (sanitized HTML with `<mark>`).
+#[derive(Debug, Clone)]
+pub struct SearchHit {
+    pub title: String,
+    pub url: String,
+    pub date: Option<DateView>,
+    pub snippet_html: String,
+}
+
+/// 404, 500, 503: a page in the site's design that says what happened and where to go.
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub layout: Layout,
+    pub heading: String,
+    pub message: String,
+}
+
+impl ErrorPage {
+    pub fn new(site: &SiteConfig, index: Option<&SiteIndex>, heading: &str, message: &str, path: &str) -> ErrorPage {
+        let mut layout = Layout::new(site, index, Some(heading), Some(message), path);
+        layout.noindex = true;
+        ErrorPage { layout, heading: heading.into(), message: message.into() }
+    }
+}
+
+/// Turns a search snippet with private-use markers into HTML: everything escaped, markers become `<mark>`.
+pub fn snippet_html(snippet: &str, open: char, close: char) -> String {
+    let mut out = String::with_capacity(snippet.len() + 16);
+    for c in snippet.chars() {
+        match c {
+            c if c == open => out.push_str("<mark>"),
+            c if c == close => out.push_str("</mark>"),
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn post() -> Post {
+        Post::parse("+++\ntitle = \"Hello </script> & co\"\ndate = 2024-05-01\ntags = [\"Rust Lang\"]\n+++\nBody", Kind::Post, Some("hello")).unwrap()
+    }
+
+    #[test]
+    fn post_page_carries_canonical_opengraph_and_json_ld() {
+        let site = SiteConfig::default();
+        let page = PostPage::new(&site, None, &post(), "<p>Body</p>".into(), 1, "Body").render().unwrap();
+        assert!(page.contains(r#"<link rel="canonical" href="http://127.0.0.1:8787/posts/hello/">"#), "{page}");
+        assert!(page.contains(r#"<meta property="og:type" content="article">"#), "{page}");
+        assert!(page.contains(r#""@type":"BlogPosting""#), "{page}");
+        assert!(!page.contains("</script> & co\""), "the title must not close the JSON-LD script");
+        assert!(page.contains(r#"<a href="/tags/rust-lang/" rel="tag">Rust Lang</a>"#), "{page}");
+        assert!(page.contains("<time datetime=\"2024-05-01T00:00:00+00:00\">1 May 2024</time>"), "{page}");
+    }
+
+    #[test]
+    fn pager_links_to_neighbours() {
+        let p = Pager::new(2, 3);
+        assert_eq!((p.newer.as_deref(), p.older.as_deref()), (Some("/"), Some("/page/3/")));
+        let last = Pager::new(3, 3);
+        assert_eq!((last.newer.as_deref(), last.older), (Some("/page/2/"), None));
+    }
+
+    #[test]
+    fn snippets_are_escaped_before_marking() {
+        assert_eq!(snippet_html("a \u{E000}<b>\u{E001} c", '\u{E000}', '\u{E001}'), "a <mark>&lt;b&gt;</mark> c");
+    }
+}
