@@ -11,4 +11,5 @@ pub mod route;
 pub mod sanitize;
 pub mod search;
 pub mod slug;
+pub mod token;
 pub mod views;

@@ -1,0 +1,64 @@
+# The two commands are `make dev` and `make test`; everything they need is installed by scripts/install-tools.sh.
+SHELL := /bin/bash
+PORT ?= 8787
+STATE ?= .wrangler/state
+TOOLS := $(CURDIR)/.tools/bin
+WRANGLER := $(CURDIR)/node_modules/.bin/wrangler
+export PATH := $(TOOLS):$(CURDIR)/node_modules/.bin:$(PATH)
+export WASM_BINDGEN_BIN := $(TOOLS)/wasm-bindgen
+export WASM_OPT_BIN := $(CURDIR)/node_modules/.bin/wasm-opt
+export ESBUILD_BIN := $(CURDIR)/node_modules/.bin/esbuild
+export WRANGLER_SEND_METRICS := false
+export CLOUDFLARE_CF_FETCH_ENABLED := false
+
+.PHONY: dev test tools build migrate content serve check lint unit e2e fmt deploy clean
+
+## make dev: install tools, build, migrate local D1, load content/ into local KV, serve on 127.0.0.1:$(PORT)
+dev: tools build .dev.vars migrate content serve
+
+## make test: everything CI runs
+test: tools lint unit build e2e
+
+tools:
+	@scripts/install-tools.sh browser
+
+build:
+	worker-build --release
+
+.dev.vars:
+	@token=$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n'); \
+	printf 'ADMIN_TOKEN=%s\n' "$$token" > .dev.vars; \
+	echo "==> wrote .dev.vars with a new ADMIN_TOKEN: $$token"
+
+migrate:
+	$(WRANGLER) d1 migrations apply DB --local --persist-to $(STATE)
+
+content:
+	cargo run --quiet --bin blog -- publish --local --persist-to $(STATE) content
+
+serve:
+	@echo "==> admin token: $$(sed -n 's/^ADMIN_TOKEN=//p' .dev.vars)"
+	@echo "==> serving the blog at http://127.0.0.1:$(PORT)"
+	$(WRANGLER) dev --local --ip 127.0.0.1 --port $(PORT) --persist-to $(STATE) --show-interactive-dev-session=false
+
+lint:
+	cargo fmt --check
+	cargo clippy --all-targets -- -D warnings
+	cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings
+
+unit:
+	cargo test --lib --bins
+
+e2e:
+	cargo test --test e2e
+
+fmt:
+	cargo fmt
+
+deploy: tools build
+	$(WRANGLER) d1 migrations apply DB --remote
+	cargo run --quiet --bin blog -- publish --remote content
+	$(WRANGLER) deploy
+
+clean:
+	rm -rf build target/wasm32-unknown-unknown .wrangler

@@ -1,0 +1,148 @@
+//! Headless Chromium (Debian's chromium + chromedriver) driven over WebDriver: what a reader's browser does.
+
+use crate::support::TestApp;
+use crate::Test;
+use base64::Engine;
+use serde_json::{json, Value};
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const TESTS: &[Test] = &[("browser_reader_follows_a_post_link_and_pages_fit_a_phone", browser_reader_follows_a_post_link_and_pages_fit_a_phone)];
+
+/// A chromedriver process and one browser session, closed on drop.
+pub struct Browser {
+    driver: Child,
+    base: String,
+    session: String,
+    agent: ureq::Agent,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    pub fn start() -> Browser {
+        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port");
+        let driver = Command::new("/usr/bin/chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start /usr/bin/chromedriver (Debian package chromium-driver; `make tools` installs it)");
+        let agent = ureq::Agent::config_builder().http_status_as_error(false).timeout_global(Some(Duration::from_secs(60))).build().new_agent();
+        let base = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while agent.get(&format!("{base}/status")).call().is_err() {
+            assert!(Instant::now() < deadline, "chromedriver did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let profile = tempfile::tempdir().expect("profile dir");
+        let args = [
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--window-size=1280,900",
+            &format!("--user-data-dir={}", profile.path().display()),
+        ];
+        let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": args}}}});
+        let mut browser = Browser { driver, base, session: String::new(), agent, _profile: profile };
+        let created = browser.call("POST", "/session", Some(caps));
+        browser.session = created["sessionId"].as_str().expect("session id").to_string();
+        browser
+    }
+
+    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let url = if path == "/session" { format!("{}{path}", self.base) } else { format!("{}/session/{}{path}", self.base, self.session) };
+        let result = match method {
+            "GET" => self.agent.get(&url).call(),
+            "DELETE" => self.agent.delete(&url).call(),
+            _ => self.agent.post(&url).send_json(body.unwrap_or_else(|| json!({}))),
+        };
+        let mut response = result.unwrap_or_else(|e| panic!("WebDriver {method} {path}: {e}"));
+        let value: Value = response.body_mut().with_config().limit(64 * 1024 * 1024).read_json().expect("WebDriver JSON");
+        assert!(value["value"].get("error").is_none(), "WebDriver {method} {path}: {}", value["value"]);
+        value["value"].clone()
+    }
+
+    pub fn goto(&self, url: &str) {
+        self.call("POST", "/url", Some(json!({ "url": url })));
+    }
+
+    pub fn find(&self, css: &str) -> String {
+        let found = self.call("POST", "/element", Some(json!({"using": "css selector", "value": css})));
+        found.as_object().and_then(|o| o.values().next()).and_then(Value::as_str).expect("element id").to_string()
+    }
+
+    pub fn text(&self, element: &str) -> String {
+        self.call("GET", &format!("/element/{element}/text"), None).as_str().unwrap_or_default().to_string()
+    }
+
+    pub fn click(&self, element: &str) {
+        self.call("POST", &format!("/element/{element}/click"), Some(json!({})));
+    }
+
+    pub fn current_url(&self) -> String {
+        self.call("GET", "/url", None).as_str().unwrap_or_default().to_string()
+    }
+
+    pub fn script(&self, js: &str) -> Value {
+        self.call("POST", "/execute/sync", Some(json!({"script": js, "args": []})))
+    }
+
+    /// Emulates a device viewport of `width` CSS pixels.
+    pub fn viewport(&self, width: u32, height: u32, mobile: bool) {
+        self.call(
+            "POST",
+            "/goog/cdp/execute",
+            Some(json!({"cmd": "Emulation.setDeviceMetricsOverride", "params": {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile}})),
+        );
+    }
+
+    /// Saves a PNG under `tests/artifacts/`.
+    pub fn screenshot(&self, name: &str) {
+        let data = self.call("GET", "/screenshot", None);
+        let png = base64::engine::general_purpose::STANDARD.decode(data.as_str().unwrap_or_default()).expect("base64 PNG");
+        let dir = crate::support::project_root().join("tests/artifacts");
+        std::fs::create_dir_all(&dir).expect("artifacts dir");
+        std::fs::write(dir.join(name), png).expect("write screenshot");
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        if !self.session.is_empty() {
+            let _ = self.agent.delete(&format!("{}/session/{}", self.base, self.session)).call();
+        }
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn browser_reader_follows_a_post_link_and_pages_fit_a_phone(app: &TestApp) {
+    let browser = Browser::start();
+    browser.goto(&app.url("/"));
+    let link = browser.find(".card h2 a");
+    let title = browser.text(&link);
+    assert!(!title.is_empty());
+    browser.click(&link);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !browser.current_url().contains("/posts/") {
+        assert!(Instant::now() < deadline, "clicking the post link did not navigate");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let heading = browser.find("article.post h1");
+    assert_eq!(browser.text(&heading), title, "the post page shows the post that was clicked");
+
+    browser.goto(&app.url("/posts/tracking-sleep-gently/"));
+    browser.viewport(1280, 900, false);
+    browser.screenshot("post-desktop.png");
+    browser.viewport(360, 780, true);
+    browser.goto(&app.url("/posts/tracking-sleep-gently/"));
+    browser.screenshot("post-phone.png");
+    let fits = browser.script("return document.documentElement.scrollWidth <= window.innerWidth + 1");
+    assert_eq!(fits, json!(true), "the post page scrolls sideways on a 360 px phone");
+}

@@ -1,0 +1,140 @@
+//! What the author does: publish through the admin API and the CLI; drafts, scheduled posts, deletion, errors.
+
+use crate::support::{wrangler, TestApp, ADMIN_TOKEN};
+use crate::Test;
+use std::process::Command;
+use std::time::Duration;
+
+pub const TESTS: &[Test] = &[
+    ("admin_api_refuses_missing_or_wrong_tokens_and_changes_nothing", admin_api_refuses_missing_or_wrong_tokens_and_changes_nothing),
+    ("publish_update_republish_and_delete_through_the_api", publish_update_republish_and_delete_through_the_api),
+    ("bad_front_matter_is_a_400_with_the_reason", bad_front_matter_is_a_400_with_the_reason),
+    ("drafts_stay_hidden", drafts_stay_hidden),
+    ("a_scheduled_post_appears_at_its_time_without_a_redeploy", a_scheduled_post_appears_at_its_time_without_a_redeploy),
+    ("a_stored_post_that_cannot_be_parsed_gives_a_designed_500", a_stored_post_that_cannot_be_parsed_gives_a_designed_500),
+    ("blog_publish_local_writes_to_the_running_blog", blog_publish_local_writes_to_the_running_blog),
+];
+
+fn doc(title: &str, date: &str, extra: &str, body: &str) -> String {
+    format!("+++\ntitle = \"{title}\"\ndate = \"{date}\"\n{extra}\n+++\n{body}\n")
+}
+
+fn admin_api_refuses_missing_or_wrong_tokens_and_changes_nothing(app: &TestApp) {
+    let file = doc("Sneaky", "2024-01-01", "", "Should never appear.");
+    for token in [None, Some("wrong"), Some("")] {
+        let r = app.put_doc("posts", "sneaky", &file, token);
+        assert_eq!(r.status, 401, "token {token:?}");
+    }
+    assert_eq!(app.delete_post("tracking-sleep-gently", Some("wrong")).status, 401);
+    assert_eq!(app.get("/posts/sneaky/").status, 404);
+    assert_eq!(app.get("/posts/tracking-sleep-gently/").status, 200);
+    let in_query = app.get(&format!("/admin/api/posts/sneaky?token={ADMIN_TOKEN}"));
+    assert_ne!(in_query.status, 200, "a token in the query string is never accepted");
+}
+
+fn publish_update_republish_and_delete_through_the_api(app: &TestApp) {
+    let file = doc("Edge notes", "2025-06-01T10:00:00Z", "tags = [\"Api Test\"]", "Words about quokkas.\n\n<!-- more -->\n\nRest.");
+    let created = app.put_post("edge-notes", &file);
+    assert_eq!(created.status, 201, "{}", created.body);
+    let json: serde_json::Value = serde_json::from_str(&created.body).expect("JSON reply");
+    assert_eq!(json, serde_json::json!({"slug": "edge-notes", "url": "/posts/edge-notes/"}));
+    app.get("/posts/edge-notes/").assert_contains("Words about quokkas.");
+    app.get("/tags/api-test/").assert_contains("/posts/edge-notes/");
+    app.get("/search?q=quokkas").assert_contains("/posts/edge-notes/");
+
+    let etag = app.get("/posts/edge-notes/").header("etag").map(str::to_string);
+    let again = app.put_post("edge-notes", &file);
+    assert_eq!(again.status, 200, "republishing the same file is an update that changes nothing");
+    assert_eq!(app.get("/posts/edge-notes/").header("etag").map(str::to_string), etag);
+
+    let edited = app.put_post("edge-notes", &file.replace("quokkas", "wombats"));
+    assert_eq!(edited.status, 200);
+    app.get("/posts/edge-notes/").assert_contains("wombats");
+    app.get("/search?q=wombats").assert_contains("/posts/edge-notes/");
+    app.get("/search?q=quokkas").assert_lacks("/posts/edge-notes/");
+
+    assert_eq!(app.delete_post("edge-notes", Some(ADMIN_TOKEN)).status, 204);
+    assert_eq!(app.get("/posts/edge-notes/").status, 404);
+    for path in ["/", "/feed.xml", "/rss.xml", "/sitemap.xml", "/archive/", "/search?q=wombats"] {
+        app.get(path).assert_lacks("/posts/edge-notes/");
+    }
+    assert_eq!(app.get("/tags/api-test/").status, 404);
+    assert_eq!(app.delete_post("edge-notes", Some(ADMIN_TOKEN)).status, 404);
+}
+
+fn bad_front_matter_is_a_400_with_the_reason(app: &TestApp) {
+    let r = app.put_post("broken", "+++\ntitle = \"Broken\"\ndate = \"someday\"\n+++\nText");
+    assert_eq!(r.status, 400);
+    r.assert_contains("line 3");
+    r.assert_contains("date");
+    let r = app.put_post("broken", "no front matter at all");
+    assert_eq!(r.status, 400);
+    r.assert_contains("+++");
+    let r = app.put_post("broken", &doc("Other", "2024-01-01", "slug = \"other\"", "x"));
+    assert_eq!(r.status, 400);
+    r.assert_contains("make them agree");
+    let page = app.put_doc("pages", "tags", "+++\ntitle = \"Tags\"\n+++\nx", Some(ADMIN_TOKEN));
+    assert_eq!(page.status, 400, "a page may not shadow /tags/");
+    assert_eq!(app.get("/posts/broken/").status, 404);
+}
+
+fn drafts_stay_hidden(app: &TestApp) {
+    assert_eq!(app.put_post("secret-draft", &doc("Secret draft", "2024-02-02", "draft = true", "Not yet.")).status, 201);
+    assert_eq!(app.get("/posts/secret-draft/").status, 404);
+    for path in ["/", "/feed.xml", "/sitemap.xml", "/archive/", "/search?q=secret"] {
+        app.get(path).assert_lacks("/posts/secret-draft/");
+    }
+    assert_eq!(app.put_post("secret-draft", &doc("Secret draft", "2024-02-02", "draft = false", "Now.")).status, 200);
+    assert_eq!(app.get("/posts/secret-draft/").status, 200);
+    assert_eq!(app.delete_post("secret-draft", Some(ADMIN_TOKEN)).status, 204);
+}
+
+fn a_scheduled_post_appears_at_its_time_without_a_redeploy(app: &TestApp) {
+    let at = chrono::Utc::now() + chrono::Duration::seconds(6);
+    let file = doc("Scheduled", &at.format("%Y-%m-%dT%H:%M:%SZ").to_string(), "", "From the future.");
+    assert_eq!(app.put_post("scheduled", &file).status, 201);
+    assert_eq!(app.get("/posts/scheduled/").status, 404);
+    for path in ["/", "/feed.xml", "/sitemap.xml", "/search?q=future"] {
+        app.get(path).assert_lacks("/posts/scheduled/");
+    }
+    let wait = (at - chrono::Utc::now()).to_std().unwrap_or_default() + Duration::from_secs(2);
+    std::thread::sleep(wait);
+    assert_eq!(app.get("/posts/scheduled/").status, 200);
+    for path in ["/", "/feed.xml", "/sitemap.xml", "/search?q=future"] {
+        app.get(path).assert_contains("/posts/scheduled/");
+    }
+    assert_eq!(app.delete_post("scheduled", Some(ADMIN_TOKEN)).status, 204);
+}
+
+fn a_stored_post_that_cannot_be_parsed_gives_a_designed_500(app: &TestApp) {
+    let garbage = r#"{"kind":"post","version":"x","source":"this file lost its front matter"}"#;
+    let out = Command::new(wrangler())
+        .args(["kv", "key", "put", "post:mangled", garbage, "--binding", "POSTS", "--local"])
+        .arg("--config")
+        .arg(&app.config)
+        .arg("--persist-to")
+        .arg(&app.state)
+        .env("WRANGLER_SEND_METRICS", "false")
+        .output()
+        .expect("wrangler kv key put");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let r = app.get("/posts/mangled/");
+    assert_eq!(r.status, 500);
+    r.assert_contains("Something went wrong");
+    r.assert_contains("<link rel=\"stylesheet\" href=\"/style.css\">");
+    assert_eq!(app.get("/posts/tracking-sleep-gently/").status, 200, "the next request is served normally");
+}
+
+fn blog_publish_local_writes_to_the_running_blog(app: &TestApp) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(dir.path().join("posts")).expect("posts dir");
+    std::fs::write(dir.path().join("posts/from-the-cli.md"), doc("From the CLI", "2025-01-05", "tags = [\"cli\"]", "Published by blog publish --local.")).expect("write");
+    let out = app.blog_publish_local(dir.path());
+    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    app.get("/posts/from-the-cli/").assert_contains("Published by blog publish --local.");
+    app.get("/").assert_contains("/posts/from-the-cli/");
+    app.get("/tags/cli/").assert_contains("/posts/from-the-cli/");
+    // The sample posts published at start-up are still listed: the index is rebuilt from the whole catalog.
+    app.get("/archive/").assert_contains("/posts/tracking-sleep-gently/");
+    assert_eq!(app.delete_post("from-the-cli", Some(ADMIN_TOKEN)).status, 204);
+}

@@ -1,0 +1,227 @@
+//! `TestApp`: starts the real local runtime (wrangler dev, workerd) with its own port and fresh state,
+//! and speaks HTTP to it.
+
+use std::collections::HashMap;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const ADMIN_TOKEN: &str = "e2e-admin-token-0123456789";
+
+pub struct TestApp {
+    pub base: String,
+    pub root: PathBuf,
+    pub state: PathBuf,
+    pub config: PathBuf,
+    pub dir: tempfile::TempDir,
+    child: Child,
+    agent: ureq::Agent,
+}
+
+/// What came back, read whole.
+#[derive(Debug)]
+pub struct Resp {
+    pub status: u16,
+    pub headers: HashMap<String, String>,
+    pub body: String,
+}
+
+impl Resp {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(&name.to_ascii_lowercase()).map(String::as_str)
+    }
+
+    #[track_caller]
+    pub fn assert_contains(&self, needle: &str) {
+        assert!(self.body.contains(needle), "expected {needle:?} in the body (status {}):\n{}", self.status, self.body);
+    }
+
+    #[track_caller]
+    pub fn assert_lacks(&self, needle: &str) {
+        assert!(!self.body.contains(needle), "did not expect {needle:?} in the body:\n{}", self.body);
+    }
+}
+
+pub fn project_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn wrangler() -> PathBuf {
+    project_root().join("node_modules/.bin/wrangler")
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port on 127.0.0.1")
+}
+
+impl TestApp {
+    /// Builds a test config (no `[build]`: `make build` ran before), migrates fresh state, publishes
+    /// `content/`, then starts `wrangler dev` and waits until it answers.
+    pub fn start() -> TestApp {
+        let root = project_root();
+        assert!(root.join("build/index.js").exists(), "build/index.js is missing: run `make build` first (make test does)");
+        let dir = tempfile::Builder::new().prefix("edge-blog-e2e-").tempdir().expect("temp dir");
+        let port = free_port();
+        let base = format!("http://127.0.0.1:{port}");
+        let state = dir.path().join("state");
+        let config = dir.path().join("wrangler.toml");
+        std::fs::write(&config, test_config(&root, &base)).expect("write test config");
+
+        run(Command::new(wrangler()).args(["d1", "migrations", "apply", "DB", "--local"]).arg("--config").arg(&config).arg("--persist-to").arg(&state));
+        run(Command::new(env!("CARGO_BIN_EXE_blog"))
+            .args(["publish", "--local"])
+            .arg("--config")
+            .arg(&config)
+            .arg("--persist-to")
+            .arg(&state)
+            .arg(root.join("content"))
+            .current_dir(&root));
+
+        let log = std::fs::File::create(dir.path().join("wrangler.log")).expect("log file");
+        let mut cmd = Command::new(wrangler());
+        cmd.args(["dev", "--local", "--ip", "127.0.0.1", "--show-interactive-dev-session=false"])
+            .arg("--port")
+            .arg(port.to_string())
+            .arg("--config")
+            .arg(&config)
+            .arg("--persist-to")
+            .arg(&state)
+            .arg("--var")
+            .arg(format!("ADMIN_TOKEN:{ADMIN_TOKEN}"))
+            .env("WRANGLER_SEND_METRICS", "false")
+            .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
+            .current_dir(&root)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log"))
+            .stderr(log);
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+        let child = cmd.spawn().expect("start wrangler dev");
+        let agent = ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0).timeout_global(Some(Duration::from_secs(30))).build().new_agent();
+        let app = TestApp { base, root, state, config, dir, child, agent };
+        app.wait_until_ready();
+        app
+    }
+
+    fn wait_until_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(90);
+        while Instant::now() < deadline {
+            if self.agent.get(&format!("{}/robots.txt", self.base)).call().is_ok_and(|r| r.status() == 200) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
+        let log = std::fs::read_to_string(self.dir.path().join("wrangler.log")).unwrap_or_default();
+        panic!("wrangler dev did not answer on {} within 90 s; its log:\n{log}", self.base);
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    fn read(&self, result: Result<ureq::http::Response<ureq::Body>, ureq::Error>, what: &str) -> Resp {
+        let mut response = result.unwrap_or_else(|e| panic!("{what}: {e}"));
+        let status = response.status().as_u16();
+        let headers = response.headers().iter().map(|(k, v)| (k.as_str().to_ascii_lowercase(), v.to_str().unwrap_or_default().to_string())).collect();
+        let body = response.body_mut().with_config().limit(50 * 1024 * 1024).read_to_string().unwrap_or_default();
+        Resp { status, headers, body }
+    }
+
+    pub fn get(&self, path: &str) -> Resp {
+        self.read(self.agent.get(&self.url(path)).call(), &format!("GET {path}"))
+    }
+
+    pub fn get_with(&self, path: &str, header: (&str, &str)) -> Resp {
+        self.read(self.agent.get(&self.url(path)).header(header.0, header.1).call(), &format!("GET {path}"))
+    }
+
+    pub fn head(&self, path: &str) -> Resp {
+        self.read(self.agent.head(&self.url(path)).call(), &format!("HEAD {path}"))
+    }
+
+    pub fn post_raw(&self, path: &str, content_type: &str, body: &str) -> Resp {
+        self.read(self.agent.post(&self.url(path)).header("Content-Type", content_type).send(body), &format!("POST {path}"))
+    }
+
+    /// `PUT /admin/api/posts/<slug>` with the admin token.
+    pub fn put_post(&self, slug: &str, markdown: &str) -> Resp {
+        self.put_doc("posts", slug, markdown, Some(ADMIN_TOKEN))
+    }
+
+    pub fn put_doc(&self, kind: &str, slug: &str, markdown: &str, token: Option<&str>) -> Resp {
+        let mut req = self.agent.put(&self.url(&format!("/admin/api/{kind}/{slug}"))).header("Content-Type", "text/markdown");
+        if let Some(token) = token {
+            req = req.header("Authorization", &format!("Bearer {token}"));
+        }
+        self.read(req.send(markdown), &format!("PUT {kind}/{slug}"))
+    }
+
+    pub fn delete_post(&self, slug: &str, token: Option<&str>) -> Resp {
+        let mut req = self.agent.delete(&self.url(&format!("/admin/api/posts/{slug}")));
+        if let Some(token) = token {
+            req = req.header("Authorization", &format!("Bearer {token}"));
+        }
+        self.read(req.call(), &format!("DELETE {slug}"))
+    }
+
+    /// Runs the `blog` CLI from the project root against this app's config and state.
+    pub fn blog_publish_local(&self, dir: &Path) -> std::process::Output {
+        Command::new(env!("CARGO_BIN_EXE_blog"))
+            .args(["publish", "--local"])
+            .arg("--config")
+            .arg(&self.config)
+            .arg("--persist-to")
+            .arg(&self.state)
+            .arg(dir)
+            .current_dir(&self.root)
+            .output()
+            .expect("run blog publish")
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // wrangler runs workerd as a child: signal the whole process group, then reap.
+        let pid = self.child.id() as i32;
+        let _ = Command::new("kill").args(["-TERM", &format!("-{pid}")]).status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = Command::new("kill").args(["-KILL", &format!("-{pid}")]).status();
+        let _ = self.child.wait();
+    }
+}
+
+#[track_caller]
+fn run(cmd: &mut Command) {
+    let out = cmd.env("WRANGLER_SEND_METRICS", "false").output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    assert!(out.status.success(), "{cmd:?} failed:\n{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+}
+
+/// The project's wrangler.toml without `[build]`, with absolute paths and test settings.
+fn test_config(root: &Path, base: &str) -> String {
+    let text = std::fs::read_to_string(root.join("wrangler.toml")).expect("wrangler.toml");
+    let mut config: toml::Table = text.parse().expect("wrangler.toml parses");
+    config.remove("build");
+    let abs = |p: &str| root.join(p).to_string_lossy().into_owned();
+    config.insert("main".into(), abs("build/index.js").into());
+    if let Some(toml::Value::Table(assets)) = config.get_mut("assets") {
+        assets.insert("directory".into(), abs("public").into());
+    }
+    if let Some(toml::Value::Array(dbs)) = config.get_mut("d1_databases") {
+        for db in dbs.iter_mut().filter_map(toml::Value::as_table_mut) {
+            db.insert("migrations_dir".into(), abs("migrations").into());
+        }
+    }
+    if let Some(toml::Value::Table(vars)) = config.get_mut("vars") {
+        vars.insert("SITE_URL".into(), base.into());
+        vars.insert("COMMENT_MIN_SECONDS".into(), "0".into());
+        vars.insert("POSTS_PER_PAGE".into(), "3".into());
+    }
+    toml::to_string(&config).expect("config serializes")
+}
