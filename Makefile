@@ -13,8 +13,9 @@ export CLOUDFLARE_CF_FETCH_ENABLED := false
 
 .PHONY: dev test tools build migrate content serve check lint unit e2e fmt deploy clean
 
-## make dev: install tools, build, migrate local D1, load content/ into local KV, serve on 127.0.0.1:$(PORT)
-dev: tools build .dev.vars migrate content serve
+## make dev: install tools, migrate local D1, load content/ into local KV, then serve on 127.0.0.1:$(PORT)
+## (wrangler dev builds the worker through `[build]` in wrangler.toml, and rebuilds when src/ changes).
+dev: tools .dev.vars migrate content serve
 
 ## make test: everything CI runs
 test: tools lint unit build e2e
@@ -47,7 +48,7 @@ lint:
 	cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings
 
 unit:
-	cargo test --lib --bins
+	cargo test --lib --bins --test cli
 
 e2e:
 	cargo test --test e2e

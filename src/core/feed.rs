@@ -52,8 +52,15 @@ pub fn atom(meta: &FeedMeta, entries: &[FeedEntry], fallback_updated: DateTime<U
                 text(w, "title", &meta.title)?;
                 text(w, "subtitle", &meta.subtitle)?;
                 text(w, "id", &meta.feed_url)?;
-                w.create_element("link").with_attribute(("rel", "self")).with_attribute(("href", meta.feed_url.as_str())).write_empty()?;
-                w.create_element("link").with_attribute(("rel", "alternate")).with_attribute(("type", "text/html")).with_attribute(("href", meta.site_url.as_str())).write_empty()?;
+                w.create_element("link")
+                    .with_attribute(("rel", "self"))
+                    .with_attribute(("href", meta.feed_url.as_str()))
+                    .write_empty()?;
+                w.create_element("link")
+                    .with_attribute(("rel", "alternate"))
+                    .with_attribute(("type", "text/html"))
+                    .with_attribute(("href", meta.site_url.as_str()))
+                    .write_empty()?;
                 text(w, "updated", &updated.to_rfc3339())?;
                 w.create_element("author").write_inner_content(|w| text(w, "name", &meta.author))?;
                 text(w, "generator", "edge-blog")?;
@@ -61,14 +68,19 @@ pub fn atom(meta: &FeedMeta, entries: &[FeedEntry], fallback_updated: DateTime<U
                     w.create_element("entry").write_inner_content(|w| {
                         text(w, "title", &e.title)?;
                         text(w, "id", &e.url)?;
-                        w.create_element("link").with_attribute(("rel", "alternate")).with_attribute(("href", e.url.as_str())).write_empty()?;
+                        w.create_element("link")
+                            .with_attribute(("rel", "alternate"))
+                            .with_attribute(("href", e.url.as_str()))
+                            .write_empty()?;
                         text(w, "published", &e.published.to_rfc3339())?;
                         text(w, "updated", &e.updated.to_rfc3339())?;
                         w.create_element("author").write_inner_content(|w| text(w, "name", &e.author))?;
                         for c in &e.categories {
                             w.create_element("category").with_attribute(("term", c.as_str())).write_empty()?;
                         }
-                        w.create_element("content").with_attribute(("type", "html")).write_text_content(BytesText::new(&e.content_html))?;
+                        w.create_element("content")
+                            .with_attribute(("type", "html"))
+                            .write_text_content(BytesText::new(&e.content_html))?;
                         Ok(())
                     })?;
                 }
@@ -104,7 +116,9 @@ pub fn rss(meta: &FeedMeta, entries: &[FeedEntry], fallback_updated: DateTime<Ut
                         w.create_element("item").write_inner_content(|w| {
                             text(w, "title", &e.title)?;
                             text(w, "link", &e.url)?;
-                            w.create_element("guid").with_attribute(("isPermaLink", "true")).write_text_content(BytesText::new(&e.url))?;
+                            w.create_element("guid")
+                                .with_attribute(("isPermaLink", "true"))
+                                .write_text_content(BytesText::new(&e.url))?;
                             text(w, "pubDate", &e.published.to_rfc2822())?;
                             for c in &e.categories {
                                 text(w, "category", c)?;
@@ -133,18 +147,20 @@ pub fn sitemap(urls: &[(String, Option<DateTime<Utc>>)]) -> String {
     let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
     let result = (|| -> io::Result<()> {
         w.get_mut().extend_from_slice(b"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
-        w.create_element("urlset").with_attribute(("xmlns", "http://www.sitemaps.org/schemas/sitemap/0.9")).write_inner_content(|w| {
-            for (loc, lastmod) in urls {
-                w.create_element("url").write_inner_content(|w| {
-                    text(w, "loc", loc)?;
-                    if let Some(m) = lastmod {
-                        text(w, "lastmod", &m.format("%Y-%m-%d").to_string())?;
-                    }
-                    Ok(())
-                })?;
-            }
-            Ok(())
-        })?;
+        w.create_element("urlset")
+            .with_attribute(("xmlns", "http://www.sitemaps.org/schemas/sitemap/0.9"))
+            .write_inner_content(|w| {
+                for (loc, lastmod) in urls {
+                    w.create_element("url").write_inner_content(|w| {
+                        text(w, "loc", loc)?;
+                        if let Some(m) = lastmod {
+                            text(w, "lastmod", &m.format("%Y-%m-%d").to_string())?;
+                        }
+                        Ok(())
+                    })?;
+                }
+                Ok(())
+            })?;
         Ok(())
     })();
     finish(w, result)
@@ -168,7 +184,15 @@ mod tests {
 
     fn entry() -> FeedEntry {
         let t = Utc.with_ymd_and_hms(2024, 5, 1, 9, 0, 0).unwrap();
-        FeedEntry { title: "1 < 2".into(), url: "https://b.example/posts/a/".into(), published: t, updated: t, author: "A".into(), content_html: "<p>x &amp; y</p>".into(), categories: vec!["rust".into()] }
+        FeedEntry {
+            title: "1 < 2".into(),
+            url: "https://b.example/posts/a/".into(),
+            published: t,
+            updated: t,
+            author: "A".into(),
+            content_html: "<p>x &amp; y</p>".into(),
+            categories: vec!["rust".into()],
+        }
     }
 
     fn assert_well_formed(xml: &str) {
@@ -186,7 +210,11 @@ mod tests {
     fn atom_escapes_text_and_html_content() {
         let xml = atom(&meta(), &[entry()], Utc.with_ymd_and_hms(2024, 6, 1, 0, 0, 0).unwrap());
         assert_well_formed(&xml);
-        assert!(xml.contains("<title>Tom &amp; Jerry&apos;s &lt;blog&gt;</title>") || xml.contains("<title>Tom &amp; Jerry's &lt;blog&gt;</title>"), "{xml}");
+        assert!(
+            xml.contains("<title>Tom &amp; Jerry&apos;s &lt;blog&gt;</title>")
+                || xml.contains("<title>Tom &amp; Jerry's &lt;blog&gt;</title>"),
+            "{xml}"
+        );
         assert!(xml.contains("&lt;p&gt;x &amp;amp; y&lt;/p&gt;"), "{xml}");
         assert!(xml.contains("<updated>2024-05-01T09:00:00+00:00</updated>"), "{xml}");
     }

@@ -54,7 +54,11 @@ pub fn parse(source: &str, kind: Kind, file_slug: Option<&str>) -> Result<(PostM
     let line_of_offset = |offset: usize| 2 + toml_src[..offset.min(toml_src.len())].matches('\n').count();
     let raw: RawMeta = toml::from_str(toml_src).map_err(|e| {
         let line = e.span().map(|s| line_of_offset(s.start)).unwrap_or(2);
-        FrontMatterError { line, key: None, message: e.message().trim().to_string() }
+        FrontMatterError {
+            line,
+            key: None,
+            message: e.message().trim().to_string(),
+        }
     })?;
     let err = |key: &str, message: String| FrontMatterError {
         line: line_of_key(toml_src, key).unwrap_or(1),
@@ -68,7 +72,11 @@ pub fn parse(source: &str, kind: Kind, file_slug: Option<&str>) -> Result<(PostM
     }
     let date = raw.date.as_ref().map(parse_date).transpose().map_err(|m| err("date", m))?;
     if kind == Kind::Post && date.is_none() {
-        return Err(FrontMatterError { line: 1, key: Some("date".into()), message: "a post needs a `date` (RFC 3339 or YYYY-MM-DD)".into() });
+        return Err(FrontMatterError {
+            line: 1,
+            key: Some("date".into()),
+            message: "a post needs a `date` (RFC 3339 or YYYY-MM-DD)".into(),
+        });
     }
     let updated = raw.updated.as_ref().map(parse_date).transpose().map_err(|m| err("updated", m))?;
     let slug_text = match (&raw.slug, file_slug) {
@@ -117,7 +125,11 @@ pub fn parse(source: &str, kind: Kind, file_slug: Option<&str>) -> Result<(PostM
 }
 
 fn split(source: &str) -> Result<(&str, &str), FrontMatterError> {
-    let missing = |line| FrontMatterError { line, key: None, message: "the file must start with a `+++` line, then TOML front matter, then a closing `+++` line".into() };
+    let missing = |line| FrontMatterError {
+        line,
+        key: None,
+        message: "the file must start with a `+++` line, then TOML front matter, then a closing `+++` line".into(),
+    };
     let first_line_end = source.find('\n').ok_or_else(|| missing(1))?;
     if source[..first_line_end].trim_end() != "+++" {
         return Err(missing(1));
@@ -130,16 +142,22 @@ fn split(source: &str) -> Result<(&str, &str), FrontMatterError> {
         }
         offset += line.len();
     }
-    Err(FrontMatterError { line: source.matches('\n').count() + 1, key: None, message: "the front matter has no closing `+++` line".into() })
+    Err(FrontMatterError {
+        line: source.matches('\n').count() + 1,
+        key: None,
+        message: "the front matter has no closing `+++` line".into(),
+    })
 }
 
 /// The 1-based file line on which `key = …` is set, if it is.
 fn line_of_key(toml_src: &str, key: &str) -> Option<usize> {
-    toml_src.lines().position(|l| {
-        let l = l.trim_start();
-        l.strip_prefix(key).is_some_and(|rest| rest.trim_start().starts_with('='))
-    })
-    .map(|i| i + 2)
+    toml_src
+        .lines()
+        .position(|l| {
+            let l = l.trim_start();
+            l.strip_prefix(key).is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .map(|i| i + 2)
 }
 
 /// Accepts a TOML datetime or a string: RFC 3339, `YYYY-MM-DDTHH:MM:SS` (taken as UTC) or `YYYY-MM-DD`.
@@ -147,7 +165,12 @@ fn parse_date(value: &toml::Value) -> Result<DateTime<Utc>, String> {
     let text = match value {
         toml::Value::String(s) => s.clone(),
         toml::Value::Datetime(d) => d.to_string(),
-        other => return Err(format!("expected a date such as 2024-05-01 or 2024-05-01T09:30:00Z, found {}", other.type_str())),
+        other => {
+            return Err(format!(
+                "expected a date such as 2024-05-01 or 2024-05-01T09:30:00Z, found {}",
+                other.type_str()
+            ))
+        }
     };
     parse_date_text(text.trim()).ok_or_else(|| format!("{text:?} is not a date; write 2024-05-01 or 2024-05-01T09:30:00Z"))
 }
@@ -162,7 +185,10 @@ pub fn parse_date_text(text: &str) -> Option<DateTime<Utc>> {
     if let Ok(dt) = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S") {
         return Some(dt.and_utc());
     }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)).map(|dt| dt.and_utc())
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|dt| dt.and_utc())
 }
 
 /// Old URLs are stored as absolute paths; `https://old.example/a/b/?x` keeps only `/a/b/`.
@@ -230,7 +256,10 @@ mod tests {
         let src = "+++\ntitle = \"T\"\n\ndate = \"yesterday\"\n+++\n";
         let e = parse(src, Kind::Post, None).unwrap_err();
         assert_eq!((e.line, e.key.as_deref()), (4, Some("date")));
-        assert_eq!(e.to_string(), "line 4: `date`: \"yesterday\" is not a date; write 2024-05-01 or 2024-05-01T09:30:00Z");
+        assert_eq!(
+            e.to_string(),
+            "line 4: `date`: \"yesterday\" is not a date; write 2024-05-01 or 2024-05-01T09:30:00Z"
+        );
     }
 
     #[test]

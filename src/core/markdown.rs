@@ -2,7 +2,7 @@
 
 use crate::core::sanitize;
 use crate::core::slug::slugify;
-use pulldown_cmark::{html, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag, TagEnd};
 use std::collections::HashSet;
 
 /// The marker an author puts in a post to end the excerpt shown on list pages.
@@ -48,12 +48,21 @@ pub fn render_post(markdown: &str) -> Rendered {
             (sanitize::post(&to_html(first.iter().cloned())), has_more)
         }
     };
-    Rendered { html, excerpt_html, has_more, reading_minutes: words.div_ceil(WORDS_PER_MINUTE).max(1) as u32, text }
+    Rendered {
+        html,
+        excerpt_html,
+        has_more,
+        reading_minutes: words.div_ceil(WORDS_PER_MINUTE).max(1) as u32,
+        text,
+    }
 }
 
 /// Renders a front matter `summary` (inline Markdown) as one paragraph.
 pub fn render_inline_summary(summary: &str) -> String {
-    sanitize::post(&to_html(Parser::new_ext(summary, Options::ENABLE_SMART_PUNCTUATION | Options::ENABLE_STRIKETHROUGH)))
+    sanitize::post(&to_html(Parser::new_ext(
+        summary,
+        Options::ENABLE_SMART_PUNCTUATION | Options::ENABLE_STRIKETHROUGH,
+    )))
 }
 
 /// Renders a reader's comment: emphasis, links, code, quotes and lists. Raw HTML is shown as text,
@@ -63,9 +72,12 @@ pub fn render_comment(markdown: &str) -> String {
         Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
         Event::Start(Tag::Heading { .. }) => Event::Start(Tag::Paragraph),
         Event::End(TagEnd::Heading(_)) => Event::End(TagEnd::Paragraph),
-        Event::Start(Tag::Image { dest_url, title, id, .. }) => {
-            Event::Start(Tag::Link { link_type: pulldown_cmark::LinkType::Inline, dest_url, title, id })
-        }
+        Event::Start(Tag::Image { dest_url, title, id, .. }) => Event::Start(Tag::Link {
+            link_type: pulldown_cmark::LinkType::Inline,
+            dest_url,
+            title,
+            id,
+        }),
         Event::End(TagEnd::Image) => Event::End(TagEnd::Link),
         other => other,
     });
@@ -143,20 +155,11 @@ fn plain_text(events: &[Event<'_>]) -> String {
             | Event::HardBreak
             | Event::End(
                 TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item | TagEnd::TableCell | TagEnd::CodeBlock | TagEnd::BlockQuote(_),
-            ) => {
-                if !text.ends_with(' ') {
-                    text.push(' ');
-                }
-            }
+            ) if !text.ends_with(' ') => text.push(' '),
             _ => {}
         }
     }
     text.trim().to_string()
-}
-
-/// Heading levels a post body should use, since the page title is the only `h1`.
-pub fn is_body_heading(level: HeadingLevel) -> bool {
-    level != HeadingLevel::H1
 }
 
 #[cfg(test)]
@@ -205,7 +208,10 @@ mod tests {
 
     #[test]
     fn plain_text_keeps_words_for_search() {
-        assert_eq!(render_post("# Title\n\nSome `code` and **bold**.").text, "Title Some code and bold.");
+        assert_eq!(
+            render_post("# Title\n\nSome `code` and **bold**.").text,
+            "Title Some code and bold."
+        );
     }
 
     #[test]

@@ -5,7 +5,9 @@ use crate::core::slug::Slug;
 /// A resource the blog serves. Methods are checked separately, so a wrong one gets 405 with `Allow`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
-    Home { page: usize },
+    Home {
+        page: usize,
+    },
     Post(Slug),
     PostComments(Slug),
     PostCommentsFeed(Slug),
@@ -152,7 +154,16 @@ mod tests {
 
     #[test]
     fn nonsense_is_not_found() {
-        for path in ["/posts/Hello/", "/page/0/", "/page/x/", "/page/01/", "/a/b/c/", "/posts/", "/admin/", "/tags/a b/"] {
+        for path in [
+            "/posts/Hello/",
+            "/page/0/",
+            "/page/x/",
+            "/page/01/",
+            "/a/b/c/",
+            "/posts/",
+            "/admin/",
+            "/tags/a b/",
+        ] {
             assert_eq!(Route::parse(path), Route::NotFound, "{path}");
         }
     }

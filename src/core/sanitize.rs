@@ -59,13 +59,20 @@ mod tests {
 
     #[test]
     fn post_policy_removes_active_content() {
-        let cleaned = post(r#"<iframe src="https://x"></iframe><input type="text"><a href="javascript:x()" onclick="y()">a</a><style>*{}</style>"#);
+        let cleaned =
+            post(r#"<iframe src="https://x"></iframe><input type="text"><a href="javascript:x()" onclick="y()">a</a><style>*{}</style>"#);
         assert_eq!(cleaned, r#"<input><a rel="noopener">a</a>"#);
     }
 
     #[test]
     fn comment_policy_allows_only_text_formatting_and_safe_links() {
-        assert_eq!(comment(r#"<h1>x</h1><img src="a.png"><a href="/rel">r</a>"#), "x<a rel=\"nofollow ugc noopener\">r</a>");
-        assert_eq!(comment(r#"<a href="https://e.org" target="_blank">e</a>"#), r#"<a href="https://e.org" rel="nofollow ugc noopener">e</a>"#);
+        assert_eq!(
+            comment(r#"<h1>x</h1><img src="a.png"><a href="/rel">r</a>"#),
+            "x<a rel=\"nofollow ugc noopener\">r</a>"
+        );
+        assert_eq!(
+            comment(r#"<a href="https://e.org" target="_blank">e</a>"#),
+            r#"<a href="https://e.org" rel="nofollow ugc noopener">e</a>"#
+        );
     }
 }

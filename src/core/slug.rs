@@ -5,8 +5,22 @@ use std::fmt;
 
 /// Words a page slug may not take, because a reader route already owns `/<word>/`.
 pub const RESERVED: &[&str] = &[
-    "admin", "archive", "assets", "comments.xml", "feed", "feed.xml", "page", "posts", "robots.txt",
-    "rss.xml", "search", "sitemap.xml", "static", "tags", "favicon.ico", "style.css",
+    "admin",
+    "archive",
+    "assets",
+    "comments.xml",
+    "feed",
+    "feed.xml",
+    "page",
+    "posts",
+    "robots.txt",
+    "rss.xml",
+    "search",
+    "sitemap.xml",
+    "static",
+    "tags",
+    "favicon.ico",
+    "style.css",
 ];
 
 /// A validated slug: 1–100 characters of `a-z`, `0-9` and single inner hyphens.

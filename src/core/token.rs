@@ -11,7 +11,9 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 /// Checks an `Authorization` header against the admin token; an empty token never matches.
 pub fn bearer_matches(header: Option<&str>, token: &str) -> bool {
-    let Some(given) = header.and_then(|h| h.strip_prefix("Bearer ")) else { return false };
+    let Some(given) = header.and_then(|h| h.strip_prefix("Bearer ")) else {
+        return false;
+    };
     !token.is_empty() && constant_time_eq(given.trim().as_bytes(), token.as_bytes())
 }
 

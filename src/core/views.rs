@@ -49,7 +49,17 @@ impl Layout {
             canonical: site.absolute(path),
             og_type: "website",
             json_ld: None,
-            nav: index.map(|i| i.pages.iter().map(|p| Link { title: p.title.clone(), url: p.url() }).collect()).unwrap_or_default(),
+            nav: index
+                .map(|i| {
+                    i.pages
+                        .iter()
+                        .map(|p| Link {
+                            title: p.title.clone(),
+                            url: p.url(),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
             feeds: Vec::new(),
             noindex: false,
         }
@@ -65,7 +75,10 @@ pub struct DateView {
 
 impl DateView {
     pub fn new(date: DateTime<Utc>) -> DateView {
-        DateView { display: date.format("%-d %B %Y").to_string(), iso: date.to_rfc3339() }
+        DateView {
+            display: date.format("%-d %B %Y").to_string(),
+            iso: date.to_rfc3339(),
+        }
     }
 }
 
@@ -77,7 +90,12 @@ pub struct TagLink {
 }
 
 fn tag_links(tags: &[String]) -> Vec<TagLink> {
-    tags.iter().map(|t| TagLink { name: t.clone(), url: format!("/tags/{}/", slugify(t)) }).collect()
+    tags.iter()
+        .map(|t| TagLink {
+            name: t.clone(),
+            url: format!("/tags/{}/", slugify(t)),
+        })
+        .collect()
 }
 
 /// A post in a list.
@@ -167,7 +185,14 @@ pub struct PostView {
 }
 
 impl PostPage {
-    pub fn new(site: &SiteConfig, index: Option<&SiteIndex>, post: &Post, html: String, reading_minutes: u32, description: &str) -> PostPage {
+    pub fn new(
+        site: &SiteConfig,
+        index: Option<&SiteIndex>,
+        post: &Post,
+        html: String,
+        reading_minutes: u32,
+        description: &str,
+    ) -> PostPage {
         let url = post.url();
         let mut layout = Layout::new(site, index, Some(&post.meta.title), Some(description), &url);
         let author = post.meta.author.clone().unwrap_or_else(|| site.author.clone());
@@ -235,11 +260,24 @@ pub struct ArchiveMonthView {
 
 impl ArchiveMonthView {
     pub fn new(month: &ArchiveMonth<'_>) -> ArchiveMonthView {
-        let label = month.posts.first().and_then(|p| p.date).map(|d| d.format("%B %Y").to_string()).unwrap_or_default();
+        let label = month
+            .posts
+            .first()
+            .and_then(|p| p.date)
+            .map(|d| d.format("%B %Y").to_string())
+            .unwrap_or_default();
         let posts = month
             .posts
             .iter()
-            .filter_map(|p| Some((DateView::new(p.date?), Link { title: p.title.clone(), url: p.url() })))
+            .filter_map(|p| {
+                Some((
+                    DateView::new(p.date?),
+                    Link {
+                        title: p.title.clone(),
+                        url: p.url(),
+                    },
+                ))
+            })
             .collect();
         ArchiveMonthView { label, posts }
     }
@@ -279,7 +317,11 @@ impl ErrorPage {
     pub fn new(site: &SiteConfig, index: Option<&SiteIndex>, heading: &str, message: &str, path: &str) -> ErrorPage {
         let mut layout = Layout::new(site, index, Some(heading), Some(message), path);
         layout.noindex = true;
-        ErrorPage { layout, heading: heading.into(), message: message.into() }
+        ErrorPage {
+            layout,
+            heading: heading.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -305,19 +347,32 @@ mod tests {
     use super::*;
 
     fn post() -> Post {
-        Post::parse("+++\ntitle = \"Hello </script> & co\"\ndate = 2024-05-01\ntags = [\"Rust Lang\"]\n+++\nBody", Kind::Post, Some("hello")).unwrap()
+        Post::parse(
+            "+++\ntitle = \"Hello </script> & co\"\ndate = 2024-05-01\ntags = [\"Rust Lang\"]\n+++\nBody",
+            Kind::Post,
+            Some("hello"),
+        )
+        .unwrap()
     }
 
     #[test]
     fn post_page_carries_canonical_opengraph_and_json_ld() {
         let site = SiteConfig::default();
-        let page = PostPage::new(&site, None, &post(), "<p>Body</p>".into(), 1, "Body").render().unwrap();
-        assert!(page.contains(r#"<link rel="canonical" href="http://127.0.0.1:8787/posts/hello/">"#), "{page}");
+        let page = PostPage::new(&site, None, &post(), "<p>Body</p>".into(), 1, "Body")
+            .render()
+            .unwrap();
+        assert!(
+            page.contains(r#"<link rel="canonical" href="http://127.0.0.1:8787/posts/hello/">"#),
+            "{page}"
+        );
         assert!(page.contains(r#"<meta property="og:type" content="article">"#), "{page}");
         assert!(page.contains(r#""@type":"BlogPosting""#), "{page}");
         assert!(!page.contains("</script> & co\""), "the title must not close the JSON-LD script");
         assert!(page.contains(r#"<a href="/tags/rust-lang/" rel="tag">Rust Lang</a>"#), "{page}");
-        assert!(page.contains("<time datetime=\"2024-05-01T00:00:00+00:00\">1 May 2024</time>"), "{page}");
+        assert!(
+            page.contains("<time datetime=\"2024-05-01T00:00:00+00:00\">1 May 2024</time>"),
+            "{page}"
+        );
     }
 
     #[test]
@@ -330,6 +385,9 @@ mod tests {
 
     #[test]
     fn snippets_are_escaped_before_marking() {
-        assert_eq!(snippet_html("a \u{E000}<b>\u{E001} c", '\u{E000}', '\u{E001}'), "a <mark>&lt;b&gt;</mark> c");
+        assert_eq!(
+            snippet_html("a \u{E000}<b>\u{E001} c", '\u{E000}', '\u{E001}'),
+            "a <mark>&lt;b&gt;</mark> c"
+        );
     }
 }

@@ -14,7 +14,9 @@ pub struct D1Catalog {
 
 impl D1Catalog {
     pub fn new(env: &Env) -> D1Catalog {
-        D1Catalog { db: env.d1("DB").map_err(|e| format!("D1 binding DB: {e}")) }
+        D1Catalog {
+            db: env.d1("DB").map_err(|e| format!("D1 binding DB: {e}")),
+        }
     }
 
     fn db(&self) -> Result<&D1Database, StoreError> {
@@ -63,7 +65,11 @@ impl Catalog for D1Catalog {
                 .bind(&[text(kind), text(slug), text(&published), JsValue::from_f64(draft), text(&summary)])
                 .map_err(unavailable)?,
             );
-            statements.push(db.prepare("DELETE FROM posts_fts WHERE kind = ?1 AND slug = ?2").bind(&[text(kind), text(slug)]).map_err(unavailable)?);
+            statements.push(
+                db.prepare("DELETE FROM posts_fts WHERE kind = ?1 AND slug = ?2")
+                    .bind(&[text(kind), text(slug)])
+                    .map_err(unavailable)?,
+            );
             statements.push(
                 db.prepare("INSERT INTO posts_fts (kind, slug, title, body) VALUES (?1, ?2, ?3, ?4)")
                     .bind(&[text(kind), text(slug), text(&s.title), text(&d.text)])
@@ -79,18 +85,30 @@ impl Catalog for D1Catalog {
         let args = [text(kind.as_str()), text(slug.as_str())];
         let results = db
             .batch(vec![
-                db.prepare("DELETE FROM posts WHERE kind = ?1 AND slug = ?2").bind(&args).map_err(unavailable)?,
-                db.prepare("DELETE FROM posts_fts WHERE kind = ?1 AND slug = ?2").bind(&args).map_err(unavailable)?,
+                db.prepare("DELETE FROM posts WHERE kind = ?1 AND slug = ?2")
+                    .bind(&args)
+                    .map_err(unavailable)?,
+                db.prepare("DELETE FROM posts_fts WHERE kind = ?1 AND slug = ?2")
+                    .bind(&args)
+                    .map_err(unavailable)?,
             ])
             .await
             .map_err(unavailable)?;
-        let changes = results.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0);
+        let changes = results
+            .first()
+            .and_then(|r| r.meta().ok().flatten())
+            .and_then(|m| m.changes)
+            .unwrap_or(0);
         Ok(changes > 0)
     }
 
     async fn summaries(&self) -> Result<Vec<PostSummary>, StoreError> {
         let rows = self.db()?.prepare("SELECT summary FROM posts").all().await.map_err(unavailable)?;
-        rows.results::<SummaryRow>().map_err(unavailable)?.iter().map(|r| parse_summary(&r.summary)).collect()
+        rows.results::<SummaryRow>()
+            .map_err(unavailable)?
+            .iter()
+            .map(|r| parse_summary(&r.summary))
+            .collect()
     }
 
     async fn search(&self, fts_query: &str, now: DateTime<Utc>, limit: usize) -> Result<Vec<SearchRow>, StoreError> {
@@ -115,7 +133,12 @@ impl Catalog for D1Catalog {
         rows.results::<SearchResultRow>()
             .map_err(unavailable)?
             .into_iter()
-            .map(|r| Ok(SearchRow { summary: parse_summary(&r.summary)?, snippet: r.snippet }))
+            .map(|r| {
+                Ok(SearchRow {
+                    summary: parse_summary(&r.summary)?,
+                    snippet: r.snippet,
+                })
+            })
             .collect()
     }
 }

@@ -45,7 +45,13 @@ pub struct Reply {
 
 impl Reply {
     fn new(status: u16, body: Option<String>, content_type: &'static str, cache: CachePolicy) -> Reply {
-        Reply { status, body, content_type, cache, headers: Vec::new() }
+        Reply {
+            status,
+            body,
+            content_type,
+            cache,
+            headers: Vec::new(),
+        }
     }
 
     pub fn html(body: String, cache: CachePolicy) -> Reply {
@@ -137,5 +143,8 @@ impl Reply {
 
 /// `If-None-Match` may list several tags, weak ones included, or `*`.
 fn etag_matches(header: &str, etag: &str) -> bool {
-    header.split(',').map(|t| t.trim().trim_start_matches("W/")).any(|t| t == etag || t == "*")
+    header
+        .split(',')
+        .map(|t| t.trim().trim_start_matches("W/"))
+        .any(|t| t == etag || t == "*")
 }

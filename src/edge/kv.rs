@@ -45,8 +45,12 @@ fn unavailable(e: impl std::fmt::Display) -> StoreError {
 impl ContentStore for KvContent {
     async fn doc(&self, kind: Kind, slug: &Slug) -> Result<Option<StoredDoc>, StoreError> {
         let key = StoredDoc::key(kind, slug);
-        let Some(text) = self.kv()?.get(&key).text().await.map_err(unavailable)? else { return Ok(None) };
-        serde_json::from_str(&text).map(Some).map_err(|e| StoreError::Corrupt(format!("{key}: {e}")))
+        let Some(text) = self.kv()?.get(&key).text().await.map_err(unavailable)? else {
+            return Ok(None);
+        };
+        serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|e| StoreError::Corrupt(format!("{key}: {e}")))
     }
 
     async fn index(&self) -> Result<Rc<SiteIndex>, StoreError> {
@@ -68,7 +72,11 @@ impl ContentStore for KvContent {
         let kv = self.kv()?;
         for d in docs {
             let json = serde_json::to_string(&d.doc).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            kv.put(&StoredDoc::key(d.doc.kind, &d.summary.slug), json).map_err(unavailable)?.execute().await.map_err(unavailable)?;
+            kv.put(&StoredDoc::key(d.doc.kind, &d.summary.slug), json)
+                .map_err(unavailable)?
+                .execute()
+                .await
+                .map_err(unavailable)?;
         }
         Ok(())
     }
@@ -82,7 +90,11 @@ impl ContentStore for KvContent {
         let json = serde_json::to_string(index).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         // The index first: a reader who sees the new version must find the new index.
         kv.put(INDEX_KEY, json).map_err(unavailable)?.execute().await.map_err(unavailable)?;
-        kv.put(INDEX_VERSION_KEY, index.version.clone()).map_err(unavailable)?.execute().await.map_err(unavailable)?;
+        kv.put(INDEX_VERSION_KEY, index.version.clone())
+            .map_err(unavailable)?
+            .execute()
+            .await
+            .map_err(unavailable)?;
         Ok(())
     }
 }

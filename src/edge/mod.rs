@@ -24,7 +24,12 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
     let site = SiteConfig::from_lookup(|name| env.var(name).ok().map(|v| v.to_string()));
     let content = KvContent::new(&env);
     let catalog = D1Catalog::new(&env);
-    let app = App { site: &site, content: &content, catalog: &catalog, now: now() };
+    let app = App {
+        site: &site,
+        content: &content,
+        catalog: &catalog,
+        now: now(),
+    };
     let path = req.path();
     let reply = match route(&mut req, &env, &app).await {
         Ok(reply) => reply,
@@ -45,16 +50,24 @@ async fn route(req: &mut Request, env: &Env, app: &App<'_, KvContent, D1Catalog>
     let route = Route::parse(&path);
 
     if route.is_admin() {
-        let token = env.secret("ADMIN_TOKEN").map(|s| s.to_string()).or_else(|_| env.var("ADMIN_TOKEN").map(|v| v.to_string()));
+        let token = env
+            .secret("ADMIN_TOKEN")
+            .map(|s| s.to_string())
+            .or_else(|_| env.var("ADMIN_TOKEN").map(|v| v.to_string()));
         let header = req.headers().get("Authorization").ok().flatten();
         if !bearer_matches(header.as_deref(), &token.unwrap_or_default()) {
-            return Ok(Reply::json(401, r#"{"error":"missing or wrong Authorization: Bearer <ADMIN_TOKEN>"}"#.into()).with_header("WWW-Authenticate", "Bearer"));
+            return Ok(
+                Reply::json(401, r#"{"error":"missing or wrong Authorization: Bearer <ADMIN_TOKEN>"}"#.into())
+                    .with_header("WWW-Authenticate", "Bearer"),
+            );
         }
     }
     let allowed = route.allowed();
     let method_ok = allowed.contains(&method) || (method == Method::Head && allowed.contains(&Method::Get));
     if !method_ok && route != Route::NotFound {
-        return Ok(Reply::text(405, format!("Method not allowed. Use {}.\n", allow_header(allowed))).with_header("Allow", &allow_header(allowed)));
+        return Ok(
+            Reply::text(405, format!("Method not allowed. Use {}.\n", allow_header(allowed))).with_header("Allow", &allow_header(allowed))
+        );
     }
 
     Ok(match route {
@@ -74,7 +87,11 @@ async fn route(req: &mut Request, env: &Env, app: &App<'_, KvContent, D1Catalog>
         Route::TagFeed(tag) => Reply::atom(app.feed(Some(&tag), false).await?),
         Route::Archive => Reply::html(app.archive().await?, CachePolicy::Revalidate),
         Route::Search => {
-            let q = url.query_pairs().find(|(k, _)| k == "q").map(|(_, v)| v.into_owned()).unwrap_or_default();
+            let q = url
+                .query_pairs()
+                .find(|(k, _)| k == "q")
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default();
             Reply::html(app.search(&q).await?, CachePolicy::Revalidate)
         }
         Route::AtomFeed => Reply::atom(app.feed(None, false).await?),
@@ -91,14 +108,26 @@ async fn route(req: &mut Request, env: &Env, app: &App<'_, KvContent, D1Catalog>
 }
 
 /// `PUT` publishes the whole Markdown file in the body, `DELETE` unpublishes.
-async fn admin_document(req: &mut Request, app: &App<'_, KvContent, D1Catalog>, kind: Kind, slug: &crate::core::slug::Slug, method: Method) -> Result<Reply, AppError> {
+async fn admin_document(
+    req: &mut Request,
+    app: &App<'_, KvContent, D1Catalog>,
+    kind: Kind,
+    slug: &crate::core::slug::Slug,
+    method: Method,
+) -> Result<Reply, AppError> {
     if method == Method::Delete {
         app.unpublish(kind, slug).await?;
         return Ok(Reply::empty(204));
     }
-    let bytes = req.bytes().await.map_err(|e| AppError::BadDocument(format!("could not read the body: {e}")))?;
+    let bytes = req
+        .bytes()
+        .await
+        .map_err(|e| AppError::BadDocument(format!("could not read the body: {e}")))?;
     if bytes.len() > MAX_DOCUMENT_BYTES {
-        return Ok(Reply::json(413, serde_json::json!({"error": "the file is larger than 1 MiB"}).to_string()));
+        return Ok(Reply::json(
+            413,
+            serde_json::json!({"error": "the file is larger than 1 MiB"}).to_string(),
+        ));
     }
     let source = String::from_utf8(bytes).map_err(|_| AppError::BadDocument("the file is not valid UTF-8".into()))?;
     let published = app.publish(kind, slug, &source).await?;
@@ -143,9 +172,21 @@ async fn error_reply(app: &App<'_, KvContent, D1Catalog>, err: AppError, path: &
         return Reply::json(status, serde_json::json!({ "error": message }).to_string());
     }
     let (status, heading, message) = match &err {
-        AppError::NotFound => (404, "Page not found", "There is nothing at this address. It may have moved, or the link may be mistyped."),
-        AppError::Store(_) => (503, "Temporarily unavailable", "The blog cannot reach its storage just now. Please try again in a minute."),
-        _ => (500, "Something went wrong", "This page could not be shown because of a fault on our side. It has been logged."),
+        AppError::NotFound => (
+            404,
+            "Page not found",
+            "There is nothing at this address. It may have moved, or the link may be mistyped.",
+        ),
+        AppError::Store(_) => (
+            503,
+            "Temporarily unavailable",
+            "The blog cannot reach its storage just now. Please try again in a minute.",
+        ),
+        _ => (
+            500,
+            "Something went wrong",
+            "This page could not be shown because of a fault on our side. It has been logged.",
+        ),
     };
     if status >= 500 {
         worker::console_error!("{path}: {err}");

@@ -53,7 +53,9 @@ impl Catalog for MemoryStore {
     async fn upsert(&self, docs: &[PublishedDoc]) -> Result<(), StoreError> {
         for d in docs {
             *self.writes.borrow_mut() += 1;
-            self.catalog.borrow_mut().insert(key(d.summary.kind, &d.summary.slug), (d.summary.clone(), d.text.clone()));
+            self.catalog
+                .borrow_mut()
+                .insert(key(d.summary.kind, &d.summary.slug), (d.summary.clone(), d.text.clone()));
         }
         Ok(())
     }
@@ -66,17 +68,25 @@ impl Catalog for MemoryStore {
     }
     async fn search(&self, fts_query: &str, now: DateTime<Utc>, limit: usize) -> Result<Vec<SearchRow>, StoreError> {
         // A rough stand-in for FTS5: every quoted term must prefix a word of the title or text.
-        let terms: Vec<String> = fts_query.split_whitespace().map(|t| t.trim_matches(|c| c == '"' || c == '*').to_string()).collect();
+        let terms: Vec<String> = fts_query
+            .split_whitespace()
+            .map(|t| t.trim_matches(|c| c == '"' || c == '*').to_string())
+            .collect();
         let catalog = self.catalog.borrow();
         Ok(catalog
             .values()
             .filter(|(s, _)| s.kind == Kind::Post && s.is_visible(now))
             .filter(|(s, text)| {
                 let haystack = format!("{} {}", s.title, text).to_lowercase();
-                terms.iter().all(|t| haystack.split(|c: char| !c.is_alphanumeric()).any(|w| w.starts_with(t.as_str())))
+                terms
+                    .iter()
+                    .all(|t| haystack.split(|c: char| !c.is_alphanumeric()).any(|w| w.starts_with(t.as_str())))
             })
             .take(limit)
-            .map(|(s, text)| SearchRow { summary: s.clone(), snippet: format!("{SNIPPET_OPEN}{}{SNIPPET_CLOSE}", text.chars().take(80).collect::<String>()) })
+            .map(|(s, text)| SearchRow {
+                summary: s.clone(),
+                snippet: format!("{SNIPPET_OPEN}{}{SNIPPET_CLOSE}", text.chars().take(80).collect::<String>()),
+            })
             .collect())
     }
 }

@@ -39,6 +39,10 @@ fn main() {
         println!("failures:\n    {}", failed.join("\n    "));
     }
     let passed = tests.len() - failed.len();
-    println!("test result: {}. {passed} passed; {} failed; 0 ignored; 0 measured; 0 filtered out", if failed.is_empty() { "ok" } else { "FAILED" }, failed.len());
+    println!(
+        "test result: {}. {passed} passed; {} failed; 0 ignored; 0 measured; 0 filtered out",
+        if failed.is_empty() { "ok" } else { "FAILED" },
+        failed.len()
+    );
     std::process::exit(if failed.is_empty() { 0 } else { 1 });
 }

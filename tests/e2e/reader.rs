@@ -4,15 +4,27 @@ use crate::support::TestApp;
 use crate::Test;
 
 pub const TESTS: &[Test] = &[
-    ("home_lists_posts_newest_first_and_paginates", home_lists_posts_newest_first_and_paginates),
-    ("post_renders_markdown_extensions_and_metadata", post_renders_markdown_extensions_and_metadata),
+    (
+        "home_lists_posts_newest_first_and_paginates",
+        home_lists_posts_newest_first_and_paginates,
+    ),
+    (
+        "post_renders_markdown_extensions_and_metadata",
+        post_renders_markdown_extensions_and_metadata,
+    ),
     ("every_response_carries_security_headers", every_response_carries_security_headers),
     ("pages_tags_and_archive", pages_tags_and_archive),
-    ("search_finds_published_words_and_survives_syntax", search_finds_published_words_and_survives_syntax),
+    (
+        "search_finds_published_words_and_survives_syntax",
+        search_finds_published_words_and_survives_syntax,
+    ),
     ("feeds_and_sitemap_are_valid_xml", feeds_and_sitemap_are_valid_xml),
     ("unknown_urls_get_the_designed_404", unknown_urls_get_the_designed_404),
     ("etag_revalidation_answers_304", etag_revalidation_answers_304),
-    ("aliases_and_directory_urls_redirect_permanently", aliases_and_directory_urls_redirect_permanently),
+    (
+        "aliases_and_directory_urls_redirect_permanently",
+        aliases_and_directory_urls_redirect_permanently,
+    ),
     ("static_files_head_and_wrong_methods", static_files_head_and_wrong_methods),
 ];
 
@@ -20,8 +32,14 @@ fn home_lists_posts_newest_first_and_paginates(app: &TestApp) {
     let home = app.get("/");
     assert_eq!(home.status, 200);
     // POSTS_PER_PAGE is 3 in tests; the sample has five posts, newest first.
-    let newest = home.body.find("/posts/letters-i-never-sent/").expect("newest post on the home page");
-    let older = home.body.find("/posts/when-to-ask-for-help/").expect("second post on the home page");
+    let newest = home
+        .body
+        .find("/posts/letters-i-never-sent/")
+        .expect("newest post on the home page");
+    let older = home
+        .body
+        .find("/posts/when-to-ask-for-help/")
+        .expect("second post on the home page");
     assert!(newest < older, "newest first");
     home.assert_lacks("/posts/welcome-to-quiet-hours/\"");
     home.assert_contains("href=\"/page/2/\"");
@@ -41,7 +59,10 @@ fn post_renders_markdown_extensions_and_metadata(app: &TestApp) {
     for needle in ["<table>", "footnote-definition", "<del>", "<pre><code class=\"language-", "<h1>"] {
         post.assert_contains(needle);
     }
-    post.assert_contains(&format!("<link rel=\"canonical\" href=\"{}/posts/tracking-sleep-gently/\">", app.base));
+    post.assert_contains(&format!(
+        "<link rel=\"canonical\" href=\"{}/posts/tracking-sleep-gently/\">",
+        app.base
+    ));
     post.assert_contains("<meta property=\"og:type\" content=\"article\">");
     post.assert_contains("<meta name=\"twitter:card\" content=\"summary\">");
     post.assert_contains("<script type=\"application/ld+json\">");
@@ -57,7 +78,10 @@ fn every_response_carries_security_headers(app: &TestApp) {
     for path in ["/", "/posts/tracking-sleep-gently/", "/feed.xml", "/nope/"] {
         let r = app.get(path);
         let csp = r.header("content-security-policy").unwrap_or_else(|| panic!("{path}: no CSP"));
-        assert!(csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"), "{path}: {csp}");
+        assert!(
+            csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"),
+            "{path}: {csp}"
+        );
         assert_eq!(r.header("x-content-type-options"), Some("nosniff"), "{path}");
         assert!(r.header("referrer-policy").is_some(), "{path}");
         assert!(r.header("set-cookie").is_none(), "{path}: readers get no cookie");
@@ -134,12 +158,15 @@ fn feeds_and_sitemap_are_valid_xml(app: &TestApp) {
 }
 
 fn unknown_urls_get_the_designed_404(app: &TestApp) {
-    for path in ["/no/such/thing", "/posts/not-a-post/", "/posts/Bad_Slug/", "/nope/", "/admin/api/posts/"] {
+    for path in ["/no/such/thing", "/posts/not-a-post/", "/posts/Bad_Slug/", "/nope/", "/page/2x/"] {
         let r = app.get(path);
         assert_eq!(r.status, 404, "{path}");
         r.assert_contains("Page not found");
         r.assert_contains("<link rel=\"stylesheet\" href=\"/style.css\">");
     }
+    let api = app.get("/admin/api/no-such-thing");
+    assert_eq!(api.status, 404);
+    assert_eq!(api.body, r#"{"error":"not found"}"#, "scripts get JSON, not a page");
 }
 
 fn etag_revalidation_answers_304(app: &TestApp) {
@@ -151,7 +178,10 @@ fn etag_revalidation_answers_304(app: &TestApp) {
         assert!(again.body.is_empty());
         assert_eq!(app.get_with(path, ("If-None-Match", "\"other\"")).status, 200, "{path}");
     }
-    assert!(app.get("/").header("cache-control").unwrap_or_default().contains("no-cache"), "pages revalidate");
+    assert!(
+        app.get("/").header("cache-control").unwrap_or_default().contains("no-cache"),
+        "pages revalidate"
+    );
 }
 
 fn aliases_and_directory_urls_redirect_permanently(app: &TestApp) {

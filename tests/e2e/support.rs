@@ -34,7 +34,12 @@ impl Resp {
 
     #[track_caller]
     pub fn assert_contains(&self, needle: &str) {
-        assert!(self.body.contains(needle), "expected {needle:?} in the body (status {}):\n{}", self.status, self.body);
+        assert!(
+            self.body.contains(needle),
+            "expected {needle:?} in the body (status {}):\n{}",
+            self.status,
+            self.body
+        );
     }
 
     #[track_caller]
@@ -52,7 +57,10 @@ pub fn wrangler() -> PathBuf {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port on 127.0.0.1")
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port on 127.0.0.1")
 }
 
 impl TestApp {
@@ -60,7 +68,10 @@ impl TestApp {
     /// `content/`, then starts `wrangler dev` and waits until it answers.
     pub fn start() -> TestApp {
         let root = project_root();
-        assert!(root.join("build/index.js").exists(), "build/index.js is missing: run `make build` first (make test does)");
+        assert!(
+            root.join("build/index.js").exists(),
+            "build/index.js is missing: run `make build` first (make test does)"
+        );
         let dir = tempfile::Builder::new().prefix("edge-blog-e2e-").tempdir().expect("temp dir");
         let port = free_port();
         let base = format!("http://127.0.0.1:{port}");
@@ -68,7 +79,12 @@ impl TestApp {
         let config = dir.path().join("wrangler.toml");
         std::fs::write(&config, test_config(&root, &base)).expect("write test config");
 
-        run(Command::new(wrangler()).args(["d1", "migrations", "apply", "DB", "--local"]).arg("--config").arg(&config).arg("--persist-to").arg(&state));
+        run(Command::new(wrangler())
+            .args(["d1", "migrations", "apply", "DB", "--local"])
+            .arg("--config")
+            .arg(&config)
+            .arg("--persist-to")
+            .arg(&state));
         run(Command::new(env!("CARGO_BIN_EXE_blog"))
             .args(["publish", "--local"])
             .arg("--config")
@@ -98,8 +114,21 @@ impl TestApp {
         #[cfg(unix)]
         std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
         let child = cmd.spawn().expect("start wrangler dev");
-        let agent = ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0).timeout_global(Some(Duration::from_secs(30))).build().new_agent();
-        let app = TestApp { base, root, state, config, dir, child, agent };
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .timeout_global(Some(Duration::from_secs(30)))
+            .build()
+            .new_agent();
+        let app = TestApp {
+            base,
+            root,
+            state,
+            config,
+            dir,
+            child,
+            agent,
+        };
         app.wait_until_ready();
         app
     }
@@ -107,7 +136,12 @@ impl TestApp {
     fn wait_until_ready(&self) {
         let deadline = Instant::now() + Duration::from_secs(90);
         while Instant::now() < deadline {
-            if self.agent.get(&format!("{}/robots.txt", self.base)).call().is_ok_and(|r| r.status() == 200) {
+            if self
+                .agent
+                .get(&format!("{}/robots.txt", self.base))
+                .call()
+                .is_ok_and(|r| r.status() == 200)
+            {
                 return;
             }
             std::thread::sleep(Duration::from_millis(250));
@@ -123,8 +157,17 @@ impl TestApp {
     fn read(&self, result: Result<ureq::http::Response<ureq::Body>, ureq::Error>, what: &str) -> Resp {
         let mut response = result.unwrap_or_else(|e| panic!("{what}: {e}"));
         let status = response.status().as_u16();
-        let headers = response.headers().iter().map(|(k, v)| (k.as_str().to_ascii_lowercase(), v.to_str().unwrap_or_default().to_string())).collect();
-        let body = response.body_mut().with_config().limit(50 * 1024 * 1024).read_to_string().unwrap_or_default();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str().to_ascii_lowercase(), v.to_str().unwrap_or_default().to_string()))
+            .collect();
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(50 * 1024 * 1024)
+            .read_to_string()
+            .unwrap_or_default();
         Resp { status, headers, body }
     }
 
@@ -133,7 +176,10 @@ impl TestApp {
     }
 
     pub fn get_with(&self, path: &str, header: (&str, &str)) -> Resp {
-        self.read(self.agent.get(&self.url(path)).header(header.0, header.1).call(), &format!("GET {path}"))
+        self.read(
+            self.agent.get(&self.url(path)).header(header.0, header.1).call(),
+            &format!("GET {path}"),
+        )
     }
 
     pub fn head(&self, path: &str) -> Resp {
@@ -141,7 +187,10 @@ impl TestApp {
     }
 
     pub fn post_raw(&self, path: &str, content_type: &str, body: &str) -> Resp {
-        self.read(self.agent.post(&self.url(path)).header("Content-Type", content_type).send(body), &format!("POST {path}"))
+        self.read(
+            self.agent.post(&self.url(path)).header("Content-Type", content_type).send(body),
+            &format!("POST {path}"),
+        )
     }
 
     /// `PUT /admin/api/posts/<slug>` with the admin token.
@@ -150,7 +199,10 @@ impl TestApp {
     }
 
     pub fn put_doc(&self, kind: &str, slug: &str, markdown: &str, token: Option<&str>) -> Resp {
-        let mut req = self.agent.put(&self.url(&format!("/admin/api/{kind}/{slug}"))).header("Content-Type", "text/markdown");
+        let mut req = self
+            .agent
+            .put(&self.url(&format!("/admin/api/{kind}/{slug}")))
+            .header("Content-Type", "text/markdown");
         if let Some(token) = token {
             req = req.header("Authorization", &format!("Bearer {token}"));
         }
@@ -182,25 +234,26 @@ impl TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        // wrangler runs workerd as a child: signal the whole process group, then reap.
-        let pid = self.child.id() as i32;
-        let _ = Command::new("kill").args(["-TERM", &format!("-{pid}")]).status();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if matches!(self.child.try_wait(), Ok(Some(_))) {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let _ = Command::new("kill").args(["-KILL", &format!("-{pid}")]).status();
+        // wrangler runs workerd as a child and outlives SIGTERM: kill the whole process group.
+        let group = self.child.id() as i32;
+        // SAFETY: kill(2) with a negative pid signals a process group; it has no memory effects.
+        unsafe { libc::kill(-group, libc::SIGKILL) };
         let _ = self.child.wait();
     }
 }
 
 #[track_caller]
 fn run(cmd: &mut Command) {
-    let out = cmd.env("WRANGLER_SEND_METRICS", "false").output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
-    assert!(out.status.success(), "{cmd:?} failed:\n{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let out = cmd
+        .env("WRANGLER_SEND_METRICS", "false")
+        .output()
+        .unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// The project's wrangler.toml without `[build]`, with absolute paths and test settings.

@@ -1,0 +1,79 @@
+//! The `blog` command line: `new` and `check`, run as a user runs them.
+
+use std::process::Command;
+
+fn blog(args: &[&str], dir: &std::path::Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_blog"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run blog")
+}
+
+#[test]
+fn new_writes_a_draft_that_check_accepts() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = blog(&["new", "A", "quiet", "morning"], dir.path());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let path = dir.path().join("content/posts/a-quiet-morning.md");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        text.contains("title = \"A quiet morning\"") && text.contains("draft = true"),
+        "{text}"
+    );
+    let check = blog(&["check"], dir.path());
+    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
+    assert_eq!(String::from_utf8_lossy(&check.stdout).trim(), "ok: 1 posts and 0 pages in content");
+    let again = blog(&["new", "A quiet morning"], dir.path());
+    assert!(!again.status.success(), "an existing file is never overwritten");
+}
+
+#[test]
+fn check_names_each_bad_file_with_its_line_and_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let posts = dir.path().join("content/posts");
+    std::fs::create_dir_all(&posts).unwrap();
+    std::fs::write(posts.join("good.md"), "+++\ntitle = \"Good\"\ndate = 2024-01-01\n+++\nFine.\n").unwrap();
+    std::fs::write(posts.join("bad-date.md"), "+++\ntitle = \"Bad\"\n\ndate = \"next tuesday\"\n+++\n").unwrap();
+    std::fs::write(posts.join("typo.md"), "+++\ntitle = \"Typo\"\ndate = 2024-01-01\ntagz = []\n+++\n").unwrap();
+    let out = blog(&["check", "content"], dir.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("content/posts/bad-date.md:4: `date`: \"next tuesday\" is not a date"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("content/posts/typo.md:4:") && stderr.contains("tagz"), "{stderr}");
+    assert!(stderr.contains("2 file(s) need fixing"), "{stderr}");
+}
+
+#[test]
+fn check_refuses_two_files_with_one_slug() {
+    let dir = tempfile::tempdir().unwrap();
+    let posts = dir.path().join("content/posts");
+    std::fs::create_dir_all(&posts).unwrap();
+    std::fs::write(posts.join("a.md"), "+++\ntitle = \"A\"\ndate = 2024-01-01\nslug = \"same\"\n+++\n").unwrap();
+    std::fs::write(posts.join("b.md"), "+++\ntitle = \"B\"\ndate = 2024-01-01\nslug = \"same\"\n+++\n").unwrap();
+    let out = blog(&["check"], dir.path());
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("the slug `same` is also used by"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn publish_to_an_unreachable_blog_fails_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let posts = dir.path().join("content/posts");
+    std::fs::create_dir_all(&posts).unwrap();
+    std::fs::write(posts.join("a.md"), "+++\ntitle = \"A\"\ndate = 2024-01-01\n+++\n").unwrap();
+    let out = blog(&["publish", "--url", "http://127.0.0.1:9", "--token", "t"], dir.path());
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("cannot reach http://127.0.0.1:9/admin/api/posts/a"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
