@@ -1,5 +1,7 @@
 //! Site settings, read from the worker's `[vars]` (or any name -> value lookup).
 
+use crate::core::moderation::{word_list, Rules};
+
 /// Settings that shape every page.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SiteConfig {
@@ -10,7 +12,35 @@ pub struct SiteConfig {
     pub author: String,
     pub language: String,
     pub posts_per_page: usize,
-    pub comment_min_seconds: u64,
+    pub comments: CommentSettings,
+}
+
+/// How the comment section behaves.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommentSettings {
+    /// Minimum seconds between showing the form and accepting it.
+    pub min_seconds: i64,
+    /// Replies nest this many levels deep at most.
+    pub max_depth: usize,
+    pub rules: Rules,
+    /// Comments close this many days after a post's date; 0 keeps them open.
+    pub close_after_days: i64,
+    /// At most `rate_limit` comments per client in `rate_window_seconds`.
+    pub rate_limit: u32,
+    pub rate_window_seconds: i64,
+}
+
+impl Default for CommentSettings {
+    fn default() -> Self {
+        CommentSettings {
+            min_seconds: 3,
+            max_depth: 5,
+            rules: Rules::default(),
+            close_after_days: 0,
+            rate_limit: 5,
+            rate_window_seconds: 600,
+        }
+    }
 }
 
 impl Default for SiteConfig {
@@ -22,7 +52,7 @@ impl Default for SiteConfig {
             author: "The author".into(),
             language: "en".into(),
             posts_per_page: 10,
-            comment_min_seconds: 3,
+            comments: CommentSettings::default(),
         }
     }
 }
@@ -40,7 +70,19 @@ impl SiteConfig {
             author: text("SITE_AUTHOR", d.author),
             language: text("SITE_LANGUAGE", d.language),
             posts_per_page: number("POSTS_PER_PAGE", d.posts_per_page as u64).clamp(1, 100) as usize,
-            comment_min_seconds: number("COMMENT_MIN_SECONDS", d.comment_min_seconds),
+            comments: CommentSettings {
+                min_seconds: number("COMMENT_MIN_SECONDS", d.comments.min_seconds as u64) as i64,
+                max_depth: number("COMMENT_MAX_DEPTH", d.comments.max_depth as u64).clamp(1, 20) as usize,
+                rules: Rules {
+                    max_links: number("COMMENT_MAX_LINKS", d.comments.rules.max_links as u64) as usize,
+                    hold_words: word_list(&get("COMMENT_HOLD_WORDS").unwrap_or_default()),
+                    spam_words: word_list(&get("COMMENT_SPAM_WORDS").unwrap_or_default()),
+                    auto_approve_known: get("COMMENT_AUTO_APPROVE_KNOWN").is_some_and(|v| matches!(v.trim(), "true" | "1" | "yes")),
+                },
+                close_after_days: number("COMMENTS_CLOSE_AFTER_DAYS", 0) as i64,
+                rate_limit: number("COMMENT_RATE_LIMIT", d.comments.rate_limit as u64) as u32,
+                rate_window_seconds: number("COMMENT_RATE_WINDOW_SECONDS", d.comments.rate_window_seconds as u64) as i64,
+            },
         }
     }
 
@@ -66,6 +108,7 @@ mod tests {
         assert_eq!(c.title, "Mine");
         assert_eq!(c.absolute("/a/"), "https://blog.example/a/");
         assert_eq!(c.posts_per_page, 10);
-        assert_eq!(c.comment_min_seconds, 0);
+        assert_eq!(c.comments.min_seconds, 0);
+        assert_eq!(c.comments.max_depth, 5);
     }
 }

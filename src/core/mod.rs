@@ -1,11 +1,13 @@
 //! The pure domain: no worker types, no clock, no randomness, no I/O.
 
+pub mod comment;
 pub mod config;
 pub mod feed;
 pub mod front_matter;
 pub mod hash;
 pub mod index;
 pub mod markdown;
+pub mod moderation;
 pub mod post;
 pub mod route;
 pub mod sanitize;

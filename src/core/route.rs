@@ -22,8 +22,13 @@ pub enum Route {
     CommentsFeed,
     Sitemap,
     Robots,
+    /// `/comments/<key>/`: a commenter's private page for their comment.
+    ManageComment(String),
     AdminApiPost(Slug),
     AdminApiPage(Slug),
+    AdminApiComments,
+    AdminApiComment(i64),
+    AdminApiCommentAction(i64, String),
     /// The same resource lives at this canonical path (a missing trailing slash, `/page/1/`).
     Redirect(String),
     NotFound,
@@ -80,7 +85,13 @@ impl Route {
             ["comments.xml"] => Route::CommentsFeed,
             ["sitemap.xml"] => Route::Sitemap,
             ["robots.txt"] => Route::Robots,
+            ["comments", key] | ["comments", key, ""] if is_manage_key(key) => dir(Route::ManageComment(key.to_string())),
             ["admin", "api", "posts", s] => slug(s).map_or(Route::NotFound, Route::AdminApiPost),
+            ["admin", "api", "comments"] => Route::AdminApiComments,
+            ["admin", "api", "comments", id] => comment_id(id).map_or(Route::NotFound, Route::AdminApiComment),
+            ["admin", "api", "comments", id, action] if ["approve", "unapprove", "spam", "trash", "restore"].contains(action) => {
+                comment_id(id).map_or(Route::NotFound, |id| Route::AdminApiCommentAction(id, action.to_string()))
+            }
             ["admin", "api", "pages", s] => slug(s).map_or(Route::NotFound, Route::AdminApiPage),
             [s] | [s, ""] => Slug::parse_page(s).map_or(Route::NotFound, |s| dir(Route::Page(s))),
             _ => Route::NotFound,
@@ -90,16 +101,34 @@ impl Route {
     /// The methods this route answers; `HEAD` goes with every `GET`.
     pub fn allowed(&self) -> &'static [Method] {
         match self {
-            Route::PostComments(_) => &[Method::Post],
+            Route::PostComments(_) | Route::AdminApiCommentAction(..) => &[Method::Post],
+            Route::ManageComment(_) => &[Method::Get, Method::Head, Method::Post],
             Route::AdminApiPost(_) | Route::AdminApiPage(_) => &[Method::Put, Method::Delete],
+            Route::AdminApiComment(_) => &[Method::Delete],
             _ => &[Method::Get, Method::Head],
         }
     }
 
     /// Admin routes need credentials before anything else is looked at.
     pub fn is_admin(&self) -> bool {
-        matches!(self, Route::AdminApiPost(_) | Route::AdminApiPage(_))
+        matches!(
+            self,
+            Route::AdminApiPost(_)
+                | Route::AdminApiPage(_)
+                | Route::AdminApiComments
+                | Route::AdminApiComment(_)
+                | Route::AdminApiCommentAction(..)
+        )
     }
+}
+
+/// Private manage keys are 64 lowercase hex digits.
+pub fn is_manage_key(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+fn comment_id(s: &str) -> Option<i64> {
+    s.parse::<i64>().ok().filter(|id| *id > 0 && !s.starts_with('0'))
 }
 
 fn valid_tag(t: &str) -> bool {
@@ -141,6 +170,8 @@ mod tests {
         assert_eq!(Route::parse("/tags/rust/"), Route::Tag("rust".into()));
         assert_eq!(Route::parse("/tags/rust/feed.xml"), Route::TagFeed("rust".into()));
         assert_eq!(Route::parse("/posts/hello/comments.xml"), Route::PostCommentsFeed(slug("hello")));
+        assert_eq!(Route::parse("/posts/hello/comments"), Route::PostComments(slug("hello")));
+        assert_eq!(Route::parse("/comments.xml"), Route::CommentsFeed);
         assert_eq!(Route::parse("/feed.xml"), Route::AtomFeed);
         assert_eq!(Route::parse("/search"), Route::Search);
     }
@@ -173,5 +204,15 @@ mod tests {
         assert_eq!(allow_header(Route::parse("/").allowed()), "GET, HEAD");
         assert_eq!(allow_header(Route::parse("/admin/api/posts/x").allowed()), "PUT, DELETE");
         assert!(Route::parse("/admin/api/posts/x").is_admin());
+        assert_eq!(
+            Route::parse("/admin/api/comments/12/approve"),
+            Route::AdminApiCommentAction(12, "approve".into())
+        );
+        assert_eq!(Route::parse("/admin/api/comments/12/explode"), Route::NotFound);
+        assert_eq!(Route::parse("/admin/api/comments/012"), Route::NotFound);
+        assert!(Route::parse("/admin/api/comments").is_admin());
+        let key = "a".repeat(64);
+        assert_eq!(Route::parse(&format!("/comments/{key}/")), Route::ManageComment(key.clone()));
+        assert_eq!(Route::parse("/comments/short/"), Route::NotFound);
     }
 }

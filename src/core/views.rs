@@ -1,5 +1,6 @@
 //! The page models: one `*Page` struct per template, built from domain values, rendered by askama.
 
+use crate::core::comment::{Comment, CommentForm, CommentStatus, FieldErrors, Threaded};
 use crate::core::config::SiteConfig;
 use crate::core::index::{ArchiveMonth, SiteIndex, TagCount};
 use crate::core::post::{Kind, Post, PostSummary};
@@ -11,6 +12,8 @@ use chrono::{DateTime, Utc};
 #[derive(Debug, Clone)]
 pub struct Layout {
     pub site_title: String,
+    /// The public origin, for links shown as text.
+    pub site_url: String,
     pub site_description: String,
     pub language: String,
     /// The document title, already combined with the site title.
@@ -39,6 +42,7 @@ impl Layout {
     pub fn new(site: &SiteConfig, index: Option<&SiteIndex>, title: Option<&str>, description: Option<&str>, path: &str) -> Layout {
         Layout {
             site_title: site.title.clone(),
+            site_url: site.url.clone(),
             site_description: site.description.clone(),
             language: site.language.clone(),
             title: match title {
@@ -168,6 +172,8 @@ pub struct ListPage {
 pub struct PostPage {
     pub layout: Layout,
     pub post: PostView,
+    /// Posts have a comment section; pages do not.
+    pub comments: Option<CommentSection>,
 }
 
 /// The parts of a post a reader sees.
@@ -213,7 +219,137 @@ impl PostPage {
                 reading_minutes,
                 html,
             },
+            comments: None,
         }
+    }
+}
+
+/// The comments under a post: the thread, the form or why there is none, and a notice after submitting.
+#[derive(Debug, Clone, Default)]
+pub struct CommentSection {
+    pub heading: String,
+    pub items: Vec<CommentView>,
+    /// Comments could not be loaded; the post is still shown.
+    pub unavailable: bool,
+    /// Why the form is not offered.
+    pub closed: Option<String>,
+    pub form: Option<CommentFormView>,
+    pub notice: Option<Notice>,
+    pub feed_url: String,
+}
+
+impl CommentSection {
+    pub fn heading_for(count: usize, title: &str) -> String {
+        match count {
+            0 => format!("No comments yet on “{title}”"),
+            1 => format!("1 comment on “{title}”"),
+            n => format!("{n} comments on “{title}”"),
+        }
+    }
+}
+
+/// One comment in its thread.
+#[derive(Debug, Clone)]
+pub struct CommentView {
+    pub id: i64,
+    pub author: String,
+    pub url: Option<String>,
+    /// The first letter of the name, shown as a locally drawn avatar.
+    pub initial: String,
+    pub date: DateView,
+    pub body_html: String,
+    pub has_replies: bool,
+    /// How many reply lists end after this comment.
+    pub closes: usize,
+    pub reply_url: String,
+}
+
+impl CommentView {
+    pub fn new(t: &Threaded<'_>, post_url: &str) -> CommentView {
+        CommentView::of(t.comment, post_url, t.has_replies, t.closes)
+    }
+
+    pub fn of(c: &Comment, post_url: &str, has_replies: bool, closes: usize) -> CommentView {
+        CommentView {
+            id: c.id,
+            author: c.author.clone(),
+            url: c.url.clone(),
+            initial: c
+                .author
+                .chars()
+                .find(|ch| ch.is_alphanumeric())
+                .map(|ch| ch.to_uppercase().collect())
+                .unwrap_or_else(|| "?".into()),
+            date: comment_date(&c.created_at),
+            body_html: c.body_html.clone(),
+            has_replies,
+            closes,
+            reply_url: format!("{post_url}?replyto={}#comment-form", c.id),
+        }
+    }
+}
+
+/// Comment times are stored as `YYYY-MM-DDTHH:MM:SSZ`.
+pub fn comment_date(stored: &str) -> DateView {
+    match DateTime::parse_from_rfc3339(stored) {
+        Ok(d) => {
+            let d = d.with_timezone(&Utc);
+            DateView {
+                display: d.format("%-d %B %Y at %H:%M UTC").to_string(),
+                iso: d.to_rfc3339(),
+            }
+        }
+        Err(_) => DateView {
+            display: stored.to_string(),
+            iso: stored.to_string(),
+        },
+    }
+}
+
+/// The reply form with what the reader typed and a message per field.
+#[derive(Debug, Clone, Default)]
+pub struct CommentFormView {
+    pub action: String,
+    pub issued: String,
+    pub values: CommentForm,
+    pub errors: FieldErrors,
+    /// The comment being replied to: its id and author.
+    pub replying_to: Option<(i64, String)>,
+    pub cancel_url: String,
+}
+
+/// A message above the comments, such as the confirmation with the private link.
+#[derive(Debug, Clone)]
+pub struct Notice {
+    pub success: bool,
+    pub message: String,
+    pub manage_url: Option<String>,
+    /// The reader's text, when it could not be accepted and there is no form to put it back in.
+    pub kept_text: Option<String>,
+}
+
+/// `/comments/<key>/`: a commenter's own comment, with edit and delete.
+#[derive(Template)]
+#[template(path = "manage.html")]
+pub struct ManagePage {
+    pub layout: Layout,
+    pub post_title: String,
+    pub post_url: String,
+    /// `None` once deleted.
+    pub comment: Option<CommentView>,
+    pub status: String,
+    pub body: String,
+    pub error: Option<String>,
+    pub notice: Option<String>,
+    pub action: String,
+}
+
+/// How a comment's status reads to its writer.
+pub fn status_for_writer(status: CommentStatus) -> &'static str {
+    match status {
+        CommentStatus::Approved => "Published: everyone can read it under the post.",
+        CommentStatus::Pending => "Waiting for review: only you can see it until the author approves it.",
+        CommentStatus::Spam | CommentStatus::Trash => "Not published: the author has not accepted it.",
     }
 }
 

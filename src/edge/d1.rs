@@ -1,20 +1,22 @@
-//! The catalog of published documents and their full-text search, in D1 (tables in `migrations/`).
+//! D1: the catalog of published documents with full-text search, and the comments (tables in `migrations/`).
 
+use crate::core::comment::{Comment, CommentStatus};
 use crate::core::post::{Kind, PostSummary};
 use crate::core::slug::Slug;
-use crate::store::{db_time, Catalog, PublishedDoc, SearchRow, StoreError, SNIPPET_CLOSE, SNIPPET_OPEN};
+use crate::store::{db_time, Catalog, CommentRecord, CommentStore, PublishedDoc, SearchRow, StoreError, SNIPPET_CLOSE, SNIPPET_OPEN};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
+use std::collections::HashMap;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, Env};
 
-pub struct D1Catalog {
+pub struct D1 {
     db: Result<D1Database, String>,
 }
 
-impl D1Catalog {
-    pub fn new(env: &Env) -> D1Catalog {
-        D1Catalog {
+impl D1 {
+    pub fn new(env: &Env) -> D1 {
+        D1 {
             db: env.d1("DB").map_err(|e| format!("D1 binding DB: {e}")),
         }
     }
@@ -47,7 +49,7 @@ fn parse_summary(json: &str) -> Result<PostSummary, StoreError> {
     serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("posts.summary: {e}")))
 }
 
-impl Catalog for D1Catalog {
+impl Catalog for D1 {
     async fn upsert(&self, docs: &[PublishedDoc]) -> Result<(), StoreError> {
         let db = self.db()?;
         let mut statements = Vec::with_capacity(docs.len() * 3);
@@ -140,5 +142,224 @@ impl Catalog for D1Catalog {
                 })
             })
             .collect()
+    }
+}
+
+const COMMENT_COLUMNS: &str = "id, post, parent, author, url, body, body_html, status, created_at";
+
+#[derive(Deserialize)]
+struct CountRow {
+    post: String,
+    n: u32,
+}
+
+#[derive(Deserialize)]
+struct Count {
+    count: u32,
+}
+
+#[derive(Deserialize)]
+struct IdRow {
+    id: i64,
+}
+
+fn opt_text(s: Option<&str>) -> JsValue {
+    s.map_or(JsValue::NULL, JsValue::from_str)
+}
+
+fn id(n: i64) -> JsValue {
+    JsValue::from_f64(n as f64)
+}
+
+impl D1 {
+    async fn comments(&self, sql: &str, args: &[JsValue]) -> Result<Vec<Comment>, StoreError> {
+        let rows = self
+            .db()?
+            .prepare(sql)
+            .bind(args)
+            .map_err(unavailable)?
+            .all()
+            .await
+            .map_err(unavailable)?;
+        rows.results::<Comment>().map_err(unavailable)
+    }
+
+    async fn changes(&self, sql: &str, args: &[JsValue]) -> Result<usize, StoreError> {
+        let result = self
+            .db()?
+            .prepare(sql)
+            .bind(args)
+            .map_err(unavailable)?
+            .run()
+            .await
+            .map_err(unavailable)?;
+        Ok(result.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0))
+    }
+}
+
+impl CommentStore for D1 {
+    async fn approved(&self, post: &str) -> Result<Vec<Comment>, StoreError> {
+        let sql = format!("SELECT {COMMENT_COLUMNS} FROM comments WHERE post = ?1 AND status = 'approved' ORDER BY created_at, id");
+        self.comments(&sql, &[text(post)]).await
+    }
+
+    async fn approved_counts(&self, posts: &[&str]) -> Result<HashMap<String, u32>, StoreError> {
+        if posts.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let list = serde_json::to_string(posts).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let sql = "SELECT post, COUNT(*) AS n FROM comments WHERE status = 'approved' AND post IN (SELECT value FROM json_each(?1)) GROUP BY post";
+        let rows = self
+            .db()?
+            .prepare(sql)
+            .bind(&[text(&list)])
+            .map_err(unavailable)?
+            .all()
+            .await
+            .map_err(unavailable)?;
+        Ok(rows
+            .results::<CountRow>()
+            .map_err(unavailable)?
+            .into_iter()
+            .map(|r| (r.post, r.n))
+            .collect())
+    }
+
+    async fn comment(&self, comment_id: i64) -> Result<Option<Comment>, StoreError> {
+        Ok(self
+            .comments(&format!("SELECT {COMMENT_COLUMNS} FROM comments WHERE id = ?1"), &[id(comment_id)])
+            .await?
+            .pop())
+    }
+
+    async fn by_manage_hash(&self, manage_hash: &str) -> Result<Option<Comment>, StoreError> {
+        Ok(self
+            .comments(
+                &format!("SELECT {COMMENT_COLUMNS} FROM comments WHERE manage_hash = ?1"),
+                &[text(manage_hash)],
+            )
+            .await?
+            .pop())
+    }
+
+    async fn insert(&self, r: &CommentRecord) -> Result<i64, StoreError> {
+        let sql = "INSERT INTO comments (post, parent, author, email, email_hash, url, body, body_html, status, held_reason, created_at, updated_at, manage_hash, body_hash) \
+                   VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13) RETURNING id";
+        let args = [
+            text(&r.post),
+            r.parent.map_or(JsValue::NULL, id),
+            text(&r.author),
+            opt_text(r.email.as_deref()),
+            opt_text(r.email_hash.as_deref()),
+            opt_text(r.url.as_deref()),
+            text(&r.body),
+            text(&r.body_html),
+            text(r.status.as_str()),
+            opt_text(r.held_reason.as_deref()),
+            text(&r.created_at),
+            text(&r.manage_hash),
+            text(&r.body_hash),
+        ];
+        let row = self
+            .db()?
+            .prepare(sql)
+            .bind(&args)
+            .map_err(unavailable)?
+            .first::<IdRow>(None)
+            .await
+            .map_err(unavailable)?;
+        row.map(|r| r.id)
+            .ok_or_else(|| StoreError::Unavailable("D1: INSERT returned no id".into()))
+    }
+
+    async fn duplicate_of(&self, post: &str, body_hash: &str, since: &str) -> Result<Option<i64>, StoreError> {
+        let sql = "SELECT id FROM comments WHERE post = ?1 AND body_hash = ?2 AND created_at >= ?3 LIMIT 1";
+        let row = self
+            .db()?
+            .prepare(sql)
+            .bind(&[text(post), text(body_hash), text(since)])
+            .map_err(unavailable)?
+            .first::<IdRow>(None)
+            .await;
+        Ok(row.map_err(unavailable)?.map(|r| r.id))
+    }
+
+    async fn known_commenter(&self, email_hash: &str) -> Result<bool, StoreError> {
+        let sql = "SELECT id FROM comments WHERE email_hash = ?1 AND status = 'approved' LIMIT 1";
+        let row = self
+            .db()?
+            .prepare(sql)
+            .bind(&[text(email_hash)])
+            .map_err(unavailable)?
+            .first::<IdRow>(None)
+            .await;
+        Ok(row.map_err(unavailable)?.is_some())
+    }
+
+    async fn edit(
+        &self,
+        comment_id: i64,
+        body: &str,
+        body_html: &str,
+        status: CommentStatus,
+        held: Option<&str>,
+        now: &str,
+    ) -> Result<(), StoreError> {
+        let sql = "UPDATE comments SET body = ?2, body_html = ?3, status = ?4, held_reason = ?5, updated_at = ?6 WHERE id = ?1";
+        self.changes(
+            sql,
+            &[
+                id(comment_id),
+                text(body),
+                text(body_html),
+                text(status.as_str()),
+                opt_text(held),
+                text(now),
+            ],
+        )
+        .await
+        .map(|_| ())
+    }
+
+    async fn set_status(&self, comment_id: i64, status: CommentStatus, now: &str) -> Result<bool, StoreError> {
+        let sql = "UPDATE comments SET status = ?2, updated_at = ?3 WHERE id = ?1";
+        Ok(self.changes(sql, &[id(comment_id), text(status.as_str()), text(now)]).await? > 0)
+    }
+
+    async fn delete(&self, comment_id: i64) -> Result<bool, StoreError> {
+        Ok(self.changes("DELETE FROM comments WHERE id = ?1", &[id(comment_id)]).await? > 0)
+    }
+
+    async fn by_status(&self, status: CommentStatus, limit: usize) -> Result<Vec<Comment>, StoreError> {
+        let sql = format!("SELECT {COMMENT_COLUMNS} FROM comments WHERE status = ?1 ORDER BY created_at DESC, id DESC LIMIT ?2");
+        self.comments(&sql, &[text(status.as_str()), JsValue::from_f64(limit as f64)]).await
+    }
+
+    async fn recent_approved(&self, post: Option<&str>, limit: usize) -> Result<Vec<Comment>, StoreError> {
+        let limit = JsValue::from_f64(limit as f64);
+        match post {
+            Some(post) => {
+                let sql = format!("SELECT {COMMENT_COLUMNS} FROM comments WHERE post = ?1 AND status = 'approved' ORDER BY created_at DESC, id DESC LIMIT ?2");
+                self.comments(&sql, &[text(post), limit]).await
+            }
+            None => {
+                let sql =
+                    format!("SELECT {COMMENT_COLUMNS} FROM comments WHERE status = 'approved' ORDER BY created_at DESC, id DESC LIMIT ?1");
+                self.comments(&sql, &[limit]).await
+            }
+        }
+    }
+
+    async fn hit(&self, key: &str, expires_at: &str) -> Result<u32, StoreError> {
+        let sql = "INSERT INTO rate_limits (key, count, expires_at) VALUES (?1, 1, ?2) \
+                   ON CONFLICT (key) DO UPDATE SET count = count + 1 RETURNING count";
+        let row = self
+            .db()?
+            .prepare(sql)
+            .bind(&[text(key), text(expires_at)])
+            .map_err(unavailable)?
+            .first::<Count>(None)
+            .await;
+        Ok(row.map_err(unavailable)?.map_or(1, |r| r.count))
     }
 }

@@ -87,6 +87,11 @@ impl Reply {
         Reply::new(301, None, "text/plain", CachePolicy::Short).with_header("Location", location)
     }
 
+    /// After a form POST: go to this page with GET.
+    pub fn see_other(location: &str) -> Reply {
+        Reply::new(303, None, "text/plain", CachePolicy::NoStore).with_header("Location", location)
+    }
+
     pub fn with_status(mut self, status: u16) -> Reply {
         self.status = status;
         self

@@ -4,38 +4,57 @@ mod d1;
 mod http;
 mod kv;
 
-use crate::app::{App, AppError};
+use crate::app::{App, AppError, ModerationAction, Rejection, ShowOptions, Submitted};
+use crate::core::comment::{CommentForm, CommentStatus};
 use crate::core::config::SiteConfig;
+use crate::core::moderation::signing_key;
 use crate::core::post::Kind;
 use crate::core::route::{allow_header, Method, Route};
+use crate::core::slug::Slug;
 use crate::core::token::bearer_matches;
 use chrono::{DateTime, Utc};
-use d1::D1Catalog;
+use d1::D1;
 use http::{CachePolicy, Reply};
 use kv::KvContent;
-use worker::{event, Context, Env, Request, Response};
+use worker::{event, Context, Env, Request, Response, Url};
+
+type EdgeApp<'a> = App<'a, KvContent, D1>;
 
 /// The largest post file the admin API accepts.
 const MAX_DOCUMENT_BYTES: usize = 1024 * 1024;
+/// The largest comment form accepted; the body field itself is limited to 10,000 characters.
+const MAX_FORM_BYTES: usize = 64 * 1024;
 
 #[event(fetch)]
 async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
     console_error_panic_hook::set_once();
     let site = SiteConfig::from_lookup(|name| env.var(name).ok().map(|v| v.to_string()));
+    let admin_token = secret(&env, "ADMIN_TOKEN");
+    let key = signing_key(secret(&env, "SIGNING_KEY").as_deref(), admin_token.as_deref()).unwrap_or_default();
     let content = KvContent::new(&env);
-    let catalog = D1Catalog::new(&env);
+    let db = D1::new(&env);
     let app = App {
         site: &site,
         content: &content,
-        catalog: &catalog,
+        db: &db,
         now: now(),
+        key: &key,
     };
     let path = req.path();
-    let reply = match route(&mut req, &env, &app).await {
+    let reply = match route(&mut req, admin_token.as_deref(), &app).await {
         Ok(reply) => reply,
         Err(err) => error_reply(&app, err, &path).await,
     };
     reply.into_response(&req, site.url.starts_with("https://"))
+}
+
+/// A secret from `wrangler secret put` (or `.dev.vars`); a plain var of the same name also counts.
+fn secret(env: &Env, name: &str) -> Option<String> {
+    env.secret(name)
+        .map(|s| s.to_string())
+        .or_else(|_| env.var(name).map(|v| v.to_string()))
+        .ok()
+        .filter(|s| !s.is_empty())
 }
 
 fn now() -> DateTime<Utc> {
@@ -43,19 +62,15 @@ fn now() -> DateTime<Utc> {
 }
 
 /// The routing table: one arm per route of [`Route`].
-async fn route(req: &mut Request, env: &Env, app: &App<'_, KvContent, D1Catalog>) -> Result<Reply, AppError> {
+async fn route(req: &mut Request, admin_token: Option<&str>, app: &EdgeApp<'_>) -> Result<Reply, AppError> {
     let url = req.url().map_err(|_| AppError::NotFound)?;
     let path = url.path().to_string();
     let method = Method::parse(req.method().as_ref());
     let route = Route::parse(&path);
 
     if route.is_admin() {
-        let token = env
-            .secret("ADMIN_TOKEN")
-            .map(|s| s.to_string())
-            .or_else(|_| env.var("ADMIN_TOKEN").map(|v| v.to_string()));
         let header = req.headers().get("Authorization").ok().flatten();
-        if !bearer_matches(header.as_deref(), &token.unwrap_or_default()) {
+        if !bearer_matches(header.as_deref(), admin_token.unwrap_or_default()) {
             return Ok(
                 Reply::json(401, r#"{"error":"missing or wrong Authorization: Bearer <ADMIN_TOKEN>"}"#.into())
                     .with_header("WWW-Authenticate", "Bearer"),
@@ -77,8 +92,19 @@ async fn route(req: &mut Request, env: &Env, app: &App<'_, KvContent, D1Catalog>
             }
             Reply::html(app.home(page).await?, CachePolicy::Revalidate)
         }
-        Route::Post(slug) => Reply::html(app.show(Kind::Post, &slug).await?, CachePolicy::Revalidate),
-        Route::Page(slug) => match app.show(Kind::Page, &slug).await {
+        Route::Post(slug) => {
+            let opts = show_options(&url);
+            // A page with a private manage link in it is for one reader only.
+            let cache = if opts.manage_key.is_some() {
+                CachePolicy::NoStore
+            } else {
+                CachePolicy::Revalidate
+            };
+            Reply::html(app.show_post(&slug, &opts).await?, cache)
+        }
+        Route::PostComments(slug) => submit_comment(req, app, &slug).await?,
+        Route::ManageComment(key) => manage_comment(req, app, &key, method).await?,
+        Route::Page(slug) => match app.show_page(&slug).await {
             Err(AppError::NotFound) => return not_found_or_alias(app, &path).await,
             page => Reply::html(page?, CachePolicy::Revalidate),
         },
@@ -86,35 +112,131 @@ async fn route(req: &mut Request, env: &Env, app: &App<'_, KvContent, D1Catalog>
         Route::Tag(tag) => Reply::html(app.tag(&tag).await?, CachePolicy::Revalidate),
         Route::TagFeed(tag) => Reply::atom(app.feed(Some(&tag), false).await?),
         Route::Archive => Reply::html(app.archive().await?, CachePolicy::Revalidate),
-        Route::Search => {
-            let q = url
-                .query_pairs()
-                .find(|(k, _)| k == "q")
-                .map(|(_, v)| v.into_owned())
-                .unwrap_or_default();
-            Reply::html(app.search(&q).await?, CachePolicy::Revalidate)
-        }
+        Route::Search => Reply::html(app.search(&query(&url, "q").unwrap_or_default()).await?, CachePolicy::Revalidate),
         Route::AtomFeed => Reply::atom(app.feed(None, false).await?),
         Route::RssFeed => Reply::rss(app.feed(None, true).await?),
+        Route::CommentsFeed => Reply::atom(app.comments_feed(None).await?).cached(CachePolicy::Revalidate),
+        Route::PostCommentsFeed(slug) => Reply::atom(app.comments_feed(Some(&slug)).await?).cached(CachePolicy::Revalidate),
         Route::Sitemap => Reply::xml(app.sitemap().await?),
         Route::Robots => Reply::text(200, app.robots()).cached(CachePolicy::Day),
         Route::AdminApiPost(slug) => admin_document(req, app, Kind::Post, &slug, method).await?,
         Route::AdminApiPage(slug) => admin_document(req, app, Kind::Page, &slug, method).await?,
+        Route::AdminApiComments => admin_comments(app, &url).await?,
+        Route::AdminApiComment(id) => {
+            app.delete_comment(id).await?;
+            Reply::empty(204)
+        }
+        Route::AdminApiCommentAction(id, action) => {
+            let action = ModerationAction::parse(&action).ok_or(AppError::NotFound)?;
+            app.moderate(id, action).await?;
+            let comment = app.db_comment(id).await?;
+            Reply::json(
+                200,
+                serde_json::json!({ "id": id, "status": comment.map(|c| c.status) }).to_string(),
+            )
+        }
         Route::Redirect(to) => Reply::redirect(&with_query(&to, &url)),
-        // Comments arrive with the comments feature; until then these routes are not found.
-        Route::PostComments(_) | Route::PostCommentsFeed(_) | Route::CommentsFeed => return Err(AppError::NotFound),
         Route::NotFound => return not_found_or_alias(app, &path).await,
     })
 }
 
+fn query(url: &Url, name: &str) -> Option<String> {
+    url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
+}
+
+fn show_options(url: &Url) -> ShowOptions {
+    ShowOptions {
+        reply_to: query(url, "replyto").and_then(|v| v.parse().ok()),
+        manage_key: query(url, "comment").filter(|k| crate::core::route::is_manage_key(k)),
+        duplicate: query(url, "notice").as_deref() == Some("duplicate"),
+    }
+}
+
+/// Reads a urlencoded form body, refusing oversized or non-UTF-8 ones.
+async fn form_body(req: &mut Request) -> Result<Result<Vec<(String, String)>, Reply>, AppError> {
+    let bytes = req
+        .bytes()
+        .await
+        .map_err(|_| AppError::BadRequest("the form could not be read".into()))?;
+    if bytes.len() > MAX_FORM_BYTES {
+        return Ok(Err(Reply::text(
+            413,
+            "This form is too large. A comment may have at most 10,000 characters.\n".into(),
+        )));
+    }
+    if std::str::from_utf8(&bytes).is_err() {
+        return Err(AppError::BadRequest("the form is not valid UTF-8".into()));
+    }
+    Ok(Ok(form_urlencoded::parse(&bytes).into_owned().collect()))
+}
+
+async fn submit_comment(req: &mut Request, app: &EdgeApp<'_>, slug: &Slug) -> Result<Reply, AppError> {
+    let fields = match form_body(req).await? {
+        Ok(fields) => fields,
+        Err(too_large) => return Ok(too_large),
+    };
+    let client = req
+        .headers()
+        .get("CF-Connecting-IP")
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| "unknown".into());
+    let mut random = [0u8; 32];
+    getrandom::fill(&mut random).map_err(|e| AppError::Store(crate::store::StoreError::Unavailable(format!("randomness: {e}"))))?;
+    let manage_key = hex::encode(random);
+    Ok(
+        match app
+            .submit_comment(slug, CommentForm::from_pairs(fields), &client, &manage_key)
+            .await?
+        {
+            Submitted::Accepted { redirect } => Reply::see_other(&redirect),
+            Submitted::Rejected { why, page } => {
+                let status = match why {
+                    Rejection::Invalid | Rejection::TooSoon => 422,
+                    Rejection::RateLimited => 429,
+                    Rejection::Closed => 403,
+                    Rejection::Unavailable => 503,
+                };
+                Reply::html(page, CachePolicy::NoStore).with_status(status)
+            }
+        },
+    )
+}
+
+async fn manage_comment(req: &mut Request, app: &EdgeApp<'_>, key: &str, method: Method) -> Result<Reply, AppError> {
+    if method != Method::Post {
+        return Ok(Reply::html(app.manage_comment(key).await?, CachePolicy::NoStore));
+    }
+    let fields = match form_body(req).await? {
+        Ok(fields) => fields,
+        Err(too_large) => return Ok(too_large),
+    };
+    let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    Ok(match field("action") {
+        Some("delete") => Reply::html(app.delete_own_comment(key).await?, CachePolicy::NoStore),
+        Some("edit") => match app.edit_own_comment(key, field("body").unwrap_or_default()).await? {
+            Ok(page) => Reply::html(page, CachePolicy::NoStore),
+            Err(page) => Reply::html(page, CachePolicy::NoStore).with_status(422),
+        },
+        _ => return Err(AppError::BadRequest("the form needs action=edit or action=delete".into())),
+    })
+}
+
+/// `GET /admin/api/comments?status=…`.
+async fn admin_comments(app: &EdgeApp<'_>, url: &Url) -> Result<Reply, AppError> {
+    let status_text = query(url, "status").unwrap_or_else(|| "pending".into());
+    let status = CommentStatus::parse(&status_text)
+        .ok_or_else(|| AppError::BadRequest(format!("status must be pending, approved, spam or trash, not {status_text:?}")))?;
+    let comments = app.comments_with_status(status, 500).await?;
+    let list: Vec<_> = comments
+        .iter()
+        .map(|c| serde_json::json!({"id": c.id, "post": c.post, "parent": c.parent, "author": c.author, "body": c.body, "status": c.status, "created_at": c.created_at}))
+        .collect();
+    Ok(Reply::json(200, serde_json::Value::Array(list).to_string()))
+}
+
 /// `PUT` publishes the whole Markdown file in the body, `DELETE` unpublishes.
-async fn admin_document(
-    req: &mut Request,
-    app: &App<'_, KvContent, D1Catalog>,
-    kind: Kind,
-    slug: &crate::core::slug::Slug,
-    method: Method,
-) -> Result<Reply, AppError> {
+async fn admin_document(req: &mut Request, app: &EdgeApp<'_>, kind: Kind, slug: &Slug, method: Method) -> Result<Reply, AppError> {
     if method == Method::Delete {
         app.unpublish(kind, slug).await?;
         return Ok(Reply::empty(204));
@@ -136,21 +258,21 @@ async fn admin_document(
 }
 
 /// WordPress links such as `/?p=12` live on the home route; they redirect when an alias names them.
-async fn wordpress_query_alias(app: &App<'_, KvContent, D1Catalog>, url: &worker::Url) -> Result<Option<String>, AppError> {
+async fn wordpress_query_alias(app: &EdgeApp<'_>, url: &Url) -> Result<Option<String>, AppError> {
     match url.query() {
         Some(q) if !q.is_empty() => app.alias(&format!("/?{q}")).await,
         _ => Ok(None),
     }
 }
 
-async fn not_found_or_alias(app: &App<'_, KvContent, D1Catalog>, path: &str) -> Result<Reply, AppError> {
+async fn not_found_or_alias(app: &EdgeApp<'_>, path: &str) -> Result<Reply, AppError> {
     match app.alias(path).await? {
         Some(target) => Ok(Reply::redirect(&target)),
         None => Err(AppError::NotFound),
     }
 }
 
-fn with_query(path: &str, url: &worker::Url) -> String {
+fn with_query(path: &str, url: &Url) -> String {
     match url.query() {
         Some(q) => format!("{path}?{q}"),
         None => path.to_string(),
@@ -158,39 +280,39 @@ fn with_query(path: &str, url: &worker::Url) -> String {
 }
 
 /// Maps an application error to a page in the site's design (or JSON for the admin API).
-async fn error_reply(app: &App<'_, KvContent, D1Catalog>, err: AppError, path: &str) -> Reply {
-    if path.starts_with("/admin/api/") {
-        let (status, message) = match &err {
-            AppError::NotFound => (404, "not found".to_string()),
-            AppError::BadDocument(reason) => (400, reason.clone()),
-            AppError::Store(_) => (503, "storage is unavailable; try again".to_string()),
-            _ => (500, "internal error; see the worker log".to_string()),
-        };
-        if status >= 500 {
-            worker::console_error!("{path}: {err}");
-        }
-        return Reply::json(status, serde_json::json!({ "error": message }).to_string());
-    }
+async fn error_reply(app: &EdgeApp<'_>, err: AppError, path: &str) -> Reply {
     let (status, heading, message) = match &err {
         AppError::NotFound => (
             404,
             "Page not found",
-            "There is nothing at this address. It may have moved, or the link may be mistyped.",
+            "There is nothing at this address. It may have moved, or the link may be mistyped.".to_string(),
         ),
+        AppError::BadDocument(reason) | AppError::BadRequest(reason) => {
+            (400, "Bad request", format!("This request could not be understood: {reason}."))
+        }
         AppError::Store(_) => (
             503,
             "Temporarily unavailable",
-            "The blog cannot reach its storage just now. Please try again in a minute.",
+            "The blog cannot reach its storage just now. Please try again in a minute.".to_string(),
         ),
-        _ => (
+        AppError::CorruptDoc { .. } | AppError::Render(_) => (
             500,
             "Something went wrong",
-            "This page could not be shown because of a fault on our side. It has been logged.",
+            "This page could not be shown because of a fault on our side. It has been logged.".to_string(),
         ),
     };
     if status >= 500 {
         worker::console_error!("{path}: {err}");
     }
+    if path.starts_with("/admin/api/") {
+        let message = match &err {
+            AppError::BadDocument(reason) | AppError::BadRequest(reason) => reason.clone(),
+            AppError::NotFound => "not found".into(),
+            AppError::Store(_) => "storage is unavailable; try again".into(),
+            _ => "internal error; see the worker log".into(),
+        };
+        return Reply::json(status, serde_json::json!({ "error": message }).to_string());
+    }
     let policy = if status == 404 { CachePolicy::Short } else { CachePolicy::NoStore };
-    Reply::html(app.error_page(heading, message, path).await, policy).with_status(status)
+    Reply::html(app.error_page(heading, &message, path).await, policy).with_status(status)
 }

@@ -1,12 +1,13 @@
 //! In-memory stores for unit tests of the use cases.
 
-use super::{Catalog, ContentStore, PublishedDoc, SearchRow, StoreError, SNIPPET_CLOSE, SNIPPET_OPEN};
+use super::{Catalog, CommentRecord, CommentStore, ContentStore, PublishedDoc, SearchRow, StoreError, SNIPPET_CLOSE, SNIPPET_OPEN};
+use crate::core::comment::{Comment, CommentStatus};
 use crate::core::index::SiteIndex;
 use crate::core::post::{Kind, PostSummary, StoredDoc};
 use crate::core::slug::Slug;
 use chrono::{DateTime, Utc};
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
 /// Content and catalog in one, kept in maps.
@@ -15,6 +16,8 @@ pub struct MemoryStore {
     docs: RefCell<BTreeMap<(String, String), StoredDoc>>,
     index: RefCell<Rc<SiteIndex>>,
     catalog: RefCell<BTreeMap<(String, String), (PostSummary, String)>>,
+    comments: RefCell<Vec<(Comment, CommentRecord)>>,
+    hits: RefCell<HashMap<String, u32>>,
     /// Counts every write, so tests can tell that a repeated publish wrote nothing.
     pub writes: RefCell<usize>,
 }
@@ -88,5 +91,132 @@ impl Catalog for MemoryStore {
                 snippet: format!("{SNIPPET_OPEN}{}{SNIPPET_CLOSE}", text.chars().take(80).collect::<String>()),
             })
             .collect())
+    }
+}
+
+fn shown(record: &CommentRecord, id: i64) -> Comment {
+    Comment {
+        id,
+        post: record.post.clone(),
+        parent: record.parent,
+        author: record.author.clone(),
+        url: record.url.clone(),
+        body: record.body.clone(),
+        body_html: record.body_html.clone(),
+        status: record.status,
+        created_at: record.created_at.clone(),
+    }
+}
+
+impl CommentStore for MemoryStore {
+    async fn approved(&self, post: &str) -> Result<Vec<Comment>, StoreError> {
+        Ok(self
+            .comments
+            .borrow()
+            .iter()
+            .map(|(c, _)| c)
+            .filter(|c| c.post == post && c.status == CommentStatus::Approved)
+            .cloned()
+            .collect())
+    }
+    async fn approved_counts(&self, posts: &[&str]) -> Result<HashMap<String, u32>, StoreError> {
+        let mut counts = HashMap::new();
+        for (c, _) in self
+            .comments
+            .borrow()
+            .iter()
+            .filter(|(c, _)| c.status == CommentStatus::Approved && posts.contains(&c.post.as_str()))
+        {
+            *counts.entry(c.post.clone()).or_insert(0) += 1;
+        }
+        Ok(counts)
+    }
+    async fn comment(&self, id: i64) -> Result<Option<Comment>, StoreError> {
+        Ok(self.comments.borrow().iter().find(|(c, _)| c.id == id).map(|(c, _)| c.clone()))
+    }
+    async fn by_manage_hash(&self, manage_hash: &str) -> Result<Option<Comment>, StoreError> {
+        Ok(self
+            .comments
+            .borrow()
+            .iter()
+            .find(|(_, r)| r.manage_hash == manage_hash)
+            .map(|(c, _)| c.clone()))
+    }
+    async fn insert(&self, record: &CommentRecord) -> Result<i64, StoreError> {
+        let mut comments = self.comments.borrow_mut();
+        let id = comments.len() as i64 + 1;
+        comments.push((shown(record, id), record.clone()));
+        Ok(id)
+    }
+    async fn duplicate_of(&self, post: &str, body_hash: &str, since: &str) -> Result<Option<i64>, StoreError> {
+        Ok(self
+            .comments
+            .borrow()
+            .iter()
+            .find(|(c, r)| c.post == post && r.body_hash == body_hash && r.created_at.as_str() >= since)
+            .map(|(c, _)| c.id))
+    }
+    async fn known_commenter(&self, email_hash: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .comments
+            .borrow()
+            .iter()
+            .any(|(c, r)| c.status == CommentStatus::Approved && r.email_hash.as_deref() == Some(email_hash)))
+    }
+    async fn edit(
+        &self,
+        id: i64,
+        body: &str,
+        body_html: &str,
+        status: CommentStatus,
+        _held: Option<&str>,
+        _now: &str,
+    ) -> Result<(), StoreError> {
+        for (c, r) in self.comments.borrow_mut().iter_mut().filter(|(c, _)| c.id == id) {
+            (c.body, c.body_html, c.status) = (body.into(), body_html.into(), status);
+            (r.body, r.body_html, r.status) = (body.into(), body_html.into(), status);
+        }
+        Ok(())
+    }
+    async fn set_status(&self, id: i64, status: CommentStatus, _now: &str) -> Result<bool, StoreError> {
+        let mut found = false;
+        for (c, _) in self.comments.borrow_mut().iter_mut().filter(|(c, _)| c.id == id) {
+            c.status = status;
+            found = true;
+        }
+        Ok(found)
+    }
+    async fn delete(&self, id: i64) -> Result<bool, StoreError> {
+        let mut comments = self.comments.borrow_mut();
+        let before = comments.len();
+        comments.retain(|(c, _)| c.id != id);
+        Ok(comments.len() < before)
+    }
+    async fn by_status(&self, status: CommentStatus, limit: usize) -> Result<Vec<Comment>, StoreError> {
+        Ok(self
+            .comments
+            .borrow()
+            .iter()
+            .rev()
+            .map(|(c, _)| c)
+            .filter(|c| c.status == status)
+            .take(limit)
+            .cloned()
+            .collect())
+    }
+    async fn recent_approved(&self, post: Option<&str>, limit: usize) -> Result<Vec<Comment>, StoreError> {
+        let comments = self.comments.borrow();
+        let approved = comments
+            .iter()
+            .rev()
+            .map(|(c, _)| c)
+            .filter(|c| c.status == CommentStatus::Approved);
+        Ok(approved.filter(|c| post.is_none_or(|p| c.post == p)).take(limit).cloned().collect())
+    }
+    async fn hit(&self, key: &str, _expires_at: &str) -> Result<u32, StoreError> {
+        let mut hits = self.hits.borrow_mut();
+        let count = hits.entry(key.to_string()).or_insert(0);
+        *count += 1;
+        Ok(*count)
     }
 }

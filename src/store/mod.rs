@@ -2,10 +2,12 @@
 
 pub mod memory;
 
+use crate::core::comment::{Comment, CommentStatus};
 use crate::core::index::SiteIndex;
 use crate::core::post::{Kind, PostSummary, StoredDoc};
 use crate::core::slug::Slug;
 use chrono::{DateTime, Utc};
+use std::collections::HashMap;
 use std::rc::Rc;
 
 /// A storage failure. Messages are for logs, never for readers.
@@ -61,6 +63,58 @@ pub trait Catalog {
     async fn summaries(&self) -> Result<Vec<PostSummary>, StoreError>;
     /// Published posts matching an FTS5 query, best first.
     async fn search(&self, fts_query: &str, now: DateTime<Utc>, limit: usize) -> Result<Vec<SearchRow>, StoreError>;
+}
+
+/// A comment to store, with everything derived from it. Holds no client address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommentRecord {
+    pub post: String,
+    pub parent: Option<i64>,
+    pub author: String,
+    pub email: Option<String>,
+    pub email_hash: Option<String>,
+    pub url: Option<String>,
+    pub body: String,
+    pub body_html: String,
+    pub status: CommentStatus,
+    pub held_reason: Option<String>,
+    pub created_at: String,
+    pub manage_hash: String,
+    pub body_hash: String,
+}
+
+/// Comments and the comment form's rate limits (D1 at the edge).
+#[allow(async_fn_in_trait)]
+pub trait CommentStore {
+    /// Approved comments of a post, oldest first.
+    async fn approved(&self, post: &str) -> Result<Vec<Comment>, StoreError>;
+    /// Approved comment counts of these posts (absent means none).
+    async fn approved_counts(&self, posts: &[&str]) -> Result<HashMap<String, u32>, StoreError>;
+    async fn comment(&self, id: i64) -> Result<Option<Comment>, StoreError>;
+    async fn by_manage_hash(&self, manage_hash: &str) -> Result<Option<Comment>, StoreError>;
+    /// Stores a comment and returns its id.
+    async fn insert(&self, record: &CommentRecord) -> Result<i64, StoreError>;
+    /// A comment on `post` with this body hash created at or after `since`.
+    async fn duplicate_of(&self, post: &str, body_hash: &str, since: &str) -> Result<Option<i64>, StoreError>;
+    /// Whether a comment with this email hash was ever approved.
+    async fn known_commenter(&self, email_hash: &str) -> Result<bool, StoreError>;
+    async fn edit(
+        &self,
+        id: i64,
+        body: &str,
+        body_html: &str,
+        status: CommentStatus,
+        held_reason: Option<&str>,
+        now: &str,
+    ) -> Result<(), StoreError>;
+    async fn set_status(&self, id: i64, status: CommentStatus, now: &str) -> Result<bool, StoreError>;
+    async fn delete(&self, id: i64) -> Result<bool, StoreError>;
+    /// Comments with this status, newest first.
+    async fn by_status(&self, status: CommentStatus, limit: usize) -> Result<Vec<Comment>, StoreError>;
+    /// The newest approved comments, of one post or of all.
+    async fn recent_approved(&self, post: Option<&str>, limit: usize) -> Result<Vec<Comment>, StoreError>;
+    /// Counts one more hit on a rate-limit key that expires at `expires_at`; returns the count so far.
+    async fn hit(&self, key: &str, expires_at: &str) -> Result<u32, StoreError>;
 }
 
 /// Dates as stored in D1: fixed-width UTC text, so that string order is time order.

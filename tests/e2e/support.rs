@@ -193,6 +193,29 @@ impl TestApp {
         )
     }
 
+    /// POSTs a urlencoded form as a reader at `client` (sent as `CF-Connecting-IP`).
+    pub fn post_form(&self, path: &str, fields: &[(&str, &str)], client: &str) -> Resp {
+        let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
+        let req = self
+            .agent
+            .post(&self.url(path))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .header("CF-Connecting-IP", client);
+        self.read(req.send(&body), &format!("POST {path}"))
+    }
+
+    /// A call to the admin API with the admin token.
+    pub fn admin(&self, method: &str, path: &str) -> Resp {
+        let url = self.url(path);
+        let auth = format!("Bearer {ADMIN_TOKEN}");
+        let result = match method {
+            "GET" => self.agent.get(&url).header("Authorization", &auth).call(),
+            "DELETE" => self.agent.delete(&url).header("Authorization", &auth).call(),
+            _ => self.agent.post(&url).header("Authorization", &auth).send_empty(),
+        };
+        self.read(result, &format!("{method} {path}"))
+    }
+
     /// `PUT /admin/api/posts/<slug>` with the admin token.
     pub fn put_post(&self, slug: &str, markdown: &str) -> Resp {
         self.put_doc("posts", slug, markdown, Some(ADMIN_TOKEN))
@@ -273,8 +296,12 @@ fn test_config(root: &Path, base: &str) -> String {
     }
     if let Some(toml::Value::Table(vars)) = config.get_mut("vars") {
         vars.insert("SITE_URL".into(), base.into());
-        vars.insert("COMMENT_MIN_SECONDS".into(), "0".into());
         vars.insert("POSTS_PER_PAGE".into(), "3".into());
+        vars.insert("COMMENT_MIN_SECONDS".into(), "3".into());
+        vars.insert("COMMENT_RATE_LIMIT".into(), "5".into());
+        vars.insert("COMMENT_AUTO_APPROVE_KNOWN".into(), "true".into());
+        vars.insert("COMMENT_HOLD_WORDS".into(), "refund, lawsuit".into());
+        vars.insert("COMMENT_SPAM_WORDS".into(), "casino".into());
     }
     toml::to_string(&config).expect("config serializes")
 }

@@ -210,8 +210,9 @@ fn publish(dir: &Path, target: Target) -> Result<()> {
             let app = App {
                 site: &site,
                 content: &store,
-                catalog: &store,
+                db: &store,
                 now: chrono::DateTime::UNIX_EPOCH,
+                key: &[],
             };
             pollster::block_on(app.publish_all(&docs)).map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("published {} documents to {}", docs.len(), store.describe());

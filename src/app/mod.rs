@@ -1,5 +1,9 @@
 //! The use cases, generic over storage: what a reader or the author asks for, answered as rendered text.
 
+pub mod comments;
+
+pub use comments::{ModerationAction, Rejection, ShowOptions, Submitted};
+
 use crate::core::config::SiteConfig;
 use crate::core::feed::{self, FeedEntry, FeedMeta};
 use crate::core::index::SiteIndex;
@@ -11,7 +15,7 @@ use crate::core::views::{
     snippet_html, ArchiveMonthView, ArchivePage, DateView, ErrorPage, Layout, Link, ListPage, Pager, PostCard, PostPage, SearchHit,
     SearchPage, TagsPage,
 };
-use crate::store::{Catalog, ContentStore, PublishedDoc, StoreError, SNIPPET_CLOSE, SNIPPET_OPEN};
+use crate::store::{Catalog, CommentStore, ContentStore, PublishedDoc, StoreError, SNIPPET_CLOSE, SNIPPET_OPEN};
 use askama::Template;
 use chrono::{DateTime, Utc};
 use std::cell::RefCell;
@@ -29,6 +33,9 @@ pub enum AppError {
     /// The author's file is not acceptable; the message says what to fix.
     #[error("{0}")]
     BadDocument(String),
+    /// The request itself is malformed (not UTF-8, a missing field); the message says how.
+    #[error("{0}")]
+    BadRequest(String),
     #[error(transparent)]
     Store(#[from] StoreError),
     /// A document in storage no longer parses (written by hand, or by an older version).
@@ -48,14 +55,26 @@ pub struct Published {
 }
 
 /// One request's view of the blog: settings, storage and the time it is.
-pub struct App<'a, C, K> {
+pub struct App<'a, C, D> {
     pub site: &'a SiteConfig,
     pub content: &'a C,
-    pub catalog: &'a K,
+    pub db: &'a D,
     pub now: DateTime<Utc>,
+    /// Signs comment forms and keys client and email hashes; empty when no secret is set.
+    pub key: &'a [u8],
 }
 
-impl<C: ContentStore, K: Catalog> App<'_, C, K> {
+impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
+    /// Approved comment counts for list pages; a failing comment store shows none rather than failing the page.
+    async fn cards(&self, posts: &[&PostSummary]) -> Vec<PostCard> {
+        let slugs: Vec<&str> = posts.iter().map(|p| p.slug.as_str()).collect();
+        let counts = self.db.approved_counts(&slugs).await.unwrap_or_default();
+        posts
+            .iter()
+            .map(|p| PostCard::new(p, counts.get(p.slug.as_str()).copied().unwrap_or(0)))
+            .collect()
+    }
+
     /// The home page or one of its later pages.
     pub async fn home(&self, page: usize) -> Result<String, AppError> {
         let index = self.content.index().await?;
@@ -63,7 +82,7 @@ impl<C: ContentStore, K: Catalog> App<'_, C, K> {
         let path = if page == 1 { "/".to_string() } else { format!("/page/{page}/") };
         let title = (page > 1).then(|| format!("Page {page}"));
         let layout = Layout::new(self.site, Some(&index), title.as_deref(), None, &path);
-        let posts = paged.items.iter().map(|s| PostCard::new(s, 0)).collect();
+        let posts = self.cards(&paged.items).await;
         Ok(ListPage {
             layout,
             heading: None,
@@ -73,13 +92,9 @@ impl<C: ContentStore, K: Catalog> App<'_, C, K> {
         .render()?)
     }
 
-    /// A post or a page, if a reader may see it now.
-    pub async fn show(&self, kind: Kind, slug: &Slug) -> Result<String, AppError> {
-        let stored = self.content.doc(kind, slug).await?.ok_or(AppError::NotFound)?;
-        let doc = parse_cached(&stored, slug)?;
-        if !doc.post.is_visible(self.now) {
-            return Err(AppError::NotFound);
-        }
+    /// A page such as `/about/`.
+    pub async fn show_page(&self, slug: &Slug) -> Result<String, AppError> {
+        let doc = self.visible_doc(Kind::Page, slug).await?;
         let index = self.content.index().await?;
         let description = description(&doc.post, &doc.rendered);
         let page = PostPage::new(
@@ -104,7 +119,7 @@ impl<C: ContentStore, K: Catalog> App<'_, C, K> {
             title: format!("{} · {name}", self.site.title),
             url: format!("/tags/{tag_slug}/feed.xml"),
         });
-        let posts = posts.iter().map(|s| PostCard::new(s, 0)).collect();
+        let posts = self.cards(&posts).await;
         Ok(ListPage {
             layout,
             heading: Some(heading),
@@ -148,7 +163,7 @@ impl<C: ContentStore, K: Catalog> App<'_, C, K> {
         };
         if let Some(fts) = fts_query(&query) {
             page.searched = true;
-            match self.catalog.search(&fts, self.now, SEARCH_LIMIT).await {
+            match self.db.search(&fts, self.now, SEARCH_LIMIT).await {
                 Ok(rows) => {
                     page.results = rows
                         .into_iter()
@@ -272,7 +287,21 @@ impl<C: ContentStore, K: Catalog> App<'_, C, K> {
         page.render()
             .unwrap_or_else(|_| format!("<!doctype html><title>{heading}</title><h1>{heading}</h1><p>{message}</p>"))
     }
+}
 
+impl<C: ContentStore, D> App<'_, C, D> {
+    /// A post or page, if a reader may see it now, parsed and rendered (once per version per isolate).
+    pub async fn visible_doc(&self, kind: Kind, slug: &Slug) -> Result<Rc<ParsedDoc>, AppError> {
+        let stored = self.content.doc(kind, slug).await?.ok_or(AppError::NotFound)?;
+        let doc = parse_cached(&stored, slug)?;
+        if !doc.post.is_visible(self.now) {
+            return Err(AppError::NotFound);
+        }
+        Ok(doc)
+    }
+}
+
+impl<C: ContentStore, D: Catalog> App<'_, C, D> {
     /// Publishes one file at `slug`, as the admin API does. Identical content writes nothing.
     pub async fn publish(&self, kind: Kind, slug: &Slug, source: &str) -> Result<Published, AppError> {
         let doc = prepare(kind, source, Some(slug.as_str()))?;
@@ -296,14 +325,14 @@ impl<C: ContentStore, K: Catalog> App<'_, C, K> {
 
     /// Writes documents to the catalog and content store, then rebuilds the index once.
     pub async fn publish_all(&self, docs: &[PublishedDoc]) -> Result<(), AppError> {
-        self.catalog.upsert(docs).await?;
+        self.db.upsert(docs).await?;
         self.content.put_docs(docs).await?;
         self.rebuild_index().await
     }
 
     /// Removes a document from every list, feed, the sitemap and search.
     pub async fn unpublish(&self, kind: Kind, slug: &Slug) -> Result<(), AppError> {
-        let in_catalog = self.catalog.remove(kind, slug).await?;
+        let in_catalog = self.db.remove(kind, slug).await?;
         let in_content = self.content.doc(kind, slug).await?.is_some();
         if !in_catalog && !in_content {
             return Err(AppError::NotFound);
@@ -313,7 +342,7 @@ impl<C: ContentStore, K: Catalog> App<'_, C, K> {
     }
 
     async fn rebuild_index(&self) -> Result<(), AppError> {
-        let index = SiteIndex::build(self.catalog.summaries().await?);
+        let index = SiteIndex::build(self.db.summaries().await?);
         self.content.put_index(&index).await?;
         Ok(())
     }
@@ -331,7 +360,7 @@ pub fn prepare(kind: Kind, source: &str, file_slug: Option<&str>) -> Result<Publ
 }
 
 /// The meta description: the author's summary, or the first words of the post.
-fn description(post: &Post, rendered: &Rendered) -> String {
+pub(crate) fn description(post: &Post, rendered: &Rendered) -> String {
     if let Some(summary) = &post.meta.summary {
         return summary.clone();
     }
@@ -362,7 +391,7 @@ thread_local! {
     static RENDERED: RefCell<HashMap<String, Rc<ParsedDoc>>> = RefCell::new(HashMap::new());
 }
 
-fn parse_cached(stored: &StoredDoc, slug: &Slug) -> Result<Rc<ParsedDoc>, AppError> {
+pub(crate) fn parse_cached(stored: &StoredDoc, slug: &Slug) -> Result<Rc<ParsedDoc>, AppError> {
     let key = format!("{}:{}:{}", stored.kind.as_str(), slug, stored.version);
     if let Some(hit) = RENDERED.with(|c| c.borrow().get(&key).cloned()) {
         return Ok(hit);
@@ -394,8 +423,9 @@ mod tests {
         App {
             site,
             content: store,
-            catalog: store,
+            db: store,
             now: Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap(),
+            key: b"k",
         }
     }
 
@@ -412,7 +442,7 @@ mod tests {
         let app = app(&site, &store);
         let published = block_on(app.publish(Kind::Post, &slug("hello"), HELLO)).unwrap();
         assert_eq!((published.url.as_str(), published.created), ("/posts/hello/", true));
-        assert!(block_on(app.show(Kind::Post, &slug("hello")))
+        assert!(block_on(app.show_post(&slug("hello"), &ShowOptions::default()))
             .unwrap()
             .contains("First words about edges."));
         assert!(block_on(app.home(1)).unwrap().contains("/posts/hello/"));
@@ -442,7 +472,10 @@ mod tests {
         let app = app(&site, &store);
         block_on(app.publish(Kind::Post, &slug("hello"), HELLO)).unwrap();
         block_on(app.unpublish(Kind::Post, &slug("hello"))).unwrap();
-        assert!(matches!(block_on(app.show(Kind::Post, &slug("hello"))), Err(AppError::NotFound)));
+        assert!(matches!(
+            block_on(app.show_post(&slug("hello"), &ShowOptions::default())),
+            Err(AppError::NotFound)
+        ));
         assert!(!block_on(app.home(1)).unwrap().contains("/posts/hello/"));
         assert!(!block_on(app.search("edges")).unwrap().contains("/posts/hello/"));
         assert!(matches!(block_on(app.tag("intro")), Err(AppError::NotFound)));
@@ -476,14 +509,22 @@ mod tests {
             "+++\ntitle = \"Draft\"\ndate = 2024-06-01\ndraft = true\n+++\nWip.",
         ))
         .unwrap();
-        assert!(matches!(block_on(app.show(Kind::Post, &slug("later"))), Err(AppError::NotFound)));
-        assert!(matches!(block_on(app.show(Kind::Post, &slug("draft"))), Err(AppError::NotFound)));
+        assert!(matches!(
+            block_on(app.show_post(&slug("later"), &ShowOptions::default())),
+            Err(AppError::NotFound)
+        ));
+        assert!(matches!(
+            block_on(app.show_post(&slug("draft"), &ShowOptions::default())),
+            Err(AppError::NotFound)
+        ));
         assert!(!block_on(app.home(1)).unwrap().contains("Later"));
         let later = App {
             now: Utc.with_ymd_and_hms(2025, 6, 1, 0, 0, 0).unwrap(),
             ..app
         };
-        assert!(block_on(later.show(Kind::Post, &slug("later"))).unwrap().contains("Soon."));
+        assert!(block_on(later.show_post(&slug("later"), &ShowOptions::default()))
+            .unwrap()
+            .contains("Soon."));
         assert!(block_on(later.home(1)).unwrap().contains("Later"));
     }
 
@@ -495,7 +536,7 @@ mod tests {
             ..prepare(Kind::Post, HELLO, Some("hello")).unwrap()
         };
         block_on(store.put_docs(&[bad])).unwrap();
-        let err = block_on(app(&site, &store).show(Kind::Post, &slug("hello"))).unwrap_err();
+        let err = block_on(app(&site, &store).show_post(&slug("hello"), &ShowOptions::default())).unwrap_err();
         assert!(matches!(err, AppError::CorruptDoc { .. }), "{err}");
     }
 }

@@ -1,0 +1,640 @@
+//! Comment use cases: the section under a post, submitting, a commenter's own edits, feeds and moderation.
+
+use super::{parse_cached, App, AppError};
+use crate::core::comment::{thread, Comment, CommentForm, CommentStatus, FieldErrors, NewComment};
+use crate::core::feed::{self, FeedEntry, FeedMeta};
+use crate::core::markdown::render_comment;
+use crate::core::moderation::{self, check_form_token, client_key, form_token, judge, FormTimeError, Verdict};
+use crate::core::post::{CommentsPolicy, Kind, Post};
+use crate::core::slug::Slug;
+use crate::core::views::{status_for_writer, CommentFormView, CommentSection, CommentView, Layout, ManagePage, Notice, PostPage};
+use crate::store::{db_time, Catalog, CommentRecord, CommentStore, ContentStore};
+use askama::Template;
+use chrono::Duration;
+
+/// A form older than this is refused, so a signed timestamp cannot be reused for ever.
+const FORM_MAX_AGE_SECONDS: i64 = 24 * 60 * 60;
+/// The same body on the same post within this time is stored once.
+const DUPLICATE_WINDOW_SECONDS: i64 = 60;
+const FEED_LENGTH: usize = 50;
+
+/// What the post page was asked to show besides the post.
+#[derive(Debug, Clone, Default)]
+pub struct ShowOptions {
+    /// `?replyto=<id>`: the form replies to this comment.
+    pub reply_to: Option<i64>,
+    /// `?comment=<key>`: the confirmation for the comment with this private key.
+    pub manage_key: Option<String>,
+    /// `?notice=duplicate`.
+    pub duplicate: bool,
+}
+
+/// Why a submission was not accepted; the edge picks the status code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rejection {
+    Invalid,
+    TooSoon,
+    RateLimited,
+    Closed,
+    Unavailable,
+}
+
+/// The outcome of a submission.
+#[derive(Debug)]
+pub enum Submitted {
+    /// Redirect the reader here (the post, with the confirmation).
+    Accepted { redirect: String },
+    /// Show this page: the post with the form filled in and a message per field.
+    Rejected { why: Rejection, page: String },
+}
+
+/// What the moderator does to a comment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModerationAction {
+    Approve,
+    Unapprove,
+    Spam,
+    Trash,
+    Restore,
+}
+
+impl ModerationAction {
+    pub fn parse(s: &str) -> Option<ModerationAction> {
+        Some(match s {
+            "approve" => ModerationAction::Approve,
+            "unapprove" => ModerationAction::Unapprove,
+            "spam" => ModerationAction::Spam,
+            "trash" => ModerationAction::Trash,
+            "restore" => ModerationAction::Restore,
+            _ => return None,
+        })
+    }
+
+    fn status(self) -> CommentStatus {
+        match self {
+            ModerationAction::Approve => CommentStatus::Approved,
+            ModerationAction::Unapprove | ModerationAction::Restore => CommentStatus::Pending,
+            ModerationAction::Spam => CommentStatus::Spam,
+            ModerationAction::Trash => CommentStatus::Trash,
+        }
+    }
+}
+
+/// Why the form is not offered on a post, if it is not.
+pub fn closed_reason(post: &Post, close_after_days: i64, now: chrono::DateTime<chrono::Utc>) -> Option<String> {
+    if post.meta.comments == CommentsPolicy::Closed {
+        return Some("Comments are closed on this post.".into());
+    }
+    let date = post.meta.date?;
+    (close_after_days > 0 && now - date > Duration::days(close_after_days))
+        .then(|| format!("Comments close {close_after_days} days after a post is published, so this conversation has ended."))
+}
+
+impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
+    /// The post page, with its comment section.
+    pub async fn show_post(&self, slug: &Slug, opts: &ShowOptions) -> Result<String, AppError> {
+        let doc = self.visible_doc(Kind::Post, slug).await?;
+        let mut page = self.post_page(&doc.post, &doc.rendered).await?;
+        let mut section = self.comment_section(&doc.post, opts.reply_to).await;
+        section.notice = self.notice(slug, opts).await;
+        page.comments = Some(section);
+        Ok(page.render()?)
+    }
+
+    async fn post_page(&self, post: &Post, rendered: &crate::core::markdown::Rendered) -> Result<PostPage, AppError> {
+        let index = self.content.index().await?;
+        let description = super::description(post, rendered);
+        Ok(PostPage::new(
+            self.site,
+            Some(&index),
+            post,
+            rendered.html.clone(),
+            rendered.reading_minutes,
+            &description,
+        ))
+    }
+
+    async fn comment_section(&self, post: &Post, reply_to: Option<i64>) -> CommentSection {
+        let url = post.url();
+        let mut section = CommentSection {
+            feed_url: format!("{url}comments.xml"),
+            ..CommentSection::default()
+        };
+        let comments = match self.db.approved(post.meta.slug.as_str()).await {
+            Ok(c) => c,
+            Err(_) => {
+                section.unavailable = true;
+                section.heading = "Comments".into();
+                return section;
+            }
+        };
+        section.heading = CommentSection::heading_for(comments.len(), &post.meta.title);
+        section.items = thread(&comments, self.site.comments.max_depth)
+            .iter()
+            .map(|t| CommentView::new(t, &url))
+            .collect();
+        section.closed = closed_reason(post, self.site.comments.close_after_days, self.now);
+        if section.closed.is_none() && !self.key.is_empty() {
+            let replying_to = reply_to
+                .and_then(|id| comments.iter().find(|c| c.id == id))
+                .map(|c| (c.id, c.author.clone()));
+            let values = CommentForm {
+                parent: replying_to.as_ref().map(|(id, _)| id.to_string()).unwrap_or_default(),
+                ..CommentForm::default()
+            };
+            section.form = Some(self.form_view(post, values, FieldErrors::default(), replying_to));
+        } else if section.closed.is_none() {
+            section.closed = Some("Comments cannot be accepted just now.".into());
+        }
+        section
+    }
+
+    fn form_view(&self, post: &Post, values: CommentForm, errors: FieldErrors, replying_to: Option<(i64, String)>) -> CommentFormView {
+        let url = post.url();
+        CommentFormView {
+            action: format!("{url}comments"),
+            issued: form_token(self.key, post.meta.slug.as_str(), self.now.timestamp()),
+            values,
+            errors,
+            replying_to,
+            cancel_url: format!("{url}#comment-form"),
+        }
+    }
+
+    async fn notice(&self, slug: &Slug, opts: &ShowOptions) -> Option<Notice> {
+        if opts.duplicate {
+            return Some(Notice {
+                success: true,
+                message: "We already have this comment; it was not sent twice.".into(),
+                manage_url: None,
+                kept_text: None,
+            });
+        }
+        let key = opts.manage_key.as_deref()?;
+        let comment = self.db.by_manage_hash(&moderation::manage_hash(key)).await.ok()??;
+        if comment.post != slug.as_str() {
+            return None;
+        }
+        let message = match comment.status {
+            CommentStatus::Approved => "Thank you — your comment is published.",
+            _ => "Thank you — your comment is waiting for review and will appear once the author approves it.",
+        };
+        Some(Notice {
+            success: true,
+            message: message.into(),
+            manage_url: Some(format!("/comments/{key}/")),
+            kept_text: None,
+        })
+    }
+
+    /// Validates, defends against spam, applies the rules and stores a comment.
+    ///
+    /// `client` is the reader's address, used only to derive a daily-salted rate-limit key;
+    /// `manage_key` is a fresh random key whose hash is stored.
+    pub async fn submit_comment(&self, slug: &Slug, form: CommentForm, client: &str, manage_key: &str) -> Result<Submitted, AppError> {
+        let doc = self.visible_doc(Kind::Post, slug).await?;
+        let (post, rendered) = (&doc.post, &doc.rendered);
+        let settings = &self.site.comments;
+        let reject = |why: Rejection, errors: FieldErrors, form: CommentForm| async move {
+            let page = self.rejected_page(post, rendered, form, errors, why).await?;
+            Ok::<Submitted, AppError>(Submitted::Rejected { why, page })
+        };
+        if closed_reason(post, settings.close_after_days, self.now).is_some() {
+            return reject(Rejection::Closed, FieldErrors::default(), form).await;
+        }
+        if self.key.is_empty() {
+            return reject(
+                Rejection::Unavailable,
+                FieldErrors::general("Comments cannot be accepted just now."),
+                form,
+            )
+            .await;
+        }
+        let comment = match NewComment::parse(&form) {
+            Ok(c) => c,
+            Err(errors) => return reject(Rejection::Invalid, errors, form).await,
+        };
+        match check_form_token(
+            self.key,
+            slug.as_str(),
+            &form.issued,
+            self.now.timestamp(),
+            settings.min_seconds,
+            FORM_MAX_AGE_SECONDS,
+        ) {
+            Ok(()) => {}
+            Err(FormTimeError::TooFast) => {
+                let message = "That was quicker than a person can write. Please check your comment and send it again.";
+                return reject(Rejection::TooSoon, FieldErrors::general(message), form).await;
+            }
+            Err(FormTimeError::Expired | FormTimeError::Invalid) => {
+                let message = "This form has expired (it is valid for a day). Your text is still here: please send it again.";
+                return reject(Rejection::Invalid, FieldErrors::general(message), form).await;
+            }
+        }
+        if let Some(parent) = comment.parent {
+            let ok = self
+                .db
+                .comment(parent)
+                .await?
+                .is_some_and(|p| p.post == slug.as_str() && p.status == CommentStatus::Approved);
+            if !ok {
+                return reject(
+                    Rejection::Invalid,
+                    FieldErrors::general("The comment you are replying to could not be found."),
+                    form,
+                )
+                .await;
+            }
+        }
+        let window = self.now.timestamp() / settings.rate_window_seconds.max(1);
+        let day = self.now.format("%Y-%m-%d").to_string();
+        let rate_key = format!("comment:{}:{window}", client_key(self.key, client, &day));
+        let expires = db_time(self.now + Duration::seconds(settings.rate_window_seconds.max(1)));
+        if self.db.hit(&rate_key, &expires).await? > settings.rate_limit {
+            let message = "You have sent several comments in a short time. Please wait a few minutes, then send this one again.";
+            return reject(Rejection::RateLimited, FieldErrors::general(message), form).await;
+        }
+        let body_hash = moderation::body_hash(slug.as_str(), &comment.body);
+        let since = db_time(self.now - Duration::seconds(DUPLICATE_WINDOW_SECONDS));
+        if self.db.duplicate_of(slug.as_str(), &body_hash, &since).await?.is_some() {
+            return Ok(Submitted::Accepted {
+                redirect: format!("{}?notice=duplicate#comment-notice", post.url()),
+            });
+        }
+        let email_hash = comment.email.as_deref().map(|e| moderation::email_hash(self.key, e));
+        let known = match &email_hash {
+            Some(h) if settings.rules.auto_approve_known => self.db.known_commenter(h).await?,
+            _ => false,
+        };
+        let (status, held_reason) = if !form.honeypot.trim().is_empty() {
+            (
+                CommentStatus::Spam,
+                Some("filled in the hidden field that only bots see".to_string()),
+            )
+        } else {
+            match judge(&settings.rules, &comment, known) {
+                Verdict::Approve => (CommentStatus::Approved, None),
+                Verdict::Review => (CommentStatus::Pending, None),
+                Verdict::Hold(reason) => (CommentStatus::Pending, Some(reason)),
+                Verdict::Spam(reason) => (CommentStatus::Spam, Some(reason)),
+            }
+        };
+        let record = CommentRecord {
+            post: slug.to_string(),
+            parent: comment.parent,
+            author: comment.author,
+            email: comment.email,
+            email_hash,
+            url: comment.url,
+            body_html: render_comment(&comment.body),
+            body: comment.body,
+            status,
+            held_reason,
+            created_at: db_time(self.now),
+            manage_hash: moderation::manage_hash(manage_key),
+            body_hash,
+        };
+        self.db.insert(&record).await?;
+        Ok(Submitted::Accepted {
+            redirect: format!("{}?comment={manage_key}#comment-notice", post.url()),
+        })
+    }
+
+    async fn rejected_page(
+        &self,
+        post: &Post,
+        rendered: &crate::core::markdown::Rendered,
+        form: CommentForm,
+        errors: FieldErrors,
+        why: Rejection,
+    ) -> Result<String, AppError> {
+        let mut page = self.post_page(post, rendered).await?;
+        let mut section = self.comment_section(post, None).await;
+        if why == Rejection::Closed || section.form.is_none() {
+            let message = section
+                .closed
+                .clone()
+                .unwrap_or_else(|| "Comments cannot be accepted just now.".into());
+            section.notice = Some(Notice {
+                success: false,
+                message,
+                manage_url: None,
+                kept_text: Some(form.body.clone()),
+            });
+        } else {
+            let replying_to = form.parent.parse::<i64>().ok().map(|id| (id, "the comment above".to_string()));
+            section.form = Some(self.form_view(post, form, errors, replying_to));
+        }
+        page.comments = Some(section);
+        Ok(page.render()?)
+    }
+
+    async fn own_comment(&self, manage_key: &str) -> Result<(Comment, Post), AppError> {
+        let comment = self
+            .db
+            .by_manage_hash(&moderation::manage_hash(manage_key))
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let slug = Slug::parse(&comment.post).map_err(|_| AppError::NotFound)?;
+        let stored = self.content.doc(Kind::Post, &slug).await?.ok_or(AppError::NotFound)?;
+        let doc = parse_cached(&stored, &slug)?;
+        Ok((comment, doc.post.clone()))
+    }
+
+    fn manage_page(
+        &self,
+        manage_key: &str,
+        post: &Post,
+        comment: Option<&Comment>,
+        body: String,
+        error: Option<String>,
+        notice: Option<String>,
+    ) -> Result<String, AppError> {
+        let action = format!("/comments/{manage_key}/");
+        let mut layout = Layout::new(self.site, None, Some("Your comment"), None, &action);
+        layout.noindex = true;
+        let page = ManagePage {
+            layout,
+            post_title: post.meta.title.clone(),
+            post_url: post.url(),
+            comment: comment.map(|c| CommentView::of(c, &post.url(), false, 0)),
+            status: comment.map(|c| status_for_writer(c.status)).unwrap_or_default().to_string(),
+            body,
+            error,
+            notice,
+            action,
+        };
+        Ok(page.render()?)
+    }
+
+    /// `GET /comments/<key>/`: the commenter's own comment, whatever its status.
+    pub async fn manage_comment(&self, manage_key: &str) -> Result<String, AppError> {
+        let (comment, post) = self.own_comment(manage_key).await?;
+        self.manage_page(manage_key, &post, Some(&comment), comment.body.clone(), None, None)
+    }
+
+    /// Saves an edit. An approved comment goes back to review only if a rule would hold it.
+    pub async fn edit_own_comment(&self, manage_key: &str, body: &str) -> Result<Result<String, String>, AppError> {
+        let (comment, post) = self.own_comment(manage_key).await?;
+        let form = CommentForm {
+            author: comment.author.clone(),
+            url: comment.url.clone().unwrap_or_default(),
+            body: body.to_string(),
+            ..CommentForm::default()
+        };
+        let edited = match NewComment::parse(&form) {
+            Ok(c) => c,
+            Err(errors) => {
+                let message = errors
+                    .body
+                    .or(errors.form)
+                    .unwrap_or_else(|| "This comment cannot be saved.".into());
+                return Ok(Err(self.manage_page(
+                    manage_key,
+                    &post,
+                    Some(&comment),
+                    body.to_string(),
+                    Some(message),
+                    None,
+                )?));
+            }
+        };
+        let (status, held) = match judge(&self.site.comments.rules, &edited, false) {
+            Verdict::Spam(reason) => (CommentStatus::Spam, Some(reason)),
+            Verdict::Hold(reason) => (CommentStatus::Pending, Some(reason)),
+            Verdict::Approve | Verdict::Review => (comment.status, None),
+        };
+        let html = render_comment(&edited.body);
+        self.db
+            .edit(comment.id, &edited.body, &html, status, held.as_deref(), &db_time(self.now))
+            .await?;
+        let saved = Comment {
+            body: edited.body.clone(),
+            body_html: html,
+            status,
+            ..comment
+        };
+        Ok(Ok(self.manage_page(
+            manage_key,
+            &post,
+            Some(&saved),
+            edited.body,
+            None,
+            Some("Your changes are saved.".into()),
+        )?))
+    }
+
+    /// Deletes the commenter's comment for good.
+    pub async fn delete_own_comment(&self, manage_key: &str) -> Result<String, AppError> {
+        let (comment, post) = self.own_comment(manage_key).await?;
+        self.db.delete(comment.id).await?;
+        self.manage_page(
+            manage_key,
+            &post,
+            None,
+            String::new(),
+            None,
+            Some("Your comment has been deleted, with everything stored with it.".into()),
+        )
+    }
+
+    /// Atom feed of approved comments, of one post or the whole site.
+    pub async fn comments_feed(&self, slug: Option<&Slug>) -> Result<String, AppError> {
+        let (title, html_path, feed_path) = match slug {
+            Some(slug) => {
+                let post = &self.visible_doc(Kind::Post, slug).await?.post;
+                (
+                    format!("Comments on “{}”", post.meta.title),
+                    post.url(),
+                    format!("{}comments.xml", post.url()),
+                )
+            }
+            None => (
+                format!("Comments · {}", self.site.title),
+                "/".to_string(),
+                "/comments.xml".to_string(),
+            ),
+        };
+        let index = self.content.index().await?;
+        let comments = self.db.recent_approved(slug.map(Slug::as_str), FEED_LENGTH).await?;
+        let entries: Vec<FeedEntry> = comments
+            .iter()
+            .filter_map(|c| {
+                // Comments on posts that are not (or no longer) visible stay out of the feed.
+                let post = index.visible(self.now).find(|p| p.slug.as_str() == c.post)?;
+                let at = chrono::DateTime::parse_from_rfc3339(&c.created_at)
+                    .ok()?
+                    .with_timezone(&chrono::Utc);
+                Some(FeedEntry {
+                    title: format!("{} on “{}”", c.author, post.title),
+                    url: self.site.absolute(&format!("{}#comment-{}", post.url(), c.id)),
+                    published: at,
+                    updated: at,
+                    author: c.author.clone(),
+                    content_html: c.body_html.clone(),
+                    categories: Vec::new(),
+                })
+            })
+            .collect();
+        let meta = FeedMeta {
+            title,
+            subtitle: self.site.description.clone(),
+            site_url: self.site.absolute(&html_path),
+            feed_url: self.site.absolute(&feed_path),
+            author: self.site.author.clone(),
+            language: self.site.language.clone(),
+        };
+        Ok(feed::atom(&meta, &entries, self.now))
+    }
+
+    /// Comments with a status, newest first, for the moderation queue and the API.
+    pub async fn comments_with_status(&self, status: CommentStatus, limit: usize) -> Result<Vec<Comment>, AppError> {
+        Ok(self.db.by_status(status, limit).await?)
+    }
+
+    pub async fn moderate(&self, id: i64, action: ModerationAction) -> Result<(), AppError> {
+        if self.db.set_status(id, action.status(), &db_time(self.now)).await? {
+            Ok(())
+        } else {
+            Err(AppError::NotFound)
+        }
+    }
+
+    /// One comment by id, whatever its status.
+    pub async fn db_comment(&self, id: i64) -> Result<Option<Comment>, AppError> {
+        Ok(self.db.comment(id).await?)
+    }
+
+    pub async fn delete_comment(&self, id: i64) -> Result<(), AppError> {
+        if self.db.delete(id).await? {
+            Ok(())
+        } else {
+            Err(AppError::NotFound)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::config::SiteConfig;
+    use crate::store::memory::MemoryStore;
+    use chrono::TimeZone;
+    use pollster::block_on;
+
+    const KEY: &[u8] = b"test key";
+    const POST: &str = "+++\ntitle = \"Hello\"\ndate = 2024-05-01\n+++\nBody.\n";
+
+    fn setup(site: &SiteConfig, store: &MemoryStore) {
+        let app = App {
+            site,
+            content: store,
+            db: store,
+            now: Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap(),
+            key: KEY,
+        };
+        block_on(app.publish(Kind::Post, &slug(), POST)).unwrap();
+    }
+
+    use chrono::Utc;
+
+    fn slug() -> Slug {
+        Slug::parse("hello").unwrap()
+    }
+
+    fn app_at<'a>(site: &'a SiteConfig, store: &'a MemoryStore, secs: i64) -> App<'a, MemoryStore, MemoryStore> {
+        App {
+            site,
+            content: store,
+            db: store,
+            now: Utc.timestamp_opt(1_735_689_600 + secs, 0).unwrap(),
+            key: KEY,
+        }
+    }
+
+    fn form(body: &str) -> CommentForm {
+        CommentForm {
+            author: "Ann".into(),
+            body: body.into(),
+            issued: form_token(KEY, "hello", 1_735_689_600),
+            ..CommentForm::default()
+        }
+    }
+
+    #[test]
+    fn a_valid_comment_waits_for_review_then_shows_when_approved() {
+        let (site, store) = (SiteConfig::default(), MemoryStore::default());
+        setup(&site, &store);
+        let app = app_at(&site, &store, 10);
+        let Submitted::Accepted { redirect } = block_on(app.submit_comment(&slug(), form("First!"), "1.2.3.4", "k1")).unwrap() else {
+            panic!()
+        };
+        assert_eq!(redirect, "/posts/hello/?comment=k1#comment-notice");
+        let page = block_on(app.show_post(
+            &slug(),
+            &ShowOptions {
+                manage_key: Some("k1".into()),
+                ..ShowOptions::default()
+            },
+        ))
+        .unwrap();
+        assert!(page.contains("waiting for review") && page.contains("/comments/k1/"), "{page}");
+        assert!(!page.contains("First!"), "pending comments are not shown");
+        block_on(app.moderate(1, ModerationAction::Approve)).unwrap();
+        let page = block_on(app.show_post(&slug(), &ShowOptions::default())).unwrap();
+        assert!(page.contains("First!") && page.contains("1 comment on “Hello”"), "{page}");
+    }
+
+    #[test]
+    fn a_too_quick_submission_comes_back_with_the_text() {
+        let (site, store) = (SiteConfig::default(), MemoryStore::default());
+        setup(&site, &store);
+        let app = app_at(&site, &store, 1);
+        let Submitted::Rejected { why, page } = block_on(app.submit_comment(&slug(), form("Kept words"), "ip", "k")).unwrap() else {
+            panic!()
+        };
+        assert_eq!(why, Rejection::TooSoon);
+        assert!(page.contains("Kept words") && page.contains("quicker than a person"), "{page}");
+    }
+
+    #[test]
+    fn the_rate_limit_refuses_the_sixth_comment_in_the_window() {
+        let (site, store) = (SiteConfig::default(), MemoryStore::default());
+        setup(&site, &store);
+        let app = app_at(&site, &store, 10);
+        for i in 0..5 {
+            assert!(matches!(
+                block_on(app.submit_comment(&slug(), form(&format!("c{i}")), "ip", &format!("k{i}"))).unwrap(),
+                Submitted::Accepted { .. }
+            ));
+        }
+        let sixth = block_on(app.submit_comment(&slug(), form("c6"), "ip", "k6")).unwrap();
+        assert!(matches!(
+            sixth,
+            Submitted::Rejected {
+                why: Rejection::RateLimited,
+                ..
+            }
+        ));
+        let other_client = block_on(app.submit_comment(&slug(), form("c7"), "other", "k7")).unwrap();
+        assert!(matches!(other_client, Submitted::Accepted { .. }));
+    }
+
+    #[test]
+    fn an_edit_that_adds_links_goes_back_to_review() {
+        let (site, store) = (SiteConfig::default(), MemoryStore::default());
+        setup(&site, &store);
+        let app = app_at(&site, &store, 10);
+        block_on(app.submit_comment(&slug(), form("Plain"), "ip", "key")).unwrap();
+        block_on(app.moderate(1, ModerationAction::Approve)).unwrap();
+        block_on(app.edit_own_comment("key", "Still plain, edited")).unwrap().unwrap();
+        assert_eq!(block_on(store.comment(1)).unwrap().unwrap().status, CommentStatus::Approved);
+        block_on(app.edit_own_comment("key", "https://a.example https://b.example https://c.example"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(block_on(store.comment(1)).unwrap().unwrap().status, CommentStatus::Pending);
+        block_on(app.delete_own_comment("key")).unwrap();
+        assert!(block_on(store.comment(1)).unwrap().is_none());
+    }
+}

@@ -1,0 +1,473 @@
+//! Readers' comments on the real runtime with real D1: submitting, moderation, threads, defences, privacy.
+
+use crate::support::{Resp, TestApp, ADMIN_TOKEN};
+use crate::Test;
+use edge_blog::core::moderation::{form_token, signing_key};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+pub const TESTS: &[Test] = &[
+    (
+        "a_comment_waits_for_review_then_appears_with_its_count",
+        a_comment_waits_for_review_then_appears_with_its_count,
+    ),
+    ("a_reply_is_threaded_under_its_parent", a_reply_is_threaded_under_its_parent),
+    (
+        "each_validation_error_comes_back_with_the_text_kept",
+        each_validation_error_comes_back_with_the_text_kept,
+    ),
+    ("an_oversized_form_is_refused_with_413", an_oversized_form_is_refused_with_413),
+    ("the_honeypot_sends_a_comment_to_spam", the_honeypot_sends_a_comment_to_spam),
+    (
+        "a_form_sent_faster_than_the_minimum_or_forged_is_refused",
+        a_form_sent_faster_than_the_minimum_or_forged_is_refused,
+    ),
+    (
+        "links_and_hold_words_hold_a_known_commenter_and_spam_words_spam",
+        links_and_hold_words_hold_a_known_commenter_and_spam_words_spam,
+    ),
+    (
+        "the_rate_limit_refuses_the_sixth_comment_with_the_text_kept",
+        the_rate_limit_refuses_the_sixth_comment_with_the_text_kept,
+    ),
+    (
+        "the_same_body_within_a_minute_is_stored_once",
+        the_same_body_within_a_minute_is_stored_once,
+    ),
+    (
+        "a_closed_post_shows_why_and_refuses_comments",
+        a_closed_post_shows_why_and_refuses_comments,
+    ),
+    (
+        "the_private_link_lets_a_commenter_edit_and_delete",
+        the_private_link_lets_a_commenter_edit_and_delete,
+    ),
+    (
+        "comment_feeds_carry_approved_comments_only",
+        comment_feeds_carry_approved_comments_only,
+    ),
+    (
+        "the_admin_comment_api_lists_moderates_and_deletes",
+        the_admin_comment_api_lists_moderates_and_deletes,
+    ),
+    (
+        "email_addresses_never_appear_and_readers_get_no_cookie",
+        email_addresses_never_appear_and_readers_get_no_cookie,
+    ),
+];
+
+const POST: &str = "/posts/tracking-sleep-gently/";
+const SLUG: &str = "tracking-sleep-gently";
+
+/// Each test comments from its own client address, so rate limits do not cross tests.
+fn client() -> String {
+    static NEXT: AtomicU32 = AtomicU32::new(1);
+    format!("203.0.113.{}", NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+fn key() -> Vec<u8> {
+    signing_key(None, Some(ADMIN_TOKEN)).expect("key")
+}
+
+/// A form token issued `age` seconds ago for `slug`, as the post page would have rendered it then.
+fn issued(slug: &str, age: i64) -> String {
+    form_token(&key(), slug, chrono::Utc::now().timestamp() - age)
+}
+
+fn comment(app: &TestApp, post: &str, slug: &str, fields: &[(&str, &str)], ip: &str) -> Resp {
+    let token = issued(slug, 10);
+    let mut all = vec![("issued", token.as_str())];
+    all.extend_from_slice(fields);
+    app.post_form(&format!("{post}comments"), &all, ip)
+}
+
+/// Submits a comment and returns its private key and id.
+fn submit(app: &TestApp, author: &str, body: &str, extra: &[(&str, &str)], ip: &str) -> (String, i64) {
+    let mut fields = vec![("author", author), ("body", body)];
+    fields.extend_from_slice(extra);
+    let r = comment(app, POST, SLUG, &fields, ip);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let location = r.header("location").expect("Location").to_string();
+    let key = location
+        .split("comment=")
+        .nth(1)
+        .and_then(|s| s.split('#').next())
+        .expect("manage key in the redirect")
+        .to_string();
+    (key.clone(), id_of(app, body))
+}
+
+/// The id of the newest comment with this exact body, whatever its status.
+fn id_of(app: &TestApp, body: &str) -> i64 {
+    for status in ["pending", "approved", "spam", "trash"] {
+        let list: serde_json::Value =
+            serde_json::from_str(&app.admin("GET", &format!("/admin/api/comments?status={status}")).body).expect("JSON");
+        if let Some(c) = list.as_array().and_then(|a| a.iter().find(|c| c["body"] == body)) {
+            return c["id"].as_i64().expect("id");
+        }
+    }
+    panic!("no comment with body {body:?}");
+}
+
+fn status_of(app: &TestApp, id: i64) -> String {
+    for status in ["pending", "approved", "spam", "trash"] {
+        let list: serde_json::Value =
+            serde_json::from_str(&app.admin("GET", &format!("/admin/api/comments?status={status}")).body).expect("JSON");
+        if list.as_array().is_some_and(|a| a.iter().any(|c| c["id"] == id)) {
+            return status.to_string();
+        }
+    }
+    "absent".into()
+}
+
+fn approve(app: &TestApp, id: i64) {
+    let r = app.admin("POST", &format!("/admin/api/comments/{id}/approve"));
+    assert_eq!(r.status, 200, "{}", r.body);
+}
+
+fn a_comment_waits_for_review_then_appears_with_its_count(app: &TestApp) {
+    let before = app.get(POST);
+    let (key, id) = submit(app, "Mira", "Keeping a diary helped me notice the pattern.", &[], &client());
+    let confirmation = app.get(&format!("{POST}?comment={key}"));
+    confirmation.assert_contains("waiting for review");
+    confirmation.assert_contains(&format!("/comments/{key}/"));
+    assert_eq!(
+        confirmation.header("cache-control"),
+        Some("no-store"),
+        "the private link is never cached"
+    );
+    let page = app.get(POST);
+    page.assert_lacks("Keeping a diary helped me");
+    assert_eq!(
+        before.header("etag"),
+        page.header("etag"),
+        "a pending comment changes nothing for readers"
+    );
+    approve(app, id);
+    let page = app.get(POST);
+    page.assert_contains("Keeping a diary helped me notice the pattern.");
+    page.assert_contains(&format!("id=\"comment-{id}\""));
+    page.assert_contains("comment on “Tracking Sleep, Gently”");
+    assert_ne!(before.header("etag"), page.header("etag"), "no stale ETag after approval");
+    let list = app.get("/page/2/");
+    let home = if list.body.contains(POST) { list } else { app.get("/") };
+    assert!(
+        home.body.contains("comment</a>") || home.body.contains("comments</a>"),
+        "list pages show the count"
+    );
+}
+
+fn a_reply_is_threaded_under_its_parent(app: &TestApp) {
+    let ip = client();
+    let (_, parent) = submit(app, "Jon", "Parent comment for threading.", &[], &ip);
+    approve(app, parent);
+    let with_reply = app.get(&format!("{POST}?replyto={parent}"));
+    with_reply.assert_contains("Reply to Jon");
+    with_reply.assert_contains(&format!("name=\"parent\" value=\"{parent}\""));
+    let parent_text = parent.to_string();
+    let (_, child) = submit(app, "Ida", "A reply in the thread.", &[("parent", &parent_text)], &ip);
+    approve(app, child);
+    let page = app.get(POST);
+    let start = page.body.find(&format!("<li id=\"comment-{parent}\">")).expect("parent item");
+    let child_at = page.body.find(&format!("<li id=\"comment-{child}\">")).expect("child item");
+    let between = &page.body[start..child_at];
+    assert!(
+        between.contains("<ol>") && !between.contains("</li>"),
+        "the reply is inside its parent's list item:\n{between}"
+    );
+    let bogus = comment(
+        app,
+        POST,
+        SLUG,
+        &[("author", "X"), ("body", "Reply to nothing"), ("parent", "999999")],
+        &ip,
+    );
+    assert_eq!(bogus.status, 422);
+    bogus.assert_contains("could not be found");
+    bogus.assert_contains("Reply to nothing");
+}
+
+fn each_validation_error_comes_back_with_the_text_kept(app: &TestApp) {
+    let ip = client();
+    let cases: &[(&[(&str, &str)], &str)] = &[
+        (&[("author", ""), ("body", "My careful words, no name.")], "Please give a name"),
+        (&[("author", "Ann"), ("body", "")], "Please write a comment."),
+        (
+            &[("author", "Ann"), ("body", "My careful words."), ("url", "javascript:alert(1)")],
+            "must start with https://",
+        ),
+        (
+            &[("author", "Ann"), ("body", "My careful words."), ("email", "not an email")],
+            "does not look like an email",
+        ),
+        (
+            &[("author", &"N".repeat(101)), ("body", "My careful words.")],
+            "under 100 characters",
+        ),
+    ];
+    for (fields, message) in cases {
+        let r = comment(app, POST, SLUG, fields, &ip);
+        assert_eq!(r.status, 422, "{message}");
+        r.assert_contains(message);
+        r.assert_contains("aria-invalid=\"true\"");
+        for (name, value) in fields.iter().filter(|(_, v)| !v.is_empty() && v.len() < 100) {
+            if *name == "body" {
+                r.assert_contains(&format!(">{value}</textarea>"));
+            } else {
+                r.assert_contains(&format!("value=\"{value}\""));
+            }
+        }
+    }
+    let long = "x".repeat(10_001);
+    let r = comment(app, POST, SLUG, &[("author", "Ann"), ("body", &long)], &ip);
+    assert_eq!(r.status, 422);
+    r.assert_contains("under 10000 characters");
+    r.assert_contains(&long);
+}
+
+fn an_oversized_form_is_refused_with_413(app: &TestApp) {
+    let huge = "y".repeat(70 * 1024);
+    let r = comment(app, POST, SLUG, &[("author", "Big"), ("body", &huge)], &client());
+    assert_eq!(r.status, 413);
+}
+
+fn the_honeypot_sends_a_comment_to_spam(app: &TestApp) {
+    let (_, id) = submit(
+        app,
+        "Bot",
+        "Buy followers honeypot test.",
+        &[("website_confirm", "http://spam.example")],
+        &client(),
+    );
+    assert_eq!(status_of(app, id), "spam");
+    app.get(POST).assert_lacks("Buy followers honeypot test.");
+}
+
+fn a_form_sent_faster_than_the_minimum_or_forged_is_refused(app: &TestApp) {
+    let ip = client();
+    let fast = issued(SLUG, 0);
+    let r = app.post_form(
+        &format!("{POST}comments"),
+        &[("issued", &fast), ("author", "Quick"), ("body", "Typed at lightning speed.")],
+        &ip,
+    );
+    assert_eq!(r.status, 422);
+    r.assert_contains("quicker than a person");
+    r.assert_contains("Typed at lightning speed.");
+    let forged = format!("{}.{}", chrono::Utc::now().timestamp() - 60, "0".repeat(64));
+    let r = app.post_form(
+        &format!("{POST}comments"),
+        &[("issued", &forged), ("author", "Forger"), ("body", "Forged token.")],
+        &ip,
+    );
+    assert_eq!(r.status, 422);
+    r.assert_contains("expired");
+    let stale = issued(SLUG, 2 * 24 * 3600);
+    let r = app.post_form(
+        &format!("{POST}comments"),
+        &[("issued", &stale), ("author", "Late"), ("body", "Left the tab open.")],
+        &ip,
+    );
+    assert_eq!(r.status, 422);
+    r.assert_contains("Left the tab open.");
+    let other_post = issued("welcome-to-quiet-hours", 10);
+    let r = app.post_form(
+        &format!("{POST}comments"),
+        &[("issued", &other_post), ("author", "Mixed"), ("body", "Token of another post.")],
+        &ip,
+    );
+    assert_eq!(r.status, 422);
+    let page = app.get(POST);
+    assert!(page.body.contains("name=\"issued\" value=\""), "the form carries a signed time");
+}
+
+fn links_and_hold_words_hold_a_known_commenter_and_spam_words_spam(app: &TestApp) {
+    let ip = client();
+    let email = ("email", "known.reader@example.org");
+    let (_, first) = submit(app, "Known", "My first comment here.", &[email], &ip);
+    assert_eq!(status_of(app, first), "pending", "a new commenter waits");
+    approve(app, first);
+    let (_, second) = submit(app, "Known", "Back again with a thought.", &[email], &ip);
+    assert_eq!(
+        status_of(app, second),
+        "approved",
+        "a known commenter is approved at once (COMMENT_AUTO_APPROVE_KNOWN)"
+    );
+    let (_, links) = submit(
+        app,
+        "Known",
+        "See https://a.example and https://b.example and https://c.example",
+        &[email],
+        &ip,
+    );
+    assert_eq!(status_of(app, links), "pending", "three links hold even a known commenter");
+    let (_, word) = submit(app, "Known", "I would like a Refund please.", &[email], &ip);
+    assert_eq!(status_of(app, word), "pending", "a hold word holds");
+    let (_, spam) = submit(app, "Someone", "Best CASINO offers.", &[], &client());
+    assert_eq!(status_of(app, spam), "spam");
+}
+
+fn the_rate_limit_refuses_the_sixth_comment_with_the_text_kept(app: &TestApp) {
+    let ip = client();
+    for i in 0..5 {
+        submit(app, "Busy", &format!("Rate limited comment number {i}."), &[], &ip);
+    }
+    let r = comment(app, POST, SLUG, &[("author", "Busy"), ("body", "The sixth, kept.")], &ip);
+    assert_eq!(r.status, 429);
+    r.assert_contains("wait a few minutes");
+    r.assert_contains("The sixth, kept.");
+    submit(app, "Calm", "Another reader is not limited.", &[], &client());
+}
+
+fn the_same_body_within_a_minute_is_stored_once(app: &TestApp) {
+    let ip = client();
+    submit(app, "Twice", "Sent twice by a double click.", &[], &ip);
+    let again = comment(
+        app,
+        POST,
+        SLUG,
+        &[("author", "Twice"), ("body", "Sent twice by a double click.")],
+        &ip,
+    );
+    assert_eq!(again.status, 303);
+    assert!(again.header("location").unwrap_or_default().contains("notice=duplicate"));
+    let pending: serde_json::Value = serde_json::from_str(&app.admin("GET", "/admin/api/comments?status=pending").body).unwrap();
+    let copies = pending
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["body"] == "Sent twice by a double click.")
+        .count();
+    assert_eq!(copies, 1);
+}
+
+fn a_closed_post_shows_why_and_refuses_comments(app: &TestApp) {
+    let page = app.get("/posts/letters-i-never-sent/");
+    page.assert_contains("Comments are closed on this post.");
+    page.assert_lacks("id=\"comment-form\"");
+    let r = comment(
+        app,
+        "/posts/letters-i-never-sent/",
+        "letters-i-never-sent",
+        &[("author", "Late"), ("body", "Words for a closed post.")],
+        &client(),
+    );
+    assert_eq!(r.status, 403);
+    r.assert_contains("Words for a closed post.");
+}
+
+fn the_private_link_lets_a_commenter_edit_and_delete(app: &TestApp) {
+    let (key, id) = submit(app, "Owner", "Words I may take back.", &[], &client());
+    let manage = app.get(&format!("/comments/{key}/"));
+    assert_eq!(manage.status, 200);
+    manage.assert_contains("Words I may take back.");
+    manage.assert_contains("Waiting for review");
+    assert_eq!(manage.header("cache-control"), Some("no-store"));
+    let edited = app.post_form(
+        &format!("/comments/{key}/"),
+        &[("action", "edit"), ("body", "Words I have *edited*.")],
+        &client(),
+    );
+    assert_eq!(edited.status, 200);
+    edited.assert_contains("Your changes are saved.");
+    edited.assert_contains("<em>edited</em>");
+    approve(app, id);
+    app.get(POST).assert_contains("Words I have <em>edited</em>.");
+    let calm_edit = app.post_form(
+        &format!("/comments/{key}/"),
+        &[("action", "edit"), ("body", "Words I have edited again.")],
+        &client(),
+    );
+    assert_eq!(calm_edit.status, 200);
+    assert_eq!(status_of(app, id), "approved", "an edit no rule objects to stays approved");
+    let empty = app.post_form(&format!("/comments/{key}/"), &[("action", "edit"), ("body", "")], &client());
+    assert_eq!(empty.status, 422);
+    let deleted = app.post_form(&format!("/comments/{key}/"), &[("action", "delete")], &client());
+    assert_eq!(deleted.status, 200);
+    deleted.assert_contains("has been deleted");
+    assert_eq!(status_of(app, id), "absent");
+    app.get(POST).assert_lacks("Words I have edited again.");
+    assert_eq!(app.get(&format!("/comments/{key}/")).status, 404);
+    assert_eq!(app.get(&format!("/comments/{}/", "0".repeat(64))).status, 404);
+}
+
+fn comment_feeds_carry_approved_comments_only(app: &TestApp) {
+    let ip = client();
+    let (_, shown) = submit(app, "Feedy", "Approved words for the feed.", &[], &ip);
+    approve(app, shown);
+    submit(app, "Feedy", "Pending words stay out of feeds.", &[], &ip);
+    for path in [format!("{POST}comments.xml"), "/comments.xml".to_string()] {
+        let feed = app.get(&path);
+        assert_eq!(feed.status, 200, "{path}");
+        assert!(feed.header("content-type").unwrap_or_default().starts_with("application/atom+xml"));
+        let mut reader = quick_xml::Reader::from_str(&feed.body);
+        while !matches!(reader.read_event().expect("well-formed"), quick_xml::events::Event::Eof) {}
+        feed.assert_contains("Approved words for the feed.");
+        feed.assert_lacks("Pending words stay out of feeds.");
+        feed.assert_contains(&format!("#comment-{shown}"));
+    }
+    assert_eq!(app.get("/posts/no-such-post/comments.xml").status, 404);
+}
+
+fn the_admin_comment_api_lists_moderates_and_deletes(app: &TestApp) {
+    let (_, id) = submit(app, "Moderated", "A comment to move around.", &[], &client());
+    let list: serde_json::Value = serde_json::from_str(&app.admin("GET", "/admin/api/comments?status=pending").body).unwrap();
+    let item = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .expect("listed as pending")
+        .clone();
+    for field in ["id", "post", "parent", "author", "body", "status", "created_at"] {
+        assert!(item.get(field).is_some(), "{field} in {item}");
+    }
+    assert_eq!(item["post"], SLUG);
+    for (action, status) in [
+        ("spam", "spam"),
+        ("restore", "pending"),
+        ("trash", "trash"),
+        ("restore", "pending"),
+        ("approve", "approved"),
+    ] {
+        let r = app.admin("POST", &format!("/admin/api/comments/{id}/{action}"));
+        assert_eq!(r.status, 200, "{action}: {}", r.body);
+        assert_eq!(status_of(app, id), status, "after {action}");
+    }
+    assert_eq!(app.admin("DELETE", &format!("/admin/api/comments/{id}")).status, 204);
+    assert_eq!(status_of(app, id), "absent");
+    assert_eq!(app.admin("DELETE", &format!("/admin/api/comments/{id}")).status, 404);
+    assert_eq!(app.admin("POST", "/admin/api/comments/999999/approve").status, 404);
+    assert_eq!(app.admin("GET", "/admin/api/comments?status=bogus").status, 400);
+    assert_eq!(app.get("/admin/api/comments?status=pending").status, 401, "no token, no list");
+    let r = app.post_raw(&format!("/admin/api/comments/{id}/approve"), "text/plain", "");
+    assert_eq!(r.status, 401);
+}
+
+fn email_addresses_never_appear_and_readers_get_no_cookie(app: &TestApp) {
+    let ip = client();
+    let email = "private.person@example.org";
+    let (key, id) = submit(
+        app,
+        "Private",
+        "My email must stay private.",
+        &[("email", email), ("url", "https://private.example/")],
+        &ip,
+    );
+    approve(app, id);
+    for path in [
+        POST.to_string(),
+        format!("/comments/{key}/"),
+        format!("{POST}comments.xml"),
+        "/comments.xml".into(),
+        "/".into(),
+        "/feed.xml".into(),
+    ] {
+        let r = app.get(&path);
+        r.assert_lacks(email);
+        assert!(r.header("set-cookie").is_none(), "{path}");
+    }
+    app.admin("GET", "/admin/api/comments?status=approved").assert_lacks(email);
+    let page = app.get(POST);
+    page.assert_contains("href=\"https://private.example/\" rel=\"nofollow ugc noopener\"");
+    assert!(!page.body.contains("gravatar"), "no third-party avatars");
+}
