@@ -622,6 +622,17 @@ mod tests {
     }
 
     #[test]
+    fn comments_close_by_front_matter_or_after_the_configured_days() {
+        let post = Post::parse("+++\ntitle = \"T\"\ndate = 2024-01-01\n+++\n", Kind::Post, Some("t")).unwrap();
+        let now = Utc.with_ymd_and_hms(2024, 2, 1, 0, 0, 0).unwrap();
+        assert_eq!(closed_reason(&post, 0, now), None);
+        assert_eq!(closed_reason(&post, 60, now), None);
+        assert!(closed_reason(&post, 30, now).unwrap().contains("30 days"));
+        let closed = Post::parse("+++\ntitle = \"T\"\ndate = 2024-01-01\ncomments = \"closed\"\n+++\n", Kind::Post, Some("t")).unwrap();
+        assert_eq!(closed_reason(&closed, 0, now).as_deref(), Some("Comments are closed on this post."));
+    }
+
+    #[test]
     fn an_edit_that_adds_links_goes_back_to_review() {
         let (site, store) = (SiteConfig::default(), MemoryStore::default());
         setup(&site, &store);

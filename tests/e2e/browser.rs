@@ -8,10 +8,10 @@ use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-pub const TESTS: &[Test] = &[(
-    "browser_reader_follows_a_post_link_and_pages_fit_a_phone",
-    browser_reader_follows_a_post_link_and_pages_fit_a_phone,
-)];
+pub const TESTS: &[Test] = &[
+    ("browser_reader_follows_a_post_link_and_pages_fit_a_phone", browser_reader_follows_a_post_link_and_pages_fit_a_phone),
+    ("browser_reader_writes_a_comment_and_gets_the_private_link", browser_reader_writes_a_comment_and_gets_the_private_link),
+];
 
 /// A chromedriver process and one browser session, closed on drop.
 pub struct Browser {
@@ -118,6 +118,10 @@ impl Browser {
             .to_string()
     }
 
+    pub fn type_into(&self, element: &str, text: &str) {
+        self.call("POST", &format!("/element/{element}/value"), Some(json!({ "text": text })));
+    }
+
     pub fn click(&self, element: &str) {
         self.call("POST", &format!("/element/{element}/click"), Some(json!({})));
     }
@@ -184,4 +188,28 @@ fn browser_reader_follows_a_post_link_and_pages_fit_a_phone(app: &TestApp) {
     browser.screenshot("post-phone.png");
     let fits = browser.script("return document.documentElement.scrollWidth <= window.innerWidth + 1");
     assert_eq!(fits, json!(true), "the post page scrolls sideways on a 360 px phone");
+}
+
+fn browser_reader_writes_a_comment_and_gets_the_private_link(app: &TestApp) {
+    let browser = Browser::start();
+    browser.goto(&app.url("/posts/welcome-to-quiet-hours/"));
+    browser.type_into(&browser.find("#author"), "Browser Reader");
+    browser.type_into(&browser.find("#body"), "Written in a real browser, *gently*.");
+    // The form refuses submissions faster than COMMENT_MIN_SECONDS (3 in tests), as a person would never be.
+    std::thread::sleep(Duration::from_millis(3500));
+    browser.click(&browser.find(".comment-form button[type=submit]"));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !browser.current_url().contains("comment=") {
+        assert!(Instant::now() < deadline, "submitting did not lead to the confirmation: {}", browser.current_url());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let notice = browser.text(&browser.find("#comment-notice"));
+    assert!(notice.contains("waiting for review"), "{notice}");
+    let link = browser.find("#comment-notice a.manage-link");
+    browser.screenshot("comment-confirmation.png");
+    browser.click(&link);
+    let heading = browser.find("main h1");
+    assert_eq!(browser.text(&heading), "Your comment");
+    let body = browser.text(&browser.find(".comment-body"));
+    assert!(body.contains("Written in a real browser, gently."), "{body}");
 }
