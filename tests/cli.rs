@@ -3,11 +3,7 @@
 use std::process::Command;
 
 fn blog(args: &[&str], dir: &std::path::Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_blog"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run blog")
+    Command::new(env!("CARGO_BIN_EXE_blog")).args(args).current_dir(dir).output().expect("run blog")
 }
 
 #[test]
@@ -17,10 +13,7 @@ fn new_writes_a_draft_that_check_accepts() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let path = dir.path().join("content/posts/a-quiet-morning.md");
     let text = std::fs::read_to_string(&path).unwrap();
-    assert!(
-        text.contains("title = \"A quiet morning\"") && text.contains("draft = true"),
-        "{text}"
-    );
+    assert!(text.contains("title = \"A quiet morning\"") && text.contains("draft = true"), "{text}");
     let check = blog(&["check"], dir.path());
     assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
     assert_eq!(String::from_utf8_lossy(&check.stdout).trim(), "ok: 1 posts and 0 pages in content");
@@ -39,10 +32,7 @@ fn check_names_each_bad_file_with_its_line_and_fails() {
     let out = blog(&["check", "content"], dir.path());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
-    assert!(
-        stderr.contains("content/posts/bad-date.md:4: `date`: \"next tuesday\" is not a date"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("content/posts/bad-date.md:4: `date`: \"next tuesday\" is not a date"), "{stderr}");
     assert!(stderr.contains("content/posts/typo.md:4:") && stderr.contains("tagz"), "{stderr}");
     assert!(stderr.contains("2 file(s) need fixing"), "{stderr}");
 }
@@ -56,11 +46,7 @@ fn check_refuses_two_files_with_one_slug() {
     std::fs::write(posts.join("b.md"), "+++\ntitle = \"B\"\ndate = 2024-01-01\nslug = \"same\"\n+++\n").unwrap();
     let out = blog(&["check"], dir.path());
     assert!(!out.status.success());
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("the slug `same` is also used by"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the slug `same` is also used by"), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
 #[test]

@@ -29,6 +29,13 @@ pub struct ShowOptions {
     pub duplicate: bool,
 }
 
+/// A rendered post page and what its ETag is computed from.
+#[derive(Debug)]
+pub struct PostOut {
+    pub html: String,
+    pub etag_basis: String,
+}
+
 /// Why a submission was not accepted; the edge picks the status code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rejection {
@@ -42,8 +49,8 @@ pub enum Rejection {
 /// The outcome of a submission.
 #[derive(Debug)]
 pub enum Submitted {
-    /// Redirect the reader here (the post, with the confirmation).
-    Accepted { redirect: String },
+    /// Redirect the reader here (the post, with the confirmation); `held` names a comment that waits for review.
+    Accepted { redirect: String, held: Option<i64> },
     /// Show this page: the post with the form filled in and a message per field.
     Rejected { why: Rejection, page: String },
 }
@@ -92,34 +99,33 @@ pub fn closed_reason(post: &Post, close_after_days: i64, now: chrono::DateTime<c
 
 impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
     /// The post page, with its comment section.
-    pub async fn show_post(&self, slug: &Slug, opts: &ShowOptions) -> Result<String, AppError> {
+    pub async fn show_post(&self, slug: &Slug, opts: &ShowOptions) -> Result<PostOut, AppError> {
         let doc = self.visible_doc(Kind::Post, slug).await?;
         let mut page = self.post_page(&doc.post, &doc.rendered).await?;
         let mut section = self.comment_section(&doc.post, opts.reply_to).await;
         section.notice = self.notice(slug, opts).await;
+        let token = section.form.as_ref().map(|f| f.issued.clone());
         page.comments = Some(section);
-        Ok(page.render()?)
+        let html = page.render()?;
+        // The form's signed time changes every second; the page's identity should not. A cached copy
+        // with an older token still works (older only passes the minimum-time check more easily), and
+        // the date in the basis refreshes it before its token expires.
+        let etag_basis = match token {
+            Some(token) => format!("{}{}", html.replace(&token, ""), self.now.format("%Y-%m-%d")),
+            None => html.clone(),
+        };
+        Ok(PostOut { html, etag_basis })
     }
 
     async fn post_page(&self, post: &Post, rendered: &crate::core::markdown::Rendered) -> Result<PostPage, AppError> {
         let index = self.content.index().await?;
         let description = super::description(post, rendered);
-        Ok(PostPage::new(
-            self.site,
-            Some(&index),
-            post,
-            rendered.html.clone(),
-            rendered.reading_minutes,
-            &description,
-        ))
+        Ok(PostPage::new(self.site, Some(&index), post, rendered.html.clone(), rendered.reading_minutes, &description))
     }
 
     async fn comment_section(&self, post: &Post, reply_to: Option<i64>) -> CommentSection {
         let url = post.url();
-        let mut section = CommentSection {
-            feed_url: format!("{url}comments.xml"),
-            ..CommentSection::default()
-        };
+        let mut section = CommentSection { feed_url: format!("{url}comments.xml"), ..CommentSection::default() };
         let comments = match self.db.approved(post.meta.slug.as_str()).await {
             Ok(c) => c,
             Err(_) => {
@@ -129,19 +135,12 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
             }
         };
         section.heading = CommentSection::heading_for(comments.len(), &post.meta.title);
-        section.items = thread(&comments, self.site.comments.max_depth)
-            .iter()
-            .map(|t| CommentView::new(t, &url))
-            .collect();
+        section.items = thread(&comments, self.site.comments.max_depth).iter().map(|t| CommentView::new(t, &url)).collect();
         section.closed = closed_reason(post, self.site.comments.close_after_days, self.now);
         if section.closed.is_none() && !self.key.is_empty() {
-            let replying_to = reply_to
-                .and_then(|id| comments.iter().find(|c| c.id == id))
-                .map(|c| (c.id, c.author.clone()));
-            let values = CommentForm {
-                parent: replying_to.as_ref().map(|(id, _)| id.to_string()).unwrap_or_default(),
-                ..CommentForm::default()
-            };
+            let replying_to = reply_to.and_then(|id| comments.iter().find(|c| c.id == id)).map(|c| (c.id, c.author.clone()));
+            let values =
+                CommentForm { parent: replying_to.as_ref().map(|(id, _)| id.to_string()).unwrap_or_default(), ..CommentForm::default() };
             section.form = Some(self.form_view(post, values, FieldErrors::default(), replying_to));
         } else if section.closed.is_none() {
             section.closed = Some("Comments cannot be accepted just now.".into());
@@ -179,12 +178,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
             CommentStatus::Approved => "Thank you — your comment is published.",
             _ => "Thank you — your comment is waiting for review and will appear once the author approves it.",
         };
-        Some(Notice {
-            success: true,
-            message: message.into(),
-            manage_url: Some(format!("/comments/{key}/")),
-            kept_text: None,
-        })
+        Some(Notice { success: true, message: message.into(), manage_url: Some(format!("/comments/{key}/")), kept_text: None })
     }
 
     /// Validates, defends against spam, applies the rules and stores a comment.
@@ -203,25 +197,13 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
             return reject(Rejection::Closed, FieldErrors::default(), form).await;
         }
         if self.key.is_empty() {
-            return reject(
-                Rejection::Unavailable,
-                FieldErrors::general("Comments cannot be accepted just now."),
-                form,
-            )
-            .await;
+            return reject(Rejection::Unavailable, FieldErrors::general("Comments cannot be accepted just now."), form).await;
         }
         let comment = match NewComment::parse(&form) {
             Ok(c) => c,
             Err(errors) => return reject(Rejection::Invalid, errors, form).await,
         };
-        match check_form_token(
-            self.key,
-            slug.as_str(),
-            &form.issued,
-            self.now.timestamp(),
-            settings.min_seconds,
-            FORM_MAX_AGE_SECONDS,
-        ) {
+        match check_form_token(self.key, slug.as_str(), &form.issued, self.now.timestamp(), settings.min_seconds, FORM_MAX_AGE_SECONDS) {
             Ok(()) => {}
             Err(FormTimeError::TooFast) => {
                 let message = "That was quicker than a person can write. Please check your comment and send it again.";
@@ -233,18 +215,9 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
             }
         }
         if let Some(parent) = comment.parent {
-            let ok = self
-                .db
-                .comment(parent)
-                .await?
-                .is_some_and(|p| p.post == slug.as_str() && p.status == CommentStatus::Approved);
+            let ok = self.db.comment(parent).await?.is_some_and(|p| p.post == slug.as_str() && p.status == CommentStatus::Approved);
             if !ok {
-                return reject(
-                    Rejection::Invalid,
-                    FieldErrors::general("The comment you are replying to could not be found."),
-                    form,
-                )
-                .await;
+                return reject(Rejection::Invalid, FieldErrors::general("The comment you are replying to could not be found."), form).await;
             }
         }
         let window = self.now.timestamp() / settings.rate_window_seconds.max(1);
@@ -258,9 +231,8 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         let body_hash = moderation::body_hash(slug.as_str(), &comment.body);
         let since = db_time(self.now - Duration::seconds(DUPLICATE_WINDOW_SECONDS));
         if self.db.duplicate_of(slug.as_str(), &body_hash, &since).await?.is_some() {
-            return Ok(Submitted::Accepted {
-                redirect: format!("{}?notice=duplicate#comment-notice", post.url()),
-            });
+            let redirect = format!("{}?notice=duplicate#comment-notice", post.url());
+            return Ok(Submitted::Accepted { redirect, held: None });
         }
         let email_hash = comment.email.as_deref().map(|e| moderation::email_hash(self.key, e));
         let known = match &email_hash {
@@ -268,10 +240,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
             _ => false,
         };
         let (status, held_reason) = if !form.honeypot.trim().is_empty() {
-            (
-                CommentStatus::Spam,
-                Some("filled in the hidden field that only bots see".to_string()),
-            )
+            (CommentStatus::Spam, Some("filled in the hidden field that only bots see".to_string()))
         } else {
             match judge(&settings.rules, &comment, known) {
                 Verdict::Approve => (CommentStatus::Approved, None),
@@ -295,10 +264,10 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
             manage_hash: moderation::manage_hash(manage_key),
             body_hash,
         };
-        self.db.insert(&record).await?;
-        Ok(Submitted::Accepted {
-            redirect: format!("{}?comment={manage_key}#comment-notice", post.url()),
-        })
+        let id = self.db.insert(&record).await?;
+        let held = (status == CommentStatus::Pending).then_some(id);
+        let redirect = format!("{}?comment={manage_key}#comment-notice", post.url());
+        Ok(Submitted::Accepted { redirect, held })
     }
 
     async fn rejected_page(
@@ -312,16 +281,8 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         let mut page = self.post_page(post, rendered).await?;
         let mut section = self.comment_section(post, None).await;
         if why == Rejection::Closed || section.form.is_none() {
-            let message = section
-                .closed
-                .clone()
-                .unwrap_or_else(|| "Comments cannot be accepted just now.".into());
-            section.notice = Some(Notice {
-                success: false,
-                message,
-                manage_url: None,
-                kept_text: Some(form.body.clone()),
-            });
+            let message = section.closed.clone().unwrap_or_else(|| "Comments cannot be accepted just now.".into());
+            section.notice = Some(Notice { success: false, message, manage_url: None, kept_text: Some(form.body.clone()) });
         } else {
             let replying_to = form.parent.parse::<i64>().ok().map(|id| (id, "the comment above".to_string()));
             section.form = Some(self.form_view(post, form, errors, replying_to));
@@ -331,11 +292,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
     }
 
     async fn own_comment(&self, manage_key: &str) -> Result<(Comment, Post), AppError> {
-        let comment = self
-            .db
-            .by_manage_hash(&moderation::manage_hash(manage_key))
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let comment = self.db.by_manage_hash(&moderation::manage_hash(manage_key)).await?.ok_or(AppError::NotFound)?;
         let slug = Slug::parse(&comment.post).map_err(|_| AppError::NotFound)?;
         let stored = self.content.doc(Kind::Post, &slug).await?.ok_or(AppError::NotFound)?;
         let doc = parse_cached(&stored, &slug)?;
@@ -386,18 +343,8 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         let edited = match NewComment::parse(&form) {
             Ok(c) => c,
             Err(errors) => {
-                let message = errors
-                    .body
-                    .or(errors.form)
-                    .unwrap_or_else(|| "This comment cannot be saved.".into());
-                return Ok(Err(self.manage_page(
-                    manage_key,
-                    &post,
-                    Some(&comment),
-                    body.to_string(),
-                    Some(message),
-                    None,
-                )?));
+                let message = errors.body.or(errors.form).unwrap_or_else(|| "This comment cannot be saved.".into());
+                return Ok(Err(self.manage_page(manage_key, &post, Some(&comment), body.to_string(), Some(message), None)?));
             }
         };
         let (status, held) = match judge(&self.site.comments.rules, &edited, false) {
@@ -406,23 +353,9 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
             Verdict::Approve | Verdict::Review => (comment.status, None),
         };
         let html = render_comment(&edited.body);
-        self.db
-            .edit(comment.id, &edited.body, &html, status, held.as_deref(), &db_time(self.now))
-            .await?;
-        let saved = Comment {
-            body: edited.body.clone(),
-            body_html: html,
-            status,
-            ..comment
-        };
-        Ok(Ok(self.manage_page(
-            manage_key,
-            &post,
-            Some(&saved),
-            edited.body,
-            None,
-            Some("Your changes are saved.".into()),
-        )?))
+        self.db.edit(comment.id, &edited.body, &html, status, held.as_deref(), &db_time(self.now)).await?;
+        let saved = Comment { body: edited.body.clone(), body_html: html, status, ..comment };
+        Ok(Ok(self.manage_page(manage_key, &post, Some(&saved), edited.body, None, Some("Your changes are saved.".into()))?))
     }
 
     /// Deletes the commenter's comment for good.
@@ -444,17 +377,9 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         let (title, html_path, feed_path) = match slug {
             Some(slug) => {
                 let post = &self.visible_doc(Kind::Post, slug).await?.post;
-                (
-                    format!("Comments on “{}”", post.meta.title),
-                    post.url(),
-                    format!("{}comments.xml", post.url()),
-                )
+                (format!("Comments on “{}”", post.meta.title), post.url(), format!("{}comments.xml", post.url()))
             }
-            None => (
-                format!("Comments · {}", self.site.title),
-                "/".to_string(),
-                "/comments.xml".to_string(),
-            ),
+            None => (format!("Comments · {}", self.site.title), "/".to_string(), "/comments.xml".to_string()),
         };
         let index = self.content.index().await?;
         let comments = self.db.recent_approved(slug.map(Slug::as_str), FEED_LENGTH).await?;
@@ -463,9 +388,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
             .filter_map(|c| {
                 // Comments on posts that are not (or no longer) visible stay out of the feed.
                 let post = index.visible(self.now).find(|p| p.slug.as_str() == c.post)?;
-                let at = chrono::DateTime::parse_from_rfc3339(&c.created_at)
-                    .ok()?
-                    .with_timezone(&chrono::Utc);
+                let at = chrono::DateTime::parse_from_rfc3339(&c.created_at).ok()?.with_timezone(&chrono::Utc);
                 Some(FeedEntry {
                     title: format!("{} on “{}”", c.author, post.title),
                     url: self.site.absolute(&format!("{}#comment-{}", post.url(), c.id)),
@@ -527,13 +450,7 @@ mod tests {
     const POST: &str = "+++\ntitle = \"Hello\"\ndate = 2024-05-01\n+++\nBody.\n";
 
     fn setup(site: &SiteConfig, store: &MemoryStore) {
-        let app = App {
-            site,
-            content: store,
-            db: store,
-            now: Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap(),
-            key: KEY,
-        };
+        let app = App { site, content: store, db: store, now: Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap(), key: KEY };
         block_on(app.publish(Kind::Post, &slug(), POST)).unwrap();
     }
 
@@ -544,22 +461,11 @@ mod tests {
     }
 
     fn app_at<'a>(site: &'a SiteConfig, store: &'a MemoryStore, secs: i64) -> App<'a, MemoryStore, MemoryStore> {
-        App {
-            site,
-            content: store,
-            db: store,
-            now: Utc.timestamp_opt(1_735_689_600 + secs, 0).unwrap(),
-            key: KEY,
-        }
+        App { site, content: store, db: store, now: Utc.timestamp_opt(1_735_689_600 + secs, 0).unwrap(), key: KEY }
     }
 
     fn form(body: &str) -> CommentForm {
-        CommentForm {
-            author: "Ann".into(),
-            body: body.into(),
-            issued: form_token(KEY, "hello", 1_735_689_600),
-            ..CommentForm::default()
-        }
+        CommentForm { author: "Ann".into(), body: body.into(), issued: form_token(KEY, "hello", 1_735_689_600), ..CommentForm::default() }
     }
 
     #[test]
@@ -567,22 +473,15 @@ mod tests {
         let (site, store) = (SiteConfig::default(), MemoryStore::default());
         setup(&site, &store);
         let app = app_at(&site, &store, 10);
-        let Submitted::Accepted { redirect } = block_on(app.submit_comment(&slug(), form("First!"), "1.2.3.4", "k1")).unwrap() else {
+        let Submitted::Accepted { redirect, .. } = block_on(app.submit_comment(&slug(), form("First!"), "1.2.3.4", "k1")).unwrap() else {
             panic!()
         };
         assert_eq!(redirect, "/posts/hello/?comment=k1#comment-notice");
-        let page = block_on(app.show_post(
-            &slug(),
-            &ShowOptions {
-                manage_key: Some("k1".into()),
-                ..ShowOptions::default()
-            },
-        ))
-        .unwrap();
+        let page = block_on(app.show_post(&slug(), &ShowOptions { manage_key: Some("k1".into()), ..ShowOptions::default() })).unwrap().html;
         assert!(page.contains("waiting for review") && page.contains("/comments/k1/"), "{page}");
         assert!(!page.contains("First!"), "pending comments are not shown");
         block_on(app.moderate(1, ModerationAction::Approve)).unwrap();
-        let page = block_on(app.show_post(&slug(), &ShowOptions::default())).unwrap();
+        let page = block_on(app.show_post(&slug(), &ShowOptions::default())).unwrap().html;
         assert!(page.contains("First!") && page.contains("1 comment on “Hello”"), "{page}");
     }
 
@@ -610,13 +509,7 @@ mod tests {
             ));
         }
         let sixth = block_on(app.submit_comment(&slug(), form("c6"), "ip", "k6")).unwrap();
-        assert!(matches!(
-            sixth,
-            Submitted::Rejected {
-                why: Rejection::RateLimited,
-                ..
-            }
-        ));
+        assert!(matches!(sixth, Submitted::Rejected { why: Rejection::RateLimited, .. }));
         let other_client = block_on(app.submit_comment(&slug(), form("c7"), "other", "k7")).unwrap();
         assert!(matches!(other_client, Submitted::Accepted { .. }));
     }
@@ -641,9 +534,7 @@ mod tests {
         block_on(app.moderate(1, ModerationAction::Approve)).unwrap();
         block_on(app.edit_own_comment("key", "Still plain, edited")).unwrap().unwrap();
         assert_eq!(block_on(store.comment(1)).unwrap().unwrap().status, CommentStatus::Approved);
-        block_on(app.edit_own_comment("key", "https://a.example https://b.example https://c.example"))
-            .unwrap()
-            .unwrap();
+        block_on(app.edit_own_comment("key", "https://a.example https://b.example https://c.example")).unwrap().unwrap();
         assert_eq!(block_on(store.comment(1)).unwrap().unwrap().status, CommentStatus::Pending);
         block_on(app.delete_own_comment("key")).unwrap();
         assert!(block_on(store.comment(1)).unwrap().is_none());

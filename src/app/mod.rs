@@ -1,8 +1,9 @@
 //! The use cases, generic over storage: what a reader or the author asks for, answered as rendered text.
 
+pub mod admin;
 pub mod comments;
 
-pub use comments::{ModerationAction, Rejection, ShowOptions, Submitted};
+pub use comments::{ModerationAction, PostOut, Rejection, ShowOptions, Submitted};
 
 use crate::core::config::SiteConfig;
 use crate::core::feed::{self, FeedEntry, FeedMeta};
@@ -69,10 +70,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
     async fn cards(&self, posts: &[&PostSummary]) -> Vec<PostCard> {
         let slugs: Vec<&str> = posts.iter().map(|p| p.slug.as_str()).collect();
         let counts = self.db.approved_counts(&slugs).await.unwrap_or_default();
-        posts
-            .iter()
-            .map(|p| PostCard::new(p, counts.get(p.slug.as_str()).copied().unwrap_or(0)))
-            .collect()
+        posts.iter().map(|p| PostCard::new(p, counts.get(p.slug.as_str()).copied().unwrap_or(0))).collect()
     }
 
     /// The home page or one of its later pages.
@@ -83,13 +81,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         let title = (page > 1).then(|| format!("Page {page}"));
         let layout = Layout::new(self.site, Some(&index), title.as_deref(), None, &path);
         let posts = self.cards(&paged.items).await;
-        Ok(ListPage {
-            layout,
-            heading: None,
-            posts,
-            pager: Pager::new(paged.page, paged.total_pages),
-        }
-        .render()?)
+        Ok(ListPage { layout, heading: None, posts, pager: Pager::new(paged.page, paged.total_pages) }.render()?)
     }
 
     /// A page such as `/about/`.
@@ -97,14 +89,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         let doc = self.visible_doc(Kind::Page, slug).await?;
         let index = self.content.index().await?;
         let description = description(&doc.post, &doc.rendered);
-        let page = PostPage::new(
-            self.site,
-            Some(&index),
-            &doc.post,
-            doc.rendered.html.clone(),
-            doc.rendered.reading_minutes,
-            &description,
-        );
+        let page = PostPage::new(self.site, Some(&index), &doc.post, doc.rendered.html.clone(), doc.rendered.reading_minutes, &description);
         Ok(page.render()?)
     }
 
@@ -115,29 +100,16 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         let name = name.ok_or(AppError::NotFound)?;
         let heading = format!("Posts tagged “{name}”");
         let mut layout = Layout::new(self.site, Some(&index), Some(&heading), None, &format!("/tags/{tag_slug}/"));
-        layout.feeds.push(Link {
-            title: format!("{} · {name}", self.site.title),
-            url: format!("/tags/{tag_slug}/feed.xml"),
-        });
+        layout.feeds.push(Link { title: format!("{} · {name}", self.site.title), url: format!("/tags/{tag_slug}/feed.xml") });
         let posts = self.cards(&posts).await;
-        Ok(ListPage {
-            layout,
-            heading: Some(heading),
-            posts,
-            pager: Pager::default(),
-        }
-        .render()?)
+        Ok(ListPage { layout, heading: Some(heading), posts, pager: Pager::default() }.render()?)
     }
 
     /// `/tags/`.
     pub async fn tags(&self) -> Result<String, AppError> {
         let index = self.content.index().await?;
         let layout = Layout::new(self.site, Some(&index), Some("Tags"), None, "/tags/");
-        Ok(TagsPage {
-            layout,
-            tags: index.tags(self.now),
-        }
-        .render()?)
+        Ok(TagsPage { layout, tags: index.tags(self.now) }.render()?)
     }
 
     /// `/archive/`.
@@ -154,13 +126,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         let query: String = query.trim().chars().take(200).collect();
         let mut layout = Layout::new(self.site, Some(&index), Some("Search"), None, "/search");
         layout.noindex = true;
-        let mut page = SearchPage {
-            layout,
-            query: query.clone(),
-            searched: false,
-            results: Vec::new(),
-            unavailable: false,
-        };
+        let mut page = SearchPage { layout, query: query.clone(), searched: false, results: Vec::new(), unavailable: false };
         if let Some(fts) = fts_query(&query) {
             page.searched = true;
             match self.db.search(&fts, self.now, SEARCH_LIMIT).await {
@@ -188,21 +154,11 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
             Some(tag) => {
                 let (name, posts) = index.tagged(tag, self.now);
                 let name = name.ok_or(AppError::NotFound)?;
-                (
-                    format!("{} · {name}", self.site.title),
-                    format!("/tags/{tag}/"),
-                    format!("/tags/{tag}/feed.xml"),
-                    posts,
-                )
+                (format!("{} · {name}", self.site.title), format!("/tags/{tag}/"), format!("/tags/{tag}/feed.xml"), posts)
             }
             None => {
                 let feed_path = if rss { "/rss.xml" } else { "/feed.xml" };
-                (
-                    self.site.title.clone(),
-                    "/".into(),
-                    feed_path.into(),
-                    index.visible(self.now).collect(),
-                )
+                (self.site.title.clone(), "/".into(), feed_path.into(), index.visible(self.now).collect())
             }
         };
         let meta = FeedMeta {
@@ -214,21 +170,13 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
             language: self.site.language.clone(),
         };
         let entries: Vec<FeedEntry> = posts.iter().take(FEED_LENGTH).map(|p| self.feed_entry(p)).collect();
-        Ok(if rss {
-            feed::rss(&meta, &entries, self.now)
-        } else {
-            feed::atom(&meta, &entries, self.now)
-        })
+        Ok(if rss { feed::rss(&meta, &entries, self.now) } else { feed::atom(&meta, &entries, self.now) })
     }
 
     fn feed_entry(&self, post: &PostSummary) -> FeedEntry {
         let url = self.site.absolute(&post.url());
         let published = post.date.unwrap_or(self.now);
-        let more = if post.has_more {
-            format!("<p><a href=\"{url}\">Continue reading</a></p>")
-        } else {
-            String::new()
-        };
+        let more = if post.has_more { format!("<p><a href=\"{url}\">Continue reading</a></p>") } else { String::new() };
         FeedEntry {
             title: post.title.clone(),
             url,
@@ -244,34 +192,17 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
     pub async fn sitemap(&self) -> Result<String, AppError> {
         let index = self.content.index().await?;
         let newest = index.visible(self.now).next().and_then(|p| p.last_modified());
-        let mut urls = vec![
-            (self.site.absolute("/"), newest),
-            (self.site.absolute("/archive/"), newest),
-            (self.site.absolute("/tags/"), newest),
-        ];
-        urls.extend(
-            index
-                .pages
-                .iter()
-                .filter(|p| p.is_visible(self.now))
-                .map(|p| (self.site.absolute(&p.url()), p.last_modified())),
-        );
+        let mut urls =
+            vec![(self.site.absolute("/"), newest), (self.site.absolute("/archive/"), newest), (self.site.absolute("/tags/"), newest)];
+        urls.extend(index.pages.iter().filter(|p| p.is_visible(self.now)).map(|p| (self.site.absolute(&p.url()), p.last_modified())));
         urls.extend(index.visible(self.now).map(|p| (self.site.absolute(&p.url()), p.last_modified())));
-        urls.extend(
-            index
-                .tags(self.now)
-                .iter()
-                .map(|t| (self.site.absolute(&format!("/tags/{}/", t.slug)), None)),
-        );
+        urls.extend(index.tags(self.now).iter().map(|t| (self.site.absolute(&format!("/tags/{}/", t.slug)), None)));
         Ok(feed::sitemap(&urls))
     }
 
     /// `/robots.txt`.
     pub fn robots(&self) -> String {
-        format!(
-            "User-agent: *\nAllow: /\nDisallow: /admin/\nDisallow: /search\n\nSitemap: {}\n",
-            self.site.absolute("/sitemap.xml")
-        )
+        format!("User-agent: *\nAllow: /\nDisallow: /admin/\nDisallow: /search\n\nSitemap: {}\n", self.site.absolute("/sitemap.xml"))
     }
 
     /// Where an unknown path should be redirected, if it is an old URL of a document.
@@ -284,8 +215,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
     pub async fn error_page(&self, heading: &str, message: &str, path: &str) -> String {
         let index = self.content.index().await.ok();
         let page = ErrorPage::new(self.site, index.as_deref(), heading, message, path);
-        page.render()
-            .unwrap_or_else(|_| format!("<!doctype html><title>{heading}</title><h1>{heading}</h1><p>{message}</p>"))
+        page.render().unwrap_or_else(|_| format!("<!doctype html><title>{heading}</title><h1>{heading}</h1><p>{message}</p>"))
     }
 }
 
@@ -316,11 +246,7 @@ impl<C: ContentStore, D: Catalog> App<'_, C, D> {
         if previous.is_none_or(|p| p.version != doc.doc.version) {
             self.publish_all(std::slice::from_ref(&doc)).await?;
         }
-        Ok(Published {
-            slug: slug.clone(),
-            url: doc.summary.url(),
-            created,
-        })
+        Ok(Published { slug: slug.clone(), url: doc.summary.url(), created })
     }
 
     /// Writes documents to the catalog and content store, then rebuilds the index once.
@@ -396,10 +322,8 @@ pub(crate) fn parse_cached(stored: &StoredDoc, slug: &Slug) -> Result<Rc<ParsedD
     if let Some(hit) = RENDERED.with(|c| c.borrow().get(&key).cloned()) {
         return Ok(hit);
     }
-    let post = Post::parse(&stored.source, stored.kind, Some(slug.as_str())).map_err(|e| AppError::CorruptDoc {
-        key: StoredDoc::key(stored.kind, slug),
-        reason: e.to_string(),
-    })?;
+    let post = Post::parse(&stored.source, stored.kind, Some(slug.as_str()))
+        .map_err(|e| AppError::CorruptDoc { key: StoredDoc::key(stored.kind, slug), reason: e.to_string() })?;
     let rendered = post.render();
     let parsed = Rc::new(ParsedDoc { post, rendered });
     RENDERED.with(|c| {
@@ -420,13 +344,7 @@ mod tests {
     use pollster::block_on;
 
     fn app<'a>(site: &'a SiteConfig, store: &'a MemoryStore) -> App<'a, MemoryStore, MemoryStore> {
-        App {
-            site,
-            content: store,
-            db: store,
-            now: Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap(),
-            key: b"k",
-        }
+        App { site, content: store, db: store, now: Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap(), key: b"k" }
     }
 
     fn slug(s: &str) -> Slug {
@@ -442,15 +360,11 @@ mod tests {
         let app = app(&site, &store);
         let published = block_on(app.publish(Kind::Post, &slug("hello"), HELLO)).unwrap();
         assert_eq!((published.url.as_str(), published.created), ("/posts/hello/", true));
-        assert!(block_on(app.show_post(&slug("hello"), &ShowOptions::default()))
-            .unwrap()
-            .contains("First words about edges."));
+        assert!(block_on(app.show_post(&slug("hello"), &ShowOptions::default())).unwrap().html.contains("First words about edges."));
         assert!(block_on(app.home(1)).unwrap().contains("/posts/hello/"));
         assert!(block_on(app.tag("intro")).unwrap().contains("/posts/hello/"));
         assert!(block_on(app.search("edge")).unwrap().contains("/posts/hello/"));
-        assert!(block_on(app.feed(None, false))
-            .unwrap()
-            .contains("http://127.0.0.1:8787/posts/hello/"));
+        assert!(block_on(app.feed(None, false)).unwrap().contains("http://127.0.0.1:8787/posts/hello/"));
         assert!(block_on(app.sitemap()).unwrap().contains("http://127.0.0.1:8787/posts/hello/"));
         assert_eq!(block_on(app.alias("/2024/05/hello")).unwrap().as_deref(), Some("/posts/hello/"));
     }
@@ -472,17 +386,11 @@ mod tests {
         let app = app(&site, &store);
         block_on(app.publish(Kind::Post, &slug("hello"), HELLO)).unwrap();
         block_on(app.unpublish(Kind::Post, &slug("hello"))).unwrap();
-        assert!(matches!(
-            block_on(app.show_post(&slug("hello"), &ShowOptions::default())),
-            Err(AppError::NotFound)
-        ));
+        assert!(matches!(block_on(app.show_post(&slug("hello"), &ShowOptions::default())), Err(AppError::NotFound)));
         assert!(!block_on(app.home(1)).unwrap().contains("/posts/hello/"));
         assert!(!block_on(app.search("edges")).unwrap().contains("/posts/hello/"));
         assert!(matches!(block_on(app.tag("intro")), Err(AppError::NotFound)));
-        assert!(matches!(
-            block_on(app.unpublish(Kind::Post, &slug("hello"))),
-            Err(AppError::NotFound)
-        ));
+        assert!(matches!(block_on(app.unpublish(Kind::Post, &slug("hello"))), Err(AppError::NotFound)));
     }
 
     #[test]
@@ -490,10 +398,7 @@ mod tests {
         let (site, store) = (SiteConfig::default(), MemoryStore::default());
         let app = app(&site, &store);
         let err = block_on(app.publish(Kind::Post, &slug("x"), "+++\ntitle = \"T\"\ndate = \"soon\"\n+++\n")).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "line 3: `date`: \"soon\" is not a date; write 2024-05-01 or 2024-05-01T09:30:00Z"
-        );
+        assert_eq!(err.to_string(), "line 3: `date`: \"soon\" is not a date; write 2024-05-01 or 2024-05-01T09:30:00Z");
         let err = block_on(app.publish(Kind::Post, &slug("x"), "+++\ntitle = \"T\"\ndate = 2024-01-01\nslug = \"y\"\n+++\n")).unwrap_err();
         assert!(err.to_string().contains("make them agree"), "{err}");
     }
@@ -503,38 +408,19 @@ mod tests {
         let (site, store) = (SiteConfig::default(), MemoryStore::default());
         let app = app(&site, &store);
         block_on(app.publish(Kind::Post, &slug("later"), "+++\ntitle = \"Later\"\ndate = 2025-06-01\n+++\nSoon.")).unwrap();
-        block_on(app.publish(
-            Kind::Post,
-            &slug("draft"),
-            "+++\ntitle = \"Draft\"\ndate = 2024-06-01\ndraft = true\n+++\nWip.",
-        ))
-        .unwrap();
-        assert!(matches!(
-            block_on(app.show_post(&slug("later"), &ShowOptions::default())),
-            Err(AppError::NotFound)
-        ));
-        assert!(matches!(
-            block_on(app.show_post(&slug("draft"), &ShowOptions::default())),
-            Err(AppError::NotFound)
-        ));
+        block_on(app.publish(Kind::Post, &slug("draft"), "+++\ntitle = \"Draft\"\ndate = 2024-06-01\ndraft = true\n+++\nWip.")).unwrap();
+        assert!(matches!(block_on(app.show_post(&slug("later"), &ShowOptions::default())), Err(AppError::NotFound)));
+        assert!(matches!(block_on(app.show_post(&slug("draft"), &ShowOptions::default())), Err(AppError::NotFound)));
         assert!(!block_on(app.home(1)).unwrap().contains("Later"));
-        let later = App {
-            now: Utc.with_ymd_and_hms(2025, 6, 1, 0, 0, 0).unwrap(),
-            ..app
-        };
-        assert!(block_on(later.show_post(&slug("later"), &ShowOptions::default()))
-            .unwrap()
-            .contains("Soon."));
+        let later = App { now: Utc.with_ymd_and_hms(2025, 6, 1, 0, 0, 0).unwrap(), ..app };
+        assert!(block_on(later.show_post(&slug("later"), &ShowOptions::default())).unwrap().html.contains("Soon."));
         assert!(block_on(later.home(1)).unwrap().contains("Later"));
     }
 
     #[test]
     fn a_stored_document_that_no_longer_parses_is_reported_as_corrupt() {
         let (site, store) = (SiteConfig::default(), MemoryStore::default());
-        let bad = PublishedDoc {
-            doc: StoredDoc::new(Kind::Post, "garbage".into()),
-            ..prepare(Kind::Post, HELLO, Some("hello")).unwrap()
-        };
+        let bad = PublishedDoc { doc: StoredDoc::new(Kind::Post, "garbage".into()), ..prepare(Kind::Post, HELLO, Some("hello")).unwrap() };
         block_on(store.put_docs(&[bad])).unwrap();
         let err = block_on(app(&site, &store).show_post(&slug("hello"), &ShowOptions::default())).unwrap_err();
         assert!(matches!(err, AppError::CorruptDoc { .. }), "{err}");

@@ -18,12 +18,7 @@ pub enum CommentStatus {
 }
 
 impl CommentStatus {
-    pub const ALL: [CommentStatus; 4] = [
-        CommentStatus::Pending,
-        CommentStatus::Approved,
-        CommentStatus::Spam,
-        CommentStatus::Trash,
-    ];
+    pub const ALL: [CommentStatus; 4] = [CommentStatus::Pending, CommentStatus::Approved, CommentStatus::Spam, CommentStatus::Trash];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -104,10 +99,7 @@ impl FieldErrors {
     }
 
     pub fn general(message: impl Into<String>) -> FieldErrors {
-        FieldErrors {
-            form: Some(message.into()),
-            ..FieldErrors::default()
-        }
+        FieldErrors { form: Some(message.into()), ..FieldErrors::default() }
     }
 }
 
@@ -153,13 +145,7 @@ impl NewComment {
             return Err(errors);
         }
         let none_if_empty = |s: String| (!s.is_empty()).then_some(s);
-        Ok(NewComment {
-            author,
-            email: none_if_empty(email.to_lowercase()),
-            url: none_if_empty(url),
-            body,
-            parent,
-        })
+        Ok(NewComment { author, email: none_if_empty(email.to_lowercase()), url: none_if_empty(url), body, parent })
     }
 }
 
@@ -229,10 +215,7 @@ pub fn thread(comments: &[Comment], max_depth: usize) -> Vec<Threaded<'_>> {
     }
     // Depth-first, flattening levels past max_depth into the last one.
     let mut out: Vec<(usize, &Comment)> = Vec::with_capacity(comments.len());
-    let mut stack: Vec<(usize, &Comment)> = children
-        .get(&None)
-        .map(|l| l.iter().rev().map(|c| (0, *c)).collect())
-        .unwrap_or_default();
+    let mut stack: Vec<(usize, &Comment)> = children.get(&None).map(|l| l.iter().rev().map(|c| (0, *c)).collect()).unwrap_or_default();
     let mut visited = std::collections::HashSet::new();
     while let Some((depth, c)) = stack.pop() {
         if !visited.insert(c.id) {
@@ -247,12 +230,7 @@ pub fn thread(comments: &[Comment], max_depth: usize) -> Vec<Threaded<'_>> {
     let mut threaded: Vec<Threaded<'_>> = Vec::with_capacity(out.len());
     for (i, (depth, c)) in out.iter().enumerate() {
         let next_depth = out.get(i + 1).map(|(d, _)| *d).unwrap_or(0);
-        threaded.push(Threaded {
-            comment: c,
-            depth: *depth,
-            has_replies: next_depth > *depth,
-            closes: depth.saturating_sub(next_depth),
-        });
+        threaded.push(Threaded { comment: c, depth: *depth, has_replies: next_depth > *depth, closes: depth.saturating_sub(next_depth) });
     }
     threaded
 }
@@ -262,70 +240,35 @@ mod tests {
     use super::*;
 
     fn form(author: &str, email: &str, url: &str, body: &str) -> CommentForm {
-        CommentForm {
-            author: author.into(),
-            email: email.into(),
-            url: url.into(),
-            body: body.into(),
-            ..CommentForm::default()
-        }
+        CommentForm { author: author.into(), email: email.into(), url: url.into(), body: body.into(), ..CommentForm::default() }
     }
 
     #[test]
     fn a_good_form_parses_and_empty_optional_fields_are_none() {
         let c = NewComment::parse(&form("  Ann ", "", "", " Hello\r\nthere ")).unwrap();
-        assert_eq!(
-            c,
-            NewComment {
-                author: "Ann".into(),
-                email: None,
-                url: None,
-                body: "Hello\nthere".into(),
-                parent: None
-            }
-        );
+        assert_eq!(c, NewComment { author: "Ann".into(), email: None, url: None, body: "Hello\nthere".into(), parent: None });
         let c = NewComment::parse(&form("Ann", "Ann@Example.org", "https://ann.example/blog", "Hi")).unwrap();
-        assert_eq!(
-            (c.email.as_deref(), c.url.as_deref()),
-            (Some("ann@example.org"), Some("https://ann.example/blog"))
-        );
+        assert_eq!((c.email.as_deref(), c.url.as_deref()), (Some("ann@example.org"), Some("https://ann.example/blog")));
     }
 
     #[test]
     fn every_bad_field_gets_its_own_message() {
         let e = NewComment::parse(&form("", "not-an-email", "javascript:alert(1)", "")).unwrap_err();
-        assert!(
-            e.author.is_some() && e.email.is_some() && e.url.is_some() && e.body.is_some(),
-            "{e:?}"
-        );
+        assert!(e.author.is_some() && e.email.is_some() && e.url.is_some() && e.body.is_some(), "{e:?}");
         assert!(e.url.unwrap().contains("https://"));
     }
 
     #[test]
     fn limits_are_counted_in_characters() {
         assert!(NewComment::parse(&form(&"é".repeat(100), "", "", "x")).is_ok());
-        assert!(NewComment::parse(&form(&"é".repeat(101), "", "", "x"))
-            .unwrap_err()
-            .author
-            .is_some());
+        assert!(NewComment::parse(&form(&"é".repeat(101), "", "", "x")).unwrap_err().author.is_some());
         assert!(NewComment::parse(&form("a", "", "", &"x".repeat(10_000))).is_ok());
-        assert!(NewComment::parse(&form("a", "", "", &"x".repeat(10_001)))
-            .unwrap_err()
-            .body
-            .unwrap()
-            .contains("10001"));
+        assert!(NewComment::parse(&form("a", "", "", &"x".repeat(10_001))).unwrap_err().body.unwrap().contains("10001"));
     }
 
     #[test]
     fn only_http_and_https_websites_are_accepted() {
-        for bad in [
-            "ftp://x.org",
-            "data:text/html,x",
-            "https://",
-            "example.org",
-            "https://a b.org",
-            "JAVASCRIPT:alert(1)",
-        ] {
+        for bad in ["ftp://x.org", "data:text/html,x", "https://", "example.org", "https://a b.org", "JAVASCRIPT:alert(1)"] {
             assert!(NewComment::parse(&form("a", "", bad, "x")).unwrap_err().url.is_some(), "{bad}");
         }
         assert!(NewComment::parse(&form("a", "", "HTTP://Example.org/x?y#z", "x")).is_ok());
@@ -362,25 +305,10 @@ mod tests {
 
     #[test]
     fn threads_depth_first_oldest_first_and_closes_every_list() {
-        let comments = [
-            c(1, None, "1"),
-            c(2, Some(1), "2"),
-            c(3, None, "3"),
-            c(4, Some(2), "4"),
-            c(5, Some(1), "5"),
-        ];
+        let comments = [c(1, None, "1"), c(2, Some(1), "2"), c(3, None, "3"), c(4, Some(2), "4"), c(5, Some(1), "5")];
         let t = thread(&comments, 5);
         let shape: Vec<_> = t.iter().map(|t| (t.comment.id, t.depth, t.has_replies, t.closes)).collect();
-        assert_eq!(
-            shape,
-            [
-                (1, 0, true, 0),
-                (2, 1, true, 0),
-                (4, 2, false, 1),
-                (5, 1, false, 1),
-                (3, 0, false, 0)
-            ]
-        );
+        assert_eq!(shape, [(1, 0, true, 0), (2, 1, true, 0), (4, 2, false, 1), (5, 1, false, 1), (3, 0, false, 0)]);
     }
 
     #[test]

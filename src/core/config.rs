@@ -13,6 +13,10 @@ pub struct SiteConfig {
     pub language: String,
     pub posts_per_page: usize,
     pub comments: CommentSettings,
+    /// Emails of comments older than this many days are removed by the daily housekeeping.
+    pub retention_days: i64,
+    /// Where to POST a notice (with no personal data) when a comment is held.
+    pub notify_webhook: Option<String>,
 }
 
 /// How the comment section behaves.
@@ -53,6 +57,8 @@ impl Default for SiteConfig {
             language: "en".into(),
             posts_per_page: 10,
             comments: CommentSettings::default(),
+            retention_days: 365,
+            notify_webhook: None,
         }
     }
 }
@@ -83,6 +89,10 @@ impl SiteConfig {
                 rate_limit: number("COMMENT_RATE_LIMIT", d.comments.rate_limit as u64) as u32,
                 rate_window_seconds: number("COMMENT_RATE_WINDOW_SECONDS", d.comments.rate_window_seconds as u64) as i64,
             },
+            retention_days: number("RETENTION_DAYS", d.retention_days as u64).max(1) as i64,
+            notify_webhook: get("NOTIFY_WEBHOOK_URL")
+                .map(|u| u.trim().to_string())
+                .filter(|u| u.starts_with("https://") || u.starts_with("http://")),
         }
     }
 

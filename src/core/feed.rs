@@ -52,10 +52,7 @@ pub fn atom(meta: &FeedMeta, entries: &[FeedEntry], fallback_updated: DateTime<U
                 text(w, "title", &meta.title)?;
                 text(w, "subtitle", &meta.subtitle)?;
                 text(w, "id", &meta.feed_url)?;
-                w.create_element("link")
-                    .with_attribute(("rel", "self"))
-                    .with_attribute(("href", meta.feed_url.as_str()))
-                    .write_empty()?;
+                w.create_element("link").with_attribute(("rel", "self")).with_attribute(("href", meta.feed_url.as_str())).write_empty()?;
                 w.create_element("link")
                     .with_attribute(("rel", "alternate"))
                     .with_attribute(("type", "text/html"))
@@ -78,9 +75,7 @@ pub fn atom(meta: &FeedMeta, entries: &[FeedEntry], fallback_updated: DateTime<U
                         for c in &e.categories {
                             w.create_element("category").with_attribute(("term", c.as_str())).write_empty()?;
                         }
-                        w.create_element("content")
-                            .with_attribute(("type", "html"))
-                            .write_text_content(BytesText::new(&e.content_html))?;
+                        w.create_element("content").with_attribute(("type", "html")).write_text_content(BytesText::new(&e.content_html))?;
                         Ok(())
                     })?;
                 }
@@ -116,9 +111,7 @@ pub fn rss(meta: &FeedMeta, entries: &[FeedEntry], fallback_updated: DateTime<Ut
                         w.create_element("item").write_inner_content(|w| {
                             text(w, "title", &e.title)?;
                             text(w, "link", &e.url)?;
-                            w.create_element("guid")
-                                .with_attribute(("isPermaLink", "true"))
-                                .write_text_content(BytesText::new(&e.url))?;
+                            w.create_element("guid").with_attribute(("isPermaLink", "true")).write_text_content(BytesText::new(&e.url))?;
                             text(w, "pubDate", &e.published.to_rfc2822())?;
                             for c in &e.categories {
                                 text(w, "category", c)?;
@@ -147,20 +140,18 @@ pub fn sitemap(urls: &[(String, Option<DateTime<Utc>>)]) -> String {
     let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
     let result = (|| -> io::Result<()> {
         w.get_mut().extend_from_slice(b"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
-        w.create_element("urlset")
-            .with_attribute(("xmlns", "http://www.sitemaps.org/schemas/sitemap/0.9"))
-            .write_inner_content(|w| {
-                for (loc, lastmod) in urls {
-                    w.create_element("url").write_inner_content(|w| {
-                        text(w, "loc", loc)?;
-                        if let Some(m) = lastmod {
-                            text(w, "lastmod", &m.format("%Y-%m-%d").to_string())?;
-                        }
-                        Ok(())
-                    })?;
-                }
-                Ok(())
-            })?;
+        w.create_element("urlset").with_attribute(("xmlns", "http://www.sitemaps.org/schemas/sitemap/0.9")).write_inner_content(|w| {
+            for (loc, lastmod) in urls {
+                w.create_element("url").write_inner_content(|w| {
+                    text(w, "loc", loc)?;
+                    if let Some(m) = lastmod {
+                        text(w, "lastmod", &m.format("%Y-%m-%d").to_string())?;
+                    }
+                    Ok(())
+                })?;
+            }
+            Ok(())
+        })?;
         Ok(())
     })();
     finish(w, result)

@@ -54,11 +54,7 @@ pub fn parse(source: &str, kind: Kind, file_slug: Option<&str>) -> Result<(PostM
     let line_of_offset = |offset: usize| 2 + toml_src[..offset.min(toml_src.len())].matches('\n').count();
     let raw: RawMeta = toml::from_str(toml_src).map_err(|e| {
         let line = e.span().map(|s| line_of_offset(s.start)).unwrap_or(2);
-        FrontMatterError {
-            line,
-            key: None,
-            message: e.message().trim().to_string(),
-        }
+        FrontMatterError { line, key: None, message: e.message().trim().to_string() }
     })?;
     let err = |key: &str, message: String| FrontMatterError {
         line: line_of_key(toml_src, key).unwrap_or(1),
@@ -165,12 +161,7 @@ fn parse_date(value: &toml::Value) -> Result<DateTime<Utc>, String> {
     let text = match value {
         toml::Value::String(s) => s.clone(),
         toml::Value::Datetime(d) => d.to_string(),
-        other => {
-            return Err(format!(
-                "expected a date such as 2024-05-01 or 2024-05-01T09:30:00Z, found {}",
-                other.type_str()
-            ))
-        }
+        other => return Err(format!("expected a date such as 2024-05-01 or 2024-05-01T09:30:00Z, found {}", other.type_str())),
     };
     parse_date_text(text.trim()).ok_or_else(|| format!("{text:?} is not a date; write 2024-05-01 or 2024-05-01T09:30:00Z"))
 }
@@ -185,10 +176,7 @@ pub fn parse_date_text(text: &str) -> Option<DateTime<Utc>> {
     if let Ok(dt) = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S") {
         return Some(dt.and_utc());
     }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|dt| dt.and_utc())
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)).map(|dt| dt.and_utc())
 }
 
 /// Old URLs are stored as absolute paths; `https://old.example/a/b/?x` keeps only `/a/b/`.
@@ -256,10 +244,7 @@ mod tests {
         let src = "+++\ntitle = \"T\"\n\ndate = \"yesterday\"\n+++\n";
         let e = parse(src, Kind::Post, None).unwrap_err();
         assert_eq!((e.line, e.key.as_deref()), (4, Some("date")));
-        assert_eq!(
-            e.to_string(),
-            "line 4: `date`: \"yesterday\" is not a date; write 2024-05-01 or 2024-05-01T09:30:00Z"
-        );
+        assert_eq!(e.to_string(), "line 4: `date`: \"yesterday\" is not a date; write 2024-05-01 or 2024-05-01T09:30:00Z");
     }
 
     #[test]

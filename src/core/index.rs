@@ -66,12 +66,7 @@ impl SiteIndex {
         }
         posts.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.slug.cmp(&b.slug)));
         pages.sort_by(|a, b| a.title.cmp(&b.title).then_with(|| a.slug.cmp(&b.slug)));
-        let mut index = SiteIndex {
-            version: String::new(),
-            posts,
-            pages,
-            aliases,
-        };
+        let mut index = SiteIndex { version: String::new(), posts, pages, aliases };
         index.version = short_hash(serde_json::to_string(&index).unwrap_or_default().as_bytes());
         index
     }
@@ -100,14 +95,7 @@ impl SiteIndex {
         for post in self.visible(now) {
             for tag in &post.tags {
                 let slug = slugify(tag);
-                counts
-                    .entry(slug.clone())
-                    .or_insert(TagCount {
-                        name: tag.clone(),
-                        slug,
-                        count: 0,
-                    })
-                    .count += 1;
+                counts.entry(slug.clone()).or_insert(TagCount { name: tag.clone(), slug, count: 0 }).count += 1;
             }
         }
         let mut tags: Vec<_> = counts.into_values().collect();
@@ -122,11 +110,7 @@ impl SiteIndex {
             let Some(date) = post.date else { continue };
             match months.last_mut() {
                 Some(m) if m.year == date.year() && m.month == date.month() => m.posts.push(post),
-                _ => months.push(ArchiveMonth {
-                    year: date.year(),
-                    month: date.month(),
-                    posts: vec![post],
-                }),
+                _ => months.push(ArchiveMonth { year: date.year(), month: date.month(), posts: vec![post] }),
             }
         }
         months
@@ -159,11 +143,7 @@ fn paginate<'a>(items: impl Iterator<Item = &'a PostSummary>, page: usize, per_p
         total += 1;
     }
     let total_pages = total.div_ceil(per_page).max(1);
-    (page <= total_pages).then_some(Paged {
-        items: selected,
-        page,
-        total_pages,
-    })
+    (page <= total_pages).then_some(Paged { items: selected, page, total_pages })
 }
 
 #[cfg(test)]
@@ -211,20 +191,13 @@ mod tests {
         assert_eq!((p2.items.len(), p2.total_pages), (1, 2));
         assert!(index.page(3, 2, now()).is_none());
         assert!(index.page(0, 2, now()).is_none());
-        assert_eq!(
-            SiteIndex::default().page(1, 10, now()).unwrap().total_pages,
-            1,
-            "an empty blog still has a home page"
-        );
+        assert_eq!(SiteIndex::default().page(1, 10, now()).unwrap().total_pages, 1, "an empty blog still has a home page");
     }
 
     #[test]
     fn tags_are_counted_case_insensitively_over_visible_posts() {
         let tags = sample().tags(now());
-        assert_eq!(
-            tags.iter().map(|t| (t.slug.as_str(), t.count)).collect::<Vec<_>>(),
-            [("life", 1), ("rust", 2)]
-        );
+        assert_eq!(tags.iter().map(|t| (t.slug.as_str(), t.count)).collect::<Vec<_>>(), [("life", 1), ("rust", 2)]);
         let index = sample();
         let (name, posts) = index.tagged("rust", now());
         assert_eq!((name.as_deref(), posts.len()), (Some("rust"), 2));

@@ -48,21 +48,12 @@ pub fn render_post(markdown: &str) -> Rendered {
             (sanitize::post(&to_html(first.iter().cloned())), has_more)
         }
     };
-    Rendered {
-        html,
-        excerpt_html,
-        has_more,
-        reading_minutes: words.div_ceil(WORDS_PER_MINUTE).max(1) as u32,
-        text,
-    }
+    Rendered { html, excerpt_html, has_more, reading_minutes: words.div_ceil(WORDS_PER_MINUTE).max(1) as u32, text }
 }
 
 /// Renders a front matter `summary` (inline Markdown) as one paragraph.
 pub fn render_inline_summary(summary: &str) -> String {
-    sanitize::post(&to_html(Parser::new_ext(
-        summary,
-        Options::ENABLE_SMART_PUNCTUATION | Options::ENABLE_STRIKETHROUGH,
-    )))
+    sanitize::post(&to_html(Parser::new_ext(summary, Options::ENABLE_SMART_PUNCTUATION | Options::ENABLE_STRIKETHROUGH)))
 }
 
 /// Renders a reader's comment: emphasis, links, code, quotes and lists. Raw HTML is shown as text,
@@ -72,12 +63,9 @@ pub fn render_comment(markdown: &str) -> String {
         Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
         Event::Start(Tag::Heading { .. }) => Event::Start(Tag::Paragraph),
         Event::End(TagEnd::Heading(_)) => Event::End(TagEnd::Paragraph),
-        Event::Start(Tag::Image { dest_url, title, id, .. }) => Event::Start(Tag::Link {
-            link_type: pulldown_cmark::LinkType::Inline,
-            dest_url,
-            title,
-            id,
-        }),
+        Event::Start(Tag::Image { dest_url, title, id, .. }) => {
+            Event::Start(Tag::Link { link_type: pulldown_cmark::LinkType::Inline, dest_url, title, id })
+        }
         Event::End(TagEnd::Image) => Event::End(TagEnd::Link),
         other => other,
     });
@@ -208,10 +196,7 @@ mod tests {
 
     #[test]
     fn plain_text_keeps_words_for_search() {
-        assert_eq!(
-            render_post("# Title\n\nSome `code` and **bold**.").text,
-            "Title Some code and bold."
-        );
+        assert_eq!(render_post("# Title\n\nSome `code` and **bold**.").text, "Title Some code and bold.");
     }
 
     #[test]

@@ -22,22 +22,13 @@ pub struct Rules {
 
 impl Default for Rules {
     fn default() -> Self {
-        Rules {
-            max_links: 2,
-            hold_words: Vec::new(),
-            spam_words: Vec::new(),
-            auto_approve_known: false,
-        }
+        Rules { max_links: 2, hold_words: Vec::new(), spam_words: Vec::new(), auto_approve_known: false }
     }
 }
 
 /// Splits a settings list such as `"casino, free money"` into lowercase words or phrases.
 pub fn word_list(setting: &str) -> Vec<String> {
-    setting
-        .split([',', '\n'])
-        .map(|w| w.trim().to_lowercase())
-        .filter(|w| !w.is_empty())
-        .collect()
+    setting.split([',', '\n']).map(|w| w.trim().to_lowercase()).filter(|w| !w.is_empty()).collect()
 }
 
 /// What the rules decide for a new or edited comment.
@@ -74,10 +65,7 @@ pub fn judge(rules: &Rules, comment: &NewComment, known_commenter: bool) -> Verd
 pub fn count_links(body: &str) -> usize {
     let lower = body.to_lowercase();
     let urls = lower.matches("http://").count() + lower.matches("https://").count();
-    let www = lower
-        .split(|c: char| c.is_whitespace() || c == '(' || c == '<')
-        .filter(|w| w.starts_with("www."))
-        .count();
+    let www = lower.split(|c: char| c.is_whitespace() || c == '(' || c == '<').filter(|w| w.starts_with("www.")).count();
     urls + www
 }
 
@@ -155,13 +143,7 @@ mod tests {
     use super::*;
 
     fn comment(body: &str) -> NewComment {
-        NewComment {
-            author: "Ann".into(),
-            email: None,
-            url: None,
-            body: body.into(),
-            parent: None,
-        }
+        NewComment { author: "Ann".into(), email: None, url: None, body: body.into(), parent: None }
     }
 
     #[test]
@@ -171,10 +153,7 @@ mod tests {
 
     #[test]
     fn known_commenters_are_approved_only_when_the_setting_says_so() {
-        let rules = Rules {
-            auto_approve_known: true,
-            ..Rules::default()
-        };
+        let rules = Rules { auto_approve_known: true, ..Rules::default() };
         assert_eq!(judge(&rules, &comment("Hi again."), true), Verdict::Approve);
         assert_eq!(judge(&rules, &comment("Hi."), false), Verdict::Review);
         assert_eq!(judge(&Rules::default(), &comment("Hi."), true), Verdict::Review);
@@ -182,26 +161,16 @@ mod tests {
 
     #[test]
     fn too_many_links_hold_even_a_known_commenter() {
-        let rules = Rules {
-            auto_approve_known: true,
-            ..Rules::default()
-        };
+        let rules = Rules { auto_approve_known: true, ..Rules::default() };
         let body = "see https://a.example and http://b.example and [c](https://c.example)";
         assert_eq!(count_links(body), 3);
-        assert_eq!(
-            judge(&rules, &comment(body), true),
-            Verdict::Hold("has 3 links (more than 2)".into())
-        );
+        assert_eq!(judge(&rules, &comment(body), true), Verdict::Hold("has 3 links (more than 2)".into()));
         assert_eq!(count_links("www.example.org and (www.x.org)"), 2);
     }
 
     #[test]
     fn word_lists_hold_or_spam_case_insensitively() {
-        let rules = Rules {
-            spam_words: word_list("Casino, cheap pills"),
-            hold_words: word_list("refund"),
-            ..Rules::default()
-        };
+        let rules = Rules { spam_words: word_list("Casino, cheap pills"), hold_words: word_list("refund"), ..Rules::default() };
         assert!(matches!(judge(&rules, &comment("Best CASINO here"), false), Verdict::Spam(_)));
         assert!(matches!(judge(&rules, &comment("I want a Refund"), false), Verdict::Hold(r) if r.contains("refund")));
     }
@@ -212,15 +181,9 @@ mod tests {
         let token = form_token(key, "post", 1000);
         assert_eq!(check_form_token(key, "post", &token, 1003, 3, 86_400), Ok(()));
         assert_eq!(check_form_token(key, "post", &token, 1002, 3, 86_400), Err(FormTimeError::TooFast));
-        assert_eq!(
-            check_form_token(key, "post", &token, 1000 + 86_401, 3, 86_400),
-            Err(FormTimeError::Expired)
-        );
+        assert_eq!(check_form_token(key, "post", &token, 1000 + 86_401, 3, 86_400), Err(FormTimeError::Expired));
         assert_eq!(check_form_token(key, "other", &token, 1003, 3, 86_400), Err(FormTimeError::Invalid));
-        assert_eq!(
-            check_form_token(b"other key", "post", &token, 1003, 3, 86_400),
-            Err(FormTimeError::Invalid)
-        );
+        assert_eq!(check_form_token(b"other key", "post", &token, 1003, 3, 86_400), Err(FormTimeError::Invalid));
         let forged = token.replace("1000.", "900.");
         assert_eq!(check_form_token(key, "post", &forged, 1003, 3, 86_400), Err(FormTimeError::Invalid));
         assert_eq!(check_form_token(key, "post", "", 1003, 3, 86_400), Err(FormTimeError::Invalid));

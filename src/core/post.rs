@@ -167,12 +167,7 @@ mod tests {
     use chrono::TimeZone;
 
     fn post(extra: &str) -> Post {
-        Post::parse(
-            &format!("+++\ntitle = \"T\"\ndate = 2030-01-01\n{extra}\n+++\nHello"),
-            Kind::Post,
-            Some("t"),
-        )
-        .unwrap()
+        Post::parse(&format!("+++\ntitle = \"T\"\ndate = 2030-01-01\n{extra}\n+++\nHello"), Kind::Post, Some("t")).unwrap()
     }
 
     #[test]
@@ -198,13 +193,7 @@ mod tests {
 
     #[test]
     fn stored_version_changes_with_the_bytes_only() {
-        assert_eq!(
-            StoredDoc::new(Kind::Post, "a".into()).version,
-            StoredDoc::new(Kind::Post, "a".into()).version
-        );
-        assert_ne!(
-            StoredDoc::new(Kind::Post, "a".into()).version,
-            StoredDoc::new(Kind::Post, "b".into()).version
-        );
+        assert_eq!(StoredDoc::new(Kind::Post, "a".into()).version, StoredDoc::new(Kind::Post, "a".into()).version);
+        assert_ne!(StoredDoc::new(Kind::Post, "a".into()).version, StoredDoc::new(Kind::Post, "b".into()).version);
     }
 }

@@ -24,6 +24,17 @@ pub enum Route {
     Robots,
     /// `/comments/<key>/`: a commenter's private page for their comment.
     ManageComment(String),
+    /// `/admin/`: the dashboard, or the sign-in page without a session.
+    AdminHome,
+    AdminLogin,
+    AdminLogout,
+    /// `/admin/comments?status=…`: the moderation queue; POST acts on one or several comments.
+    AdminQueue,
+    AdminEdit(i64),
+    /// `/admin/feed.xml?key=…`: pending comments for a feed reader.
+    AdminFeed,
+    /// `/admin/confirm/<token>`: a signed one-click link from a notification.
+    AdminConfirm(String),
     AdminApiPost(Slug),
     AdminApiPage(Slug),
     AdminApiComments,
@@ -86,6 +97,14 @@ impl Route {
             ["sitemap.xml"] => Route::Sitemap,
             ["robots.txt"] => Route::Robots,
             ["comments", key] | ["comments", key, ""] if is_manage_key(key) => dir(Route::ManageComment(key.to_string())),
+            ["admin"] => Route::Redirect("/admin/".into()),
+            ["admin", ""] => Route::AdminHome,
+            ["admin", "login"] => Route::AdminLogin,
+            ["admin", "logout"] => Route::AdminLogout,
+            ["admin", "comments"] => Route::AdminQueue,
+            ["admin", "comments", id, "edit"] => comment_id(id).map_or(Route::NotFound, Route::AdminEdit),
+            ["admin", "feed.xml"] => Route::AdminFeed,
+            ["admin", "confirm", token] if !token.is_empty() && token.len() < 200 => Route::AdminConfirm(token.to_string()),
             ["admin", "api", "posts", s] => slug(s).map_or(Route::NotFound, Route::AdminApiPost),
             ["admin", "api", "comments"] => Route::AdminApiComments,
             ["admin", "api", "comments", id] => comment_id(id).map_or(Route::NotFound, Route::AdminApiComment),
@@ -102,24 +121,123 @@ impl Route {
     pub fn allowed(&self) -> &'static [Method] {
         match self {
             Route::PostComments(_) | Route::AdminApiCommentAction(..) => &[Method::Post],
-            Route::ManageComment(_) => &[Method::Get, Method::Head, Method::Post],
+            Route::ManageComment(_) | Route::AdminQueue | Route::AdminEdit(_) | Route::AdminConfirm(_) => {
+                &[Method::Get, Method::Head, Method::Post]
+            }
+            Route::AdminLogin | Route::AdminLogout => &[Method::Post],
             Route::AdminApiPost(_) | Route::AdminApiPage(_) => &[Method::Put, Method::Delete],
             Route::AdminApiComment(_) => &[Method::Delete],
             _ => &[Method::Get, Method::Head],
         }
     }
 
-    /// Admin routes need credentials before anything else is looked at.
-    pub fn is_admin(&self) -> bool {
-        matches!(
-            self,
+    /// What a request must carry before this route looks at anything else.
+    pub fn guard(&self) -> Guard {
+        match self {
             Route::AdminApiPost(_)
-                | Route::AdminApiPage(_)
-                | Route::AdminApiComments
-                | Route::AdminApiComment(_)
-                | Route::AdminApiCommentAction(..)
-        )
+            | Route::AdminApiPage(_)
+            | Route::AdminApiComments
+            | Route::AdminApiComment(_)
+            | Route::AdminApiCommentAction(..) => Guard::Bearer,
+            Route::AdminLogout | Route::AdminQueue | Route::AdminEdit(_) => Guard::Session,
+            Route::AdminHome | Route::AdminLogin => Guard::SignIn,
+            Route::AdminFeed => Guard::FeedKey,
+            Route::AdminConfirm(_) => Guard::SignedLink,
+            _ => Guard::Public,
+        }
     }
+
+    /// One example path for every route, so that tests can walk the whole table.
+    pub fn examples() -> Vec<(String, Route)> {
+        let s = |x: &str| Slug::parse(x).unwrap_or_else(|_| unreachable!());
+        let key = "ab".repeat(32);
+        let examples: Vec<(&str, Route)> = vec![
+            ("/", Route::Home { page: 1 }),
+            ("/page/2/", Route::Home { page: 2 }),
+            ("/posts/x/", Route::Post(s("x"))),
+            ("/posts/x/comments", Route::PostComments(s("x"))),
+            ("/posts/x/comments.xml", Route::PostCommentsFeed(s("x"))),
+            ("/about/", Route::Page(s("about"))),
+            ("/tags/", Route::Tags),
+            ("/tags/x/", Route::Tag("x".into())),
+            ("/tags/x/feed.xml", Route::TagFeed("x".into())),
+            ("/archive/", Route::Archive),
+            ("/search", Route::Search),
+            ("/feed.xml", Route::AtomFeed),
+            ("/rss.xml", Route::RssFeed),
+            ("/comments.xml", Route::CommentsFeed),
+            ("/sitemap.xml", Route::Sitemap),
+            ("/robots.txt", Route::Robots),
+            ("/comments/{key}/", Route::ManageComment(key.clone())),
+            ("/admin/", Route::AdminHome),
+            ("/admin/login", Route::AdminLogin),
+            ("/admin/logout", Route::AdminLogout),
+            ("/admin/comments", Route::AdminQueue),
+            ("/admin/comments/1/edit", Route::AdminEdit(1)),
+            ("/admin/feed.xml", Route::AdminFeed),
+            ("/admin/confirm/1.approve.9999999999.00", Route::AdminConfirm("1.approve.9999999999.00".into())),
+            ("/admin/api/posts/x", Route::AdminApiPost(s("x"))),
+            ("/admin/api/pages/x", Route::AdminApiPage(s("x"))),
+            ("/admin/api/comments", Route::AdminApiComments),
+            ("/admin/api/comments/1", Route::AdminApiComment(1)),
+            ("/admin/api/comments/1/approve", Route::AdminApiCommentAction(1, "approve".into())),
+            ("/posts/x", Route::Redirect("/posts/x/".into())),
+            ("/no/such/page", Route::NotFound),
+        ];
+        examples.into_iter().map(|(path, route)| (path.replace("{key}", &key), route)).collect()
+    }
+
+    /// A number per variant; the exhaustive match makes a new variant impossible to forget in [`Route::examples`].
+    pub fn variant(&self) -> usize {
+        match self {
+            Route::Home { .. } => 0,
+            Route::Post(_) => 1,
+            Route::PostComments(_) => 2,
+            Route::PostCommentsFeed(_) => 3,
+            Route::Page(_) => 4,
+            Route::Tags => 5,
+            Route::Tag(_) => 6,
+            Route::TagFeed(_) => 7,
+            Route::Archive => 8,
+            Route::Search => 9,
+            Route::AtomFeed => 10,
+            Route::RssFeed => 11,
+            Route::CommentsFeed => 12,
+            Route::Sitemap => 13,
+            Route::Robots => 14,
+            Route::ManageComment(_) => 15,
+            Route::AdminHome => 16,
+            Route::AdminLogin => 17,
+            Route::AdminLogout => 18,
+            Route::AdminQueue => 19,
+            Route::AdminEdit(_) => 20,
+            Route::AdminFeed => 21,
+            Route::AdminConfirm(_) => 22,
+            Route::AdminApiPost(_) => 23,
+            Route::AdminApiPage(_) => 24,
+            Route::AdminApiComments => 25,
+            Route::AdminApiComment(_) => 26,
+            Route::AdminApiCommentAction(..) => 27,
+            Route::Redirect(_) => 28,
+            Route::NotFound => 29,
+        }
+    }
+}
+
+/// The credential a route requires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Guard {
+    Public,
+    /// `Authorization: Bearer <ADMIN_TOKEN>`; 401 without.
+    Bearer,
+    /// A signed session cookie (and a CSRF token on POST); otherwise a redirect to the sign-in page.
+    Session,
+    /// The sign-in page itself, which becomes the dashboard with a session.
+    SignIn,
+    /// The private feed key in the query string.
+    FeedKey,
+    /// The signed, expiring token in the path.
+    SignedLink,
 }
 
 /// Private manage keys are 64 lowercase hex digits.
@@ -185,17 +303,29 @@ mod tests {
 
     #[test]
     fn nonsense_is_not_found() {
-        for path in [
-            "/posts/Hello/",
-            "/page/0/",
-            "/page/x/",
-            "/page/01/",
-            "/a/b/c/",
-            "/posts/",
-            "/admin/",
-            "/tags/a b/",
-        ] {
+        for path in ["/posts/Hello/", "/page/0/", "/page/x/", "/page/01/", "/a/b/c/", "/posts/", "/admin/nope", "/tags/a b/"] {
             assert_eq!(Route::parse(path), Route::NotFound, "{path}");
+        }
+    }
+
+    #[test]
+    fn the_examples_cover_every_route_and_parse_to_themselves() {
+        let examples = Route::examples();
+        for (path, route) in &examples {
+            assert_eq!(&Route::parse(path), route, "{path}");
+        }
+        let mut seen: Vec<usize> = examples.iter().map(|(_, r)| r.variant()).collect();
+        seen.sort_unstable();
+        seen.dedup();
+        assert_eq!(seen, (0..=29).collect::<Vec<_>>(), "every variant has an example");
+    }
+
+    #[test]
+    fn every_admin_path_is_guarded() {
+        for (path, route) in Route::examples() {
+            if path.starts_with("/admin") && !matches!(route, Route::Redirect(_)) {
+                assert_ne!(route.guard(), Guard::Public, "{path}");
+            }
         }
     }
 
@@ -203,14 +333,11 @@ mod tests {
     fn methods_are_declared_per_route() {
         assert_eq!(allow_header(Route::parse("/").allowed()), "GET, HEAD");
         assert_eq!(allow_header(Route::parse("/admin/api/posts/x").allowed()), "PUT, DELETE");
-        assert!(Route::parse("/admin/api/posts/x").is_admin());
-        assert_eq!(
-            Route::parse("/admin/api/comments/12/approve"),
-            Route::AdminApiCommentAction(12, "approve".into())
-        );
+        assert_eq!(Route::parse("/admin/api/posts/x").guard(), Guard::Bearer);
+        assert_eq!(Route::parse("/admin/api/comments/12/approve"), Route::AdminApiCommentAction(12, "approve".into()));
         assert_eq!(Route::parse("/admin/api/comments/12/explode"), Route::NotFound);
         assert_eq!(Route::parse("/admin/api/comments/012"), Route::NotFound);
-        assert!(Route::parse("/admin/api/comments").is_admin());
+        assert_eq!(Route::parse("/admin/api/comments").guard(), Guard::Bearer);
         let key = "a".repeat(64);
         assert_eq!(Route::parse(&format!("/comments/{key}/")), Route::ManageComment(key.clone()));
         assert_eq!(Route::parse("/comments/short/"), Route::NotFound);

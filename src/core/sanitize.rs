@@ -66,10 +66,7 @@ mod tests {
 
     #[test]
     fn comment_policy_allows_only_text_formatting_and_safe_links() {
-        assert_eq!(
-            comment(r#"<h1>x</h1><img src="a.png"><a href="/rel">r</a>"#),
-            "x<a rel=\"nofollow ugc noopener\">r</a>"
-        );
+        assert_eq!(comment(r#"<h1>x</h1><img src="a.png"><a href="/rel">r</a>"#), "x<a rel=\"nofollow ugc noopener\">r</a>");
         assert_eq!(
             comment(r#"<a href="https://e.org" target="_blank">e</a>"#),
             r#"<a href="https://e.org" rel="nofollow ugc noopener">e</a>"#

@@ -53,17 +53,7 @@ impl Layout {
             canonical: site.absolute(path),
             og_type: "website",
             json_ld: None,
-            nav: index
-                .map(|i| {
-                    i.pages
-                        .iter()
-                        .map(|p| Link {
-                            title: p.title.clone(),
-                            url: p.url(),
-                        })
-                        .collect()
-                })
-                .unwrap_or_default(),
+            nav: index.map(|i| i.pages.iter().map(|p| Link { title: p.title.clone(), url: p.url() }).collect()).unwrap_or_default(),
             feeds: Vec::new(),
             noindex: false,
         }
@@ -79,10 +69,7 @@ pub struct DateView {
 
 impl DateView {
     pub fn new(date: DateTime<Utc>) -> DateView {
-        DateView {
-            display: date.format("%-d %B %Y").to_string(),
-            iso: date.to_rfc3339(),
-        }
+        DateView { display: date.format("%-d %B %Y").to_string(), iso: date.to_rfc3339() }
     }
 }
 
@@ -94,12 +81,7 @@ pub struct TagLink {
 }
 
 fn tag_links(tags: &[String]) -> Vec<TagLink> {
-    tags.iter()
-        .map(|t| TagLink {
-            name: t.clone(),
-            url: format!("/tags/{}/", slugify(t)),
-        })
-        .collect()
+    tags.iter().map(|t| TagLink { name: t.clone(), url: format!("/tags/{}/", slugify(t)) }).collect()
 }
 
 /// A post in a list.
@@ -274,12 +256,7 @@ impl CommentView {
             id: c.id,
             author: c.author.clone(),
             url: c.url.clone(),
-            initial: c
-                .author
-                .chars()
-                .find(|ch| ch.is_alphanumeric())
-                .map(|ch| ch.to_uppercase().collect())
-                .unwrap_or_else(|| "?".into()),
+            initial: c.author.chars().find(|ch| ch.is_alphanumeric()).map(|ch| ch.to_uppercase().collect()).unwrap_or_else(|| "?".into()),
             date: comment_date(&c.created_at),
             body_html: c.body_html.clone(),
             has_replies,
@@ -294,15 +271,9 @@ pub fn comment_date(stored: &str) -> DateView {
     match DateTime::parse_from_rfc3339(stored) {
         Ok(d) => {
             let d = d.with_timezone(&Utc);
-            DateView {
-                display: d.format("%-d %B %Y at %H:%M UTC").to_string(),
-                iso: d.to_rfc3339(),
-            }
+            DateView { display: d.format("%-d %B %Y at %H:%M UTC").to_string(), iso: d.to_rfc3339() }
         }
-        Err(_) => DateView {
-            display: stored.to_string(),
-            iso: stored.to_string(),
-        },
+        Err(_) => DateView { display: stored.to_string(), iso: stored.to_string() },
     }
 }
 
@@ -396,25 +367,9 @@ pub struct ArchiveMonthView {
 
 impl ArchiveMonthView {
     pub fn new(month: &ArchiveMonth<'_>) -> ArchiveMonthView {
-        let label = month
-            .posts
-            .first()
-            .and_then(|p| p.date)
-            .map(|d| d.format("%B %Y").to_string())
-            .unwrap_or_default();
-        let posts = month
-            .posts
-            .iter()
-            .filter_map(|p| {
-                Some((
-                    DateView::new(p.date?),
-                    Link {
-                        title: p.title.clone(),
-                        url: p.url(),
-                    },
-                ))
-            })
-            .collect();
+        let label = month.posts.first().and_then(|p| p.date).map(|d| d.format("%B %Y").to_string()).unwrap_or_default();
+        let posts =
+            month.posts.iter().filter_map(|p| Some((DateView::new(p.date?), Link { title: p.title.clone(), url: p.url() }))).collect();
         ArchiveMonthView { label, posts }
     }
 }
@@ -453,11 +408,7 @@ impl ErrorPage {
     pub fn new(site: &SiteConfig, index: Option<&SiteIndex>, heading: &str, message: &str, path: &str) -> ErrorPage {
         let mut layout = Layout::new(site, index, Some(heading), Some(message), path);
         layout.noindex = true;
-        ErrorPage {
-            layout,
-            heading: heading.into(),
-            message: message.into(),
-        }
+        ErrorPage { layout, heading: heading.into(), message: message.into() }
     }
 }
 
@@ -494,21 +445,13 @@ mod tests {
     #[test]
     fn post_page_carries_canonical_opengraph_and_json_ld() {
         let site = SiteConfig::default();
-        let page = PostPage::new(&site, None, &post(), "<p>Body</p>".into(), 1, "Body")
-            .render()
-            .unwrap();
-        assert!(
-            page.contains(r#"<link rel="canonical" href="http://127.0.0.1:8787/posts/hello/">"#),
-            "{page}"
-        );
+        let page = PostPage::new(&site, None, &post(), "<p>Body</p>".into(), 1, "Body").render().unwrap();
+        assert!(page.contains(r#"<link rel="canonical" href="http://127.0.0.1:8787/posts/hello/">"#), "{page}");
         assert!(page.contains(r#"<meta property="og:type" content="article">"#), "{page}");
         assert!(page.contains(r#""@type":"BlogPosting""#), "{page}");
         assert!(!page.contains("</script> & co\""), "the title must not close the JSON-LD script");
         assert!(page.contains(r#"<a href="/tags/rust-lang/" rel="tag">Rust Lang</a>"#), "{page}");
-        assert!(
-            page.contains("<time datetime=\"2024-05-01T00:00:00+00:00\">1 May 2024</time>"),
-            "{page}"
-        );
+        assert!(page.contains("<time datetime=\"2024-05-01T00:00:00+00:00\">1 May 2024</time>"), "{page}");
     }
 
     #[test]
@@ -521,9 +464,6 @@ mod tests {
 
     #[test]
     fn snippets_are_escaped_before_marking() {
-        assert_eq!(
-            snippet_html("a \u{E000}<b>\u{E001} c", '\u{E000}', '\u{E001}'),
-            "a <mark>&lt;b&gt;</mark> c"
-        );
+        assert_eq!(snippet_html("a \u{E000}<b>\u{E001} c", '\u{E000}', '\u{E001}'), "a <mark>&lt;b&gt;</mark> c");
     }
 }

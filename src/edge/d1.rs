@@ -3,7 +3,10 @@
 use crate::core::comment::{Comment, CommentStatus};
 use crate::core::post::{Kind, PostSummary};
 use crate::core::slug::Slug;
-use crate::store::{db_time, Catalog, CommentRecord, CommentStore, PublishedDoc, SearchRow, StoreError, SNIPPET_CLOSE, SNIPPET_OPEN};
+use crate::store::{
+    db_time, Catalog, CommentRecord, CommentStore, PostCommentCounts, PublishedDoc, Purged, QueueEntry, SearchRow, StoreError,
+    SNIPPET_CLOSE, SNIPPET_OPEN,
+};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -16,9 +19,7 @@ pub struct D1 {
 
 impl D1 {
     pub fn new(env: &Env) -> D1 {
-        D1 {
-            db: env.d1("DB").map_err(|e| format!("D1 binding DB: {e}")),
-        }
+        D1 { db: env.d1("DB").map_err(|e| format!("D1 binding DB: {e}")) }
     }
 
     fn db(&self) -> Result<&D1Database, StoreError> {
@@ -68,9 +69,7 @@ impl Catalog for D1 {
                 .map_err(unavailable)?,
             );
             statements.push(
-                db.prepare("DELETE FROM posts_fts WHERE kind = ?1 AND slug = ?2")
-                    .bind(&[text(kind), text(slug)])
-                    .map_err(unavailable)?,
+                db.prepare("DELETE FROM posts_fts WHERE kind = ?1 AND slug = ?2").bind(&[text(kind), text(slug)]).map_err(unavailable)?,
             );
             statements.push(
                 db.prepare("INSERT INTO posts_fts (kind, slug, title, body) VALUES (?1, ?2, ?3, ?4)")
@@ -87,30 +86,18 @@ impl Catalog for D1 {
         let args = [text(kind.as_str()), text(slug.as_str())];
         let results = db
             .batch(vec![
-                db.prepare("DELETE FROM posts WHERE kind = ?1 AND slug = ?2")
-                    .bind(&args)
-                    .map_err(unavailable)?,
-                db.prepare("DELETE FROM posts_fts WHERE kind = ?1 AND slug = ?2")
-                    .bind(&args)
-                    .map_err(unavailable)?,
+                db.prepare("DELETE FROM posts WHERE kind = ?1 AND slug = ?2").bind(&args).map_err(unavailable)?,
+                db.prepare("DELETE FROM posts_fts WHERE kind = ?1 AND slug = ?2").bind(&args).map_err(unavailable)?,
             ])
             .await
             .map_err(unavailable)?;
-        let changes = results
-            .first()
-            .and_then(|r| r.meta().ok().flatten())
-            .and_then(|m| m.changes)
-            .unwrap_or(0);
+        let changes = results.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0);
         Ok(changes > 0)
     }
 
     async fn summaries(&self) -> Result<Vec<PostSummary>, StoreError> {
         let rows = self.db()?.prepare("SELECT summary FROM posts").all().await.map_err(unavailable)?;
-        rows.results::<SummaryRow>()
-            .map_err(unavailable)?
-            .iter()
-            .map(|r| parse_summary(&r.summary))
-            .collect()
+        rows.results::<SummaryRow>().map_err(unavailable)?.iter().map(|r| parse_summary(&r.summary)).collect()
     }
 
     async fn search(&self, fts_query: &str, now: DateTime<Utc>, limit: usize) -> Result<Vec<SearchRow>, StoreError> {
@@ -135,15 +122,15 @@ impl Catalog for D1 {
         rows.results::<SearchResultRow>()
             .map_err(unavailable)?
             .into_iter()
-            .map(|r| {
-                Ok(SearchRow {
-                    summary: parse_summary(&r.summary)?,
-                    snippet: r.snippet,
-                })
-            })
+            .map(|r| Ok(SearchRow { summary: parse_summary(&r.summary)?, snippet: r.snippet }))
             .collect()
     }
 }
+
+/// The moderator's view of a comment: with email, held reason and the start of the comment it replies to.
+const QUEUE_SELECT: &str = "SELECT c.id, c.post, c.parent, c.author, c.email, c.url, c.body, c.body_html, c.status, c.held_reason, \
+                            c.created_at, p.author AS parent_author, substr(p.body, 1, 140) AS parent_excerpt \
+                            FROM comments c LEFT JOIN comments p ON p.id = c.parent";
 
 const COMMENT_COLUMNS: &str = "id, post, parent, author, url, body, body_html, status, created_at";
 
@@ -156,6 +143,12 @@ struct CountRow {
 #[derive(Deserialize)]
 struct Count {
     count: u32,
+}
+
+#[derive(Deserialize)]
+struct StatusCount {
+    status: CommentStatus,
+    n: u32,
 }
 
 #[derive(Deserialize)]
@@ -173,26 +166,12 @@ fn id(n: i64) -> JsValue {
 
 impl D1 {
     async fn comments(&self, sql: &str, args: &[JsValue]) -> Result<Vec<Comment>, StoreError> {
-        let rows = self
-            .db()?
-            .prepare(sql)
-            .bind(args)
-            .map_err(unavailable)?
-            .all()
-            .await
-            .map_err(unavailable)?;
+        let rows = self.db()?.prepare(sql).bind(args).map_err(unavailable)?.all().await.map_err(unavailable)?;
         rows.results::<Comment>().map_err(unavailable)
     }
 
     async fn changes(&self, sql: &str, args: &[JsValue]) -> Result<usize, StoreError> {
-        let result = self
-            .db()?
-            .prepare(sql)
-            .bind(args)
-            .map_err(unavailable)?
-            .run()
-            .await
-            .map_err(unavailable)?;
+        let result = self.db()?.prepare(sql).bind(args).map_err(unavailable)?.run().await.map_err(unavailable)?;
         Ok(result.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0))
     }
 }
@@ -209,37 +188,16 @@ impl CommentStore for D1 {
         }
         let list = serde_json::to_string(posts).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let sql = "SELECT post, COUNT(*) AS n FROM comments WHERE status = 'approved' AND post IN (SELECT value FROM json_each(?1)) GROUP BY post";
-        let rows = self
-            .db()?
-            .prepare(sql)
-            .bind(&[text(&list)])
-            .map_err(unavailable)?
-            .all()
-            .await
-            .map_err(unavailable)?;
-        Ok(rows
-            .results::<CountRow>()
-            .map_err(unavailable)?
-            .into_iter()
-            .map(|r| (r.post, r.n))
-            .collect())
+        let rows = self.db()?.prepare(sql).bind(&[text(&list)]).map_err(unavailable)?.all().await.map_err(unavailable)?;
+        Ok(rows.results::<CountRow>().map_err(unavailable)?.into_iter().map(|r| (r.post, r.n)).collect())
     }
 
     async fn comment(&self, comment_id: i64) -> Result<Option<Comment>, StoreError> {
-        Ok(self
-            .comments(&format!("SELECT {COMMENT_COLUMNS} FROM comments WHERE id = ?1"), &[id(comment_id)])
-            .await?
-            .pop())
+        Ok(self.comments(&format!("SELECT {COMMENT_COLUMNS} FROM comments WHERE id = ?1"), &[id(comment_id)]).await?.pop())
     }
 
     async fn by_manage_hash(&self, manage_hash: &str) -> Result<Option<Comment>, StoreError> {
-        Ok(self
-            .comments(
-                &format!("SELECT {COMMENT_COLUMNS} FROM comments WHERE manage_hash = ?1"),
-                &[text(manage_hash)],
-            )
-            .await?
-            .pop())
+        Ok(self.comments(&format!("SELECT {COMMENT_COLUMNS} FROM comments WHERE manage_hash = ?1"), &[text(manage_hash)]).await?.pop())
     }
 
     async fn insert(&self, r: &CommentRecord) -> Result<i64, StoreError> {
@@ -260,39 +218,20 @@ impl CommentStore for D1 {
             text(&r.manage_hash),
             text(&r.body_hash),
         ];
-        let row = self
-            .db()?
-            .prepare(sql)
-            .bind(&args)
-            .map_err(unavailable)?
-            .first::<IdRow>(None)
-            .await
-            .map_err(unavailable)?;
-        row.map(|r| r.id)
-            .ok_or_else(|| StoreError::Unavailable("D1: INSERT returned no id".into()))
+        let row = self.db()?.prepare(sql).bind(&args).map_err(unavailable)?.first::<IdRow>(None).await.map_err(unavailable)?;
+        row.map(|r| r.id).ok_or_else(|| StoreError::Unavailable("D1: INSERT returned no id".into()))
     }
 
     async fn duplicate_of(&self, post: &str, body_hash: &str, since: &str) -> Result<Option<i64>, StoreError> {
         let sql = "SELECT id FROM comments WHERE post = ?1 AND body_hash = ?2 AND created_at >= ?3 LIMIT 1";
-        let row = self
-            .db()?
-            .prepare(sql)
-            .bind(&[text(post), text(body_hash), text(since)])
-            .map_err(unavailable)?
-            .first::<IdRow>(None)
-            .await;
+        let row =
+            self.db()?.prepare(sql).bind(&[text(post), text(body_hash), text(since)]).map_err(unavailable)?.first::<IdRow>(None).await;
         Ok(row.map_err(unavailable)?.map(|r| r.id))
     }
 
     async fn known_commenter(&self, email_hash: &str) -> Result<bool, StoreError> {
         let sql = "SELECT id FROM comments WHERE email_hash = ?1 AND status = 'approved' LIMIT 1";
-        let row = self
-            .db()?
-            .prepare(sql)
-            .bind(&[text(email_hash)])
-            .map_err(unavailable)?
-            .first::<IdRow>(None)
-            .await;
+        let row = self.db()?.prepare(sql).bind(&[text(email_hash)]).map_err(unavailable)?.first::<IdRow>(None).await;
         Ok(row.map_err(unavailable)?.is_some())
     }
 
@@ -306,19 +245,9 @@ impl CommentStore for D1 {
         now: &str,
     ) -> Result<(), StoreError> {
         let sql = "UPDATE comments SET body = ?2, body_html = ?3, status = ?4, held_reason = ?5, updated_at = ?6 WHERE id = ?1";
-        self.changes(
-            sql,
-            &[
-                id(comment_id),
-                text(body),
-                text(body_html),
-                text(status.as_str()),
-                opt_text(held),
-                text(now),
-            ],
-        )
-        .await
-        .map(|_| ())
+        self.changes(sql, &[id(comment_id), text(body), text(body_html), text(status.as_str()), opt_text(held), text(now)])
+            .await
+            .map(|_| ())
     }
 
     async fn set_status(&self, comment_id: i64, status: CommentStatus, now: &str) -> Result<bool, StoreError> {
@@ -350,16 +279,61 @@ impl CommentStore for D1 {
         }
     }
 
+    async fn hits(&self, key: &str, now: &str) -> Result<u32, StoreError> {
+        let sql = "SELECT count FROM rate_limits WHERE key = ?1 AND expires_at > ?2";
+        let row = self.db()?.prepare(sql).bind(&[text(key), text(now)]).map_err(unavailable)?.first::<Count>(None).await;
+        Ok(row.map_err(unavailable)?.map_or(0, |r| r.count))
+    }
+
+    async fn status_counts(&self) -> Result<HashMap<CommentStatus, u32>, StoreError> {
+        let rows = self.db()?.prepare("SELECT status, COUNT(*) AS n FROM comments GROUP BY status").all().await.map_err(unavailable)?;
+        Ok(rows.results::<StatusCount>().map_err(unavailable)?.into_iter().map(|r| (r.status, r.n)).collect())
+    }
+
+    async fn queue(&self, status: Option<CommentStatus>, limit: usize, offset: usize) -> Result<Vec<QueueEntry>, StoreError> {
+        let sql = format!("{QUEUE_SELECT} WHERE (?1 IS NULL OR c.status = ?1) ORDER BY c.created_at DESC, c.id DESC LIMIT ?2 OFFSET ?3");
+        let args = [opt_text(status.map(CommentStatus::as_str)), JsValue::from_f64(limit as f64), JsValue::from_f64(offset as f64)];
+        let rows = self.db()?.prepare(sql).bind(&args).map_err(unavailable)?.all().await.map_err(unavailable)?;
+        rows.results::<QueueEntry>().map_err(unavailable)
+    }
+
+    async fn queue_entry(&self, comment_id: i64) -> Result<Option<QueueEntry>, StoreError> {
+        let sql = format!("{QUEUE_SELECT} WHERE c.id = ?1");
+        let rows = self.db()?.prepare(sql).bind(&[id(comment_id)]).map_err(unavailable)?.all().await.map_err(unavailable)?;
+        Ok(rows.results::<QueueEntry>().map_err(unavailable)?.pop())
+    }
+
+    async fn post_counts(&self) -> Result<Vec<PostCommentCounts>, StoreError> {
+        let sql = "SELECT post, SUM(status = 'approved') AS approved, SUM(status = 'pending') AS pending FROM comments GROUP BY post";
+        let rows = self.db()?.prepare(sql).all().await.map_err(unavailable)?;
+        rows.results::<PostCommentCounts>().map_err(unavailable)
+    }
+
+    async fn purge(&self, trash_before: &str, spam_before: &str, emails_before: &str, now: &str) -> Result<Purged, StoreError> {
+        let db = self.db()?;
+        let results = db
+            .batch(vec![
+                db.prepare("DELETE FROM comments WHERE status = 'trash' AND updated_at < ?1")
+                    .bind(&[text(trash_before)])
+                    .map_err(unavailable)?,
+                db.prepare("DELETE FROM comments WHERE status = 'spam' AND updated_at < ?1")
+                    .bind(&[text(spam_before)])
+                    .map_err(unavailable)?,
+                db.prepare("UPDATE comments SET email = NULL, email_hash = NULL WHERE email IS NOT NULL AND created_at < ?1")
+                    .bind(&[text(emails_before)])
+                    .map_err(unavailable)?,
+                db.prepare("DELETE FROM rate_limits WHERE expires_at <= ?1").bind(&[text(now)]).map_err(unavailable)?,
+            ])
+            .await
+            .map_err(unavailable)?;
+        let changes = |i: usize| results.get(i).and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0);
+        Ok(Purged { trash: changes(0), spam: changes(1), emails: changes(2), rate_limits: changes(3) })
+    }
+
     async fn hit(&self, key: &str, expires_at: &str) -> Result<u32, StoreError> {
         let sql = "INSERT INTO rate_limits (key, count, expires_at) VALUES (?1, 1, ?2) \
                    ON CONFLICT (key) DO UPDATE SET count = count + 1 RETURNING count";
-        let row = self
-            .db()?
-            .prepare(sql)
-            .bind(&[text(key), text(expires_at)])
-            .map_err(unavailable)?
-            .first::<Count>(None)
-            .await;
+        let row = self.db()?.prepare(sql).bind(&[text(key), text(expires_at)]).map_err(unavailable)?.first::<Count>(None).await;
         Ok(row.map_err(unavailable)?.map_or(1, |r| r.count))
     }
 }

@@ -41,17 +41,13 @@ pub struct Reply {
     content_type: &'static str,
     cache: CachePolicy,
     headers: Vec<(String, String)>,
+    /// What the ETag is computed from, when not the body itself.
+    etag_basis: Option<String>,
 }
 
 impl Reply {
     fn new(status: u16, body: Option<String>, content_type: &'static str, cache: CachePolicy) -> Reply {
-        Reply {
-            status,
-            body,
-            content_type,
-            cache,
-            headers: Vec::new(),
-        }
+        Reply { status, body, content_type, cache, headers: Vec::new(), etag_basis: None }
     }
 
     pub fn html(body: String, cache: CachePolicy) -> Reply {
@@ -92,6 +88,12 @@ impl Reply {
         Reply::new(303, None, "text/plain", CachePolicy::NoStore).with_header("Location", location)
     }
 
+    /// Computes the ETag from `basis` instead of the body (see `app::PostOut`).
+    pub fn with_etag_basis(mut self, basis: String) -> Reply {
+        self.etag_basis = Some(basis);
+        self
+    }
+
     pub fn with_status(mut self, status: u16) -> Reply {
         self.status = status;
         self
@@ -127,7 +129,7 @@ impl Reply {
         let mut status = self.status;
         let mut body = self.body;
         if let (200, Some(text)) = (status, &body) {
-            let etag = format!("\"{}\"", short_hash(text.as_bytes()));
+            let etag = format!("\"{}\"", short_hash(self.etag_basis.as_deref().unwrap_or(text).as_bytes()));
             let matches = req.headers().get("If-None-Match")?.is_some_and(|given| etag_matches(&given, &etag));
             headers.set("ETag", &etag)?;
             if matches {
@@ -148,8 +150,5 @@ impl Reply {
 
 /// `If-None-Match` may list several tags, weak ones included, or `*`.
 fn etag_matches(header: &str, etag: &str) -> bool {
-    header
-        .split(',')
-        .map(|t| t.trim().trim_start_matches("W/"))
-        .any(|t| t == etag || t == "*")
+    header.split(',').map(|t| t.trim().trim_start_matches("W/")).any(|t| t == etag || t == "*")
 }

@@ -48,9 +48,7 @@ impl ContentStore for KvContent {
         let Some(text) = self.kv()?.get(&key).text().await.map_err(unavailable)? else {
             return Ok(None);
         };
-        serde_json::from_str(&text)
-            .map(Some)
-            .map_err(|e| StoreError::Corrupt(format!("{key}: {e}")))
+        serde_json::from_str(&text).map(Some).map_err(|e| StoreError::Corrupt(format!("{key}: {e}")))
     }
 
     async fn index(&self) -> Result<Rc<SiteIndex>, StoreError> {
@@ -72,11 +70,7 @@ impl ContentStore for KvContent {
         let kv = self.kv()?;
         for d in docs {
             let json = serde_json::to_string(&d.doc).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            kv.put(&StoredDoc::key(d.doc.kind, &d.summary.slug), json)
-                .map_err(unavailable)?
-                .execute()
-                .await
-                .map_err(unavailable)?;
+            kv.put(&StoredDoc::key(d.doc.kind, &d.summary.slug), json).map_err(unavailable)?.execute().await.map_err(unavailable)?;
         }
         Ok(())
     }
@@ -90,11 +84,7 @@ impl ContentStore for KvContent {
         let json = serde_json::to_string(index).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         // The index first: a reader who sees the new version must find the new index.
         kv.put(INDEX_KEY, json).map_err(unavailable)?.execute().await.map_err(unavailable)?;
-        kv.put(INDEX_VERSION_KEY, index.version.clone())
-            .map_err(unavailable)?
-            .execute()
-            .await
-            .map_err(unavailable)?;
+        kv.put(INDEX_VERSION_KEY, index.version.clone()).map_err(unavailable)?.execute().await.map_err(unavailable)?;
         Ok(())
     }
 }

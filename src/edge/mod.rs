@@ -1,5 +1,6 @@
 //! The Cloudflare Workers adapter: entry point and routing table. Parse the request, call the app, reply.
 
+mod admin;
 mod d1;
 mod http;
 mod kv;
@@ -9,14 +10,14 @@ use crate::core::comment::{CommentForm, CommentStatus};
 use crate::core::config::SiteConfig;
 use crate::core::moderation::signing_key;
 use crate::core::post::Kind;
-use crate::core::route::{allow_header, Method, Route};
+use crate::core::route::{allow_header, Guard, Method, Route};
 use crate::core::slug::Slug;
 use crate::core::token::bearer_matches;
 use chrono::{DateTime, Utc};
 use d1::D1;
 use http::{CachePolicy, Reply};
 use kv::KvContent;
-use worker::{event, Context, Env, Request, Response, Url};
+use worker::{event, Context, Env, Request, Response, ScheduleContext, ScheduledEvent, Url};
 
 type EdgeApp<'a> = App<'a, KvContent, D1>;
 
@@ -26,35 +27,38 @@ const MAX_DOCUMENT_BYTES: usize = 1024 * 1024;
 const MAX_FORM_BYTES: usize = 64 * 1024;
 
 #[event(fetch)]
-async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+async fn fetch(mut req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
     console_error_panic_hook::set_once();
     let site = SiteConfig::from_lookup(|name| env.var(name).ok().map(|v| v.to_string()));
     let admin_token = secret(&env, "ADMIN_TOKEN");
     let key = signing_key(secret(&env, "SIGNING_KEY").as_deref(), admin_token.as_deref()).unwrap_or_default();
     let content = KvContent::new(&env);
     let db = D1::new(&env);
-    let app = App {
-        site: &site,
-        content: &content,
-        db: &db,
-        now: now(),
-        key: &key,
-    };
+    let app = App { site: &site, content: &content, db: &db, now: now(), key: &key };
     let path = req.path();
-    let reply = match route(&mut req, admin_token.as_deref(), &app).await {
+    let reply = match route(&mut req, admin_token.as_deref(), &app, &ctx).await {
         Ok(reply) => reply,
         Err(err) => error_reply(&app, err, &path).await,
     };
     reply.into_response(&req, site.url.starts_with("https://"))
 }
 
+/// The daily housekeeping (`[triggers] crons` in wrangler.toml).
+#[event(scheduled)]
+async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    let site = SiteConfig::from_lookup(|name| env.var(name).ok().map(|v| v.to_string()));
+    let key = signing_key(secret(&env, "SIGNING_KEY").as_deref(), secret(&env, "ADMIN_TOKEN").as_deref()).unwrap_or_default();
+    let (content, db) = (KvContent::new(&env), D1::new(&env));
+    let app = App { site: &site, content: &content, db: &db, now: now(), key: &key };
+    match app.housekeeping().await {
+        Ok(purged) => worker::console_log!("housekeeping: {}", serde_json::to_string(&purged).unwrap_or_default()),
+        Err(e) => worker::console_error!("housekeeping failed: {e}"),
+    }
+}
+
 /// A secret from `wrangler secret put` (or `.dev.vars`); a plain var of the same name also counts.
 fn secret(env: &Env, name: &str) -> Option<String> {
-    env.secret(name)
-        .map(|s| s.to_string())
-        .or_else(|_| env.var(name).map(|v| v.to_string()))
-        .ok()
-        .filter(|s| !s.is_empty())
+    env.secret(name).map(|s| s.to_string()).or_else(|_| env.var(name).map(|v| v.to_string())).ok().filter(|s| !s.is_empty())
 }
 
 fn now() -> DateTime<Utc> {
@@ -62,27 +66,28 @@ fn now() -> DateTime<Utc> {
 }
 
 /// The routing table: one arm per route of [`Route`].
-async fn route(req: &mut Request, admin_token: Option<&str>, app: &EdgeApp<'_>) -> Result<Reply, AppError> {
+async fn route(req: &mut Request, admin_token: Option<&str>, app: &EdgeApp<'_>, ctx: &Context) -> Result<Reply, AppError> {
     let url = req.url().map_err(|_| AppError::NotFound)?;
     let path = url.path().to_string();
     let method = Method::parse(req.method().as_ref());
     let route = Route::parse(&path);
 
-    if route.is_admin() {
+    let guard = route.guard();
+    if guard == Guard::Bearer {
         let header = req.headers().get("Authorization").ok().flatten();
         if !bearer_matches(header.as_deref(), admin_token.unwrap_or_default()) {
-            return Ok(
-                Reply::json(401, r#"{"error":"missing or wrong Authorization: Bearer <ADMIN_TOKEN>"}"#.into())
-                    .with_header("WWW-Authenticate", "Bearer"),
-            );
+            let body = r#"{"error":"missing or wrong Authorization: Bearer <ADMIN_TOKEN>"}"#;
+            return Ok(Reply::json(401, body.into()).with_header("WWW-Authenticate", "Bearer"));
         }
     }
     let allowed = route.allowed();
     let method_ok = allowed.contains(&method) || (method == Method::Head && allowed.contains(&Method::Get));
     if !method_ok && route != Route::NotFound {
-        return Ok(
-            Reply::text(405, format!("Method not allowed. Use {}.\n", allow_header(allowed))).with_header("Allow", &allow_header(allowed))
-        );
+        let allow = allow_header(allowed);
+        return Ok(Reply::text(405, format!("Method not allowed. Use {allow}.\n")).with_header("Allow", &allow));
+    }
+    if matches!(guard, Guard::Session | Guard::SignIn | Guard::FeedKey | Guard::SignedLink) {
+        return admin::handle(req, app, admin_token, route, method, &url).await;
     }
 
     Ok(match route {
@@ -95,14 +100,11 @@ async fn route(req: &mut Request, admin_token: Option<&str>, app: &EdgeApp<'_>) 
         Route::Post(slug) => {
             let opts = show_options(&url);
             // A page with a private manage link in it is for one reader only.
-            let cache = if opts.manage_key.is_some() {
-                CachePolicy::NoStore
-            } else {
-                CachePolicy::Revalidate
-            };
-            Reply::html(app.show_post(&slug, &opts).await?, cache)
+            let cache = if opts.manage_key.is_some() { CachePolicy::NoStore } else { CachePolicy::Revalidate };
+            let out = app.show_post(&slug, &opts).await?;
+            Reply::html(out.html, cache).with_etag_basis(out.etag_basis)
         }
-        Route::PostComments(slug) => submit_comment(req, app, &slug).await?,
+        Route::PostComments(slug) => submit_comment(req, app, &slug, ctx).await?,
         Route::ManageComment(key) => manage_comment(req, app, &key, method).await?,
         Route::Page(slug) => match app.show_page(&slug).await {
             Err(AppError::NotFound) => return not_found_or_alias(app, &path).await,
@@ -130,13 +132,18 @@ async fn route(req: &mut Request, admin_token: Option<&str>, app: &EdgeApp<'_>) 
             let action = ModerationAction::parse(&action).ok_or(AppError::NotFound)?;
             app.moderate(id, action).await?;
             let comment = app.db_comment(id).await?;
-            Reply::json(
-                200,
-                serde_json::json!({ "id": id, "status": comment.map(|c| c.status) }).to_string(),
-            )
+            Reply::json(200, serde_json::json!({ "id": id, "status": comment.map(|c| c.status) }).to_string())
         }
         Route::Redirect(to) => Reply::redirect(&with_query(&to, &url)),
         Route::NotFound => return not_found_or_alias(app, &path).await,
+        // Handled by `admin::handle` above, after their guard.
+        Route::AdminHome
+        | Route::AdminLogin
+        | Route::AdminLogout
+        | Route::AdminQueue
+        | Route::AdminEdit(_)
+        | Route::AdminFeed
+        | Route::AdminConfirm(_) => return Err(AppError::NotFound),
     })
 }
 
@@ -154,15 +161,9 @@ fn show_options(url: &Url) -> ShowOptions {
 
 /// Reads a urlencoded form body, refusing oversized or non-UTF-8 ones.
 async fn form_body(req: &mut Request) -> Result<Result<Vec<(String, String)>, Reply>, AppError> {
-    let bytes = req
-        .bytes()
-        .await
-        .map_err(|_| AppError::BadRequest("the form could not be read".into()))?;
+    let bytes = req.bytes().await.map_err(|_| AppError::BadRequest("the form could not be read".into()))?;
     if bytes.len() > MAX_FORM_BYTES {
-        return Ok(Err(Reply::text(
-            413,
-            "This form is too large. A comment may have at most 10,000 characters.\n".into(),
-        )));
+        return Ok(Err(Reply::text(413, "This form is too large. A comment may have at most 10,000 characters.\n".into())));
     }
     if std::str::from_utf8(&bytes).is_err() {
         return Err(AppError::BadRequest("the form is not valid UTF-8".into()));
@@ -170,37 +171,50 @@ async fn form_body(req: &mut Request) -> Result<Result<Vec<(String, String)>, Re
     Ok(Ok(form_urlencoded::parse(&bytes).into_owned().collect()))
 }
 
-async fn submit_comment(req: &mut Request, app: &EdgeApp<'_>, slug: &Slug) -> Result<Reply, AppError> {
+async fn submit_comment(req: &mut Request, app: &EdgeApp<'_>, slug: &Slug, ctx: &Context) -> Result<Reply, AppError> {
     let fields = match form_body(req).await? {
         Ok(fields) => fields,
         Err(too_large) => return Ok(too_large),
     };
-    let client = req
-        .headers()
-        .get("CF-Connecting-IP")
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| "unknown".into());
+    let client = req.headers().get("CF-Connecting-IP").ok().flatten().unwrap_or_else(|| "unknown".into());
     let mut random = [0u8; 32];
     getrandom::fill(&mut random).map_err(|e| AppError::Store(crate::store::StoreError::Unavailable(format!("randomness: {e}"))))?;
     let manage_key = hex::encode(random);
-    Ok(
-        match app
-            .submit_comment(slug, CommentForm::from_pairs(fields), &client, &manage_key)
-            .await?
-        {
-            Submitted::Accepted { redirect } => Reply::see_other(&redirect),
-            Submitted::Rejected { why, page } => {
-                let status = match why {
-                    Rejection::Invalid | Rejection::TooSoon => 422,
-                    Rejection::RateLimited => 429,
-                    Rejection::Closed => 403,
-                    Rejection::Unavailable => 503,
-                };
-                Reply::html(page, CachePolicy::NoStore).with_status(status)
+    Ok(match app.submit_comment(slug, CommentForm::from_pairs(fields), &client, &manage_key).await? {
+        Submitted::Accepted { redirect, held } => {
+            if let (Some(id), Some(webhook)) = (held, &app.site.notify_webhook) {
+                notify(ctx, webhook, &app.notification(id, slug.as_str()));
             }
-        },
-    )
+            Reply::see_other(&redirect)
+        }
+        Submitted::Rejected { why, page } => {
+            let status = match why {
+                Rejection::Invalid | Rejection::TooSoon => 422,
+                Rejection::RateLimited => 429,
+                Rejection::Closed => 403,
+                Rejection::Unavailable => 503,
+            };
+            Reply::html(page, CachePolicy::NoStore).with_status(status)
+        }
+    })
+}
+
+/// Sends a held-comment notice to the webhook after the response; a failure is logged, never shown.
+fn notify(ctx: &Context, webhook: &str, notification: &crate::app::admin::Notification) {
+    let body = serde_json::to_string(notification).unwrap_or_default();
+    let headers = worker::Headers::new();
+    let _ = headers.set("Content-Type", "application/json");
+    let mut init = worker::RequestInit::new();
+    init.with_method(worker::Method::Post).with_headers(headers).with_body(Some(body.into()));
+    let Ok(request) = Request::new_with_init(webhook, &init) else {
+        worker::console_error!("NOTIFY_WEBHOOK_URL is not a valid URL");
+        return;
+    };
+    ctx.wait_until(async move {
+        if let Err(e) = worker::Fetch::Request(request).send().await {
+            worker::console_error!("webhook failed: {e}");
+        }
+    });
 }
 
 async fn manage_comment(req: &mut Request, app: &EdgeApp<'_>, key: &str, method: Method) -> Result<Reply, AppError> {
@@ -241,15 +255,9 @@ async fn admin_document(req: &mut Request, app: &EdgeApp<'_>, kind: Kind, slug: 
         app.unpublish(kind, slug).await?;
         return Ok(Reply::empty(204));
     }
-    let bytes = req
-        .bytes()
-        .await
-        .map_err(|e| AppError::BadDocument(format!("could not read the body: {e}")))?;
+    let bytes = req.bytes().await.map_err(|e| AppError::BadDocument(format!("could not read the body: {e}")))?;
     if bytes.len() > MAX_DOCUMENT_BYTES {
-        return Ok(Reply::json(
-            413,
-            serde_json::json!({"error": "the file is larger than 1 MiB"}).to_string(),
-        ));
+        return Ok(Reply::json(413, serde_json::json!({"error": "the file is larger than 1 MiB"}).to_string()));
     }
     let source = String::from_utf8(bytes).map_err(|_| AppError::BadDocument("the file is not valid UTF-8".into()))?;
     let published = app.publish(kind, slug, &source).await?;
@@ -282,24 +290,18 @@ fn with_query(path: &str, url: &Url) -> String {
 /// Maps an application error to a page in the site's design (or JSON for the admin API).
 async fn error_reply(app: &EdgeApp<'_>, err: AppError, path: &str) -> Reply {
     let (status, heading, message) = match &err {
-        AppError::NotFound => (
-            404,
-            "Page not found",
-            "There is nothing at this address. It may have moved, or the link may be mistyped.".to_string(),
-        ),
+        AppError::NotFound => {
+            (404, "Page not found", "There is nothing at this address. It may have moved, or the link may be mistyped.".to_string())
+        }
         AppError::BadDocument(reason) | AppError::BadRequest(reason) => {
             (400, "Bad request", format!("This request could not be understood: {reason}."))
         }
-        AppError::Store(_) => (
-            503,
-            "Temporarily unavailable",
-            "The blog cannot reach its storage just now. Please try again in a minute.".to_string(),
-        ),
-        AppError::CorruptDoc { .. } | AppError::Render(_) => (
-            500,
-            "Something went wrong",
-            "This page could not be shown because of a fault on our side. It has been logged.".to_string(),
-        ),
+        AppError::Store(_) => {
+            (503, "Temporarily unavailable", "The blog cannot reach its storage just now. Please try again in a minute.".to_string())
+        }
+        AppError::CorruptDoc { .. } | AppError::Render(_) => {
+            (500, "Something went wrong", "This page could not be shown because of a fault on our side. It has been logged.".to_string())
+        }
     };
     if status >= 500 {
         worker::console_error!("{path}: {err}");

@@ -1,6 +1,9 @@
 //! In-memory stores for unit tests of the use cases.
 
-use super::{Catalog, CommentRecord, CommentStore, ContentStore, PublishedDoc, SearchRow, StoreError, SNIPPET_CLOSE, SNIPPET_OPEN};
+use super::{
+    Catalog, CommentRecord, CommentStore, ContentStore, PostCommentCounts, PublishedDoc, Purged, QueueEntry, SearchRow, StoreError,
+    SNIPPET_CLOSE, SNIPPET_OPEN,
+};
 use crate::core::comment::{Comment, CommentStatus};
 use crate::core::index::SiteIndex;
 use crate::core::post::{Kind, PostSummary, StoredDoc};
@@ -56,9 +59,7 @@ impl Catalog for MemoryStore {
     async fn upsert(&self, docs: &[PublishedDoc]) -> Result<(), StoreError> {
         for d in docs {
             *self.writes.borrow_mut() += 1;
-            self.catalog
-                .borrow_mut()
-                .insert(key(d.summary.kind, &d.summary.slug), (d.summary.clone(), d.text.clone()));
+            self.catalog.borrow_mut().insert(key(d.summary.kind, &d.summary.slug), (d.summary.clone(), d.text.clone()));
         }
         Ok(())
     }
@@ -71,19 +72,14 @@ impl Catalog for MemoryStore {
     }
     async fn search(&self, fts_query: &str, now: DateTime<Utc>, limit: usize) -> Result<Vec<SearchRow>, StoreError> {
         // A rough stand-in for FTS5: every quoted term must prefix a word of the title or text.
-        let terms: Vec<String> = fts_query
-            .split_whitespace()
-            .map(|t| t.trim_matches(|c| c == '"' || c == '*').to_string())
-            .collect();
+        let terms: Vec<String> = fts_query.split_whitespace().map(|t| t.trim_matches(|c| c == '"' || c == '*').to_string()).collect();
         let catalog = self.catalog.borrow();
         Ok(catalog
             .values()
             .filter(|(s, _)| s.kind == Kind::Post && s.is_visible(now))
             .filter(|(s, text)| {
                 let haystack = format!("{} {}", s.title, text).to_lowercase();
-                terms
-                    .iter()
-                    .all(|t| haystack.split(|c: char| !c.is_alphanumeric()).any(|w| w.starts_with(t.as_str())))
+                terms.iter().all(|t| haystack.split(|c: char| !c.is_alphanumeric()).any(|w| w.starts_with(t.as_str())))
             })
             .take(limit)
             .map(|(s, text)| SearchRow {
@@ -121,11 +117,7 @@ impl CommentStore for MemoryStore {
     }
     async fn approved_counts(&self, posts: &[&str]) -> Result<HashMap<String, u32>, StoreError> {
         let mut counts = HashMap::new();
-        for (c, _) in self
-            .comments
-            .borrow()
-            .iter()
-            .filter(|(c, _)| c.status == CommentStatus::Approved && posts.contains(&c.post.as_str()))
+        for (c, _) in self.comments.borrow().iter().filter(|(c, _)| c.status == CommentStatus::Approved && posts.contains(&c.post.as_str()))
         {
             *counts.entry(c.post.clone()).or_insert(0) += 1;
         }
@@ -135,12 +127,7 @@ impl CommentStore for MemoryStore {
         Ok(self.comments.borrow().iter().find(|(c, _)| c.id == id).map(|(c, _)| c.clone()))
     }
     async fn by_manage_hash(&self, manage_hash: &str) -> Result<Option<Comment>, StoreError> {
-        Ok(self
-            .comments
-            .borrow()
-            .iter()
-            .find(|(_, r)| r.manage_hash == manage_hash)
-            .map(|(c, _)| c.clone()))
+        Ok(self.comments.borrow().iter().find(|(_, r)| r.manage_hash == manage_hash).map(|(c, _)| c.clone()))
     }
     async fn insert(&self, record: &CommentRecord) -> Result<i64, StoreError> {
         let mut comments = self.comments.borrow_mut();
@@ -157,11 +144,7 @@ impl CommentStore for MemoryStore {
             .map(|(c, _)| c.id))
     }
     async fn known_commenter(&self, email_hash: &str) -> Result<bool, StoreError> {
-        Ok(self
-            .comments
-            .borrow()
-            .iter()
-            .any(|(c, r)| c.status == CommentStatus::Approved && r.email_hash.as_deref() == Some(email_hash)))
+        Ok(self.comments.borrow().iter().any(|(c, r)| c.status == CommentStatus::Approved && r.email_hash.as_deref() == Some(email_hash)))
     }
     async fn edit(
         &self,
@@ -193,25 +176,88 @@ impl CommentStore for MemoryStore {
         Ok(comments.len() < before)
     }
     async fn by_status(&self, status: CommentStatus, limit: usize) -> Result<Vec<Comment>, StoreError> {
-        Ok(self
-            .comments
-            .borrow()
-            .iter()
-            .rev()
-            .map(|(c, _)| c)
-            .filter(|c| c.status == status)
-            .take(limit)
-            .cloned()
-            .collect())
+        Ok(self.comments.borrow().iter().rev().map(|(c, _)| c).filter(|c| c.status == status).take(limit).cloned().collect())
     }
     async fn recent_approved(&self, post: Option<&str>, limit: usize) -> Result<Vec<Comment>, StoreError> {
         let comments = self.comments.borrow();
-        let approved = comments
+        let approved = comments.iter().rev().map(|(c, _)| c).filter(|c| c.status == CommentStatus::Approved);
+        Ok(approved.filter(|c| post.is_none_or(|p| c.post == p)).take(limit).cloned().collect())
+    }
+    async fn hits(&self, key: &str, _now: &str) -> Result<u32, StoreError> {
+        Ok(self.hits.borrow().get(key).copied().unwrap_or(0))
+    }
+    async fn status_counts(&self) -> Result<HashMap<CommentStatus, u32>, StoreError> {
+        let mut counts = HashMap::new();
+        for (c, _) in self.comments.borrow().iter() {
+            *counts.entry(c.status).or_insert(0) += 1;
+        }
+        Ok(counts)
+    }
+    async fn queue(&self, status: Option<CommentStatus>, limit: usize, offset: usize) -> Result<Vec<QueueEntry>, StoreError> {
+        let comments = self.comments.borrow();
+        Ok(comments
             .iter()
             .rev()
-            .map(|(c, _)| c)
-            .filter(|c| c.status == CommentStatus::Approved);
-        Ok(approved.filter(|c| post.is_none_or(|p| c.post == p)).take(limit).cloned().collect())
+            .filter(|(c, _)| status.is_none_or(|s| c.status == s))
+            .skip(offset)
+            .take(limit)
+            .map(|(c, r)| {
+                let parent = c.parent.and_then(|p| comments.iter().find(|(pc, _)| pc.id == p));
+                QueueEntry {
+                    id: c.id,
+                    post: c.post.clone(),
+                    parent: c.parent,
+                    author: c.author.clone(),
+                    email: r.email.clone(),
+                    url: c.url.clone(),
+                    body: c.body.clone(),
+                    body_html: c.body_html.clone(),
+                    status: c.status,
+                    held_reason: r.held_reason.clone(),
+                    created_at: c.created_at.clone(),
+                    parent_author: parent.map(|(p, _)| p.author.clone()),
+                    parent_excerpt: parent.map(|(p, _)| p.body.chars().take(140).collect()),
+                }
+            })
+            .collect())
+    }
+    async fn queue_entry(&self, id: i64) -> Result<Option<QueueEntry>, StoreError> {
+        Ok(self.queue(None, usize::MAX, 0).await?.into_iter().find(|e| e.id == id))
+    }
+    async fn post_counts(&self) -> Result<Vec<PostCommentCounts>, StoreError> {
+        let mut counts: BTreeMap<String, PostCommentCounts> = BTreeMap::new();
+        for (c, _) in self.comments.borrow().iter() {
+            let entry = counts.entry(c.post.clone()).or_insert(PostCommentCounts { post: c.post.clone(), approved: 0, pending: 0 });
+            match c.status {
+                CommentStatus::Approved => entry.approved += 1,
+                CommentStatus::Pending => entry.pending += 1,
+                _ => {}
+            }
+        }
+        Ok(counts.into_values().collect())
+    }
+    async fn purge(&self, trash_before: &str, spam_before: &str, emails_before: &str, _now: &str) -> Result<Purged, StoreError> {
+        let mut purged = Purged::default();
+        let mut comments = self.comments.borrow_mut();
+        comments.retain(|(c, _)| match c.status {
+            CommentStatus::Trash if c.created_at.as_str() < trash_before => {
+                purged.trash += 1;
+                false
+            }
+            CommentStatus::Spam if c.created_at.as_str() < spam_before => {
+                purged.spam += 1;
+                false
+            }
+            _ => true,
+        });
+        for (c, r) in comments.iter_mut() {
+            if r.email.is_some() && c.created_at.as_str() < emails_before {
+                r.email = None;
+                r.email_hash = None;
+                purged.emails += 1;
+            }
+        }
+        Ok(purged)
     }
     async fn hit(&self, key: &str, _expires_at: &str) -> Result<u32, StoreError> {
         let mut hits = self.hits.borrow_mut();

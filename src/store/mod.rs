@@ -83,6 +83,41 @@ pub struct CommentRecord {
     pub body_hash: String,
 }
 
+/// A comment as the moderator sees it: with its email, why it was held, and what it replies to.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct QueueEntry {
+    pub id: i64,
+    pub post: String,
+    pub parent: Option<i64>,
+    pub author: String,
+    pub email: Option<String>,
+    pub url: Option<String>,
+    pub body: String,
+    pub body_html: String,
+    pub status: CommentStatus,
+    pub held_reason: Option<String>,
+    pub created_at: String,
+    pub parent_author: Option<String>,
+    pub parent_excerpt: Option<String>,
+}
+
+/// Comment counts of one post for the dashboard.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct PostCommentCounts {
+    pub post: String,
+    pub approved: u32,
+    pub pending: u32,
+}
+
+/// What a housekeeping run removed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Purged {
+    pub trash: usize,
+    pub spam: usize,
+    pub emails: usize,
+    pub rate_limits: usize,
+}
+
 /// Comments and the comment form's rate limits (D1 at the edge).
 #[allow(async_fn_in_trait)]
 pub trait CommentStore {
@@ -115,6 +150,19 @@ pub trait CommentStore {
     async fn recent_approved(&self, post: Option<&str>, limit: usize) -> Result<Vec<Comment>, StoreError>;
     /// Counts one more hit on a rate-limit key that expires at `expires_at`; returns the count so far.
     async fn hit(&self, key: &str, expires_at: &str) -> Result<u32, StoreError>;
+    /// The hits on a rate-limit key that has not expired by `now`.
+    async fn hits(&self, key: &str, now: &str) -> Result<u32, StoreError>;
+    /// The number of comments in each status.
+    async fn status_counts(&self) -> Result<HashMap<CommentStatus, u32>, StoreError>;
+    /// The moderation queue: comments with a status (or of any status), newest first.
+    async fn queue(&self, status: Option<CommentStatus>, limit: usize, offset: usize) -> Result<Vec<QueueEntry>, StoreError>;
+    /// One comment as the moderator sees it.
+    async fn queue_entry(&self, id: i64) -> Result<Option<QueueEntry>, StoreError>;
+    /// Approved and pending counts of every post that has comments.
+    async fn post_counts(&self) -> Result<Vec<PostCommentCounts>, StoreError>;
+    /// Empties trash and spam last changed before the given times, removes emails of comments created
+    /// before `emails_before`, and drops expired rate-limit rows.
+    async fn purge(&self, trash_before: &str, spam_before: &str, emails_before: &str, now: &str) -> Result<Purged, StoreError>;
 }
 
 /// Dates as stored in D1: fixed-width UTC text, so that string order is time order.

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 pub const TESTS: &[Test] = &[
     ("browser_reader_follows_a_post_link_and_pages_fit_a_phone", browser_reader_follows_a_post_link_and_pages_fit_a_phone),
     ("browser_reader_writes_a_comment_and_gets_the_private_link", browser_reader_writes_a_comment_and_gets_the_private_link),
+    ("browser_author_signs_in_and_approves_a_comment", browser_author_signs_in_and_approves_a_comment),
 ];
 
 /// A chromedriver process and one browser session, closed on drop.
@@ -24,21 +25,15 @@ pub struct Browser {
 
 impl Browser {
     pub fn start() -> Browser {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("free port");
+        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port");
         let driver = Command::new("/usr/bin/chromedriver")
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("start /usr/bin/chromedriver (Debian package chromium-driver; `make tools` installs it)");
-        let agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(60)))
-            .build()
-            .new_agent();
+        let agent =
+            ureq::Agent::config_builder().http_status_as_error(false).timeout_global(Some(Duration::from_secs(60))).build().new_agent();
         let base = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(20);
         while agent.get(&format!("{base}/status")).call().is_err() {
@@ -59,41 +54,22 @@ impl Browser {
             &format!("--user-data-dir={}", profile.path().display()),
         ];
         let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": args}}}});
-        let mut browser = Browser {
-            driver,
-            base,
-            session: String::new(),
-            agent,
-            _profile: profile,
-        };
+        let mut browser = Browser { driver, base, session: String::new(), agent, _profile: profile };
         let created = browser.call("POST", "/session", Some(caps));
         browser.session = created["sessionId"].as_str().expect("session id").to_string();
         browser
     }
 
     fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
-        let url = if path == "/session" {
-            format!("{}{path}", self.base)
-        } else {
-            format!("{}/session/{}{path}", self.base, self.session)
-        };
+        let url = if path == "/session" { format!("{}{path}", self.base) } else { format!("{}/session/{}{path}", self.base, self.session) };
         let result = match method {
             "GET" => self.agent.get(&url).call(),
             "DELETE" => self.agent.delete(&url).call(),
             _ => self.agent.post(&url).send_json(body.unwrap_or_else(|| json!({}))),
         };
         let mut response = result.unwrap_or_else(|e| panic!("WebDriver {method} {path}: {e}"));
-        let value: Value = response
-            .body_mut()
-            .with_config()
-            .limit(64 * 1024 * 1024)
-            .read_json()
-            .expect("WebDriver JSON");
-        assert!(
-            value["value"].get("error").is_none(),
-            "WebDriver {method} {path}: {}",
-            value["value"]
-        );
+        let value: Value = response.body_mut().with_config().limit(64 * 1024 * 1024).read_json().expect("WebDriver JSON");
+        assert!(value["value"].get("error").is_none(), "WebDriver {method} {path}: {}", value["value"]);
         value["value"].clone()
     }
 
@@ -103,19 +79,11 @@ impl Browser {
 
     pub fn find(&self, css: &str) -> String {
         let found = self.call("POST", "/element", Some(json!({"using": "css selector", "value": css})));
-        found
-            .as_object()
-            .and_then(|o| o.values().next())
-            .and_then(Value::as_str)
-            .expect("element id")
-            .to_string()
+        found.as_object().and_then(|o| o.values().next()).and_then(Value::as_str).expect("element id").to_string()
     }
 
     pub fn text(&self, element: &str) -> String {
-        self.call("GET", &format!("/element/{element}/text"), None)
-            .as_str()
-            .unwrap_or_default()
-            .to_string()
+        self.call("GET", &format!("/element/{element}/text"), None).as_str().unwrap_or_default().to_string()
     }
 
     pub fn type_into(&self, element: &str, text: &str) {
@@ -146,9 +114,7 @@ impl Browser {
     /// Saves a PNG under `tests/artifacts/`.
     pub fn screenshot(&self, name: &str) {
         let data = self.call("GET", "/screenshot", None);
-        let png = base64::engine::general_purpose::STANDARD
-            .decode(data.as_str().unwrap_or_default())
-            .expect("base64 PNG");
+        let png = base64::engine::general_purpose::STANDARD.decode(data.as_str().unwrap_or_default()).expect("base64 PNG");
         let dir = crate::support::project_root().join("tests/artifacts");
         std::fs::create_dir_all(&dir).expect("artifacts dir");
         std::fs::write(dir.join(name), png).expect("write screenshot");
@@ -212,4 +178,33 @@ fn browser_reader_writes_a_comment_and_gets_the_private_link(app: &TestApp) {
     assert_eq!(browser.text(&heading), "Your comment");
     let body = browser.text(&browser.find(".comment-body"));
     assert!(body.contains("Written in a real browser, gently."), "{body}");
+}
+
+fn browser_author_signs_in_and_approves_a_comment(app: &TestApp) {
+    let key = edge_blog::core::moderation::signing_key(None, Some(crate::support::ADMIN_TOKEN)).expect("key");
+    let issued = edge_blog::core::moderation::form_token(&key, "the-five-minute-pause", chrono::Utc::now().timestamp() - 10);
+    let body = "Approved from the browser queue.";
+    let r = app.post_form(
+        "/posts/the-five-minute-pause/comments",
+        &[("issued", &issued), ("author", "Queue Reader"), ("body", body)],
+        "192.0.2.77",
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let list: Value = serde_json::from_str(&app.admin("GET", "/admin/api/comments?status=pending").body).expect("JSON");
+    let id = list.as_array().and_then(|a| a.iter().find(|c| c["body"] == body)).and_then(|c| c["id"].as_i64()).expect("pending");
+
+    let browser = Browser::start();
+    browser.goto(&app.url("/admin/"));
+    browser.type_into(&browser.find("#token"), crate::support::ADMIN_TOKEN);
+    browser.click(&browser.find(".admin-login button[type=submit]"));
+    let heading = browser.find("main h1");
+    assert_eq!(browser.text(&heading), "Dashboard");
+    browser.goto(&app.url("/admin/comments?status=pending"));
+    browser.screenshot("admin-queue.png");
+    browser.click(&browser.find(&format!("button[value='approve:{id}']")));
+    let notice = browser.text(&browser.find(".notice.success"));
+    assert!(notice.contains("1 comment changed"), "{notice}");
+    browser.goto(&app.url("/posts/the-five-minute-pause/"));
+    let shown = browser.text(&browser.find(&format!("#comment-{id} .comment-body")));
+    assert_eq!(shown, body);
 }

@@ -6,53 +6,20 @@ use edge_blog::core::moderation::{form_token, signing_key};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 pub const TESTS: &[Test] = &[
-    (
-        "a_comment_waits_for_review_then_appears_with_its_count",
-        a_comment_waits_for_review_then_appears_with_its_count,
-    ),
+    ("a_comment_waits_for_review_then_appears_with_its_count", a_comment_waits_for_review_then_appears_with_its_count),
     ("a_reply_is_threaded_under_its_parent", a_reply_is_threaded_under_its_parent),
-    (
-        "each_validation_error_comes_back_with_the_text_kept",
-        each_validation_error_comes_back_with_the_text_kept,
-    ),
+    ("each_validation_error_comes_back_with_the_text_kept", each_validation_error_comes_back_with_the_text_kept),
     ("an_oversized_form_is_refused_with_413", an_oversized_form_is_refused_with_413),
     ("the_honeypot_sends_a_comment_to_spam", the_honeypot_sends_a_comment_to_spam),
-    (
-        "a_form_sent_faster_than_the_minimum_or_forged_is_refused",
-        a_form_sent_faster_than_the_minimum_or_forged_is_refused,
-    ),
-    (
-        "links_and_hold_words_hold_a_known_commenter_and_spam_words_spam",
-        links_and_hold_words_hold_a_known_commenter_and_spam_words_spam,
-    ),
-    (
-        "the_rate_limit_refuses_the_sixth_comment_with_the_text_kept",
-        the_rate_limit_refuses_the_sixth_comment_with_the_text_kept,
-    ),
-    (
-        "the_same_body_within_a_minute_is_stored_once",
-        the_same_body_within_a_minute_is_stored_once,
-    ),
-    (
-        "a_closed_post_shows_why_and_refuses_comments",
-        a_closed_post_shows_why_and_refuses_comments,
-    ),
-    (
-        "the_private_link_lets_a_commenter_edit_and_delete",
-        the_private_link_lets_a_commenter_edit_and_delete,
-    ),
-    (
-        "comment_feeds_carry_approved_comments_only",
-        comment_feeds_carry_approved_comments_only,
-    ),
-    (
-        "the_admin_comment_api_lists_moderates_and_deletes",
-        the_admin_comment_api_lists_moderates_and_deletes,
-    ),
-    (
-        "email_addresses_never_appear_and_readers_get_no_cookie",
-        email_addresses_never_appear_and_readers_get_no_cookie,
-    ),
+    ("a_form_sent_faster_than_the_minimum_or_forged_is_refused", a_form_sent_faster_than_the_minimum_or_forged_is_refused),
+    ("links_and_hold_words_hold_a_known_commenter_and_spam_words_spam", links_and_hold_words_hold_a_known_commenter_and_spam_words_spam),
+    ("the_rate_limit_refuses_the_sixth_comment_with_the_text_kept", the_rate_limit_refuses_the_sixth_comment_with_the_text_kept),
+    ("the_same_body_within_a_minute_is_stored_once", the_same_body_within_a_minute_is_stored_once),
+    ("a_closed_post_shows_why_and_refuses_comments", a_closed_post_shows_why_and_refuses_comments),
+    ("the_private_link_lets_a_commenter_edit_and_delete", the_private_link_lets_a_commenter_edit_and_delete),
+    ("comment_feeds_carry_approved_comments_only", comment_feeds_carry_approved_comments_only),
+    ("the_admin_comment_api_lists_moderates_and_deletes", the_admin_comment_api_lists_moderates_and_deletes),
+    ("email_addresses_never_appear_and_readers_get_no_cookie", email_addresses_never_appear_and_readers_get_no_cookie),
 ];
 
 const POST: &str = "/posts/tracking-sleep-gently/";
@@ -87,12 +54,7 @@ fn submit(app: &TestApp, author: &str, body: &str, extra: &[(&str, &str)], ip: &
     let r = comment(app, POST, SLUG, &fields, ip);
     assert_eq!(r.status, 303, "{}", r.body);
     let location = r.header("location").expect("Location").to_string();
-    let key = location
-        .split("comment=")
-        .nth(1)
-        .and_then(|s| s.split('#').next())
-        .expect("manage key in the redirect")
-        .to_string();
+    let key = location.split("comment=").nth(1).and_then(|s| s.split('#').next()).expect("manage key in the redirect").to_string();
     (key.clone(), id_of(app, body))
 }
 
@@ -130,18 +92,10 @@ fn a_comment_waits_for_review_then_appears_with_its_count(app: &TestApp) {
     let confirmation = app.get(&format!("{POST}?comment={key}"));
     confirmation.assert_contains("waiting for review");
     confirmation.assert_contains(&format!("/comments/{key}/"));
-    assert_eq!(
-        confirmation.header("cache-control"),
-        Some("no-store"),
-        "the private link is never cached"
-    );
+    assert_eq!(confirmation.header("cache-control"), Some("no-store"), "the private link is never cached");
     let page = app.get(POST);
     page.assert_lacks("Keeping a diary helped me");
-    assert_eq!(
-        before.header("etag"),
-        page.header("etag"),
-        "a pending comment changes nothing for readers"
-    );
+    assert_eq!(before.header("etag"), page.header("etag"), "a pending comment changes nothing for readers");
     approve(app, id);
     let page = app.get(POST);
     page.assert_contains("Keeping a diary helped me notice the pattern.");
@@ -150,10 +104,7 @@ fn a_comment_waits_for_review_then_appears_with_its_count(app: &TestApp) {
     assert_ne!(before.header("etag"), page.header("etag"), "no stale ETag after approval");
     let list = app.get("/page/2/");
     let home = if list.body.contains(POST) { list } else { app.get("/") };
-    assert!(
-        home.body.contains("comment</a>") || home.body.contains("comments</a>"),
-        "list pages show the count"
-    );
+    assert!(home.body.contains("comment</a>") || home.body.contains("comments</a>"), "list pages show the count");
 }
 
 fn a_reply_is_threaded_under_its_parent(app: &TestApp) {
@@ -170,17 +121,8 @@ fn a_reply_is_threaded_under_its_parent(app: &TestApp) {
     let start = page.body.find(&format!("<li id=\"comment-{parent}\">")).expect("parent item");
     let child_at = page.body.find(&format!("<li id=\"comment-{child}\">")).expect("child item");
     let between = &page.body[start..child_at];
-    assert!(
-        between.contains("<ol>") && !between.contains("</li>"),
-        "the reply is inside its parent's list item:\n{between}"
-    );
-    let bogus = comment(
-        app,
-        POST,
-        SLUG,
-        &[("author", "X"), ("body", "Reply to nothing"), ("parent", "999999")],
-        &ip,
-    );
+    assert!(between.contains("<ol>") && !between.contains("</li>"), "the reply is inside its parent's list item:\n{between}");
+    let bogus = comment(app, POST, SLUG, &[("author", "X"), ("body", "Reply to nothing"), ("parent", "999999")], &ip);
     assert_eq!(bogus.status, 422);
     bogus.assert_contains("could not be found");
     bogus.assert_contains("Reply to nothing");
@@ -191,18 +133,9 @@ fn each_validation_error_comes_back_with_the_text_kept(app: &TestApp) {
     let cases: &[(&[(&str, &str)], &str)] = &[
         (&[("author", ""), ("body", "My careful words, no name.")], "Please give a name"),
         (&[("author", "Ann"), ("body", "")], "Please write a comment."),
-        (
-            &[("author", "Ann"), ("body", "My careful words."), ("url", "javascript:alert(1)")],
-            "must start with https://",
-        ),
-        (
-            &[("author", "Ann"), ("body", "My careful words."), ("email", "not an email")],
-            "does not look like an email",
-        ),
-        (
-            &[("author", &"N".repeat(101)), ("body", "My careful words.")],
-            "under 100 characters",
-        ),
+        (&[("author", "Ann"), ("body", "My careful words."), ("url", "javascript:alert(1)")], "must start with https://"),
+        (&[("author", "Ann"), ("body", "My careful words."), ("email", "not an email")], "does not look like an email"),
+        (&[("author", &"N".repeat(101)), ("body", "My careful words.")], "under 100 characters"),
     ];
     for (fields, message) in cases {
         let r = comment(app, POST, SLUG, fields, &ip);
@@ -231,13 +164,7 @@ fn an_oversized_form_is_refused_with_413(app: &TestApp) {
 }
 
 fn the_honeypot_sends_a_comment_to_spam(app: &TestApp) {
-    let (_, id) = submit(
-        app,
-        "Bot",
-        "Buy followers honeypot test.",
-        &[("website_confirm", "http://spam.example")],
-        &client(),
-    );
+    let (_, id) = submit(app, "Bot", "Buy followers honeypot test.", &[("website_confirm", "http://spam.example")], &client());
     assert_eq!(status_of(app, id), "spam");
     app.get(POST).assert_lacks("Buy followers honeypot test.");
 }
@@ -245,36 +172,22 @@ fn the_honeypot_sends_a_comment_to_spam(app: &TestApp) {
 fn a_form_sent_faster_than_the_minimum_or_forged_is_refused(app: &TestApp) {
     let ip = client();
     let fast = issued(SLUG, 0);
-    let r = app.post_form(
-        &format!("{POST}comments"),
-        &[("issued", &fast), ("author", "Quick"), ("body", "Typed at lightning speed.")],
-        &ip,
-    );
+    let r =
+        app.post_form(&format!("{POST}comments"), &[("issued", &fast), ("author", "Quick"), ("body", "Typed at lightning speed.")], &ip);
     assert_eq!(r.status, 422);
     r.assert_contains("quicker than a person");
     r.assert_contains("Typed at lightning speed.");
     let forged = format!("{}.{}", chrono::Utc::now().timestamp() - 60, "0".repeat(64));
-    let r = app.post_form(
-        &format!("{POST}comments"),
-        &[("issued", &forged), ("author", "Forger"), ("body", "Forged token.")],
-        &ip,
-    );
+    let r = app.post_form(&format!("{POST}comments"), &[("issued", &forged), ("author", "Forger"), ("body", "Forged token.")], &ip);
     assert_eq!(r.status, 422);
     r.assert_contains("expired");
     let stale = issued(SLUG, 2 * 24 * 3600);
-    let r = app.post_form(
-        &format!("{POST}comments"),
-        &[("issued", &stale), ("author", "Late"), ("body", "Left the tab open.")],
-        &ip,
-    );
+    let r = app.post_form(&format!("{POST}comments"), &[("issued", &stale), ("author", "Late"), ("body", "Left the tab open.")], &ip);
     assert_eq!(r.status, 422);
     r.assert_contains("Left the tab open.");
     let other_post = issued("welcome-to-quiet-hours", 10);
-    let r = app.post_form(
-        &format!("{POST}comments"),
-        &[("issued", &other_post), ("author", "Mixed"), ("body", "Token of another post.")],
-        &ip,
-    );
+    let r =
+        app.post_form(&format!("{POST}comments"), &[("issued", &other_post), ("author", "Mixed"), ("body", "Token of another post.")], &ip);
     assert_eq!(r.status, 422);
     let page = app.get(POST);
     assert!(page.body.contains("name=\"issued\" value=\""), "the form carries a signed time");
@@ -287,18 +200,8 @@ fn links_and_hold_words_hold_a_known_commenter_and_spam_words_spam(app: &TestApp
     assert_eq!(status_of(app, first), "pending", "a new commenter waits");
     approve(app, first);
     let (_, second) = submit(app, "Known", "Back again with a thought.", &[email], &ip);
-    assert_eq!(
-        status_of(app, second),
-        "approved",
-        "a known commenter is approved at once (COMMENT_AUTO_APPROVE_KNOWN)"
-    );
-    let (_, links) = submit(
-        app,
-        "Known",
-        "See https://a.example and https://b.example and https://c.example",
-        &[email],
-        &ip,
-    );
+    assert_eq!(status_of(app, second), "approved", "a known commenter is approved at once (COMMENT_AUTO_APPROVE_KNOWN)");
+    let (_, links) = submit(app, "Known", "See https://a.example and https://b.example and https://c.example", &[email], &ip);
     assert_eq!(status_of(app, links), "pending", "three links hold even a known commenter");
     let (_, word) = submit(app, "Known", "I would like a Refund please.", &[email], &ip);
     assert_eq!(status_of(app, word), "pending", "a hold word holds");
@@ -321,22 +224,11 @@ fn the_rate_limit_refuses_the_sixth_comment_with_the_text_kept(app: &TestApp) {
 fn the_same_body_within_a_minute_is_stored_once(app: &TestApp) {
     let ip = client();
     submit(app, "Twice", "Sent twice by a double click.", &[], &ip);
-    let again = comment(
-        app,
-        POST,
-        SLUG,
-        &[("author", "Twice"), ("body", "Sent twice by a double click.")],
-        &ip,
-    );
+    let again = comment(app, POST, SLUG, &[("author", "Twice"), ("body", "Sent twice by a double click.")], &ip);
     assert_eq!(again.status, 303);
     assert!(again.header("location").unwrap_or_default().contains("notice=duplicate"));
     let pending: serde_json::Value = serde_json::from_str(&app.admin("GET", "/admin/api/comments?status=pending").body).unwrap();
-    let copies = pending
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| c["body"] == "Sent twice by a double click.")
-        .count();
+    let copies = pending.as_array().unwrap().iter().filter(|c| c["body"] == "Sent twice by a double click.").count();
     assert_eq!(copies, 1);
 }
 
@@ -362,21 +254,13 @@ fn the_private_link_lets_a_commenter_edit_and_delete(app: &TestApp) {
     manage.assert_contains("Words I may take back.");
     manage.assert_contains("Waiting for review");
     assert_eq!(manage.header("cache-control"), Some("no-store"));
-    let edited = app.post_form(
-        &format!("/comments/{key}/"),
-        &[("action", "edit"), ("body", "Words I have *edited*.")],
-        &client(),
-    );
+    let edited = app.post_form(&format!("/comments/{key}/"), &[("action", "edit"), ("body", "Words I have *edited*.")], &client());
     assert_eq!(edited.status, 200);
     edited.assert_contains("Your changes are saved.");
     edited.assert_contains("<em>edited</em>");
     approve(app, id);
     app.get(POST).assert_contains("Words I have <em>edited</em>.");
-    let calm_edit = app.post_form(
-        &format!("/comments/{key}/"),
-        &[("action", "edit"), ("body", "Words I have edited again.")],
-        &client(),
-    );
+    let calm_edit = app.post_form(&format!("/comments/{key}/"), &[("action", "edit"), ("body", "Words I have edited again.")], &client());
     assert_eq!(calm_edit.status, 200);
     assert_eq!(status_of(app, id), "approved", "an edit no rule objects to stays approved");
     let empty = app.post_form(&format!("/comments/{key}/"), &[("action", "edit"), ("body", "")], &client());
@@ -411,24 +295,13 @@ fn comment_feeds_carry_approved_comments_only(app: &TestApp) {
 fn the_admin_comment_api_lists_moderates_and_deletes(app: &TestApp) {
     let (_, id) = submit(app, "Moderated", "A comment to move around.", &[], &client());
     let list: serde_json::Value = serde_json::from_str(&app.admin("GET", "/admin/api/comments?status=pending").body).unwrap();
-    let item = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == id)
-        .expect("listed as pending")
-        .clone();
+    let item = list.as_array().unwrap().iter().find(|c| c["id"] == id).expect("listed as pending").clone();
     for field in ["id", "post", "parent", "author", "body", "status", "created_at"] {
         assert!(item.get(field).is_some(), "{field} in {item}");
     }
     assert_eq!(item["post"], SLUG);
-    for (action, status) in [
-        ("spam", "spam"),
-        ("restore", "pending"),
-        ("trash", "trash"),
-        ("restore", "pending"),
-        ("approve", "approved"),
-    ] {
+    for (action, status) in [("spam", "spam"), ("restore", "pending"), ("trash", "trash"), ("restore", "pending"), ("approve", "approved")]
+    {
         let r = app.admin("POST", &format!("/admin/api/comments/{id}/{action}"));
         assert_eq!(r.status, 200, "{action}: {}", r.body);
         assert_eq!(status_of(app, id), status, "after {action}");
@@ -446,13 +319,7 @@ fn the_admin_comment_api_lists_moderates_and_deletes(app: &TestApp) {
 fn email_addresses_never_appear_and_readers_get_no_cookie(app: &TestApp) {
     let ip = client();
     let email = "private.person@example.org";
-    let (key, id) = submit(
-        app,
-        "Private",
-        "My email must stay private.",
-        &[("email", email), ("url", "https://private.example/")],
-        &ip,
-    );
+    let (key, id) = submit(app, "Private", "My email must stay private.", &[("email", email), ("url", "https://private.example/")], &ip);
     approve(app, id);
     for path in [
         POST.to_string(),

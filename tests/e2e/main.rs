@@ -3,6 +3,7 @@
 //!
 //! Run with `make e2e` (after `make build`); `cargo test --test e2e -- <filter>` runs the tests whose name contains the filter.
 
+mod admin;
 mod browser;
 mod comments;
 mod publishing;
@@ -16,7 +17,7 @@ type Test = (&'static str, fn(&TestApp));
 
 fn main() {
     let filter: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
-    let tests: Vec<Test> = [reader::TESTS, publishing::TESTS, comments::TESTS, browser::TESTS]
+    let tests: Vec<Test> = [reader::TESTS, publishing::TESTS, comments::TESTS, admin::TESTS, browser::TESTS]
         .concat()
         .into_iter()
         .filter(|(name, _)| filter.is_empty() || filter.iter().any(|f| name.contains(f.as_str())))

@@ -6,31 +6,13 @@ use std::process::Command;
 use std::time::Duration;
 
 pub const TESTS: &[Test] = &[
-    (
-        "admin_api_refuses_missing_or_wrong_tokens_and_changes_nothing",
-        admin_api_refuses_missing_or_wrong_tokens_and_changes_nothing,
-    ),
-    (
-        "publish_update_republish_and_delete_through_the_api",
-        publish_update_republish_and_delete_through_the_api,
-    ),
-    (
-        "bad_front_matter_is_a_400_with_the_reason",
-        bad_front_matter_is_a_400_with_the_reason,
-    ),
+    ("admin_api_refuses_missing_or_wrong_tokens_and_changes_nothing", admin_api_refuses_missing_or_wrong_tokens_and_changes_nothing),
+    ("publish_update_republish_and_delete_through_the_api", publish_update_republish_and_delete_through_the_api),
+    ("bad_front_matter_is_a_400_with_the_reason", bad_front_matter_is_a_400_with_the_reason),
     ("drafts_stay_hidden", drafts_stay_hidden),
-    (
-        "a_scheduled_post_appears_at_its_time_without_a_redeploy",
-        a_scheduled_post_appears_at_its_time_without_a_redeploy,
-    ),
-    (
-        "a_stored_post_that_cannot_be_parsed_gives_a_designed_500",
-        a_stored_post_that_cannot_be_parsed_gives_a_designed_500,
-    ),
-    (
-        "blog_publish_local_writes_to_the_running_blog",
-        blog_publish_local_writes_to_the_running_blog,
-    ),
+    ("a_scheduled_post_appears_at_its_time_without_a_redeploy", a_scheduled_post_appears_at_its_time_without_a_redeploy),
+    ("a_stored_post_that_cannot_be_parsed_gives_a_designed_500", a_stored_post_that_cannot_be_parsed_gives_a_designed_500),
+    ("blog_publish_local_writes_to_the_running_blog", blog_publish_local_writes_to_the_running_blog),
 ];
 
 fn doc(title: &str, date: &str, extra: &str, body: &str) -> String {
@@ -51,12 +33,7 @@ fn admin_api_refuses_missing_or_wrong_tokens_and_changes_nothing(app: &TestApp) 
 }
 
 fn publish_update_republish_and_delete_through_the_api(app: &TestApp) {
-    let file = doc(
-        "Edge notes",
-        "2025-06-01T10:00:00Z",
-        "tags = [\"Api Test\"]",
-        "Words about quokkas.\n\n<!-- more -->\n\nRest.",
-    );
+    let file = doc("Edge notes", "2025-06-01T10:00:00Z", "tags = [\"Api Test\"]", "Words about quokkas.\n\n<!-- more -->\n\nRest.");
     let created = app.put_post("edge-notes", &file);
     assert_eq!(created.status, 201, "{}", created.body);
     let json: serde_json::Value = serde_json::from_str(&created.body).expect("JSON reply");
@@ -102,20 +79,12 @@ fn bad_front_matter_is_a_400_with_the_reason(app: &TestApp) {
 }
 
 fn drafts_stay_hidden(app: &TestApp) {
-    assert_eq!(
-        app.put_post("secret-draft", &doc("Secret draft", "2024-02-02", "draft = true", "Not yet."))
-            .status,
-        201
-    );
+    assert_eq!(app.put_post("secret-draft", &doc("Secret draft", "2024-02-02", "draft = true", "Not yet.")).status, 201);
     assert_eq!(app.get("/posts/secret-draft/").status, 404);
     for path in ["/", "/feed.xml", "/sitemap.xml", "/archive/", "/search?q=secret"] {
         app.get(path).assert_lacks("/posts/secret-draft/");
     }
-    assert_eq!(
-        app.put_post("secret-draft", &doc("Secret draft", "2024-02-02", "draft = false", "Now."))
-            .status,
-        200
-    );
+    assert_eq!(app.put_post("secret-draft", &doc("Secret draft", "2024-02-02", "draft = false", "Now.")).status, 200);
     assert_eq!(app.get("/posts/secret-draft/").status, 200);
     assert_eq!(app.delete_post("secret-draft", Some(ADMIN_TOKEN)).status, 204);
 }
@@ -153,11 +122,7 @@ fn a_stored_post_that_cannot_be_parsed_gives_a_designed_500(app: &TestApp) {
     assert_eq!(r.status, 500);
     r.assert_contains("Something went wrong");
     r.assert_contains("<link rel=\"stylesheet\" href=\"/style.css\">");
-    assert_eq!(
-        app.get("/posts/tracking-sleep-gently/").status,
-        200,
-        "the next request is served normally"
-    );
+    assert_eq!(app.get("/posts/tracking-sleep-gently/").status, 200, "the next request is served normally");
 }
 
 fn blog_publish_local_writes_to_the_running_blog(app: &TestApp) {
@@ -169,12 +134,7 @@ fn blog_publish_local_writes_to_the_running_blog(app: &TestApp) {
     )
     .expect("write");
     let out = app.blog_publish_local(dir.path());
-    assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     app.get("/posts/from-the-cli/").assert_contains("Published by the command line.");
     app.get("/").assert_contains("/posts/from-the-cli/");
     app.get("/tags/cli/").assert_contains("/posts/from-the-cli/");

@@ -4,27 +4,15 @@ use crate::support::TestApp;
 use crate::Test;
 
 pub const TESTS: &[Test] = &[
-    (
-        "home_lists_posts_newest_first_and_paginates",
-        home_lists_posts_newest_first_and_paginates,
-    ),
-    (
-        "post_renders_markdown_extensions_and_metadata",
-        post_renders_markdown_extensions_and_metadata,
-    ),
+    ("home_lists_posts_newest_first_and_paginates", home_lists_posts_newest_first_and_paginates),
+    ("post_renders_markdown_extensions_and_metadata", post_renders_markdown_extensions_and_metadata),
     ("every_response_carries_security_headers", every_response_carries_security_headers),
     ("pages_tags_and_archive", pages_tags_and_archive),
-    (
-        "search_finds_published_words_and_survives_syntax",
-        search_finds_published_words_and_survives_syntax,
-    ),
+    ("search_finds_published_words_and_survives_syntax", search_finds_published_words_and_survives_syntax),
     ("feeds_and_sitemap_are_valid_xml", feeds_and_sitemap_are_valid_xml),
     ("unknown_urls_get_the_designed_404", unknown_urls_get_the_designed_404),
     ("etag_revalidation_answers_304", etag_revalidation_answers_304),
-    (
-        "aliases_and_directory_urls_redirect_permanently",
-        aliases_and_directory_urls_redirect_permanently,
-    ),
+    ("aliases_and_directory_urls_redirect_permanently", aliases_and_directory_urls_redirect_permanently),
     ("static_files_head_and_wrong_methods", static_files_head_and_wrong_methods),
 ];
 
@@ -32,14 +20,8 @@ fn home_lists_posts_newest_first_and_paginates(app: &TestApp) {
     let home = app.get("/");
     assert_eq!(home.status, 200);
     // POSTS_PER_PAGE is 3 in tests; the sample has five posts, newest first.
-    let newest = home
-        .body
-        .find("/posts/letters-i-never-sent/")
-        .expect("newest post on the home page");
-    let older = home
-        .body
-        .find("/posts/when-to-ask-for-help/")
-        .expect("second post on the home page");
+    let newest = home.body.find("/posts/letters-i-never-sent/").expect("newest post on the home page");
+    let older = home.body.find("/posts/when-to-ask-for-help/").expect("second post on the home page");
     assert!(newest < older, "newest first");
     home.assert_lacks("/posts/welcome-to-quiet-hours/\"");
     home.assert_contains("href=\"/page/2/\"");
@@ -59,10 +41,7 @@ fn post_renders_markdown_extensions_and_metadata(app: &TestApp) {
     for needle in ["<table>", "footnote-definition", "<del>", "<pre><code class=\"language-", "<h1>"] {
         post.assert_contains(needle);
     }
-    post.assert_contains(&format!(
-        "<link rel=\"canonical\" href=\"{}/posts/tracking-sleep-gently/\">",
-        app.base
-    ));
+    post.assert_contains(&format!("<link rel=\"canonical\" href=\"{}/posts/tracking-sleep-gently/\">", app.base));
     post.assert_contains("<meta property=\"og:type\" content=\"article\">");
     post.assert_contains("<meta name=\"twitter:card\" content=\"summary\">");
     post.assert_contains("<script type=\"application/ld+json\">");
@@ -178,10 +157,12 @@ fn etag_revalidation_answers_304(app: &TestApp) {
         assert!(again.body.is_empty());
         assert_eq!(app.get_with(path, ("If-None-Match", "\"other\"")).status, 200, "{path}");
     }
-    assert!(
-        app.get("/").header("cache-control").unwrap_or_default().contains("no-cache"),
-        "pages revalidate"
-    );
+    assert!(app.get("/").header("cache-control").unwrap_or_default().contains("no-cache"), "pages revalidate");
+    // The comment form's signed time changes every second; the post's ETag must not.
+    let first = app.get("/posts/tracking-sleep-gently/").header("etag").map(str::to_string);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let later = app.get_with("/posts/tracking-sleep-gently/", ("If-None-Match", first.as_deref().unwrap_or_default()));
+    assert_eq!(later.status, 304, "a post page revalidates across seconds");
 }
 
 fn aliases_and_directory_urls_redirect_permanently(app: &TestApp) {

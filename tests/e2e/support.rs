@@ -2,15 +2,19 @@
 //! and speaks HTTP to it.
 
 use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub const ADMIN_TOKEN: &str = "e2e-admin-token-0123456789";
 
 pub struct TestApp {
     pub base: String,
+    /// Requests received by the notification webhook listener, as (headers, body).
+    pub webhook: Arc<Mutex<Vec<String>>>,
     pub root: PathBuf,
     pub state: PathBuf,
     pub config: PathBuf,
@@ -34,12 +38,7 @@ impl Resp {
 
     #[track_caller]
     pub fn assert_contains(&self, needle: &str) {
-        assert!(
-            self.body.contains(needle),
-            "expected {needle:?} in the body (status {}):\n{}",
-            self.status,
-            self.body
-        );
+        assert!(self.body.contains(needle), "expected {needle:?} in the body (status {}):\n{}", self.status, self.body);
     }
 
     #[track_caller]
@@ -57,10 +56,7 @@ pub fn wrangler() -> PathBuf {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port on 127.0.0.1")
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port on 127.0.0.1")
 }
 
 impl TestApp {
@@ -68,16 +64,14 @@ impl TestApp {
     /// `content/`, then starts `wrangler dev` and waits until it answers.
     pub fn start() -> TestApp {
         let root = project_root();
-        assert!(
-            root.join("build/index.js").exists(),
-            "build/index.js is missing: run `make build` first (make test does)"
-        );
+        assert!(root.join("build/index.js").exists(), "build/index.js is missing: run `make build` first (make test does)");
         let dir = tempfile::Builder::new().prefix("edge-blog-e2e-").tempdir().expect("temp dir");
         let port = free_port();
         let base = format!("http://127.0.0.1:{port}");
         let state = dir.path().join("state");
         let config = dir.path().join("wrangler.toml");
-        std::fs::write(&config, test_config(&root, &base)).expect("write test config");
+        let (webhook_url, webhook) = start_webhook_listener();
+        std::fs::write(&config, test_config(&root, &base, &webhook_url)).expect("write test config");
 
         run(Command::new(wrangler())
             .args(["d1", "migrations", "apply", "DB", "--local"])
@@ -96,7 +90,7 @@ impl TestApp {
 
         let log = std::fs::File::create(dir.path().join("wrangler.log")).expect("log file");
         let mut cmd = Command::new(wrangler());
-        cmd.args(["dev", "--local", "--ip", "127.0.0.1", "--show-interactive-dev-session=false"])
+        cmd.args(["dev", "--local", "--ip", "127.0.0.1", "--show-interactive-dev-session=false", "--test-scheduled"])
             .arg("--port")
             .arg(port.to_string())
             .arg("--config")
@@ -120,15 +114,7 @@ impl TestApp {
             .timeout_global(Some(Duration::from_secs(30)))
             .build()
             .new_agent();
-        let app = TestApp {
-            base,
-            root,
-            state,
-            config,
-            dir,
-            child,
-            agent,
-        };
+        let app = TestApp { base, webhook, root, state, config, dir, child, agent };
         app.wait_until_ready();
         app
     }
@@ -136,12 +122,7 @@ impl TestApp {
     fn wait_until_ready(&self) {
         let deadline = Instant::now() + Duration::from_secs(90);
         while Instant::now() < deadline {
-            if self
-                .agent
-                .get(&format!("{}/robots.txt", self.base))
-                .call()
-                .is_ok_and(|r| r.status() == 200)
-            {
+            if self.agent.get(&format!("{}/robots.txt", self.base)).call().is_ok_and(|r| r.status() == 200) {
                 return;
             }
             std::thread::sleep(Duration::from_millis(250));
@@ -157,17 +138,9 @@ impl TestApp {
     fn read(&self, result: Result<ureq::http::Response<ureq::Body>, ureq::Error>, what: &str) -> Resp {
         let mut response = result.unwrap_or_else(|e| panic!("{what}: {e}"));
         let status = response.status().as_u16();
-        let headers = response
-            .headers()
-            .iter()
-            .map(|(k, v)| (k.as_str().to_ascii_lowercase(), v.to_str().unwrap_or_default().to_string()))
-            .collect();
-        let body = response
-            .body_mut()
-            .with_config()
-            .limit(50 * 1024 * 1024)
-            .read_to_string()
-            .unwrap_or_default();
+        let headers =
+            response.headers().iter().map(|(k, v)| (k.as_str().to_ascii_lowercase(), v.to_str().unwrap_or_default().to_string())).collect();
+        let body = response.body_mut().with_config().limit(50 * 1024 * 1024).read_to_string().unwrap_or_default();
         Resp { status, headers, body }
     }
 
@@ -176,10 +149,7 @@ impl TestApp {
     }
 
     pub fn get_with(&self, path: &str, header: (&str, &str)) -> Resp {
-        self.read(
-            self.agent.get(&self.url(path)).header(header.0, header.1).call(),
-            &format!("GET {path}"),
-        )
+        self.read(self.agent.get(&self.url(path)).header(header.0, header.1).call(), &format!("GET {path}"))
     }
 
     pub fn head(&self, path: &str) -> Resp {
@@ -187,20 +157,68 @@ impl TestApp {
     }
 
     pub fn post_raw(&self, path: &str, content_type: &str, body: &str) -> Resp {
-        self.read(
-            self.agent.post(&self.url(path)).header("Content-Type", content_type).send(body),
-            &format!("POST {path}"),
-        )
+        self.read(self.agent.post(&self.url(path)).header("Content-Type", content_type).send(body), &format!("POST {path}"))
+    }
+
+    /// GET with extra headers (a cookie, an origin).
+    pub fn get_headers(&self, path: &str, headers: &[(&str, &str)]) -> Resp {
+        let mut req = self.agent.get(&self.url(path));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        self.read(req.call(), &format!("GET {path}"))
+    }
+
+    /// PUT or DELETE with extra headers and no credentials unless given.
+    pub fn send_headers(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Resp {
+        let url = self.url(path);
+        let result = if method == "DELETE" {
+            let mut req = self.agent.delete(&url);
+            for (k, v) in headers {
+                req = req.header(*k, *v);
+            }
+            req.call()
+        } else {
+            let mut req = self.agent.put(&url);
+            for (k, v) in headers {
+                req = req.header(*k, *v);
+            }
+            req.send(body)
+        };
+        self.read(result, &format!("{method} {path}"))
+    }
+
+    /// POST a urlencoded form with extra headers.
+    pub fn post_form_headers(&self, path: &str, fields: &[(&str, &str)], headers: &[(&str, &str)]) -> Resp {
+        let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
+        let mut req = self.agent.post(&self.url(path)).header("Content-Type", "application/x-www-form-urlencoded");
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        self.read(req.send(&body), &format!("POST {path}"))
+    }
+
+    /// Runs a SQL statement on the local D1 of this app and returns the result rows.
+    pub fn d1(&self, sql: &str) -> Vec<serde_json::Value> {
+        let out = Command::new(wrangler())
+            .args(["d1", "execute", "DB", "--local", "--json", "--command", sql])
+            .arg("--config")
+            .arg(&self.config)
+            .arg("--persist-to")
+            .arg(&self.state)
+            .env("WRANGLER_SEND_METRICS", "false")
+            .output()
+            .expect("wrangler d1 execute");
+        assert!(out.status.success(), "{sql}: {}", String::from_utf8_lossy(&out.stderr));
+        let parsed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON from wrangler");
+        parsed[0]["results"].as_array().cloned().unwrap_or_default()
     }
 
     /// POSTs a urlencoded form as a reader at `client` (sent as `CF-Connecting-IP`).
     pub fn post_form(&self, path: &str, fields: &[(&str, &str)], client: &str) -> Resp {
         let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
-        let req = self
-            .agent
-            .post(&self.url(path))
-            .header("Content-Type", "application/x-www-form-urlencoded")
-            .header("CF-Connecting-IP", client);
+        let req =
+            self.agent.post(&self.url(path)).header("Content-Type", "application/x-www-form-urlencoded").header("CF-Connecting-IP", client);
         self.read(req.send(&body), &format!("POST {path}"))
     }
 
@@ -222,10 +240,7 @@ impl TestApp {
     }
 
     pub fn put_doc(&self, kind: &str, slug: &str, markdown: &str, token: Option<&str>) -> Resp {
-        let mut req = self
-            .agent
-            .put(&self.url(&format!("/admin/api/{kind}/{slug}")))
-            .header("Content-Type", "text/markdown");
+        let mut req = self.agent.put(&self.url(&format!("/admin/api/{kind}/{slug}"))).header("Content-Type", "text/markdown");
         if let Some(token) = token {
             req = req.header("Authorization", &format!("Bearer {token}"));
         }
@@ -267,20 +282,42 @@ impl Drop for TestApp {
 
 #[track_caller]
 fn run(cmd: &mut Command) {
-    let out = cmd
-        .env("WRANGLER_SEND_METRICS", "false")
-        .output()
-        .unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = cmd.env("WRANGLER_SEND_METRICS", "false").output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    assert!(out.status.success(), "{cmd:?} failed:\n{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+}
+
+/// A tiny HTTP server on 127.0.0.1 that records each request and answers 204; it lives as long as the tests.
+fn start_webhook_listener() -> (String, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("webhook listener");
+    let url = format!("http://127.0.0.1:{}/hook", listener.local_addr().expect("addr").port());
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let sink = received.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream);
+            let mut head = String::new();
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+                head.push_str(&line);
+            }
+            let mut body = vec![0; length];
+            let _ = reader.read_exact(&mut body);
+            sink.lock().expect("lock").push(format!("{head}\r\n{}", String::from_utf8_lossy(&body)));
+            let _ = reader.get_mut().write_all(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n");
+        }
+    });
+    (url, received)
 }
 
 /// The project's wrangler.toml without `[build]`, with absolute paths and test settings.
-fn test_config(root: &Path, base: &str) -> String {
+fn test_config(root: &Path, base: &str, webhook: &str) -> String {
     let text = std::fs::read_to_string(root.join("wrangler.toml")).expect("wrangler.toml");
     let mut config: toml::Table = text.parse().expect("wrangler.toml parses");
     config.remove("build");
@@ -302,6 +339,8 @@ fn test_config(root: &Path, base: &str) -> String {
         vars.insert("COMMENT_AUTO_APPROVE_KNOWN".into(), "true".into());
         vars.insert("COMMENT_HOLD_WORDS".into(), "refund, lawsuit".into());
         vars.insert("COMMENT_SPAM_WORDS".into(), "casino".into());
+        vars.insert("NOTIFY_WEBHOOK_URL".into(), webhook.into());
+        vars.insert("RETENTION_DAYS".into(), "30".into());
     }
     toml::to_string(&config).expect("config serializes")
 }

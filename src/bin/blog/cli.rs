@@ -70,20 +70,9 @@ pub fn main() -> ExitCode {
             let posts = docs.iter().filter(|d| d.doc.kind == Kind::Post).count();
             println!("ok: {posts} posts and {} pages in {}", docs.len() - posts, dir.display());
         }),
-        Command::Publish {
-            local,
-            remote,
-            url,
-            token,
-            persist_to,
-            config,
-            dir,
-        } => {
+        Command::Publish { local, remote, url, token, persist_to, config, dir } => {
             let target = match (local, remote, url) {
-                (_, _, Some(url)) => Target::Api {
-                    url,
-                    token: token.unwrap_or_default(),
-                },
+                (_, _, Some(url)) => Target::Api { url, token: token.unwrap_or_default() },
                 (_, true, _) => Target::Remote { config },
                 _ => Target::Local { config, persist_to },
             };
@@ -128,10 +117,7 @@ fn new(title: &str, page: bool, dir: &Path) -> Result<()> {
 /// Parses every file under `dir/posts` and `dir/pages`; reports all errors, not just the first.
 fn check(dir: &Path) -> Result<Vec<PublishedDoc>> {
     if !dir.is_dir() {
-        bail!(
-            "{} is not a folder; give the content folder that holds posts/ and pages/",
-            dir.display()
-        );
+        bail!("{} is not a folder; give the content folder that holds posts/ and pages/", dir.display());
     }
     let mut docs = Vec::new();
     let mut errors = Vec::new();
@@ -158,20 +144,11 @@ fn check(dir: &Path) -> Result<Vec<PublishedDoc>> {
             }
             let doc = prepare(kind, &source, Some(&file_slug)).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
             if let Some(other) = seen.insert((kind, doc.summary.slug.to_string()), path.clone()) {
-                errors.push(format!(
-                    "{}:1: the slug `{}` is also used by {}",
-                    path.display(),
-                    doc.summary.slug,
-                    other.display()
-                ));
+                errors.push(format!("{}:1: the slug `{}` is also used by {}", path.display(), doc.summary.slug, other.display()));
             }
             for alias in &doc.summary.aliases {
                 if let Some(other) = aliases.insert(alias.clone(), path.clone()) {
-                    errors.push(format!(
-                        "{}:1: the alias {alias} is also claimed by {}",
-                        path.display(),
-                        other.display()
-                    ));
+                    errors.push(format!("{}:1: the alias {alias} is also claimed by {}", path.display(), other.display()));
                 }
             }
             docs.push(doc);
@@ -207,13 +184,7 @@ fn publish(dir: &Path, target: Target) -> Result<()> {
             let store = Wrangler::new(target)?;
             let site = SiteConfig::default();
             // Publishing needs no clock: visibility is decided by the blog when a reader asks.
-            let app = App {
-                site: &site,
-                content: &store,
-                db: &store,
-                now: chrono::DateTime::UNIX_EPOCH,
-                key: &[],
-            };
+            let app = App { site: &site, content: &store, db: &store, now: chrono::DateTime::UNIX_EPOCH, key: &[] };
             pollster::block_on(app.publish_all(&docs)).map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("published {} documents to {}", docs.len(), store.describe());
             Ok(())

@@ -29,11 +29,7 @@ pub struct Wrangler {
 impl Wrangler {
     pub fn new(target: Target) -> Result<Wrangler> {
         let bin = find_wrangler().context("wrangler not found: run `make dev` or `npm ci` in the project first")?;
-        Ok(Wrangler {
-            bin,
-            target,
-            work: tempfile::tempdir()?,
-        })
+        Ok(Wrangler { bin, target, work: tempfile::tempdir()? })
     }
 
     pub fn describe(&self) -> String {
@@ -46,9 +42,7 @@ impl Wrangler {
 
     fn run(&self, args: &[&str]) -> Result<String, StoreError> {
         let mut cmd = Command::new(&self.bin);
-        cmd.args(args)
-            .env("WRANGLER_SEND_METRICS", "false")
-            .env("CLOUDFLARE_CF_FETCH_ENABLED", "false");
+        cmd.args(args).env("WRANGLER_SEND_METRICS", "false").env("CLOUDFLARE_CF_FETCH_ENABLED", "false");
         match &self.target {
             Target::Local { config, persist_to } => {
                 cmd.arg("--local").arg("--config").arg(config).arg("--persist-to").arg(persist_to);
@@ -58,16 +52,11 @@ impl Wrangler {
             }
             Target::Api { .. } => return Err(StoreError::Unavailable("the API target does not use wrangler".into())),
         }
-        let out = cmd
-            .output()
-            .map_err(|e| StoreError::Unavailable(format!("running {}: {e}", self.bin.display())))?;
+        let out = cmd.output().map_err(|e| StoreError::Unavailable(format!("running {}: {e}", self.bin.display())))?;
         if !out.status.success() {
             let stderr = String::from_utf8_lossy(&out.stderr);
             let stdout = String::from_utf8_lossy(&out.stdout);
-            return Err(StoreError::Unavailable(format!(
-                "wrangler {} failed:\n{stdout}{stderr}",
-                args.join(" ")
-            )));
+            return Err(StoreError::Unavailable(format!("wrangler {} failed:\n{stdout}{stderr}", args.join(" "))));
         }
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
@@ -92,8 +81,7 @@ impl Wrangler {
 }
 
 fn path_str(p: &Path) -> Result<&str, StoreError> {
-    p.to_str()
-        .ok_or_else(|| StoreError::Unavailable(format!("{} is not UTF-8", p.display())))
+    p.to_str().ok_or_else(|| StoreError::Unavailable(format!("{} is not UTF-8", p.display())))
 }
 
 /// The project's pinned wrangler, found from the current folder upwards, else the one on PATH.
@@ -139,16 +127,12 @@ impl ContentStore for Wrangler {
         self.kv_bulk_put(pairs)
     }
     async fn delete_doc(&self, kind: Kind, slug: &Slug) -> Result<(), StoreError> {
-        self.run(&["kv", "key", "delete", &StoredDoc::key(kind, slug), "--binding", "POSTS"])
-            .map(|_| ())
+        self.run(&["kv", "key", "delete", &StoredDoc::key(kind, slug), "--binding", "POSTS"]).map(|_| ())
     }
     async fn put_index(&self, index: &SiteIndex) -> Result<(), StoreError> {
         let json = serde_json::to_string(index).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         // One bulk put: the index and its version land together.
-        self.kv_bulk_put(vec![
-            json!({ "key": "index", "value": json }),
-            json!({ "key": "index:version", "value": index.version }),
-        ])
+        self.kv_bulk_put(vec![json!({ "key": "index", "value": json }), json!({ "key": "index:version", "value": index.version })])
     }
 }
 
@@ -183,12 +167,7 @@ impl Catalog for Wrangler {
     async fn summaries(&self) -> Result<Vec<PostSummary>, StoreError> {
         let out = self.run(&["d1", "execute", "DB", "--json", "--command", "SELECT summary FROM posts"])?;
         let parsed: Value = serde_json::from_str(&out).map_err(|e| StoreError::Corrupt(format!("wrangler output: {e}: {out}")))?;
-        let rows = parsed
-            .get(0)
-            .and_then(|r| r.get("results"))
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
+        let rows = parsed.get(0).and_then(|r| r.get("results")).and_then(Value::as_array).cloned().unwrap_or_default();
         rows.iter()
             .map(|row| {
                 let text = row.get("summary").and_then(Value::as_str).unwrap_or_default();

@@ -1,0 +1,177 @@
+//! The admin area over HTTP: sign-in and sessions, CSRF and Origin checks, the queue's form actions,
+//! one-click links and the private feed. Credentials are checked here before any use case runs.
+
+use super::http::{CachePolicy, Reply};
+use super::{form_body, query, EdgeApp};
+use crate::app::admin::{LOGIN_WINDOW_SECONDS, MAX_LOGIN_FAILURES};
+use crate::app::AppError;
+use crate::core::auth::{
+    clear_session_cookie, cookie, feed_key_matches, origin_allowed, session_cookie, Session, SESSION_COOKIE, SESSION_SECONDS,
+};
+use crate::core::comment::CommentStatus;
+use crate::core::route::{Method, Route};
+use crate::core::token::constant_time_eq;
+use worker::{Request, Url};
+
+/// The session a request carries, if its cookie is genuine and unexpired; any other cookie is ignored.
+pub fn session(req: &Request, app: &EdgeApp<'_>) -> Option<Session> {
+    let header = req.headers().get("Cookie").ok().flatten()?;
+    Session::verify(app.key, cookie(&header, SESSION_COOKIE)?, app.now.timestamp())
+}
+
+/// Cookies are `Secure` everywhere except plain http on this machine.
+fn secure(url: &Url) -> bool {
+    !(url.scheme() == "http" && matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]")))
+}
+
+fn to_sign_in() -> Reply {
+    Reply::see_other("/admin/")
+}
+
+fn forbidden(app: &EdgeApp<'_>, message: &str) -> Result<Reply, AppError> {
+    Ok(Reply::html(app.login_page(Some(message.to_string()))?, CachePolicy::NoStore).with_status(403))
+}
+
+fn same_origin(req: &Request, app: &EdgeApp<'_>, url: &Url) -> bool {
+    let origin = req.headers().get("Origin").ok().flatten();
+    origin_allowed(origin.as_deref(), &app.site.url, &url.origin().ascii_serialization())
+}
+
+fn client(req: &Request) -> String {
+    req.headers().get("CF-Connecting-IP").ok().flatten().unwrap_or_else(|| "unknown".into())
+}
+
+/// Handles every admin HTML route; the API routes are handled with the Bearer token in `edge::route`.
+pub async fn handle(
+    req: &mut Request,
+    app: &EdgeApp<'_>,
+    admin_token: Option<&str>,
+    route: Route,
+    method: Method,
+    url: &Url,
+) -> Result<Reply, AppError> {
+    match route {
+        Route::AdminHome => match session(req, app) {
+            Some(s) => Ok(Reply::html(app.dashboard(&s.csrf(app.key)).await?, CachePolicy::NoStore)),
+            None => Ok(Reply::html(app.login_page(None)?, CachePolicy::NoStore)),
+        },
+        Route::AdminLogin => sign_in(req, app, admin_token, url).await,
+        Route::AdminFeed => {
+            let key = query(url, "key").unwrap_or_default();
+            if !feed_key_matches(app.key, &key) {
+                return Ok(Reply::text(401, "This feed needs its private key: copy its address from the admin dashboard.\n".into()));
+            }
+            Ok(Reply::atom(app.pending_feed().await?).cached(CachePolicy::NoStore))
+        }
+        Route::AdminConfirm(token) => {
+            if method == Method::Post && !same_origin(req, app, url) {
+                return forbidden(app, "This form came from another site and was refused.");
+            }
+            Ok(Reply::html(app.confirm_link(&token, method == Method::Post).await?, CachePolicy::NoStore))
+        }
+        route => {
+            // Everything else needs a session, and a POST also needs this site's Origin and the session's CSRF token.
+            let Some(session) = session(req, app) else { return Ok(to_sign_in()) };
+            let csrf = session.csrf(app.key);
+            if method != Method::Post {
+                return match route {
+                    Route::AdminQueue => queue(app, url, &csrf, None).await,
+                    Route::AdminEdit(id) => Ok(Reply::html(app.edit_page(id, &csrf, None, None).await?, CachePolicy::NoStore)),
+                    _ => Err(AppError::NotFound),
+                };
+            }
+            let fields = match form_body(req).await? {
+                Ok(fields) => fields,
+                Err(too_large) => return Ok(too_large),
+            };
+            let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+            if !same_origin(req, app, url) || !session.csrf_matches(app.key, field("csrf").unwrap_or_default()) {
+                return forbidden(app, "This form was refused: it did not come from this admin session. Reload the page and try again.");
+            }
+            match route {
+                Route::AdminLogout => Ok(Reply::see_other("/admin/").with_header("Set-Cookie", &clear_session_cookie(secure(url)))),
+                Route::AdminQueue => {
+                    let act = field("act").unwrap_or_default();
+                    let (action, ids): (&str, Vec<i64>) = match act.split_once(':') {
+                        Some((action, id)) => (action, id.parse().ok().into_iter().collect()),
+                        None => (act, fields.iter().filter(|(k, _)| k == "ids").filter_map(|(_, v)| v.parse().ok()).collect()),
+                    };
+                    if ids.is_empty() {
+                        return queue(app, url, &csrf, Some("Select at least one comment first.".into())).await;
+                    }
+                    let done = app.act_on(&ids, action).await?;
+                    let status = query(url, "status").unwrap_or_else(|| "pending".into());
+                    let notice = format!("{done} comment{} changed.", if done == 1 { "" } else { "s" });
+                    Ok(Reply::see_other(&format!("/admin/comments?status={status}&done={}", urlencode(&notice))))
+                }
+                Route::AdminEdit(id) => {
+                    let body = field("body").unwrap_or_default();
+                    match app.save_edit(id, body).await? {
+                        Ok(status) => Ok(Reply::see_other(&format!(
+                            "/admin/comments?status={}&done={}",
+                            status.as_str(),
+                            urlencode("Comment saved.")
+                        ))),
+                        Err(message) => {
+                            Ok(Reply::html(app.edit_page(id, &csrf, Some(body.to_string()), Some(message)).await?, CachePolicy::NoStore)
+                                .with_status(422))
+                        }
+                    }
+                }
+                _ => Err(AppError::NotFound),
+            }
+        }
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+async fn queue(app: &EdgeApp<'_>, url: &Url, csrf: &str, notice: Option<String>) -> Result<Reply, AppError> {
+    let status_text = query(url, "status").unwrap_or_else(|| "pending".into());
+    let status = CommentStatus::parse(&status_text).ok_or_else(|| AppError::BadRequest(format!("unknown status {status_text:?}")))?;
+    let page = query(url, "page").and_then(|p| p.parse().ok()).unwrap_or(1);
+    let notice = notice.or_else(|| query(url, "done").filter(|d| d.len() < 100));
+    Ok(Reply::html(app.queue_page(status, page, csrf, notice).await?, CachePolicy::NoStore))
+}
+
+/// `POST /admin/login`: slowed after a few failures, refused for a while after more; never via the query string.
+async fn sign_in(req: &mut Request, app: &EdgeApp<'_>, admin_token: Option<&str>, url: &Url) -> Result<Reply, AppError> {
+    if !same_origin(req, app, url) {
+        return forbidden(app, "This sign-in came from another site and was refused.");
+    }
+    let who = client(req);
+    let failures = app.login_failures(&who).await?;
+    if failures >= MAX_LOGIN_FAILURES {
+        let minutes = LOGIN_WINDOW_SECONDS / 60;
+        let message = format!(
+            "Too many failed sign-ins from your connection. Sign-in is locked for up to {minutes} minutes; please wait and try again."
+        );
+        return Ok(Reply::html(app.login_page(Some(message))?, CachePolicy::NoStore).with_status(429));
+    }
+    let fields = match form_body(req).await? {
+        Ok(fields) => fields,
+        Err(too_large) => return Ok(too_large),
+    };
+    let given = fields.iter().find(|(k, _)| k == "token").map(|(_, v)| v.as_str()).unwrap_or_default();
+    let expected = admin_token.unwrap_or_default();
+    if expected.is_empty() || app.key.is_empty() || !constant_time_eq(given.as_bytes(), expected.as_bytes()) {
+        let count = app.record_login_failure(&who).await?;
+        if count >= 3 {
+            // Slow down guessing: each failure past the third waits a little longer.
+            worker::Delay::from(std::time::Duration::from_millis(500 * u64::from(count - 2))).await;
+        }
+        let left = MAX_LOGIN_FAILURES.saturating_sub(count);
+        let message = format!(
+            "That token is not right. {left} attempt{} left before sign-in is locked for a while.",
+            if left == 1 { "" } else { "s" }
+        );
+        return Ok(Reply::html(app.login_page(Some(message))?, CachePolicy::NoStore).with_status(401));
+    }
+    let mut id = [0u8; 16];
+    getrandom::fill(&mut id).map_err(|e| AppError::BadRequest(format!("randomness: {e}")))?;
+    let session = Session { expires: app.now.timestamp() + SESSION_SECONDS, id: hex::encode(id) };
+    let cookie = session_cookie(&session.cookie_value(app.key), SESSION_SECONDS, secure(url));
+    Ok(Reply::see_other("/admin/").with_header("Set-Cookie", &cookie))
+}
