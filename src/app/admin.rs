@@ -5,7 +5,7 @@ use super::{App, AppError, ModerationAction};
 use crate::core::admin_views::{ConfirmPage, DashboardPage, EditPage, LoginPage, PostCounts, QueueItem, QueuePage, StatusTab};
 use crate::core::auth::{feed_key, link_token, verify_link, LINK_SECONDS};
 use crate::core::comment::{CommentForm, CommentStatus, NewComment};
-use crate::core::feed::{self, FeedEntry, FeedMeta};
+use crate::core::feed::{self, FeedEntry};
 use crate::core::markdown::render_comment;
 use crate::core::moderation::client_key;
 use crate::core::views::Layout;
@@ -245,14 +245,9 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
     pub async fn pending_feed(&self) -> Result<String, AppError> {
         let entries = self.db.queue(Some(CommentStatus::Pending), 50, 0).await?;
         let items = self.items(&entries).await?;
-        let meta = FeedMeta {
-            title: format!("Pending comments · {}", self.site.title),
-            subtitle: "Comments waiting for review".into(),
-            site_url: self.site.absolute("/admin/comments?status=pending"),
-            feed_url: self.site.absolute("/admin/feed.xml"),
-            author: self.site.author.clone(),
-            language: self.site.language.clone(),
-        };
+        let mut meta =
+            self.feed_meta(format!("Pending comments · {}", self.site.title), "/admin/comments?status=pending", "/admin/feed.xml");
+        meta.subtitle = "Comments waiting for review".into();
         let feed_entries: Vec<FeedEntry> = entries
             .iter()
             .zip(items.iter())

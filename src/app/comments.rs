@@ -2,7 +2,7 @@
 
 use super::{parse_cached, App, AppError};
 use crate::core::comment::{thread, Comment, CommentForm, CommentStatus, FieldErrors, NewComment};
-use crate::core::feed::{self, FeedEntry, FeedMeta};
+use crate::core::feed::{self, FeedEntry};
 use crate::core::markdown::render_comment;
 use crate::core::moderation::{self, check_form_token, client_key, form_token, judge, FormTimeError, Verdict};
 use crate::core::post::{CommentsPolicy, Kind, Post};
@@ -27,6 +27,8 @@ pub struct ShowOptions {
     pub manage_key: Option<String>,
     /// `?notice=duplicate`.
     pub duplicate: bool,
+    /// `?cpage=<n>`: which page of comment threads (1 = the newest).
+    pub page: usize,
 }
 
 /// A rendered post page and what its ETag is computed from.
@@ -102,7 +104,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
     pub async fn show_post(&self, slug: &Slug, opts: &ShowOptions) -> Result<PostOut, AppError> {
         let doc = self.visible_doc(Kind::Post, slug).await?;
         let mut page = self.post_page(&doc.post, &doc.rendered).await?;
-        let mut section = self.comment_section(&doc.post, opts.reply_to).await;
+        let mut section = self.comment_section(&doc.post, opts.reply_to, opts.page).await;
         section.notice = self.notice(slug, opts).await;
         let token = section.form.as_ref().map(|f| f.issued.clone());
         page.comments = Some(section);
@@ -118,15 +120,17 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
     }
 
     async fn post_page(&self, post: &Post, rendered: &crate::core::markdown::Rendered) -> Result<PostPage, AppError> {
-        let index = self.content.index().await?;
+        let index = self.content.navigation().await?;
         let description = super::description(post, rendered);
         Ok(PostPage::new(self.site, Some(&index), post, rendered.html.clone(), rendered.reading_minutes, &description))
     }
 
-    async fn comment_section(&self, post: &Post, reply_to: Option<i64>) -> CommentSection {
+    async fn comment_section(&self, post: &Post, reply_to: Option<i64>, page: usize) -> CommentSection {
         let url = post.url();
         let mut section = CommentSection { feed_url: format!("{url}comments.xml"), ..CommentSection::default() };
-        let comments = match self.db.approved(post.meta.slug.as_str()).await {
+        let per_page = self.site.comments.threads_per_page;
+        let page = page.max(1);
+        let loaded = match self.db.approved_page(post.meta.slug.as_str(), per_page, (page - 1) * per_page).await {
             Ok(c) => c,
             Err(_) => {
                 section.unavailable = true;
@@ -134,11 +138,29 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
                 return section;
             }
         };
-        section.heading = CommentSection::heading_for(comments.len(), &post.meta.title);
-        section.items = thread(&comments, self.site.comments.max_depth).iter().map(|t| CommentView::new(t, &url)).collect();
+        section.heading = CommentSection::heading_for(loaded.total as usize, &post.meta.title);
+        section.items = thread(&loaded.comments, self.site.comments.max_depth).iter().map(|t| CommentView::new(t, &url)).collect();
+        let pages = (loaded.threads as usize).div_ceil(per_page).max(1);
+        // Page 1 holds the newest threads, so a newly approved comment is always on the first page.
+        section.older = (page < pages).then(|| format!("{url}?cpage={}#comments", page + 1));
+        section.newer =
+            (page > 1).then(|| if page == 2 { format!("{url}#comments") } else { format!("{url}?cpage={}#comments", page - 1) });
         section.closed = closed_reason(post, self.site.comments.close_after_days, self.now);
         if section.closed.is_none() && !self.key.is_empty() {
-            let replying_to = reply_to.and_then(|id| comments.iter().find(|c| c.id == id)).map(|c| (c.id, c.author.clone()));
+            let replying_to = match reply_to {
+                Some(id) => match loaded.comments.iter().find(|c| c.id == id) {
+                    Some(c) => Some((c.id, c.author.clone())),
+                    None => self
+                        .db
+                        .comment(id)
+                        .await
+                        .ok()
+                        .flatten()
+                        .filter(|c| c.post == post.meta.slug.as_str() && c.status == CommentStatus::Approved)
+                        .map(|c| (c.id, c.author)),
+                },
+                None => None,
+            };
             let values =
                 CommentForm { parent: replying_to.as_ref().map(|(id, _)| id.to_string()).unwrap_or_default(), ..CommentForm::default() };
             section.form = Some(self.form_view(post, values, FieldErrors::default(), replying_to));
@@ -279,7 +301,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         why: Rejection,
     ) -> Result<String, AppError> {
         let mut page = self.post_page(post, rendered).await?;
-        let mut section = self.comment_section(post, None).await;
+        let mut section = self.comment_section(post, None, 1).await;
         if why == Rejection::Closed || section.form.is_none() {
             let message = section.closed.clone().unwrap_or_else(|| "Comments cannot be accepted just now.".into());
             section.notice = Some(Notice { success: false, message, manage_url: None, kept_text: Some(form.body.clone()) });
@@ -400,14 +422,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
                 })
             })
             .collect();
-        let meta = FeedMeta {
-            title,
-            subtitle: self.site.description.clone(),
-            site_url: self.site.absolute(&html_path),
-            feed_url: self.site.absolute(&feed_path),
-            author: self.site.author.clone(),
-            language: self.site.language.clone(),
-        };
+        let meta = self.feed_meta(title, &html_path, &feed_path);
         Ok(feed::atom(&meta, &entries, self.now))
     }
 
@@ -483,6 +498,33 @@ mod tests {
         block_on(app.moderate(1, ModerationAction::Approve)).unwrap();
         let page = block_on(app.show_post(&slug(), &ShowOptions::default())).unwrap().html;
         assert!(page.contains("First!") && page.contains("1 comment on “Hello”"), "{page}");
+    }
+
+    #[test]
+    fn long_discussions_are_paged_by_thread_with_the_newest_first() {
+        let mut site = SiteConfig::default();
+        site.comments.threads_per_page = 2;
+        site.comments.rate_limit = 100;
+        let store = MemoryStore::default();
+        setup(&site, &store);
+        let app = app_at(&site, &store, 10);
+        for i in 1..=5 {
+            block_on(app.submit_comment(&slug(), form(&format!("Thread {i}")), "ip", &format!("k{i}"))).unwrap();
+            block_on(app.moderate(i, ModerationAction::Approve)).unwrap();
+        }
+        let reply = CommentForm { parent: "1".into(), ..form("Reply to thread 1") };
+        block_on(app.submit_comment(&slug(), reply, "ip", "k6")).unwrap();
+        block_on(app.moderate(6, ModerationAction::Approve)).unwrap();
+        let show = |page| block_on(app.show_post(&slug(), &ShowOptions { page, ..ShowOptions::default() })).unwrap().html;
+        let first = show(1);
+        assert!(first.contains("Thread 5") && first.contains("Thread 4") && !first.contains("Thread 3"), "{first}");
+        assert!(first.contains("6 comments on") && first.contains("?cpage=2#comments"), "{first}");
+        let last = show(3);
+        assert!(
+            last.contains("Thread 1") && last.contains("Reply to thread 1") && !last.contains("Thread 2"),
+            "replies travel with their thread"
+        );
+        assert!(!last.contains("?cpage=4"), "no page after the last");
     }
 
     #[test]

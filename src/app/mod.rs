@@ -2,29 +2,22 @@
 
 pub mod admin;
 pub mod comments;
+mod publishing;
+mod reader;
 
 pub use comments::{ModerationAction, PostOut, Rejection, ShowOptions, Submitted};
+pub use publishing::prepare;
 
 use crate::core::config::SiteConfig;
-use crate::core::feed::{self, FeedEntry, FeedMeta};
-use crate::core::index::SiteIndex;
+use crate::core::feed::FeedMeta;
 use crate::core::markdown::Rendered;
-use crate::core::post::{Kind, Post, PostSummary, StoredDoc};
-use crate::core::search::fts_query;
+use crate::core::post::{Kind, Post, StoredDoc};
 use crate::core::slug::Slug;
-use crate::core::views::{
-    snippet_html, ArchiveMonthView, ArchivePage, DateView, ErrorPage, Layout, Link, ListPage, Pager, PostCard, PostPage, SearchHit,
-    SearchPage, TagsPage,
-};
-use crate::store::{Catalog, CommentStore, ContentStore, PublishedDoc, StoreError, SNIPPET_CLOSE, SNIPPET_OPEN};
-use askama::Template;
+use crate::store::{ContentStore, StoreError};
 use chrono::{DateTime, Utc};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
-
-const FEED_LENGTH: usize = 20;
-const SEARCH_LIMIT: usize = 20;
 
 /// Why a use case could not answer.
 #[derive(Debug, thiserror::Error)]
@@ -65,161 +58,19 @@ pub struct App<'a, C, D> {
     pub key: &'a [u8],
 }
 
-impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
-    /// Approved comment counts for list pages; a failing comment store shows none rather than failing the page.
-    async fn cards(&self, posts: &[&PostSummary]) -> Vec<PostCard> {
-        let slugs: Vec<&str> = posts.iter().map(|p| p.slug.as_str()).collect();
-        let counts = self.db.approved_counts(&slugs).await.unwrap_or_default();
-        posts.iter().map(|p| PostCard::new(p, counts.get(p.slug.as_str()).copied().unwrap_or(0))).collect()
-    }
-
-    /// The home page or one of its later pages.
-    pub async fn home(&self, page: usize) -> Result<String, AppError> {
-        let index = self.content.index().await?;
-        let paged = index.page(page, self.site.posts_per_page, self.now).ok_or(AppError::NotFound)?;
-        let path = if page == 1 { "/".to_string() } else { format!("/page/{page}/") };
-        let title = (page > 1).then(|| format!("Page {page}"));
-        let layout = Layout::new(self.site, Some(&index), title.as_deref(), None, &path);
-        let posts = self.cards(&paged.items).await;
-        Ok(ListPage { layout, heading: None, posts, pager: Pager::new(paged.page, paged.total_pages) }.render()?)
-    }
-
-    /// A page such as `/about/`.
-    pub async fn show_page(&self, slug: &Slug) -> Result<String, AppError> {
-        let doc = self.visible_doc(Kind::Page, slug).await?;
-        let index = self.content.index().await?;
-        let description = description(&doc.post, &doc.rendered);
-        let page = PostPage::new(self.site, Some(&index), &doc.post, doc.rendered.html.clone(), doc.rendered.reading_minutes, &description);
-        Ok(page.render()?)
-    }
-
-    /// `/tags/<tag>/`.
-    pub async fn tag(&self, tag_slug: &str) -> Result<String, AppError> {
-        let index = self.content.index().await?;
-        let (name, posts) = index.tagged(tag_slug, self.now);
-        let name = name.ok_or(AppError::NotFound)?;
-        let heading = format!("Posts tagged “{name}”");
-        let mut layout = Layout::new(self.site, Some(&index), Some(&heading), None, &format!("/tags/{tag_slug}/"));
-        layout.feeds.push(Link { title: format!("{} · {name}", self.site.title), url: format!("/tags/{tag_slug}/feed.xml") });
-        let posts = self.cards(&posts).await;
-        Ok(ListPage { layout, heading: Some(heading), posts, pager: Pager::default() }.render()?)
-    }
-
-    /// `/tags/`.
-    pub async fn tags(&self) -> Result<String, AppError> {
-        let index = self.content.index().await?;
-        let layout = Layout::new(self.site, Some(&index), Some("Tags"), None, "/tags/");
-        Ok(TagsPage { layout, tags: index.tags(self.now) }.render()?)
-    }
-
-    /// `/archive/`.
-    pub async fn archive(&self) -> Result<String, AppError> {
-        let index = self.content.index().await?;
-        let layout = Layout::new(self.site, Some(&index), Some("Archive"), None, "/archive/");
-        let months = index.archive(self.now).iter().map(ArchiveMonthView::new).collect();
-        Ok(ArchivePage { layout, months }.render()?)
-    }
-
-    /// `/search?q=`: a failing search backend is reported on the page, not as an error.
-    pub async fn search(&self, query: &str) -> Result<String, AppError> {
-        let index = self.content.index().await?;
-        let query: String = query.trim().chars().take(200).collect();
-        let mut layout = Layout::new(self.site, Some(&index), Some("Search"), None, "/search");
-        layout.noindex = true;
-        let mut page = SearchPage { layout, query: query.clone(), searched: false, results: Vec::new(), unavailable: false };
-        if let Some(fts) = fts_query(&query) {
-            page.searched = true;
-            match self.db.search(&fts, self.now, SEARCH_LIMIT).await {
-                Ok(rows) => {
-                    page.results = rows
-                        .into_iter()
-                        .map(|r| SearchHit {
-                            title: r.summary.title.clone(),
-                            url: r.summary.url(),
-                            date: r.summary.date.map(DateView::new),
-                            snippet_html: snippet_html(&r.snippet, SNIPPET_OPEN, SNIPPET_CLOSE),
-                        })
-                        .collect()
-                }
-                Err(_) => page.unavailable = true,
-            }
-        }
-        Ok(page.render()?)
-    }
-
-    /// The Atom (`rss == false`) or RSS feed of the site, or of one tag.
-    pub async fn feed(&self, tag_slug: Option<&str>, rss: bool) -> Result<String, AppError> {
-        let index = self.content.index().await?;
-        let (title, html_path, feed_path, posts): (String, String, String, Vec<&PostSummary>) = match tag_slug {
-            Some(tag) => {
-                let (name, posts) = index.tagged(tag, self.now);
-                let name = name.ok_or(AppError::NotFound)?;
-                (format!("{} · {name}", self.site.title), format!("/tags/{tag}/"), format!("/tags/{tag}/feed.xml"), posts)
-            }
-            None => {
-                let feed_path = if rss { "/rss.xml" } else { "/feed.xml" };
-                (self.site.title.clone(), "/".into(), feed_path.into(), index.visible(self.now).collect())
-            }
-        };
-        let meta = FeedMeta {
+impl<C: ContentStore, D> App<'_, C, D> {
+    /// Describes a feed of this site: its title, the page it follows and its own address.
+    pub(crate) fn feed_meta(&self, title: String, html_path: &str, feed_path: &str) -> FeedMeta {
+        FeedMeta {
             title,
             subtitle: self.site.description.clone(),
-            site_url: self.site.absolute(&html_path),
-            feed_url: self.site.absolute(&feed_path),
+            site_url: self.site.absolute(html_path),
+            feed_url: self.site.absolute(feed_path),
             author: self.site.author.clone(),
             language: self.site.language.clone(),
-        };
-        let entries: Vec<FeedEntry> = posts.iter().take(FEED_LENGTH).map(|p| self.feed_entry(p)).collect();
-        Ok(if rss { feed::rss(&meta, &entries, self.now) } else { feed::atom(&meta, &entries, self.now) })
-    }
-
-    fn feed_entry(&self, post: &PostSummary) -> FeedEntry {
-        let url = self.site.absolute(&post.url());
-        let published = post.date.unwrap_or(self.now);
-        let more = if post.has_more { format!("<p><a href=\"{url}\">Continue reading</a></p>") } else { String::new() };
-        FeedEntry {
-            title: post.title.clone(),
-            url,
-            published,
-            updated: post.last_modified().unwrap_or(published),
-            author: post.author.clone().unwrap_or_else(|| self.site.author.clone()),
-            content_html: format!("{}{more}", post.excerpt_html),
-            categories: post.tags.clone(),
         }
     }
 
-    /// `/sitemap.xml`: the home page, every visible post and page, tags and the archive.
-    pub async fn sitemap(&self) -> Result<String, AppError> {
-        let index = self.content.index().await?;
-        let newest = index.visible(self.now).next().and_then(|p| p.last_modified());
-        let mut urls =
-            vec![(self.site.absolute("/"), newest), (self.site.absolute("/archive/"), newest), (self.site.absolute("/tags/"), newest)];
-        urls.extend(index.pages.iter().filter(|p| p.is_visible(self.now)).map(|p| (self.site.absolute(&p.url()), p.last_modified())));
-        urls.extend(index.visible(self.now).map(|p| (self.site.absolute(&p.url()), p.last_modified())));
-        urls.extend(index.tags(self.now).iter().map(|t| (self.site.absolute(&format!("/tags/{}/", t.slug)), None)));
-        Ok(feed::sitemap(&urls))
-    }
-
-    /// `/robots.txt`.
-    pub fn robots(&self) -> String {
-        format!("User-agent: *\nAllow: /\nDisallow: /admin/\nDisallow: /search\n\nSitemap: {}\n", self.site.absolute("/sitemap.xml"))
-    }
-
-    /// Where an unknown path should be redirected, if it is an old URL of a document.
-    pub async fn alias(&self, path_and_query: &str) -> Result<Option<String>, AppError> {
-        let index = self.content.index().await?;
-        Ok(index.alias_target(path_and_query).map(str::to_string))
-    }
-
-    /// A page in the site's design for an error; falls back to a page without navigation when storage is down.
-    pub async fn error_page(&self, heading: &str, message: &str, path: &str) -> String {
-        let index = self.content.index().await.ok();
-        let page = ErrorPage::new(self.site, index.as_deref(), heading, message, path);
-        page.render().unwrap_or_else(|_| format!("<!doctype html><title>{heading}</title><h1>{heading}</h1><p>{message}</p>"))
-    }
-}
-
-impl<C: ContentStore, D> App<'_, C, D> {
     /// A post or page, if a reader may see it now, parsed and rendered (once per version per isolate).
     pub async fn visible_doc(&self, kind: Kind, slug: &Slug) -> Result<Rc<ParsedDoc>, AppError> {
         let stored = self.content.doc(kind, slug).await?.ok_or(AppError::NotFound)?;
@@ -229,60 +80,6 @@ impl<C: ContentStore, D> App<'_, C, D> {
         }
         Ok(doc)
     }
-}
-
-impl<C: ContentStore, D: Catalog> App<'_, C, D> {
-    /// Publishes one file at `slug`, as the admin API does. Identical content writes nothing.
-    pub async fn publish(&self, kind: Kind, slug: &Slug, source: &str) -> Result<Published, AppError> {
-        let doc = prepare(kind, source, Some(slug.as_str()))?;
-        if doc.summary.slug != *slug {
-            return Err(AppError::BadDocument(format!(
-                "the front matter says slug = \"{}\" but the URL says `{slug}`; make them agree",
-                doc.summary.slug
-            )));
-        }
-        let previous = self.content.doc(kind, slug).await?;
-        let created = previous.is_none();
-        if previous.is_none_or(|p| p.version != doc.doc.version) {
-            self.publish_all(std::slice::from_ref(&doc)).await?;
-        }
-        Ok(Published { slug: slug.clone(), url: doc.summary.url(), created })
-    }
-
-    /// Writes documents to the catalog and content store, then rebuilds the index once.
-    pub async fn publish_all(&self, docs: &[PublishedDoc]) -> Result<(), AppError> {
-        self.db.upsert(docs).await?;
-        self.content.put_docs(docs).await?;
-        self.rebuild_index().await
-    }
-
-    /// Removes a document from every list, feed, the sitemap and search.
-    pub async fn unpublish(&self, kind: Kind, slug: &Slug) -> Result<(), AppError> {
-        let in_catalog = self.db.remove(kind, slug).await?;
-        let in_content = self.content.doc(kind, slug).await?.is_some();
-        if !in_catalog && !in_content {
-            return Err(AppError::NotFound);
-        }
-        self.content.delete_doc(kind, slug).await?;
-        self.rebuild_index().await
-    }
-
-    async fn rebuild_index(&self) -> Result<(), AppError> {
-        let index = SiteIndex::build(self.db.summaries().await?);
-        self.content.put_index(&index).await?;
-        Ok(())
-    }
-}
-
-/// Parses and renders a file for publishing; bad front matter is a [`AppError::BadDocument`].
-pub fn prepare(kind: Kind, source: &str, file_slug: Option<&str>) -> Result<PublishedDoc, AppError> {
-    let post = Post::parse(source, kind, file_slug).map_err(|e| AppError::BadDocument(e.to_string()))?;
-    let rendered = post.render();
-    Ok(PublishedDoc {
-        summary: post.summary(&rendered),
-        text: format!("{} {}", post.meta.title, rendered.text),
-        doc: StoredDoc::new(kind, source.to_string()),
-    })
 }
 
 /// The meta description: the author's summary, or the first words of the post.
@@ -339,7 +136,9 @@ pub(crate) fn parse_cached(stored: &StoredDoc, slug: &Slug) -> Result<Rc<ParsedD
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::config::SiteConfig;
     use crate::store::memory::MemoryStore;
+    use crate::store::PublishedDoc;
     use chrono::TimeZone;
     use pollster::block_on;
 

@@ -26,6 +26,8 @@ pub struct CommentSettings {
     pub min_seconds: i64,
     /// Replies nest this many levels deep at most.
     pub max_depth: usize,
+    /// Top-level comments (each with its replies) per page of a post's comments.
+    pub threads_per_page: usize,
     pub rules: Rules,
     /// Comments close this many days after a post's date; 0 keeps them open.
     pub close_after_days: i64,
@@ -39,6 +41,7 @@ impl Default for CommentSettings {
         CommentSettings {
             min_seconds: 3,
             max_depth: 5,
+            threads_per_page: 50,
             rules: Rules::default(),
             close_after_days: 0,
             rate_limit: 5,
@@ -79,6 +82,7 @@ impl SiteConfig {
             comments: CommentSettings {
                 min_seconds: number("COMMENT_MIN_SECONDS", d.comments.min_seconds as u64) as i64,
                 max_depth: number("COMMENT_MAX_DEPTH", d.comments.max_depth as u64).clamp(1, 20) as usize,
+                threads_per_page: number("COMMENTS_PER_PAGE", d.comments.threads_per_page as u64).clamp(1, 500) as usize,
                 rules: Rules {
                     max_links: number("COMMENT_MAX_LINKS", d.comments.rules.max_links as u64) as usize,
                     hold_words: word_list(&get("COMMENT_HOLD_WORDS").unwrap_or_default()),

@@ -218,6 +218,9 @@ pub struct CommentSection {
     pub form: Option<CommentFormView>,
     pub notice: Option<Notice>,
     pub feed_url: String,
+    /// Links to the next (newer) and previous (older) pages of threads.
+    pub newer: Option<String>,
+    pub older: Option<String>,
 }
 
 impl CommentSection {

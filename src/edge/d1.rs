@@ -4,7 +4,7 @@ use crate::core::comment::{Comment, CommentStatus};
 use crate::core::post::{Kind, PostSummary};
 use crate::core::slug::Slug;
 use crate::store::{
-    db_time, Catalog, CommentRecord, CommentStore, PostCommentCounts, PublishedDoc, Purged, QueueEntry, SearchRow, StoreError,
+    db_time, Catalog, CommentPage, CommentRecord, CommentStore, PostCommentCounts, PublishedDoc, Purged, QueueEntry, SearchRow, StoreError,
     SNIPPET_CLOSE, SNIPPET_OPEN,
 };
 use chrono::{DateTime, Utc};
@@ -145,6 +145,44 @@ struct Count {
     count: u32,
 }
 
+/// A comment row with the post's totals (no `flatten`: D1 numbers arrive as floats).
+#[derive(Deserialize)]
+struct PagedComment {
+    id: i64,
+    post: String,
+    parent: Option<i64>,
+    author: String,
+    url: Option<String>,
+    body: String,
+    body_html: String,
+    status: CommentStatus,
+    created_at: String,
+    total: u32,
+    threads: u32,
+}
+
+impl From<PagedComment> for Comment {
+    fn from(r: PagedComment) -> Comment {
+        Comment {
+            id: r.id,
+            post: r.post,
+            parent: r.parent,
+            author: r.author,
+            url: r.url,
+            body: r.body,
+            body_html: r.body_html,
+            status: r.status,
+            created_at: r.created_at,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct Totals {
+    total: u32,
+    threads: Option<u32>,
+}
+
 #[derive(Deserialize)]
 struct StatusCount {
     status: CommentStatus,
@@ -177,9 +215,31 @@ impl D1 {
 }
 
 impl CommentStore for D1 {
-    async fn approved(&self, post: &str) -> Result<Vec<Comment>, StoreError> {
-        let sql = format!("SELECT {COMMENT_COLUMNS} FROM comments WHERE post = ?1 AND status = 'approved' ORDER BY created_at, id");
-        self.comments(&sql, &[text(post)]).await
+    async fn approved_page(&self, post: &str, threads: usize, offset: usize) -> Result<CommentPage, StoreError> {
+        // One query: the page's threads with the post's totals on every row.
+        let sql = format!(
+            "WITH page_roots AS (SELECT id FROM comments WHERE post = ?1 AND status = 'approved' AND parent IS NULL \
+             ORDER BY created_at DESC, id DESC LIMIT ?2 OFFSET ?3) \
+             SELECT {COMMENT_COLUMNS}, \
+             (SELECT COUNT(*) FROM comments WHERE post = ?1 AND status = 'approved') AS total, \
+             (SELECT COUNT(*) FROM comments WHERE post = ?1 AND status = 'approved' AND parent IS NULL) AS threads \
+             FROM comments WHERE post = ?1 AND status = 'approved' AND COALESCE(root, id) IN (SELECT id FROM page_roots) \
+             ORDER BY created_at, id"
+        );
+        let args = [text(post), JsValue::from_f64(threads as f64), JsValue::from_f64(offset as f64)];
+        let rows = self.db()?.prepare(sql).bind(&args).map_err(unavailable)?.all().await.map_err(unavailable)?;
+        let rows = rows.results::<PagedComment>().map_err(unavailable)?;
+        let (total, threads) = match rows.first() {
+            Some(r) => (r.total, r.threads),
+            None => {
+                // Past the last page, or no comments: the totals still matter for the heading.
+                let sql = "SELECT COUNT(*) AS total, SUM(parent IS NULL) AS threads FROM comments WHERE post = ?1 AND status = 'approved'";
+                let row =
+                    self.db()?.prepare(sql).bind(&[text(post)]).map_err(unavailable)?.first::<Totals>(None).await.map_err(unavailable)?;
+                row.map_or((0, 0), |t| (t.total, t.threads.unwrap_or(0)))
+            }
+        };
+        Ok(CommentPage { comments: rows.into_iter().map(Comment::from).collect(), total, threads })
     }
 
     async fn approved_counts(&self, posts: &[&str]) -> Result<HashMap<String, u32>, StoreError> {
@@ -201,8 +261,9 @@ impl CommentStore for D1 {
     }
 
     async fn insert(&self, r: &CommentRecord) -> Result<i64, StoreError> {
-        let sql = "INSERT INTO comments (post, parent, author, email, email_hash, url, body, body_html, status, held_reason, created_at, updated_at, manage_hash, body_hash) \
-                   VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13) RETURNING id";
+        // A reply joins its parent's thread (`root`); a top-level comment is its own root (NULL).
+        let sql = "INSERT INTO comments (post, parent, author, email, email_hash, url, body, body_html, status, held_reason, created_at, updated_at, manage_hash, body_hash, root) \
+                   VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13, (SELECT COALESCE(root, id) FROM comments WHERE id = ?2)) RETURNING id";
         let args = [
             text(&r.post),
             r.parent.map_or(JsValue::NULL, id),

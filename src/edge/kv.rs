@@ -15,9 +15,24 @@ use worker::{Env, KvStore};
 const INDEX_KEY: &str = "index";
 const INDEX_VERSION_KEY: &str = "index:version";
 
+/// How long the navigation of a post page may trust the cached index without checking its version.
+const NAVIGATION_STALENESS_MS: u64 = 30_000;
+/// KV edge-cache time for the index document; safe because its version is checked after reading.
+const INDEX_CACHE_TTL_SECONDS: u64 = 300;
+
+/// The parsed index and when its version was last confirmed.
+struct Cached {
+    index: Rc<SiteIndex>,
+    confirmed_at_ms: u64,
+}
+
 thread_local! {
     /// The parsed index, reused by every request of this isolate while its version holds.
-    static INDEX: RefCell<Option<Rc<SiteIndex>>> = const { RefCell::new(None) };
+    static INDEX: RefCell<Option<Cached>> = const { RefCell::new(None) };
+}
+
+fn now_ms() -> u64 {
+    worker::Date::now().as_millis()
 }
 
 pub struct KvContent {
@@ -42,6 +57,17 @@ fn unavailable(e: impl std::fmt::Display) -> StoreError {
     StoreError::Unavailable(format!("KV: {e}"))
 }
 
+impl KvContent {
+    async fn read_index(&self, cache_ttl: Option<u64>) -> Result<SiteIndex, StoreError> {
+        let mut get = self.kv()?.get(INDEX_KEY);
+        if let Some(ttl) = cache_ttl {
+            get = get.cache_ttl(ttl);
+        }
+        let text = get.text().await.map_err(unavailable)?.unwrap_or_default();
+        serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("{INDEX_KEY}: {e}")))
+    }
+}
+
 impl ContentStore for KvContent {
     async fn doc(&self, kind: Kind, slug: &Slug) -> Result<Option<StoredDoc>, StoreError> {
         let key = StoredDoc::key(kind, slug);
@@ -56,14 +82,30 @@ impl ContentStore for KvContent {
         let Some(version) = kv.get(INDEX_VERSION_KEY).text().await.map_err(unavailable)? else {
             return Ok(Rc::new(SiteIndex::default()));
         };
-        if let Some(cached) = INDEX.with(|c| c.borrow().clone()).filter(|i| i.version == version) {
-            return Ok(cached);
-        }
-        let text = kv.get(INDEX_KEY).text().await.map_err(unavailable)?.unwrap_or_default();
-        let index: SiteIndex = serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("{INDEX_KEY}: {e}")))?;
-        let index = Rc::new(index);
-        INDEX.with(|c| *c.borrow_mut() = Some(index.clone()));
+        let cached = INDEX.with(|c| c.borrow().as_ref().filter(|c| c.index.version == version).map(|c| c.index.clone()));
+        let index = match cached {
+            Some(index) => index,
+            None => {
+                // An edge-cached copy may predate this version; then read past the cache.
+                let mut index = self.read_index(Some(INDEX_CACHE_TTL_SECONDS)).await?;
+                if index.version != version {
+                    index = self.read_index(None).await?;
+                }
+                Rc::new(index)
+            }
+        };
+        INDEX.with(|c| *c.borrow_mut() = Some(Cached { index: index.clone(), confirmed_at_ms: now_ms() }));
         Ok(index)
+    }
+
+    async fn navigation(&self) -> Result<Rc<SiteIndex>, StoreError> {
+        let fresh = INDEX.with(|c| {
+            c.borrow().as_ref().filter(|c| now_ms().saturating_sub(c.confirmed_at_ms) < NAVIGATION_STALENESS_MS).map(|c| c.index.clone())
+        });
+        match fresh {
+            Some(index) => Ok(index),
+            None => self.index().await,
+        }
     }
 
     async fn put_docs(&self, docs: &[PublishedDoc]) -> Result<(), StoreError> {

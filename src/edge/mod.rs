@@ -156,6 +156,7 @@ fn show_options(url: &Url) -> ShowOptions {
         reply_to: query(url, "replyto").and_then(|v| v.parse().ok()),
         manage_key: query(url, "comment").filter(|k| crate::core::route::is_manage_key(k)),
         duplicate: query(url, "notice").as_deref() == Some("duplicate"),
+        page: query(url, "cpage").and_then(|v| v.parse().ok()).unwrap_or(1),
     }
 }
 

@@ -1,8 +1,8 @@
 //! In-memory stores for unit tests of the use cases.
 
 use super::{
-    Catalog, CommentRecord, CommentStore, ContentStore, PostCommentCounts, PublishedDoc, Purged, QueueEntry, SearchRow, StoreError,
-    SNIPPET_CLOSE, SNIPPET_OPEN,
+    Catalog, CommentPage, CommentRecord, CommentStore, ContentStore, PostCommentCounts, PublishedDoc, Purged, QueueEntry, SearchRow,
+    StoreError, SNIPPET_CLOSE, SNIPPET_OPEN,
 };
 use crate::core::comment::{Comment, CommentStatus};
 use crate::core::index::SiteIndex;
@@ -105,15 +105,23 @@ fn shown(record: &CommentRecord, id: i64) -> Comment {
 }
 
 impl CommentStore for MemoryStore {
-    async fn approved(&self, post: &str) -> Result<Vec<Comment>, StoreError> {
-        Ok(self
-            .comments
-            .borrow()
-            .iter()
-            .map(|(c, _)| c)
-            .filter(|c| c.post == post && c.status == CommentStatus::Approved)
-            .cloned()
-            .collect())
+    async fn approved_page(&self, post: &str, threads: usize, offset: usize) -> Result<CommentPage, StoreError> {
+        let comments = self.comments.borrow();
+        let approved: Vec<&Comment> =
+            comments.iter().map(|(c, _)| c).filter(|c| c.post == post && c.status == CommentStatus::Approved).collect();
+        let root_of = |c: &Comment| {
+            let mut current = c.clone();
+            while let Some(parent) = current.parent.and_then(|p| comments.iter().find(|(pc, _)| pc.id == p)) {
+                current = parent.0.clone();
+            }
+            current.id
+        };
+        let roots: Vec<i64> = approved.iter().rev().filter(|c| c.parent.is_none()).skip(offset).take(threads).map(|c| c.id).collect();
+        Ok(CommentPage {
+            comments: approved.iter().filter(|c| roots.contains(&root_of(c))).map(|c| (*c).clone()).collect(),
+            total: approved.len() as u32,
+            threads: approved.iter().filter(|c| c.parent.is_none()).count() as u32,
+        })
     }
     async fn approved_counts(&self, posts: &[&str]) -> Result<HashMap<String, u32>, StoreError> {
         let mut counts = HashMap::new();

@@ -48,6 +48,11 @@ pub trait ContentStore {
     async fn doc(&self, kind: Kind, slug: &Slug) -> Result<Option<StoredDoc>, StoreError>;
     /// The current index; an empty one when nothing was ever published.
     async fn index(&self) -> Result<Rc<SiteIndex>, StoreError>;
+    /// The index for the navigation of a single post or page: may be a few seconds old, so that such a
+    /// page usually costs one storage read.
+    async fn navigation(&self) -> Result<Rc<SiteIndex>, StoreError> {
+        self.index().await
+    }
     async fn put_docs(&self, docs: &[PublishedDoc]) -> Result<(), StoreError>;
     async fn delete_doc(&self, kind: Kind, slug: &Slug) -> Result<(), StoreError>;
     async fn put_index(&self, index: &SiteIndex) -> Result<(), StoreError>;
@@ -101,6 +106,16 @@ pub struct QueueEntry {
     pub parent_excerpt: Option<String>,
 }
 
+/// A page of a post's comment threads.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CommentPage {
+    pub comments: Vec<Comment>,
+    /// Approved comments on the post, replies included.
+    pub total: u32,
+    /// Approved top-level comments on the post.
+    pub threads: u32,
+}
+
 /// Comment counts of one post for the dashboard.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct PostCommentCounts {
@@ -121,8 +136,9 @@ pub struct Purged {
 /// Comments and the comment form's rate limits (D1 at the edge).
 #[allow(async_fn_in_trait)]
 pub trait CommentStore {
-    /// Approved comments of a post, oldest first.
-    async fn approved(&self, post: &str) -> Result<Vec<Comment>, StoreError>;
+    /// One page of a post's approved comments: `threads` top-level comments from `offset` (newest first),
+    /// with all their approved replies, in time order; and the post's totals.
+    async fn approved_page(&self, post: &str, threads: usize, offset: usize) -> Result<CommentPage, StoreError>;
     /// Approved comment counts of these posts (absent means none).
     async fn approved_counts(&self, posts: &[&str]) -> Result<HashMap<String, u32>, StoreError>;
     async fn comment(&self, id: i64) -> Result<Option<Comment>, StoreError>;

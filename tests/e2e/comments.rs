@@ -20,6 +20,7 @@ pub const TESTS: &[Test] = &[
     ("comment_feeds_carry_approved_comments_only", comment_feeds_carry_approved_comments_only),
     ("the_admin_comment_api_lists_moderates_and_deletes", the_admin_comment_api_lists_moderates_and_deletes),
     ("email_addresses_never_appear_and_readers_get_no_cookie", email_addresses_never_appear_and_readers_get_no_cookie),
+    ("a_long_discussion_is_paged_by_thread_newest_first", a_long_discussion_is_paged_by_thread_newest_first),
 ];
 
 const POST: &str = "/posts/tracking-sleep-gently/";
@@ -337,4 +338,45 @@ fn email_addresses_never_appear_and_readers_get_no_cookie(app: &TestApp) {
     let page = app.get(POST);
     page.assert_contains("href=\"https://private.example/\" rel=\"nofollow ugc noopener\"");
     assert!(!page.body.contains("gravatar"), "no third-party avatars");
+}
+
+fn a_long_discussion_is_paged_by_thread_newest_first(app: &TestApp) {
+    let doc = "+++\ntitle = \"Busy thread\"\ndate = 2024-03-03\n+++\nTalk to me.\n";
+    assert_eq!(app.put_post("busy-thread", doc).status, 201);
+    let (post, slug) = ("/posts/busy-thread/", "busy-thread");
+    let ip = client();
+    let mut ids = Vec::new();
+    for i in 1..=5 {
+        let token = issued(slug, 10);
+        let body = format!("Thread number {i} on the busy post.");
+        let r = app.post_form(&format!("{post}comments"), &[("issued", &token), ("author", "Talker"), ("body", &body)], &ip);
+        assert_eq!(r.status, 303, "{}", r.body);
+        let id = id_of(app, &body);
+        approve(app, id);
+        ids.push(id);
+    }
+    let first = ids[0].to_string();
+    let token = issued(slug, 10);
+    let r = app.post_form(
+        &format!("{post}comments"),
+        &[("issued", &token), ("author", "Replier"), ("body", "A late reply to the first thread."), ("parent", &first)],
+        &client(),
+    );
+    assert_eq!(r.status, 303);
+    approve(app, id_of(app, "A late reply to the first thread."));
+    // COMMENTS_PER_PAGE is 3 in tests: the newest three threads first.
+    let page1 = app.get(post);
+    page1.assert_contains("6 comments on “Busy thread”");
+    for i in [5, 4, 3] {
+        page1.assert_contains(&format!("Thread number {i} on the busy post."));
+    }
+    page1.assert_lacks("Thread number 1 on the busy post.");
+    page1.assert_contains("href=\"/posts/busy-thread/?cpage=2#comments\"");
+    let page2 = app.get(&format!("{post}?cpage=2"));
+    page2.assert_contains("Thread number 1 on the busy post.");
+    page2.assert_contains("A late reply to the first thread.");
+    page2.assert_lacks("Thread number 3 on the busy post.");
+    page2.assert_contains("href=\"/posts/busy-thread/#comments\"");
+    page2.assert_lacks("?cpage=3");
+    assert_eq!(app.delete_post("busy-thread", Some(ADMIN_TOKEN)).status, 204);
 }

@@ -341,6 +341,7 @@ fn test_config(root: &Path, base: &str, webhook: &str) -> String {
         vars.insert("COMMENT_SPAM_WORDS".into(), "casino".into());
         vars.insert("NOTIFY_WEBHOOK_URL".into(), webhook.into());
         vars.insert("RETENTION_DAYS".into(), "30".into());
+        vars.insert("COMMENTS_PER_PAGE".into(), "3".into());
     }
     toml::to_string(&config).expect("config serializes")
 }

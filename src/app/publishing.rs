@@ -1,0 +1,61 @@
+//! Publishing use cases: a file becomes a stored document, a catalog row and a line of the index.
+
+use super::{App, AppError, Published};
+use crate::core::index::SiteIndex;
+use crate::core::post::{Kind, Post, StoredDoc};
+use crate::core::slug::Slug;
+use crate::store::{Catalog, ContentStore, PublishedDoc};
+
+impl<C: ContentStore, D: Catalog> App<'_, C, D> {
+    /// Publishes one file at `slug`, as the admin API does. Identical content writes nothing.
+    pub async fn publish(&self, kind: Kind, slug: &Slug, source: &str) -> Result<Published, AppError> {
+        let doc = prepare(kind, source, Some(slug.as_str()))?;
+        if doc.summary.slug != *slug {
+            return Err(AppError::BadDocument(format!(
+                "the front matter says slug = \"{}\" but the URL says `{slug}`; make them agree",
+                doc.summary.slug
+            )));
+        }
+        let previous = self.content.doc(kind, slug).await?;
+        let created = previous.is_none();
+        if previous.is_none_or(|p| p.version != doc.doc.version) {
+            self.publish_all(std::slice::from_ref(&doc)).await?;
+        }
+        Ok(Published { slug: slug.clone(), url: doc.summary.url(), created })
+    }
+
+    /// Writes documents to the catalog and content store, then rebuilds the index once.
+    pub async fn publish_all(&self, docs: &[PublishedDoc]) -> Result<(), AppError> {
+        self.db.upsert(docs).await?;
+        self.content.put_docs(docs).await?;
+        self.rebuild_index().await
+    }
+
+    /// Removes a document from every list, feed, the sitemap and search.
+    pub async fn unpublish(&self, kind: Kind, slug: &Slug) -> Result<(), AppError> {
+        let in_catalog = self.db.remove(kind, slug).await?;
+        let in_content = self.content.doc(kind, slug).await?.is_some();
+        if !in_catalog && !in_content {
+            return Err(AppError::NotFound);
+        }
+        self.content.delete_doc(kind, slug).await?;
+        self.rebuild_index().await
+    }
+
+    async fn rebuild_index(&self) -> Result<(), AppError> {
+        let index = SiteIndex::build(self.db.summaries().await?);
+        self.content.put_index(&index).await?;
+        Ok(())
+    }
+}
+
+/// Parses and renders a file for publishing; bad front matter is a [`AppError::BadDocument`].
+pub fn prepare(kind: Kind, source: &str, file_slug: Option<&str>) -> Result<PublishedDoc, AppError> {
+    let post = Post::parse(source, kind, file_slug).map_err(|e| AppError::BadDocument(e.to_string()))?;
+    let rendered = post.render();
+    Ok(PublishedDoc {
+        summary: post.summary(&rendered),
+        text: format!("{} {}", post.meta.title, rendered.text),
+        doc: StoredDoc::new(kind, source.to_string()),
+    })
+}
