@@ -92,6 +92,9 @@ impl Route {
             ["archive"] | ["archive", ""] => dir(Route::Archive),
             ["search"] => Route::Search,
             ["feed.xml"] => Route::AtomFeed,
+            // WordPress's feed addresses, kept for readers coming from an imported blog.
+            ["feed"] | ["feed", ""] => Route::Redirect("/feed.xml".into()),
+            ["comments", "feed"] | ["comments", "feed", ""] => Route::Redirect("/comments.xml".into()),
             ["rss.xml"] => Route::RssFeed,
             ["comments.xml"] => Route::CommentsFeed,
             ["sitemap.xml"] => Route::Sitemap,
@@ -299,6 +302,13 @@ mod tests {
         assert_eq!(Route::parse("/posts/hello"), Route::Redirect("/posts/hello/".into()));
         assert_eq!(Route::parse("/about"), Route::Redirect("/about/".into()));
         assert_eq!(Route::parse("/page/1/"), Route::Redirect("/".into()));
+    }
+
+    #[test]
+    fn wordpress_feed_addresses_redirect_to_the_feeds() {
+        assert_eq!(Route::parse("/feed/"), Route::Redirect("/feed.xml".into()));
+        assert_eq!(Route::parse("/feed"), Route::Redirect("/feed.xml".into()));
+        assert_eq!(Route::parse("/comments/feed/"), Route::Redirect("/comments.xml".into()));
     }
 
     #[test]
