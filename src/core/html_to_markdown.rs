@@ -32,11 +32,14 @@ pub fn convert(html: &str, autop: bool) -> String {
     text
 }
 
+/// An element still open while parsing: its name, attributes and children so far.
+type Open = (String, Vec<(String, String)>, Vec<Node>);
+
 // ---- parsing ----------------------------------------------------------------------------------------
 
 fn parse(html: &str) -> Vec<Node> {
     // A stack of open elements; the root is index 0 with an empty name.
-    let mut stack: Vec<(String, Vec<(String, String)>, Vec<Node>)> = vec![(String::new(), Vec::new(), Vec::new())];
+    let mut stack: Vec<Open> = vec![(String::new(), Vec::new(), Vec::new())];
     let mut rest = html;
     while !rest.is_empty() {
         let Some(lt) = rest.find('<') else {
@@ -93,17 +96,17 @@ fn parse(html: &str) -> Vec<Node> {
     stack.pop().map(|(.., children)| children).unwrap_or_default()
 }
 
-fn top(stack: &mut [(String, Vec<(String, String)>, Vec<Node>)]) -> &mut Vec<Node> {
+fn top(stack: &mut [Open]) -> &mut Vec<Node> {
     &mut stack[stack.len() - 1].2
 }
 
-fn close(stack: &mut Vec<(String, Vec<(String, String)>, Vec<Node>)>) {
+fn close(stack: &mut Vec<Open>) {
     if let Some((name, attrs, children)) = stack.pop() {
         top(stack).push(Node::Element { name, attrs, children });
     }
 }
 
-fn push_text(stack: &mut [(String, Vec<(String, String)>, Vec<Node>)], raw: &str) {
+fn push_text(stack: &mut [Open], raw: &str) {
     if raw.is_empty() {
         return;
     }
