@@ -3,7 +3,7 @@
 pub mod admin;
 pub mod comments;
 
-pub use comments::{ModerationAction, PostOut, Rejection, ShowOptions, Submitted};
+pub use comments::{ImportOutcome, ModerationAction, PostOut, Rejection, ShowOptions, Submitted};
 
 use crate::core::config::SiteConfig;
 use crate::core::feed::{self, FeedEntry, FeedMeta};

@@ -35,8 +35,6 @@ pub fn convert(html: &str, autop: bool) -> String {
 /// An element still open while parsing: its name, attributes and children so far.
 type Open = (String, Vec<(String, String)>, Vec<Node>);
 
-// ---- parsing ----------------------------------------------------------------------------------------
-
 fn parse(html: &str) -> Vec<Node> {
     // A stack of open elements; the root is index 0 with an empty name.
     let mut stack: Vec<Open> = vec![(String::new(), Vec::new(), Vec::new())];
@@ -242,8 +240,6 @@ pub fn decode_entities(s: &str) -> String {
     out.push_str(rest);
     out
 }
-
-// ---- Markdown ---------------------------------------------------------------------------------------
 
 /// Renders a list of nodes in block context, pushing one string per block.
 fn blocks(nodes: &[Node], autop: bool, out: &mut Vec<String>) {

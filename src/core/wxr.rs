@@ -263,8 +263,6 @@ fn end_element(
     Ok(())
 }
 
-// ---- planning an import -------------------------------------------------------------------------------
-
 /// What to bring along besides posts and approved or pending comments.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ImportOptions {
@@ -282,8 +280,8 @@ pub struct ImportedDoc {
 }
 
 /// A comment to store. `key` is stable across runs (and across an export and import), so importing twice
-/// stores it once; `parent_key` names the comment it replies to.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// stores it once; `parent_key` names the comment it replies to. The admin API takes these as JSON.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ImportedComment {
     pub key: String,
     pub post: String,
@@ -295,6 +293,41 @@ pub struct ImportedComment {
     pub status: CommentStatus,
     /// `YYYY-MM-DDTHH:MM:SSZ`.
     pub created_at: String,
+}
+
+/// The longest imported comment accepted; WordPress allowed longer ones than this blog's form does.
+pub const MAX_IMPORTED_BODY_CHARS: usize = 65_535;
+
+impl ImportedComment {
+    /// Checks what the admin API receives, since it did not necessarily come from [`plan`].
+    pub fn validate(&self) -> Result<(), String> {
+        let key_ok = |k: &str| k.len() <= 64 && k.starts_with("wxr:") && k[4..].bytes().all(|b| b.is_ascii_alphanumeric());
+        if !key_ok(&self.key) || self.parent_key.as_deref().is_some_and(|k| !key_ok(k)) {
+            return Err("`key` and `parent_key` must look like wxr:<hex>".into());
+        }
+        Slug::parse(&self.post).map_err(|e| format!("`post`: {e}"))?;
+        let author = self.author.chars().count();
+        if author == 0 || author > crate::core::comment::MAX_AUTHOR_CHARS || self.author.chars().any(char::is_control) {
+            return Err("`author` must be 1 to 100 characters on one line".into());
+        }
+        let body = self.body.chars().count();
+        if self.body.trim().is_empty() || body > MAX_IMPORTED_BODY_CHARS {
+            return Err(format!("`body` must have 1 to {MAX_IMPORTED_BODY_CHARS} characters"));
+        }
+        if !matches!(self.status, CommentStatus::Approved | CommentStatus::Pending) {
+            return Err("`status` must be approved or pending".into());
+        }
+        if parse_date_text(&self.created_at).is_none() || self.created_at.len() != 20 {
+            return Err("`created_at` must be YYYY-MM-DDTHH:MM:SSZ".into());
+        }
+        if self.url.as_deref().is_some_and(|u| !(u.starts_with("http://") || u.starts_with("https://")) || u.len() > 2000) {
+            return Err("`url` must be an http(s) address".into());
+        }
+        if self.email.as_deref().is_some_and(|e| !e.contains('@') || e.len() > 254) {
+            return Err("`email` must be an address".into());
+        }
+        Ok(())
+    }
 }
 
 /// An item left out, and why.
@@ -359,9 +392,6 @@ pub fn plan(export: &WxrExport, options: ImportOptions) -> ImportPlan {
         let (body, shortcode_warnings) = expand_shortcodes(&item.content);
         plan.warnings.extend(shortcode_warnings.into_iter().map(|w| format!("{what}: {w}")));
         let body = convert(&body, true);
-        if item.sticky {
-            plan.warnings.push(format!("{what}: was sticky; this blog lists posts by date only"));
-        }
         let author = authors.get(item.creator.as_str()).copied().unwrap_or(item.creator.trim());
         let mut tags: Vec<String> = Vec::new();
         for term in item.terms.iter().filter(|t| t.domain == "category" || t.domain == "post_tag") {
@@ -391,6 +421,7 @@ pub fn plan(export: &WxrExport, options: ImportOptions) -> ImportPlan {
             closed: item.comment_status == "closed",
             aliases,
             author: author.to_string(),
+            sticky: item.sticky && kind == Kind::Post,
         };
         plan.docs.push(ImportedDoc { kind, slug: slug.clone(), source: meta.render(&body) });
         plan_comments(&mut plan, item, &slug, options);
@@ -650,6 +681,7 @@ struct FrontMatter {
     closed: bool,
     aliases: Vec<String>,
     author: String,
+    sticky: bool,
 }
 
 /// A TOML basic string.
@@ -701,14 +733,15 @@ impl FrontMatter {
         if !self.author.trim().is_empty() {
             s.push_str(&format!("author = {}\n", toml_string(self.author.trim())));
         }
+        if self.sticky {
+            s.push_str("sticky = true\n");
+        }
         s.push_str("+++\n\n");
         s.push_str(body.trim());
         s.push('\n');
         s
     }
 }
-
-// ---- writing an export ------------------------------------------------------------------------------
 
 /// The site an export describes.
 #[derive(Debug, Clone)]
@@ -818,8 +851,9 @@ pub fn write(site: &ExportSite, posts: &[Post], comments: &[ExportComment], now:
             cdata(status)
         ));
         x.push_str(&format!(
-            "<wp:post_type>{}</wp:post_type>\n<wp:post_password></wp:post_password>\n<wp:is_sticky>0</wp:is_sticky>\n",
-            cdata(post.kind.as_str())
+            "<wp:post_type>{}</wp:post_type>\n<wp:post_password></wp:post_password>\n<wp:is_sticky>{}</wp:is_sticky>\n",
+            cdata(post.kind.as_str()),
+            u8::from(post.meta.sticky)
         ));
         for tag in &post.meta.tags {
             x.push_str(&format!("<category domain=\"post_tag\" nicename=\"{}\">{}</category>\n", escape_xml(&slugify(tag)), cdata(tag)));
@@ -934,7 +968,7 @@ mod tests {
         assert!(post.body.contains("<table><tbody><tr><td>Week</td>"), "{}", post.body);
         assert!(!post.body.contains("gallery"), "{}", post.body);
         assert!(p.warnings.iter().any(|w| w.contains("[gallery]")), "{:?}", p.warnings);
-        assert!(p.warnings.iter().any(|w| w.contains("sticky")), "{:?}", p.warnings);
+        assert!(post.meta.sticky);
     }
 
     #[test]
@@ -978,6 +1012,18 @@ mod tests {
         let kept = site_plan(ImportOptions { keep_emails: true, with_pingbacks: true });
         assert_eq!(kept.comments.iter().filter(|c| c.post == "planting-tomatoes").count(), 5);
         assert_eq!(kept.comments[0].email.as_deref(), Some("sam@reader.example"));
+    }
+
+    #[test]
+    fn planned_comments_pass_the_checks_the_admin_api_makes() {
+        let p = site_plan(ImportOptions { keep_emails: true, with_pingbacks: true });
+        for c in &p.comments {
+            assert_eq!(c.validate(), Ok(()), "{c:?}");
+        }
+        let bad = ImportedComment { status: CommentStatus::Spam, ..p.comments[0].clone() };
+        assert!(bad.validate().is_err());
+        let bad = ImportedComment { key: "1; DROP TABLE".into(), ..p.comments[0].clone() };
+        assert!(bad.validate().is_err());
     }
 
     #[test]

@@ -114,7 +114,7 @@ struct TargetArgs {
     /// The Cloudflare account's KV namespace and D1 database (needs `wrangler login`).
     #[arg(long, group = "import_target")]
     remote: bool,
-    /// A running blog, through its admin API (posts and pages only).
+    /// A running blog, through its admin API.
     #[arg(long, group = "import_target", requires = "token")]
     url: Option<String>,
     /// The blog's ADMIN_TOKEN, with --url.

@@ -73,20 +73,13 @@ pub fn import(args: ImportArgs) -> Result<()> {
     if !errors.is_empty() {
         bail!("{} item(s) could not be converted, so nothing was imported:\n  {}", errors.len(), errors.join("\n  "));
     }
-    if matches!(args.target, Some(Target::Api { .. })) && !plan.comments.is_empty() {
-        bail!(
-            "{} comments cannot be imported through the admin API yet; use --local or --remote (nothing was imported)",
-            plan.comments.len()
-        );
-    }
-
     let written = write_files(&plan, &args.dir)?;
     let comments_new = match args.target {
         None => None,
         Some(target) => {
             crate::cli::publish(&args.dir, clone_target(&target))?;
             match target {
-                Target::Api { .. } => Some(0),
+                Target::Api { url, token } => Some(publish_comments_api(&plan.comments, &url, &token)?),
                 target => Some(publish_comments(&plan.comments, target)?),
             }
         }
@@ -185,6 +178,40 @@ fn publish_comments(comments: &[ImportedComment], target: Target) -> Result<usiz
     progress.step(&format!("{} new, {} already there, in {}", new.len(), comments.len() - new.len(), store.describe()));
     progress.finish();
     Ok(new.len())
+}
+
+/// Comments sent to the admin API per request; replies follow their parents, so a later batch finds them.
+const API_BATCH: usize = 200;
+
+/// Sends the comments to a running blog's admin API in batches; returns how many were new.
+fn publish_comments_api(comments: &[ImportedComment], url: &str, token: &str) -> Result<usize> {
+    let endpoint = format!("{}/admin/api/comments/import", url.trim_end_matches('/'));
+    let agent = ureq::Agent::config_builder().http_status_as_error(false).build().new_agent();
+    let mut progress = Progress::new("storing comments", comments.len().div_ceil(API_BATCH));
+    let mut new = 0;
+    for batch in comments.chunks(API_BATCH) {
+        let body = serde_json::to_string(batch)?;
+        let mut response = agent
+            .post(&endpoint)
+            .header("Authorization", &format!("Bearer {token}"))
+            .header("Content-Type", "application/json")
+            .send(body.as_bytes())
+            .with_context(|| format!("cannot reach {endpoint}"))?;
+        let status = response.status().as_u16();
+        let text = response.body_mut().read_to_string().unwrap_or_default();
+        match status {
+            200 => {
+                let reply: Value = serde_json::from_str(&text).with_context(|| format!("{endpoint}: unexpected reply {text}"))?;
+                let imported = reply.get("imported").and_then(Value::as_u64).unwrap_or(0) as usize;
+                new += imported;
+                progress.step(&format!("{imported} new of {}", batch.len()));
+            }
+            401 => bail!("{endpoint}: 401: the token was refused; check ADMIN_TOKEN"),
+            _ => bail!("{endpoint}: {status}: {text}"),
+        }
+    }
+    progress.finish();
+    Ok(new)
 }
 
 fn random_key() -> Result<String> {
