@@ -89,3 +89,17 @@ fn import_wxr_of_a_malformed_file_names_the_line_and_writes_nothing() {
     assert!(stderr.contains("malformed.xml:15:") && stderr.contains("expected `</item>`"), "{stderr}");
     assert!(!dir.path().join("content").exists(), "nothing is written half-way");
 }
+
+#[test]
+fn import_wxr_refuses_old_addresses_another_post_already_claims_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let posts = dir.path().join("content/posts");
+    std::fs::create_dir_all(&posts).unwrap();
+    std::fs::write(posts.join("mine.md"), "+++\ntitle = \"Mine\"\ndate = 2024-01-01\naliases = [\"/?p=101\"]\n+++\nx\n").unwrap();
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/wxr/site.xml");
+    let out = blog(&["import-wxr", fixture.to_str().unwrap(), "--files-only"], dir.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("/?p=101 is already an alias of /posts/mine/"), "{stderr}");
+    assert!(!posts.join("planting-tomatoes.md").exists(), "nothing is written half-way");
+}

@@ -389,7 +389,7 @@ pub fn plan(export: &WxrExport, options: ImportOptions) -> ImportPlan {
             continue;
         };
         let slug = unique_slug(kind, item, &mut used, &mut plan.warnings);
-        let (body, shortcode_warnings) = expand_shortcodes(&item.content);
+        let (body, shortcode_warnings) = expand_shortcodes(&site_relative(&item.content, &export.link));
         plan.warnings.extend(shortcode_warnings.into_iter().map(|w| format!("{what}: {w}")));
         let body = convert(&body, true);
         let author = authors.get(item.creator.as_str()).copied().unwrap_or(item.creator.trim());
@@ -427,6 +427,20 @@ pub fn plan(export: &WxrExport, options: ImportOptions) -> ImportPlan {
         plan_comments(&mut plan, item, &slug, options);
     }
     plan
+}
+
+/// Links and images on the old site's own address become site-relative, so that old permalinks resolve
+/// through the aliases and `wp-content/uploads` can be served from `public/`.
+fn site_relative(html: &str, site: &str) -> String {
+    let site = site.trim().trim_end_matches('/');
+    if !(site.starts_with("http://") || site.starts_with("https://")) {
+        return html.to_string();
+    }
+    let mut out = html.to_string();
+    for quote in ['"', '\'', '('] {
+        out = out.replace(&format!("{quote}{site}/"), &format!("{quote}/"));
+    }
+    out
 }
 
 fn unique_slug(kind: Kind, item: &WpItem, used: &mut HashSet<(Kind, String)>, warnings: &mut Vec<String>) -> String {
@@ -957,9 +971,7 @@ mod tests {
         );
         assert!(post.body.contains("- A [good compost](https://example.org/compost \"Compost guide\")"), "{}", post.body);
         assert!(
-            post.body.contains(
-                "![Rows of seedlings](https://garden.example/wp-content/uploads/2019/04/rows.jpg)\n\n*Rows of seedlings in April*"
-            ),
+            post.body.contains("![Rows of seedlings](/wp-content/uploads/2019/04/rows.jpg)\n\n*Rows of seedlings in April*"),
             "{}",
             post.body
         );

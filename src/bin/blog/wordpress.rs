@@ -9,8 +9,9 @@ use edge_blog::core::markdown::render_comment;
 use edge_blog::core::moderation::{body_hash, manage_hash};
 use edge_blog::core::post::{Kind, Post};
 use edge_blog::core::wxr::{self, ExportComment, ExportSite, ImportOptions, ImportPlan, ImportedComment};
+use edge_blog::store::PublishedDoc;
 use serde_json::Value;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -65,15 +66,18 @@ pub fn import(args: ImportArgs) -> Result<()> {
     let export = wxr::parse(&xml).map_err(|e| anyhow!("{}:{}: {}", args.file.display(), e.line, e.message))?;
     let plan = wxr::plan(&export, args.options);
     let mut errors = Vec::new();
+    let mut prepared = Vec::new();
     for doc in &plan.docs {
-        if let Err(e) = prepare(doc.kind, &doc.source, Some(&doc.slug)) {
-            errors.push(format!("{} {}: {e}", doc.kind.as_str(), doc.slug));
+        match prepare(doc.kind, &doc.source, Some(&doc.slug)) {
+            Ok(p) => prepared.push(p),
+            Err(e) => errors.push(format!("{} {}: {e}", doc.kind.as_str(), doc.slug)),
         }
     }
+    errors.extend(alias_clashes(&prepared, &args.dir)?);
     if !errors.is_empty() {
         bail!("{} item(s) could not be converted, so nothing was imported:\n  {}", errors.len(), errors.join("\n  "));
     }
-    let written = write_files(&plan, &args.dir)?;
+    let (written, kept) = write_files(&plan, &args.dir)?;
     let comments_new = match args.target {
         None => None,
         Some(target) => {
@@ -85,7 +89,34 @@ pub fn import(args: ImportArgs) -> Result<()> {
         }
     };
     summary(&plan, written, comments_new);
+    if !kept.is_empty() {
+        println!("kept as they are (they differ from the export; delete them to import again):");
+        for path in kept {
+            println!("  {}", path.display());
+        }
+    }
     Ok(())
+}
+
+/// Old addresses the import would claim that a file already in `dir` (another post) claims too.
+fn alias_clashes(docs: &[PublishedDoc], dir: &Path) -> Result<Vec<String>> {
+    if !dir.join("posts").is_dir() && !dir.join("pages").is_dir() {
+        return Ok(Vec::new());
+    }
+    let importing: HashSet<(Kind, String)> = docs.iter().map(|d| (d.doc.kind, d.summary.slug.to_string())).collect();
+    let mut claimed: HashMap<String, String> = HashMap::new();
+    for existing in crate::cli::check(dir)? {
+        if !importing.contains(&(existing.doc.kind, existing.summary.slug.to_string())) {
+            for alias in &existing.summary.aliases {
+                claimed.insert(alias.clone(), existing.summary.url());
+            }
+        }
+    }
+    Ok(docs
+        .iter()
+        .flat_map(|d| d.summary.aliases.iter().map(move |a| (d, a)))
+        .filter_map(|(d, a)| claimed.get(a).map(|other| format!("{}: the old address {a} is already an alias of {other}", d.summary.url())))
+        .collect())
 }
 
 fn clone_target(t: &Target) -> Target {
@@ -98,16 +129,20 @@ fn clone_target(t: &Target) -> Target {
 
 /// Writes each post and page file; a file that exists with the same text is left alone, and one an
 /// author has changed since is kept (their version wins).
-fn write_files(plan: &ImportPlan, dir: &Path) -> Result<usize> {
+fn write_files(plan: &ImportPlan, dir: &Path) -> Result<(usize, Vec<PathBuf>)> {
     let mut progress = Progress::new("writing files", plan.docs.len());
     let mut written = 0;
+    let mut kept = Vec::new();
     for doc in &plan.docs {
         let folder = dir.join(if doc.kind == Kind::Post { "posts" } else { "pages" });
         std::fs::create_dir_all(&folder).with_context(|| format!("creating {}", folder.display()))?;
         let path = folder.join(format!("{}.md", doc.slug));
         match std::fs::read_to_string(&path) {
             Ok(existing) if existing == doc.source => progress.step(&format!("{} (unchanged)", path.display())),
-            Ok(_) => progress.step(&format!("{} (exists and differs; kept as it is)", path.display())),
+            Ok(_) => {
+                progress.step(&format!("{} (exists and differs; kept as it is)", path.display()));
+                kept.push(path);
+            }
             Err(_) => {
                 std::fs::write(&path, &doc.source).with_context(|| format!("writing {}", path.display()))?;
                 written += 1;
@@ -116,7 +151,7 @@ fn write_files(plan: &ImportPlan, dir: &Path) -> Result<usize> {
         }
     }
     progress.finish();
-    Ok(written)
+    Ok((written, kept))
 }
 
 /// A SQLite string literal, or NULL.
