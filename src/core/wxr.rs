@@ -66,6 +66,8 @@ pub struct WpItem {
     pub status: String,
     pub comment_status: String,
     pub sticky: bool,
+    /// Set on password-protected posts, which are imported as drafts.
+    pub password: String,
     pub terms: Vec<WpTerm>,
     pub comments: Vec<WpComment>,
 }
@@ -229,6 +231,7 @@ fn end_element(
             "wp:post_type" => it.post_type = value.trim().to_string(),
             "wp:comment_status" => it.comment_status = value.trim().to_string(),
             "wp:is_sticky" => it.sticky = value.trim() == "1",
+            "wp:post_password" => it.password = value,
             "category" if !term_domain.is_empty() => it.terms.push(WpTerm { domain: term_domain.to_string(), name: value }),
             "item" => {
                 if it.id == 0 {
@@ -384,6 +387,12 @@ pub fn plan(export: &WxrExport, options: ImportOptions) -> ImportPlan {
                 continue;
             }
         };
+        // A password-protected post was never public; this blog has no passwords, so it waits as a draft.
+        let protected = !item.password.is_empty();
+        if protected {
+            plan.warnings.push(format!("{what}: was password-protected; imported as a draft"));
+        }
+        let draft = draft || protected;
         let Some(date) = item.date.or((kind == Kind::Page).then_some(DateTime::UNIX_EPOCH)) else {
             plan.skipped.push(Skipped { what, reason: "it has no date".into() });
             continue;
@@ -1036,6 +1045,18 @@ mod tests {
         assert!(bad.validate().is_err());
         let bad = ImportedComment { key: "1; DROP TABLE".into(), ..p.comments[0].clone() };
         assert!(bad.validate().is_err());
+    }
+
+    #[test]
+    fn password_protected_posts_become_drafts() {
+        let xml = "<rss><channel><wp:wxr_version>1.2</wp:wxr_version><item><title>Secret</title><wp:post_id>9</wp:post_id>\
+                   <wp:post_date_gmt>2020-01-01 00:00:00</wp:post_date_gmt><wp:post_name>secret</wp:post_name>\
+                   <wp:status>publish</wp:status><wp:post_type>post</wp:post_type><wp:post_password>hunter2</wp:post_password>\
+                   </item></channel></rss>";
+        let p = plan(&parse(xml).unwrap(), ImportOptions::default());
+        let post = Post::parse(&doc(&p, "secret").source, Kind::Post, None).unwrap();
+        assert!(post.meta.draft && post.meta.aliases.is_empty());
+        assert!(p.warnings.iter().any(|w| w.contains("password")), "{:?}", p.warnings);
     }
 
     #[test]
