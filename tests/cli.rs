@@ -63,3 +63,43 @@ fn publish_to_an_unreachable_blog_fails_clearly() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn import_wxr_writes_posts_and_pages_and_reports_what_it_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/wxr/site.xml");
+    let out = blog(&["import-wxr", fixture.to_str().unwrap(), "--files-only"], dir.path());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("imported 4 posts and 2 pages (6 new files), 5 comments"), "{stdout}");
+    assert!(stdout.contains("spam") && stdout.contains("media files") && stdout.contains("[gallery]"), "{stdout}");
+    let check = blog(&["check"], dir.path());
+    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
+    let again = blog(&["import-wxr", fixture.to_str().unwrap(), "--files-only"], dir.path());
+    assert!(String::from_utf8_lossy(&again.stdout).contains("(0 new files)"), "a second import writes nothing");
+}
+
+#[test]
+fn import_wxr_of_a_malformed_file_names_the_line_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/wxr/malformed.xml");
+    let out = blog(&["import-wxr", fixture.to_str().unwrap(), "--files-only"], dir.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("malformed.xml:15:") && stderr.contains("expected `</item>`"), "{stderr}");
+    assert!(!dir.path().join("content").exists(), "nothing is written half-way");
+}
+
+#[test]
+fn import_wxr_refuses_old_addresses_another_post_already_claims_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let posts = dir.path().join("content/posts");
+    std::fs::create_dir_all(&posts).unwrap();
+    std::fs::write(posts.join("mine.md"), "+++\ntitle = \"Mine\"\ndate = 2024-01-01\naliases = [\"/?p=101\"]\n+++\nx\n").unwrap();
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/wxr/site.xml");
+    let out = blog(&["import-wxr", fixture.to_str().unwrap(), "--files-only"], dir.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("/?p=101 is already an alias of /posts/mine/"), "{stderr}");
+    assert!(!posts.join("planting-tomatoes.md").exists(), "nothing is written half-way");
+}

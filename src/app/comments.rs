@@ -8,7 +8,8 @@ use crate::core::moderation::{self, check_form_token, client_key, form_token, ju
 use crate::core::post::{CommentsPolicy, Kind, Post};
 use crate::core::slug::Slug;
 use crate::core::views::{status_for_writer, CommentFormView, CommentSection, CommentView, Layout, ManagePage, Notice, PostPage};
-use crate::store::{db_time, Catalog, CommentRecord, CommentStore, ContentStore};
+use crate::core::wxr::ImportedComment;
+use crate::store::{db_time, Catalog, CommentRecord, CommentStore, ContentStore, ImportRecord};
 use askama::Template;
 use chrono::Duration;
 
@@ -87,6 +88,14 @@ impl ModerationAction {
             ModerationAction::Trash => CommentStatus::Trash,
         }
     }
+}
+
+/// What an import of comments did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct ImportOutcome {
+    pub imported: usize,
+    /// Comments stored by an earlier import, left as they are.
+    pub already: usize,
 }
 
 /// Why the form is not offered on a post, if it is not.
@@ -426,6 +435,44 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         Ok(feed::atom(&meta, &entries, self.now))
     }
 
+    /// Stores comments brought from WordPress (`blog import-wxr --url`); every one is checked before any is
+    /// stored. `manage_keys` holds a fresh random key per comment: only its hash is kept, so nobody holds a
+    /// private link to an imported comment.
+    pub async fn import_comments(&self, comments: &[ImportedComment], manage_keys: &[String]) -> Result<ImportOutcome, AppError> {
+        if manage_keys.len() != comments.len() {
+            return Err(AppError::BadRequest("one manage key is needed per comment".into()));
+        }
+        for (i, c) in comments.iter().enumerate() {
+            c.validate().map_err(|e| AppError::BadRequest(format!("comment {} ({}): {e}", i + 1, c.key)))?;
+        }
+        let records: Vec<ImportRecord> = comments
+            .iter()
+            .zip(manage_keys)
+            .map(|(c, key)| ImportRecord {
+                record: CommentRecord {
+                    post: c.post.clone(),
+                    parent: None,
+                    author: c.author.clone(),
+                    email: c.email.clone(),
+                    email_hash: c.email.as_deref().filter(|_| !self.key.is_empty()).map(|e| moderation::email_hash(self.key, e)),
+                    url: c.url.clone(),
+                    body: c.body.clone(),
+                    body_html: render_comment(&c.body),
+                    status: c.status,
+                    held_reason: (c.status == CommentStatus::Pending)
+                        .then(|| "imported from WordPress, where it was waiting for review".into()),
+                    created_at: c.created_at.clone(),
+                    manage_hash: moderation::manage_hash(key),
+                    body_hash: moderation::body_hash(&c.post, &c.body),
+                },
+                import_key: c.key.clone(),
+                parent_key: c.parent_key.clone(),
+            })
+            .collect();
+        let imported = self.db.import(&records).await?;
+        Ok(ImportOutcome { imported, already: comments.len() - imported })
+    }
+
     /// Comments with a status, newest first, for the moderation queue and the API.
     pub async fn comments_with_status(&self, status: CommentStatus, limit: usize) -> Result<Vec<Comment>, AppError> {
         Ok(self.db.by_status(status, limit).await?)
@@ -580,5 +627,32 @@ mod tests {
         assert_eq!(block_on(store.comment(1)).unwrap().unwrap().status, CommentStatus::Pending);
         block_on(app.delete_own_comment("key")).unwrap();
         assert!(block_on(store.comment(1)).unwrap().is_none());
+    }
+
+    #[test]
+    fn imported_comments_are_stored_once_with_their_threads() {
+        let (site, store) = (SiteConfig::default(), MemoryStore::default());
+        setup(&site, &store);
+        let app = app_at(&site, &store, 10);
+        let comment = |key: &str, parent: Option<&str>, at: &str| ImportedComment {
+            key: key.into(),
+            post: "hello".into(),
+            parent_key: parent.map(str::to_string),
+            author: "Sam".into(),
+            email: Some("sam@example.org".into()),
+            url: None,
+            body: format!("Reply {key}"),
+            status: CommentStatus::Approved,
+            created_at: at.into(),
+        };
+        let batch = [comment("wxr:a1", None, "2020-01-01T00:00:00Z"), comment("wxr:b2", Some("wxr:a1"), "2020-01-02T00:00:00Z")];
+        let keys = ["k1".to_string(), "k2".to_string()];
+        assert_eq!(block_on(app.import_comments(&batch, &keys)).unwrap(), ImportOutcome { imported: 2, already: 0 });
+        assert_eq!(block_on(app.import_comments(&batch, &keys)).unwrap(), ImportOutcome { imported: 0, already: 2 });
+        let shown = block_on(store.approved_page("hello", 50, 0)).unwrap().comments;
+        assert_eq!(shown.len(), 2);
+        assert_eq!(shown[1].parent, Some(shown[0].id));
+        let spam = [ImportedComment { status: CommentStatus::Spam, ..batch[0].clone() }];
+        assert!(matches!(block_on(app.import_comments(&spam, &keys[..1])), Err(AppError::BadRequest(_))));
     }
 }

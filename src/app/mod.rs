@@ -5,7 +5,7 @@ pub mod comments;
 mod publishing;
 mod reader;
 
-pub use comments::{ModerationAction, PostOut, Rejection, ShowOptions, Submitted};
+pub use comments::{ImportOutcome, ModerationAction, PostOut, Rejection, ShowOptions, Submitted};
 pub use publishing::prepare;
 
 use crate::core::config::SiteConfig;

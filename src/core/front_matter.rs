@@ -42,6 +42,8 @@ struct RawMeta {
     #[serde(default)]
     aliases: Vec<String>,
     author: Option<String>,
+    #[serde(default)]
+    sticky: bool,
 }
 
 /// Splits `source` into its metadata and Markdown body.
@@ -116,6 +118,7 @@ pub fn parse(source: &str, kind: Kind, file_slug: Option<&str>) -> Result<(PostM
         comments,
         aliases,
         author: raw.author.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
+        sticky: raw.sticky,
     };
     Ok((meta, body.to_string()))
 }
@@ -203,7 +206,7 @@ mod tests {
 
     #[test]
     fn parses_every_documented_key() {
-        let src = "+++\ntitle = \"T\"\ndate = \"2024-05-01T10:00:00+02:00\"\nupdated = 2024-06-01\nslug = \"custom\"\ntags = [\"a\"]\nsummary = \"S\"\ndraft = true\ncomments = \"closed\"\naliases = [\"/old/\"]\nauthor = \"Ann\"\n+++\nx";
+        let src = "+++\ntitle = \"T\"\ndate = \"2024-05-01T10:00:00+02:00\"\nupdated = 2024-06-01\nslug = \"custom\"\ntags = [\"a\"]\nsummary = \"S\"\ndraft = true\ncomments = \"closed\"\naliases = [\"/old/\"]\nauthor = \"Ann\"\nsticky = true\n+++\nx";
         let (meta, body) = parse(src, Kind::Post, Some("file")).unwrap();
         assert_eq!(meta.slug.as_str(), "custom");
         assert_eq!(meta.date.unwrap().to_rfc3339(), "2024-05-01T08:00:00+00:00");
@@ -212,6 +215,7 @@ mod tests {
         assert_eq!(meta.comments, CommentsPolicy::Closed);
         assert_eq!(meta.summary.as_deref(), Some("S"));
         assert_eq!(meta.author.as_deref(), Some("Ann"));
+        assert!(meta.sticky);
         assert_eq!(body, "x");
     }
 

@@ -77,9 +77,9 @@ impl SiteIndex {
         self.posts.iter().filter(move |p| p.is_visible(now))
     }
 
-    /// Page `page` (1-based) of the visible posts; `None` past the last page.
+    /// Page `page` (1-based) of the visible posts for the home page, sticky ones first; `None` past the last page.
     pub fn page(&self, page: usize, per_page: usize, now: DateTime<Utc>) -> Option<Paged<'_>> {
-        paginate(self.visible(now), page, per_page)
+        paginate(self.visible(now).filter(|p| p.sticky).chain(self.visible(now).filter(|p| !p.sticky)), page, per_page)
     }
 
     /// Visible posts with the tag whose slug is `tag_slug`, and the tag's display name.
@@ -182,6 +182,14 @@ mod tests {
     fn a_scheduled_post_appears_once_its_date_passes() {
         let later = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 1).unwrap();
         assert_eq!(sample().visible(later).next().unwrap().slug.as_str(), "later");
+    }
+
+    #[test]
+    fn sticky_posts_lead_the_home_page_only() {
+        let index = SiteIndex::build([summary("old", "2023-03-01", "sticky = true"), summary("new", "2024-12-01", "")]);
+        let slugs: Vec<&str> = index.page(1, 10, now()).unwrap().items.iter().map(|p| p.slug.as_str()).collect();
+        assert_eq!(slugs, ["old", "new"]);
+        assert_eq!(index.visible(now()).next().map(|p| p.slug.as_str()), Some("new"), "feeds and archive keep date order");
     }
 
     #[test]

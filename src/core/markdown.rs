@@ -56,10 +56,26 @@ pub fn render_inline_summary(summary: &str) -> String {
     sanitize::post(&to_html(Parser::new_ext(summary, Options::ENABLE_SMART_PUNCTUATION | Options::ENABLE_STRIKETHROUGH)))
 }
 
+/// Renders a post body as plain HTML for an export: no smart punctuation, so that the text reads back
+/// exactly as written.
+pub fn render_for_export(markdown: &str) -> String {
+    let options = post_options() - Options::ENABLE_SMART_PUNCTUATION;
+    sanitize::post(&to_html(Parser::new_ext(markdown, options)))
+}
+
+/// Renders a comment for an export, like [`render_comment`] without smart punctuation.
+pub fn render_comment_for_export(markdown: &str) -> String {
+    comment_html(markdown, Options::ENABLE_STRIKETHROUGH)
+}
+
 /// Renders a reader's comment: emphasis, links, code, quotes and lists. Raw HTML is shown as text,
 /// images become links and headings become paragraphs, then the strict sanitizer has the last word.
 pub fn render_comment(markdown: &str) -> String {
-    let events = Parser::new_ext(markdown, Options::ENABLE_STRIKETHROUGH | Options::ENABLE_SMART_PUNCTUATION).map(|event| match event {
+    comment_html(markdown, Options::ENABLE_STRIKETHROUGH | Options::ENABLE_SMART_PUNCTUATION)
+}
+
+fn comment_html(markdown: &str, options: Options) -> String {
+    let events = Parser::new_ext(markdown, options).map(|event| match event {
         Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
         Event::Start(Tag::Heading { .. }) => Event::Start(Tag::Paragraph),
         Event::End(TagEnd::Heading(_)) => Event::End(TagEnd::Paragraph),

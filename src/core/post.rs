@@ -45,6 +45,8 @@ pub struct PostMeta {
     pub comments: CommentsPolicy,
     pub aliases: Vec<String>,
     pub author: Option<String>,
+    /// Kept at the top of the home page (WordPress's "sticky" posts).
+    pub sticky: bool,
 }
 
 /// A post or page parsed from its Markdown file.
@@ -94,6 +96,7 @@ impl Post {
             draft: self.meta.draft,
             aliases: self.meta.aliases.clone(),
             author: self.meta.author.clone(),
+            sticky: self.meta.sticky,
         }
     }
 }
@@ -113,6 +116,9 @@ pub struct PostSummary {
     pub draft: bool,
     pub aliases: Vec<String>,
     pub author: Option<String>,
+    /// Absent in summaries stored before the key existed.
+    #[serde(default)]
+    pub sticky: bool,
 }
 
 impl PostSummary {

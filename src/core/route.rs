@@ -38,6 +38,8 @@ pub enum Route {
     AdminApiPost(Slug),
     AdminApiPage(Slug),
     AdminApiComments,
+    /// `POST /admin/api/comments/import`: comments from `blog import-wxr`, as JSON.
+    AdminApiCommentsImport,
     AdminApiComment(i64),
     AdminApiCommentAction(i64, String),
     /// The same resource lives at this canonical path (a missing trailing slash, `/page/1/`).
@@ -92,6 +94,9 @@ impl Route {
             ["archive"] | ["archive", ""] => dir(Route::Archive),
             ["search"] => Route::Search,
             ["feed.xml"] => Route::AtomFeed,
+            // WordPress's feed addresses, kept for readers coming from an imported blog.
+            ["feed"] | ["feed", ""] => Route::Redirect("/feed.xml".into()),
+            ["comments", "feed"] | ["comments", "feed", ""] => Route::Redirect("/comments.xml".into()),
             ["rss.xml"] => Route::RssFeed,
             ["comments.xml"] => Route::CommentsFeed,
             ["sitemap.xml"] => Route::Sitemap,
@@ -107,6 +112,7 @@ impl Route {
             ["admin", "confirm", token] if !token.is_empty() && token.len() < 200 => Route::AdminConfirm(token.to_string()),
             ["admin", "api", "posts", s] => slug(s).map_or(Route::NotFound, Route::AdminApiPost),
             ["admin", "api", "comments"] => Route::AdminApiComments,
+            ["admin", "api", "comments", "import"] => Route::AdminApiCommentsImport,
             ["admin", "api", "comments", id] => comment_id(id).map_or(Route::NotFound, Route::AdminApiComment),
             ["admin", "api", "comments", id, action] if ["approve", "unapprove", "spam", "trash", "restore"].contains(action) => {
                 comment_id(id).map_or(Route::NotFound, |id| Route::AdminApiCommentAction(id, action.to_string()))
@@ -120,7 +126,7 @@ impl Route {
     /// The methods this route answers; `HEAD` goes with every `GET`.
     pub fn allowed(&self) -> &'static [Method] {
         match self {
-            Route::PostComments(_) | Route::AdminApiCommentAction(..) => &[Method::Post],
+            Route::PostComments(_) | Route::AdminApiCommentAction(..) | Route::AdminApiCommentsImport => &[Method::Post],
             Route::ManageComment(_) | Route::AdminQueue | Route::AdminEdit(_) | Route::AdminConfirm(_) => {
                 &[Method::Get, Method::Head, Method::Post]
             }
@@ -137,6 +143,7 @@ impl Route {
             Route::AdminApiPost(_)
             | Route::AdminApiPage(_)
             | Route::AdminApiComments
+            | Route::AdminApiCommentsImport
             | Route::AdminApiComment(_)
             | Route::AdminApiCommentAction(..) => Guard::Bearer,
             Route::AdminLogout | Route::AdminQueue | Route::AdminEdit(_) => Guard::Session,
@@ -179,6 +186,7 @@ impl Route {
             ("/admin/api/posts/x", Route::AdminApiPost(s("x"))),
             ("/admin/api/pages/x", Route::AdminApiPage(s("x"))),
             ("/admin/api/comments", Route::AdminApiComments),
+            ("/admin/api/comments/import", Route::AdminApiCommentsImport),
             ("/admin/api/comments/1", Route::AdminApiComment(1)),
             ("/admin/api/comments/1/approve", Route::AdminApiCommentAction(1, "approve".into())),
             ("/posts/x", Route::Redirect("/posts/x/".into())),
@@ -220,6 +228,7 @@ impl Route {
             Route::AdminApiCommentAction(..) => 27,
             Route::Redirect(_) => 28,
             Route::NotFound => 29,
+            Route::AdminApiCommentsImport => 30,
         }
     }
 }
@@ -302,6 +311,13 @@ mod tests {
     }
 
     #[test]
+    fn wordpress_feed_addresses_redirect_to_the_feeds() {
+        assert_eq!(Route::parse("/feed/"), Route::Redirect("/feed.xml".into()));
+        assert_eq!(Route::parse("/feed"), Route::Redirect("/feed.xml".into()));
+        assert_eq!(Route::parse("/comments/feed/"), Route::Redirect("/comments.xml".into()));
+    }
+
+    #[test]
     fn nonsense_is_not_found() {
         for path in ["/posts/Hello/", "/page/0/", "/page/x/", "/page/01/", "/a/b/c/", "/posts/", "/admin/nope", "/tags/a b/"] {
             assert_eq!(Route::parse(path), Route::NotFound, "{path}");
@@ -317,7 +333,7 @@ mod tests {
         let mut seen: Vec<usize> = examples.iter().map(|(_, r)| r.variant()).collect();
         seen.sort_unstable();
         seen.dedup();
-        assert_eq!(seen, (0..=29).collect::<Vec<_>>(), "every variant has an example");
+        assert_eq!(seen, (0..=30).collect::<Vec<_>>(), "every variant has an example");
     }
 
     #[test]

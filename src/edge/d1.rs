@@ -4,8 +4,8 @@ use crate::core::comment::{Comment, CommentStatus};
 use crate::core::post::{Kind, PostSummary};
 use crate::core::slug::Slug;
 use crate::store::{
-    db_time, Catalog, CommentPage, CommentRecord, CommentStore, PostCommentCounts, PublishedDoc, Purged, QueueEntry, SearchRow, StoreError,
-    SNIPPET_CLOSE, SNIPPET_OPEN,
+    db_time, Catalog, CommentPage, CommentRecord, CommentStore, ImportRecord, PostCommentCounts, PublishedDoc, Purged, QueueEntry,
+    SearchRow, StoreError, SNIPPET_CLOSE, SNIPPET_OPEN,
 };
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -281,6 +281,41 @@ impl CommentStore for D1 {
         ];
         let row = self.db()?.prepare(sql).bind(&args).map_err(unavailable)?.first::<IdRow>(None).await.map_err(unavailable)?;
         row.map(|r| r.id).ok_or_else(|| StoreError::Unavailable("D1: INSERT returned no id".into()))
+    }
+
+    async fn import(&self, comments: &[ImportRecord]) -> Result<usize, StoreError> {
+        if comments.is_empty() {
+            return Ok(0);
+        }
+        let db = self.db()?;
+        let sql = "INSERT INTO comments (post, parent, author, email, email_hash, url, body, body_html, status, held_reason, created_at, updated_at, manage_hash, body_hash, import_key, root) \
+                   VALUES (?1, (SELECT id FROM comments WHERE import_key = ?2), ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13, ?14, \
+                   (SELECT COALESCE(root, id) FROM comments WHERE import_key = ?2)) \
+                   ON CONFLICT DO NOTHING";
+        let mut statements = Vec::with_capacity(comments.len());
+        for c in comments {
+            let r = &c.record;
+            let args = [
+                text(&r.post),
+                opt_text(c.parent_key.as_deref()),
+                text(&r.author),
+                opt_text(r.email.as_deref()),
+                opt_text(r.email_hash.as_deref()),
+                opt_text(r.url.as_deref()),
+                text(&r.body),
+                text(&r.body_html),
+                text(r.status.as_str()),
+                opt_text(r.held_reason.as_deref()),
+                text(&r.created_at),
+                text(&r.manage_hash),
+                text(&r.body_hash),
+                text(&c.import_key),
+            ];
+            statements.push(db.prepare(sql).bind(&args).map_err(unavailable)?);
+        }
+        // One batch runs in order in one transaction, so a reply finds the parent stored just before it.
+        let results = db.batch(statements).await.map_err(unavailable)?;
+        Ok(results.iter().filter_map(|r| r.meta().ok().flatten()).map(|m| m.changes.unwrap_or(0)).sum())
     }
 
     async fn duplicate_of(&self, post: &str, body_hash: &str, since: &str) -> Result<Option<i64>, StoreError> {

@@ -23,6 +23,8 @@ type EdgeApp<'a> = App<'a, KvContent, D1>;
 
 /// The largest post file the admin API accepts.
 const MAX_DOCUMENT_BYTES: usize = 1024 * 1024;
+/// The largest batch of imported comments the admin API accepts in one request.
+const MAX_IMPORT_BYTES: usize = 4 * 1024 * 1024;
 /// The largest comment form accepted; the body field itself is limited to 10,000 characters.
 const MAX_FORM_BYTES: usize = 64 * 1024;
 
@@ -124,6 +126,7 @@ async fn route(req: &mut Request, admin_token: Option<&str>, app: &EdgeApp<'_>, 
         Route::AdminApiPost(slug) => admin_document(req, app, Kind::Post, &slug, method).await?,
         Route::AdminApiPage(slug) => admin_document(req, app, Kind::Page, &slug, method).await?,
         Route::AdminApiComments => admin_comments(app, &url).await?,
+        Route::AdminApiCommentsImport => import_comments(req, app).await?,
         Route::AdminApiComment(id) => {
             app.delete_comment(id).await?;
             Reply::empty(204)
@@ -248,6 +251,24 @@ async fn admin_comments(app: &EdgeApp<'_>, url: &Url) -> Result<Reply, AppError>
         .map(|c| serde_json::json!({"id": c.id, "post": c.post, "parent": c.parent, "author": c.author, "body": c.body, "status": c.status, "created_at": c.created_at}))
         .collect();
     Ok(Reply::json(200, serde_json::Value::Array(list).to_string()))
+}
+
+/// `POST /admin/api/comments/import`: a JSON array of comments from `blog import-wxr`.
+async fn import_comments(req: &mut Request, app: &EdgeApp<'_>) -> Result<Reply, AppError> {
+    let bytes = req.bytes().await.map_err(|e| AppError::BadRequest(format!("could not read the body: {e}")))?;
+    if bytes.len() > MAX_IMPORT_BYTES {
+        return Ok(Reply::json(413, serde_json::json!({"error": "send at most 4 MiB of comments per request"}).to_string()));
+    }
+    let comments: Vec<crate::core::wxr::ImportedComment> =
+        serde_json::from_slice(&bytes).map_err(|e| AppError::BadRequest(format!("expected a JSON array of comments: {e}")))?;
+    let mut keys = Vec::with_capacity(comments.len());
+    for _ in &comments {
+        let mut random = [0u8; 32];
+        getrandom::fill(&mut random).map_err(|e| AppError::Store(crate::store::StoreError::Unavailable(format!("randomness: {e}"))))?;
+        keys.push(hex::encode(random));
+    }
+    let outcome = app.import_comments(&comments, &keys).await?;
+    Ok(Reply::json(200, serde_json::to_string(&outcome).unwrap_or_default()))
 }
 
 /// `PUT` publishes the whole Markdown file in the body, `DELETE` unpublishes.

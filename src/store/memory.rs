@@ -1,8 +1,8 @@
 //! In-memory stores for unit tests of the use cases.
 
 use super::{
-    Catalog, CommentPage, CommentRecord, CommentStore, ContentStore, PostCommentCounts, PublishedDoc, Purged, QueueEntry, SearchRow,
-    StoreError, SNIPPET_CLOSE, SNIPPET_OPEN,
+    Catalog, CommentPage, CommentRecord, CommentStore, ContentStore, ImportRecord, PostCommentCounts, PublishedDoc, Purged, QueueEntry,
+    SearchRow, StoreError, SNIPPET_CLOSE, SNIPPET_OPEN,
 };
 use crate::core::comment::{Comment, CommentStatus};
 use crate::core::index::SiteIndex;
@@ -21,6 +21,7 @@ pub struct MemoryStore {
     catalog: RefCell<BTreeMap<(String, String), (PostSummary, String)>>,
     comments: RefCell<Vec<(Comment, CommentRecord)>>,
     hits: RefCell<HashMap<String, u32>>,
+    imported: RefCell<HashMap<String, i64>>,
     /// Counts every write, so tests can tell that a repeated publish wrote nothing.
     pub writes: RefCell<usize>,
 }
@@ -142,6 +143,19 @@ impl CommentStore for MemoryStore {
         let id = comments.len() as i64 + 1;
         comments.push((shown(record, id), record.clone()));
         Ok(id)
+    }
+    async fn import(&self, comments: &[ImportRecord]) -> Result<usize, StoreError> {
+        let mut new = 0;
+        for c in comments {
+            if self.imported.borrow().contains_key(&c.import_key) {
+                continue;
+            }
+            let parent = c.parent_key.as_ref().and_then(|k| self.imported.borrow().get(k).copied());
+            let id = self.insert(&CommentRecord { parent, ..c.record.clone() }).await?;
+            self.imported.borrow_mut().insert(c.import_key.clone(), id);
+            new += 1;
+        }
+        Ok(new)
     }
     async fn duplicate_of(&self, post: &str, body_hash: &str, since: &str) -> Result<Option<i64>, StoreError> {
         Ok(self

@@ -88,6 +88,14 @@ pub struct CommentRecord {
     pub body_hash: String,
 }
 
+/// An imported comment to store once: `import_key` identifies it, `parent_key` the comment it replies to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportRecord {
+    pub record: CommentRecord,
+    pub import_key: String,
+    pub parent_key: Option<String>,
+}
+
 /// A comment as the moderator sees it: with its email, why it was held, and what it replies to.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct QueueEntry {
@@ -145,6 +153,9 @@ pub trait CommentStore {
     async fn by_manage_hash(&self, manage_hash: &str) -> Result<Option<Comment>, StoreError>;
     /// Stores a comment and returns its id.
     async fn insert(&self, record: &CommentRecord) -> Result<i64, StoreError>;
+    /// Stores imported comments in order, each at most once: one whose `import_key` is stored already is left
+    /// alone, and `parent_key` becomes the id of the stored comment with that key. Returns how many were new.
+    async fn import(&self, comments: &[ImportRecord]) -> Result<usize, StoreError>;
     /// A comment on `post` with this body hash created at or after `since`.
     async fn duplicate_of(&self, post: &str, body_hash: &str, since: &str) -> Result<Option<i64>, StoreError>;
     /// Whether a comment with this email hash was ever approved.

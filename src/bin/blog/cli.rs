@@ -1,5 +1,6 @@
 //! Commands and their output. Every file is parsed by `core` first, so bad input never reaches a blog.
 
+use crate::wordpress::{self, ExportArgs, ImportArgs};
 use crate::wrangler::{Target, Wrangler};
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
@@ -7,6 +8,7 @@ use edge_blog::app::{prepare, App};
 use edge_blog::core::config::SiteConfig;
 use edge_blog::core::post::{Kind, Post};
 use edge_blog::core::slug::slugify;
+use edge_blog::core::wxr::ImportOptions;
 use edge_blog::store::PublishedDoc;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -60,6 +62,80 @@ enum Command {
         #[arg(default_value = "content")]
         dir: PathBuf,
     },
+    /// Import a WordPress export (WXR 1.1 or 1.2): posts and pages into content/, then publish them and their
+    /// comments. The whole file is checked first; nothing is written if any of it is wrong.
+    ImportWxr {
+        /// The file WordPress wrote (Tools → Export).
+        file: PathBuf,
+        /// Keep commenters' email addresses (dropped by default; IP addresses are never kept).
+        #[arg(long)]
+        keep_emails: bool,
+        /// Keep pingbacks and trackbacks as comments (skipped by default).
+        #[arg(long)]
+        with_pingbacks: bool,
+        /// Write the files into content/ only; publish nothing.
+        #[arg(long, conflicts_with_all = ["local", "remote", "url"])]
+        files_only: bool,
+        #[command(flatten)]
+        target: TargetArgs,
+        /// The content folder to write posts/ and pages/ into.
+        #[arg(long, default_value = "content")]
+        dir: PathBuf,
+    },
+    /// Write a WordPress export (WXR 1.2) of every post and page in content/ and every approved or pending
+    /// comment in D1, for WordPress's importer (Tools → Import → WordPress).
+    Export {
+        /// Write here instead of standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Read comments from the Cloudflare account's D1 instead of the local runtime's.
+        #[arg(long)]
+        remote: bool,
+        /// Export posts and pages only.
+        #[arg(long, conflicts_with = "remote")]
+        no_comments: bool,
+        /// Where the local runtime keeps its state.
+        #[arg(long, default_value = ".wrangler/state")]
+        persist_to: PathBuf,
+        /// The wrangler configuration (bindings, and the site settings in [vars]).
+        #[arg(long, default_value = "wrangler.toml")]
+        config: PathBuf,
+        #[arg(long, default_value = "content")]
+        dir: PathBuf,
+    },
+}
+
+/// Where to publish, as for `publish`.
+#[derive(clap::Args)]
+struct TargetArgs {
+    /// The local runtime's KV and D1 (the default).
+    #[arg(long, group = "import_target")]
+    local: bool,
+    /// The Cloudflare account's KV namespace and D1 database (needs `wrangler login`).
+    #[arg(long, group = "import_target")]
+    remote: bool,
+    /// A running blog, through its admin API.
+    #[arg(long, group = "import_target", requires = "token")]
+    url: Option<String>,
+    /// The blog's ADMIN_TOKEN, with --url.
+    #[arg(long, env = "BLOG_ADMIN_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// Where the local runtime keeps its state, with --local.
+    #[arg(long, default_value = ".wrangler/state")]
+    persist_to: PathBuf,
+    /// The wrangler configuration naming the KV and D1 bindings.
+    #[arg(long, default_value = "wrangler.toml")]
+    config: PathBuf,
+}
+
+impl TargetArgs {
+    fn target(self) -> Target {
+        match (self.remote, self.url) {
+            (_, Some(url)) => Target::Api { url, token: self.token.unwrap_or_default() },
+            (true, _) => Target::Remote { config: self.config },
+            _ => Target::Local { config: self.config, persist_to: self.persist_to },
+        }
+    }
 }
 
 pub fn main() -> ExitCode {
@@ -77,6 +153,20 @@ pub fn main() -> ExitCode {
                 _ => Target::Local { config, persist_to },
             };
             publish(&dir, target)
+        }
+        Command::ImportWxr { file, keep_emails, with_pingbacks, files_only, target, dir } => wordpress::import(ImportArgs {
+            file,
+            dir,
+            options: ImportOptions { keep_emails, with_pingbacks },
+            target: (!files_only).then(|| target.target()),
+        }),
+        Command::Export { output, remote, no_comments, persist_to, config, dir } => {
+            let comments_from = match (no_comments, remote) {
+                (true, _) => None,
+                (_, true) => Some(Target::Remote { config: config.clone() }),
+                _ => Some(Target::Local { config: config.clone(), persist_to }),
+            };
+            wordpress::export(ExportArgs { dir, output, comments_from, config })
         }
     };
     match result {
@@ -115,7 +205,7 @@ fn new(title: &str, page: bool, dir: &Path) -> Result<()> {
 }
 
 /// Parses every file under `dir/posts` and `dir/pages`; reports all errors, not just the first.
-fn check(dir: &Path) -> Result<Vec<PublishedDoc>> {
+pub fn check(dir: &Path) -> Result<Vec<PublishedDoc>> {
     if !dir.is_dir() {
         bail!("{} is not a folder; give the content folder that holds posts/ and pages/", dir.display());
     }
@@ -176,7 +266,7 @@ fn markdown_files(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-fn publish(dir: &Path, target: Target) -> Result<()> {
+pub fn publish(dir: &Path, target: Target) -> Result<()> {
     let docs = check(dir)?;
     match target {
         Target::Api { url, token } => publish_api(&url, &token, &docs),

@@ -1,7 +1,9 @@
-//! `blog`: write, check and publish posts from the command line.
+//! `blog`: write, check and publish posts from the command line; import from and export to WordPress.
 
 #[cfg(not(target_arch = "wasm32"))]
 mod cli;
+#[cfg(not(target_arch = "wasm32"))]
+mod wordpress;
 #[cfg(not(target_arch = "wasm32"))]
 mod wrangler;
 

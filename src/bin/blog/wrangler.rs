@@ -73,7 +73,15 @@ impl Wrangler {
         Ok(())
     }
 
-    fn d1_file(&self, sql: &str) -> Result<(), StoreError> {
+    /// Runs one SQL query on D1 and returns its rows.
+    pub fn query(&self, sql: &str) -> Result<Vec<Value>, StoreError> {
+        let out = self.run(&["d1", "execute", "DB", "--json", "--command", sql])?;
+        let parsed: Value = serde_json::from_str(&out).map_err(|e| StoreError::Corrupt(format!("wrangler output: {e}: {out}")))?;
+        Ok(parsed.get(0).and_then(|r| r.get("results")).and_then(Value::as_array).cloned().unwrap_or_default())
+    }
+
+    /// Runs SQL statements on D1 from a file, as one batch.
+    pub fn d1_file(&self, sql: &str) -> Result<(), StoreError> {
         let file = self.write_file("publish.sql", sql)?;
         self.run(&["d1", "execute", "DB", "--file", path_str(&file)?])?;
         Ok(())
