@@ -84,12 +84,10 @@ fn list_and_feed(c: &mut Criterion) {
         let app = app(&site, &store);
         let home = block_on(app.home(1)).expect("home renders");
         assert_eq!(home.matches("class=\"card").count().max(home.matches("<article").count()), 10, "ten posts on the home page");
-        c.benchmark_group("list_page_10_of").bench_function(BenchmarkId::from_parameter(total), |b| {
-            b.iter(|| black_box(block_on(app.home(1)).expect("home")))
-        });
-        c.benchmark_group("atom_feed_of").bench_function(BenchmarkId::from_parameter(total), |b| {
-            b.iter(|| black_box(block_on(app.feed(None, false)).expect("feed")))
-        });
+        c.benchmark_group("list_page_10_of")
+            .bench_function(BenchmarkId::from_parameter(total), |b| b.iter(|| black_box(block_on(app.home(1)).expect("home"))));
+        c.benchmark_group("atom_feed_of")
+            .bench_function(BenchmarkId::from_parameter(total), |b| b.iter(|| black_box(block_on(app.feed(None, false)).expect("feed"))));
         // What a fresh isolate (or a new index version) pays once: parsing the KV `index` document.
         let json = serde_json::to_string(&*block_on(store.index()).expect("index")).expect("index json");
         c.benchmark_group("index_parse_of").bench_function(BenchmarkId::from_parameter(total), |b| {

@@ -89,6 +89,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     std::fs::write(out.join("seed.sql"), sql)?;
-    eprintln!("seed: {total} posts, {comment_count} comments, index {} bytes -> {}", kv[kv.len() - 2]["value"].as_str().map_or(0, str::len), out.display());
+    eprintln!(
+        "seed: {total} posts, {comment_count} comments, index {} bytes -> {}",
+        kv[kv.len() - 2]["value"].as_str().map_or(0, str::len),
+        out.display()
+    );
     Ok(())
 }
