@@ -57,7 +57,7 @@ fmt:
 	cargo fmt
 
 ## make bench: criterion benches, upload size, wrk against wrangler dev at 10/1,000/10,000 posts -> BENCHMARKS.md
-## (about 15 minutes; knobs such as BENCH_ROUNDS and BENCH_DURATION are described in scripts/bench.sh)
+## (about 20 minutes; knobs such as BENCH_ROUNDS and BENCH_DURATION are described in scripts/bench.sh)
 bench: build
 	@scripts/install-tools.sh bench
 	scripts/bench.sh

@@ -100,7 +100,7 @@ w("# Benchmarks")
 w("")
 w("Written by `make bench` (`scripts/bench.sh`, `scripts/bench_report.py`, `benches/render.rs`, `examples/seed.rs`). "
   "Every figure is **median (min–max)** over the samples or rounds named beside it. Re-run with `make bench`; it takes about "
-  "15 minutes. This run is the **before** of issue 5: no optimisation has been made yet.")
+  "20 minutes on this machine (seeding 10,000 posts into local KV alone takes ~3). This run is the **before** of issue 5: no optimisation has been made yet.")
 w("")
 w("## Machine")
 w("")
