@@ -11,7 +11,7 @@ export ESBUILD_BIN := $(CURDIR)/node_modules/.bin/esbuild
 export WRANGLER_SEND_METRICS := false
 export CLOUDFLARE_CF_FETCH_ENABLED := false
 
-.PHONY: dev test tools build migrate content serve check lint unit e2e fmt deploy clean
+.PHONY: dev test tools build migrate content serve check lint unit e2e fmt deploy clean bench
 
 ## make dev: install tools, migrate local D1, load content/ into local KV, then serve on 127.0.0.1:$(PORT)
 ## (wrangler dev builds the worker through `[build]` in wrangler.toml, and rebuilds when src/ changes).
@@ -55,6 +55,12 @@ e2e:
 
 fmt:
 	cargo fmt
+
+## make bench: criterion benches, upload size, wrk against wrangler dev at 10/1,000/10,000 posts -> BENCHMARKS.md
+## (about 20 minutes; knobs such as BENCH_ROUNDS and BENCH_DURATION are described in scripts/bench.sh)
+bench: build
+	@scripts/install-tools.sh bench
+	scripts/bench.sh
 
 deploy: tools build
 	$(WRANGLER) d1 migrations apply DB --remote

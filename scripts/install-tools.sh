@@ -30,7 +30,11 @@ if [[ "$("$TOOLS/bin/wasm-bindgen" --version 2>/dev/null)" != *"$WASM_BINDGEN_VE
   cargo install --root "$TOOLS" wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
 fi
 
-if [[ ! -x node_modules/.bin/wrangler || package.json -nt node_modules/.package-lock.json ]]; then
+# A git worktree may share another checkout's node_modules through a symlink: `npm ci` there would empty the
+# shared folder for everyone (npm removes the link's contents), so a linked install that has wrangler is left alone.
+if [[ -L node_modules && -x node_modules/.bin/wrangler ]]; then
+  :
+elif [[ ! -x node_modules/.bin/wrangler || package.json -nt node_modules/.package-lock.json ]]; then
   say "installing wrangler, binaryen and esbuild from package.json"
   if [[ -f package-lock.json ]]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
 fi

@@ -1,0 +1,105 @@
+//! Native micro-benchmarks of the reader hot path, through `App` over the in-memory store.
+//!
+//! `warm`: the post's rendered Markdown is already memoised in the isolate (`app::parse_cached`), as for every
+//! request after the first one for a version. `cold`: a version never seen before, so the request parses the
+//! front matter and renders the Markdown too (first request in an isolate, or after an edit).
+
+mod support;
+
+use chrono::Duration;
+use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion};
+use edge_blog::app::{App, ShowOptions};
+use edge_blog::core::config::SiteConfig;
+use edge_blog::core::index::SiteIndex;
+use edge_blog::core::post::{Kind, StoredDoc};
+use edge_blog::core::slug::Slug;
+use edge_blog::store::memory::MemoryStore;
+use edge_blog::store::{Catalog, CommentStore, ContentStore, PublishedDoc};
+use pollster::block_on;
+use std::hint::black_box;
+
+const KEY: &[u8] = b"bench-signing-key";
+
+/// A store with `total` published posts and the bench posts' comments (`support::COMMENTED`).
+fn seeded(total: usize) -> MemoryStore {
+    let store = MemoryStore::default();
+    let docs = support::posts(total);
+    block_on(store.put_docs(&docs)).expect("put docs");
+    block_on(store.upsert(&docs)).expect("upsert");
+    let index = SiteIndex::build(docs.iter().map(|d| d.summary.clone()));
+    block_on(store.put_index(&index)).expect("put index");
+    let mut next_id = 1;
+    for count in support::COMMENTED {
+        for (id, record) in support::comments(&support::bench_slug(count), count, next_id) {
+            let stored = block_on(store.insert(&record)).expect("insert comment");
+            assert_eq!(stored, id, "comment ids must follow the fixture's");
+        }
+        next_id += count as i64;
+    }
+    store
+}
+
+fn app<'a>(site: &'a SiteConfig, store: &'a MemoryStore) -> App<'a, MemoryStore, MemoryStore> {
+    App { site, content: store, db: store, now: support::newest() + Duration::days(1), key: KEY }
+}
+
+fn post_page(c: &mut Criterion) {
+    let site = SiteConfig::default();
+    let store = seeded(10);
+    let app = app(&site, &store);
+    let mut group = c.benchmark_group("post_page");
+    for comments in support::COMMENTED {
+        let slug = Slug::parse(&support::bench_slug(comments)).expect("slug");
+        let opts = ShowOptions::default();
+        let first = block_on(app.show_post(&slug, &opts)).expect("post page renders");
+        assert!(first.html.contains("orthosomnia"), "the post body is on the page");
+        group.bench_with_input(BenchmarkId::new("warm", comments), &slug, |b, slug| {
+            b.iter(|| black_box(block_on(app.show_post(slug, &opts)).expect("render")))
+        });
+        // A fresh version per iteration (stored outside the timed part), so the memo never hits.
+        let original = block_on(store.doc(Kind::Post, &slug)).expect("doc").expect("stored");
+        let summary = support::posts(4).into_iter().find(|d| d.summary.slug == slug).expect("bench post").summary;
+        let mut variant = 0u64;
+        group.bench_with_input(BenchmarkId::new("cold", comments), &slug, |b, slug| {
+            b.iter_batched(
+                || {
+                    variant += 1;
+                    let doc = StoredDoc::new(Kind::Post, format!("{}\n<!-- variant {variant} -->\n", original.source));
+                    let published = PublishedDoc { doc, summary: summary.clone(), text: String::new() };
+                    block_on(store.put_docs(std::slice::from_ref(&published))).expect("put doc");
+                },
+                |()| black_box(block_on(app.show_post(slug, &opts)).expect("render")),
+                BatchSize::SmallInput,
+            )
+        });
+        block_on(store.put_docs(&[PublishedDoc { doc: original, summary, text: String::new() }])).expect("restore doc");
+    }
+    group.finish();
+}
+
+fn list_and_feed(c: &mut Criterion) {
+    let site = SiteConfig::default();
+    for total in [10, 1_000, 10_000] {
+        let store = seeded(total);
+        let app = app(&site, &store);
+        let home = block_on(app.home(1)).expect("home renders");
+        assert_eq!(home.matches("class=\"card").count().max(home.matches("<article").count()), 10, "ten posts on the home page");
+        c.benchmark_group("list_page_10_of")
+            .bench_function(BenchmarkId::from_parameter(total), |b| b.iter(|| black_box(block_on(app.home(1)).expect("home"))));
+        c.benchmark_group("atom_feed_of")
+            .bench_function(BenchmarkId::from_parameter(total), |b| b.iter(|| black_box(block_on(app.feed(None, false)).expect("feed"))));
+        // What a fresh isolate (or a new index version) pays once: parsing the KV `index` document.
+        let json = serde_json::to_string(&*block_on(store.index()).expect("index")).expect("index json");
+        c.benchmark_group("index_parse_of").bench_function(BenchmarkId::from_parameter(total), |b| {
+            b.iter(|| black_box(serde_json::from_str::<SiteIndex>(&json).expect("parse")))
+        });
+    }
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(30).warm_up_time(std::time::Duration::from_millis(700))
+        .measurement_time(std::time::Duration::from_secs(2));
+    targets = post_page, list_and_feed
+}
+criterion_main!(benches);

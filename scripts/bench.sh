@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# `make bench`: native criterion benches, the worker's upload size, and HTTP benches with wrk against the local
+# runtime (wrangler dev) at several site sizes; writes BENCHMARKS.md. Everything runs on 127.0.0.1, bounded.
+#
+# Knobs (environment): BENCH_POSTS="10 1000 10000"  BENCH_ROUNDS=3  BENCH_DURATION=3s  BENCH_THREADS=2
+#                      BENCH_CONNECTIONS=16  BENCH_SKIP_CRITERION=1 (reuse target/criterion)  BENCH_OUT=BENCHMARKS.md
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+POST_COUNTS=${BENCH_POSTS:-"10 1000 10000"}
+ROUNDS=${BENCH_ROUNDS:-3}
+DURATION=${BENCH_DURATION:-3s}
+THREADS=${BENCH_THREADS:-2}
+CONNECTIONS=${BENCH_CONNECTIONS:-16}
+OUT=${BENCH_OUT:-BENCHMARKS.md}
+WRANGLER=$ROOT/node_modules/.bin/wrangler
+ADMIN_TOKEN=bench-admin-token-0123456789
+export WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false
+
+say() { printf '==> %s\n' "$*" >&2; }
+
+[[ -f build/index.js ]] || { echo "build/index.js is missing: run make build first (make bench does)" >&2; exit 1; }
+command -v wrk >/dev/null || { echo "wrk is missing: scripts/install-tools.sh bench" >&2; exit 1; }
+
+WORK=$(mktemp -d /tmp/edge-blog-bench.XXXXXX)
+RESULTS=$WORK/results
+mkdir -p "$RESULTS"
+SERVER_PID=""
+stop_server() {
+  if [[ -n "$SERVER_PID" ]]; then
+    # wrangler runs workerd as a child: stop the whole process group we started.
+    kill -KILL -- "-$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+    SERVER_PID=""
+  fi
+}
+cleanup() { stop_server; [[ -n "${BENCH_KEEP:-}" ]] || rm -rf "$WORK"; }
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# --- the machine -------------------------------------------------------------------------------------------
+say "machine"
+{
+  echo "cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)"
+  echo "cores=$(nproc)"
+  echo "memory=$(free -h | awk '/^Mem:/ {print $2}')"
+  echo "kernel=$(uname -sr)"
+  echo "os=$(. /etc/os-release && echo "$PRETTY_NAME")"
+  echo "rustc=$(rustc -V)"
+  echo "node=$(node -v)"
+  echo "wrangler=$("$WRANGLER" --version 2>/dev/null | tail -1)"
+  echo "wrk=$(wrk -v 2>&1 | head -1)"
+  echo "commit=$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src templates Cargo.toml || echo ' (with uncommitted changes)')"
+  echo "date=$(date -u +%Y-%m-%dT%H:%MZ)"
+  echo "loadavg_start=$(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "wrk_args=-t$THREADS -c$CONNECTIONS -d$DURATION, $ROUNDS rounds"
+} > "$RESULTS/machine.txt"
+
+# --- native micro-benchmarks ---------------------------------------------------------------------------------
+if [[ -z "${BENCH_SKIP_CRITERION:-}" ]]; then
+  say "criterion (cargo bench --bench render)"
+  rm -rf target/criterion
+  cargo bench --quiet --bench render -- --noplot 2>&1 | grep -E '^[a-z_]+/|time:' >&2 || true
+fi
+
+# --- upload size ---------------------------------------------------------------------------------------------
+# A config without [build] (the worker was built above) and with absolute paths; assets from a bench-only copy.
+write_config() { # $1: file, $2: base URL, $3: assets dir
+  python3 - "$ROOT" "$1" "$2" "$3" <<'PY'
+import re, sys
+root, out, base, assets = sys.argv[1:]
+text = open(f"{root}/wrangler.toml").read()
+text = re.sub(r'(?m)^\[build\]\ncommand = .*\n', '', text)
+text = re.sub(r'(?m)^main = .*$', f'main = "{root}/build/index.js"', text)
+text = re.sub(r'(?m)^directory = .*$', f'directory = "{assets}"', text)
+text = re.sub(r'(?m)^migrations_dir = .*$', f'migrations_dir = "{root}/migrations"', text)
+text = re.sub(r'(?m)^SITE_URL = .*$', f'SITE_URL = "{base}"', text)
+text = re.sub(r'(?m)^\[triggers\]\ncrons = .*\n', '', text)
+open(out, "w").write(text)
+PY
+}
+
+say "upload size (wrangler deploy --dry-run)"
+mkdir -p "$WORK/public"
+cp -r public/. "$WORK/public/"
+write_config "$WORK/dry.toml" "http://127.0.0.1:8787" "$WORK/public"
+"$WRANGLER" deploy --dry-run --outdir "$WORK/dry" --config "$WORK/dry.toml" > "$WORK/dry.log" 2>&1 || { cat "$WORK/dry.log" >&2; exit 1; }
+grep -E 'Total Upload' "$WORK/dry.log" | tail -1 > "$RESULTS/upload.txt"
+ls -l "$WORK/dry" | awk 'NR>1 {print $5, $9}' > "$RESULTS/upload_files.txt"
+cat "$RESULTS/upload.txt" >&2
+
+# --- HTTP ----------------------------------------------------------------------------------------------------
+SEED=$ROOT/target/release/examples/seed
+[[ -n "${BENCH_NO_BUILD:-}" ]] || cargo build --quiet --release --example seed
+
+# name|path|header|expected status; `floor` is run before each of the others, every round.
+pages() {
+  cat <<PAGES
+post_c1|/posts/bench-c1/||200
+home|/||200
+feed|/feed.xml||200
+not_found|/no-such-page/||404
+revalidate_304|/posts/bench-c1/|If-None-Match: $ETAG|304
+post_c0|/posts/bench-c0/||200
+post_c50|/posts/bench-c50/||200
+post_c500|/posts/bench-c500/||200
+robots|/robots.txt||200
+PAGES
+}
+
+status_of() { # $1 url, $2 header
+  if [[ -n "$2" ]]; then curl -s -o /dev/null -w '%{http_code}' -H "$2" "$1"; else curl -s -o /dev/null -w '%{http_code}' "$1"; fi
+}
+
+run_wrk() { # $1 posts, $2 round, $3 name, $4 path, $5 header, $6 expected -> one JSON line in results
+  local line
+  line=$(BENCH_HEADER="$5" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout 10s -s scripts/bench.lua "$BASE$4" | sed -n 's/^WRKJSON //p')
+  [[ -n "$line" ]] || { echo "wrk gave no summary for $4" >&2; exit 1; }
+  printf '{"posts":%s,"round":%s,"page":"%s","path":"%s","expected":%s,"size":%s,"load":"%s","wrk":%s}\n' \
+    "$1" "$2" "$3" "$4" "$6" "${SIZES[$3]:-0}" "$(cut -d' ' -f1 /proc/loadavg)" "$line" >> "$RESULTS/http.jsonl"
+}
+
+for POSTS in $POST_COUNTS; do
+  say "site with $POSTS posts: seeding"
+  STATE=$WORK/state-$POSTS
+  PORT=$(free_port)
+  BASE="http://127.0.0.1:$PORT"
+  CONFIG=$WORK/wrangler-$POSTS.toml
+  ASSETS=$WORK/public-$POSTS
+  rm -rf "$ASSETS"; mkdir -p "$ASSETS"; cp -r public/. "$ASSETS/"
+  write_config "$CONFIG" "$BASE" "$ASSETS"
+  t0=$(date +%s)
+  "$SEED" "$POSTS" "$WORK/seed-$POSTS"
+  common=(--local --config "$CONFIG" --persist-to "$STATE")
+  "$WRANGLER" d1 migrations apply DB "${common[@]}" > "$WORK/migrate.log" 2>&1 || { cat "$WORK/migrate.log" >&2; exit 1; }
+  "$WRANGLER" d1 execute DB "${common[@]}" --file "$WORK/seed-$POSTS/seed.sql" --yes > "$WORK/d1.log" 2>&1 || { cat "$WORK/d1.log" >&2; exit 1; }
+  "$WRANGLER" kv bulk put "$WORK/seed-$POSTS/kv.json" --binding POSTS "${common[@]}" > "$WORK/kv.log" 2>&1 || { cat "$WORK/kv.log" >&2; exit 1; }
+  echo "posts=$POSTS seed_seconds=$(( $(date +%s) - t0 )) index_bytes=$(python3 -c "import json,sys; print(next(len(e['value']) for e in json.load(open(sys.argv[1])) if e['key']=='index'))" "$WORK/seed-$POSTS/kv.json")" >> "$RESULTS/seed.txt"
+
+  start_server() {
+    set -m
+    "$WRANGLER" dev --local --ip 127.0.0.1 --port "$PORT" --config "$CONFIG" --persist-to "$STATE" \
+      --show-interactive-dev-session=false --var "ADMIN_TOKEN:$ADMIN_TOKEN" < /dev/null > "$WORK/wrangler-$POSTS.log" 2>&1 &
+    SERVER_PID=$!
+    set +m
+    for _ in $(seq 1 360); do
+      [[ "$(status_of "$BASE/robots.txt" '')" == 200 ]] && return 0
+      kill -0 "$SERVER_PID" 2>/dev/null || break
+      sleep 0.25
+    done
+    cat "$WORK/wrangler-$POSTS.log" >&2; echo "wrangler dev did not start" >&2; exit 1
+  }
+  say "site with $POSTS posts: starting wrangler dev on $BASE"
+  start_server
+
+  # The floor: the post page's own bytes, served as a static file by the same runtime.
+  curl -sf -o "$WORK/post.html" "$BASE/posts/bench-c1/"
+  mkdir -p "$ASSETS/bench"
+  cp "$WORK/post.html" "$ASSETS/bench/floor.html"
+  # Assets are read at start-up: restart so the floor is served.
+  stop_server; start_server
+  declare -A SIZES=()
+  SIZES[floor]=$(curl -sf "$BASE/bench/floor" | wc -c)
+  [[ "${SIZES[floor]}" == "$(wc -c < "$WORK/post.html")" ]] || { echo "the floor file is not served whole" >&2; exit 1; }
+  ETAG=$(curl -sfI "$BASE/posts/bench-c1/" | sed -n 's/^[Ee][Tt]ag: *//p' | tr -d '\r')
+  [[ -n "$ETAG" ]] || { echo "no ETag on the post page" >&2; exit 1; }
+
+  # Check every page answers as expected, note its size, and warm the isolate (index, memoised renders).
+  while IFS='|' read -r name path header expected; do
+    got=$(status_of "$BASE$path" "$header")
+    [[ "$got" == "$expected" ]] || { echo "$path answered $got, expected $expected" >&2; exit 1; }
+    SIZES[$name]=$(curl -s ${header:+-H "$header"} "$BASE$path" | wc -c)
+    BENCH_HEADER="$header" wrk -t1 -c4 -d1s -s scripts/bench.lua "$BASE$path" > /dev/null
+  done < <(pages)
+  wrk -t1 -c4 -d1s "$BASE/bench/floor" > /dev/null
+  grep -c 'comment-' "$WORK/post.html" > /dev/null || true
+
+  for round in $(seq 1 "$ROUNDS"); do
+    say "site with $POSTS posts: round $round of $ROUNDS"
+    while IFS='|' read -r name path header expected; do
+      run_wrk "$POSTS" "$round" floor /bench/floor "" 200
+      # The floor before each page is that page's reference.
+      run_wrk "$POSTS" "$round" "$name" "$path" "$header" "$expected"
+    done < <(pages)
+  done
+  stop_server
+  rm -rf "$STATE"
+done
+
+echo "loadavg_end=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$RESULTS/machine.txt"
+say "writing $OUT"
+python3 scripts/bench_report.py "$RESULTS" target/criterion > "$OUT"
+[[ -z "${BENCH_KEEP:-}" ]] || say "raw results kept in $RESULTS"

@@ -1,0 +1,316 @@
+#!/usr/bin/env python3
+"""Turns the raw results of scripts/bench.sh (and criterion's target/criterion) into BENCHMARKS.md on stdout."""
+import json
+import os
+import re
+import statistics
+import sys
+from collections import defaultdict
+
+results, criterion_dir = sys.argv[1], sys.argv[2]
+
+
+def read_kv(path):
+    out = {}
+    if os.path.exists(path):
+        for line in open(path):
+            if "=" in line:
+                k, v = line.rstrip("\n").split("=", 1)
+                out[k] = v
+    return out
+
+
+def mmm(values):
+    return statistics.median(values), min(values), max(values)
+
+
+def fmt_mmm(values, f="{:.0f}"):
+    med, lo, hi = mmm(values)
+    return f"{f.format(med)} ({f.format(lo)}–{f.format(hi)})"
+
+
+def fmt_time(ns):
+    if ns >= 1e6:
+        return f"{ns / 1e6:.2f} ms"
+    if ns >= 1e3:
+        return f"{ns / 1e3:.1f} µs"
+    return f"{ns:.0f} ns"
+
+
+machine = read_kv(os.path.join(results, "machine.txt"))
+
+# --- criterion -----------------------------------------------------------------------------------------------
+native = {}
+for dirpath, _dirs, files in os.walk(criterion_dir):
+    if os.path.basename(dirpath) == "new" and "sample.json" in files and "benchmark.json" in files:
+        bench = json.load(open(os.path.join(dirpath, "benchmark.json")))
+        sample = json.load(open(os.path.join(dirpath, "sample.json")))
+        per_iter = [t / n for t, n in zip(sample["times"], sample["iters"])]
+        native[bench["full_id"]] = per_iter
+
+
+def native_row(full_id):
+    v = native.get(full_id)
+    if not v:
+        return None
+    med, lo, hi = mmm(v)
+    return med, lo, hi
+
+
+# --- HTTP ----------------------------------------------------------------------------------------------------
+runs = [json.loads(line) for line in open(os.path.join(results, "http.jsonl"))] if os.path.exists(os.path.join(results, "http.jsonl")) else []
+by = defaultdict(list)  # (posts, page) -> [(rps, floor_rps, p50, p99, run)]
+last_floor = None
+skipped = []  # pairs where the floor or the page completed no request: no ratio
+for r in runs:
+    if r["page"] == "floor":
+        last_floor = r
+        continue
+    if not last_floor or last_floor["wrk"]["rps"] <= 0 or r["wrk"]["requests"] <= 0:
+        skipped.append(r)
+        continue
+    by[(r["posts"], r["page"])].append((r["wrk"]["rps"], last_floor["wrk"]["rps"], r["wrk"]["p50_ms"], r["wrk"]["p99_ms"], r, last_floor))
+post_counts = sorted({p for p, _ in by})
+PAGES = [
+    ("post_c1", "post page, 1 comment"),
+    ("home", "home page (10 posts)"),
+    ("feed", "Atom feed"),
+    ("not_found", "404 page"),
+    ("revalidate_304", "post page, 1 comment, 304 (If-None-Match)"),
+    ("post_c0", "post page, 0 comments"),
+    ("post_c50", "post page, 50 comments"),
+    ("post_c500", "post page, 500 comments"),
+    ("robots", "robots.txt (worker runs, no storage read, tiny body)"),
+]
+
+
+def ratio_stats(posts, page):
+    rows = by.get((posts, page), [])
+    return [rps / floor for rps, floor, *_ in rows]
+
+
+def med_ratio(posts, page):
+    r = ratio_stats(posts, page)
+    return statistics.median(r) if r else None
+
+
+out = []
+w = out.append
+w("# Benchmarks")
+w("")
+w("Written by `make bench` (`scripts/bench.sh`, `scripts/bench_report.py`, `benches/render.rs`, `examples/seed.rs`). "
+  "Every figure is **median (min–max)** over the samples or rounds named beside it. Re-run with `make bench`; it takes about "
+  "20 minutes on this machine (seeding 10,000 posts into local KV alone takes ~3). This run is the **before** of issue 5: no optimisation has been made yet.")
+w("")
+w("## Machine")
+w("")
+w("| | |")
+w("|---|---|")
+for k in ["cpu", "cores", "memory", "os", "kernel", "rustc", "node", "wrangler", "wrk", "commit", "date", "loadavg_start", "loadavg_end", "wrk_args"]:
+    if k in machine:
+        w(f"| {k} | {machine[k]} |")
+w("")
+w("The machine is shared (2 cores, other builds running: see the load averages), so absolute numbers are noisy. "
+  "That is why every HTTP figure is also given as a **ratio to a floor measured in the same run, interleaved**.")
+w("")
+
+# --- targets summary (filled below) ---
+targets_at = len(out)
+
+w("## Method")
+w("")
+w("- **Native** (`cargo bench --bench render`, criterion, release profile of the host): `App` over `MemoryStore`, "
+  "so the real hot path runs: read the stored document, parse front matter, render the Markdown, thread and render the "
+  "approved comments, sign the comment form, render the askama template, compute the ETag basis. "
+  "*Warm* = the rendered Markdown is already memoised by `app::parse_cached` (every request after the first for a "
+  "version in an isolate); *cold* = a version never seen (first request in an isolate or after an edit), so the "
+  "front matter is parsed and the Markdown rendered as well. The post is a real ~3 KB sample post (table, code block, "
+  "list, footnote). 30 samples per benchmark; the figure is time per call.")
+w("- **Upload size**: `wrangler deploy --dry-run --outdir` on the `make build` output (wrangler's `Total Upload` line).")
+w("- **HTTP**: for each site size, `scripts/bench.sh` seeds fresh `--persist-to` state in bulk (one `kv bulk put`, one "
+  "`d1 execute --file`, generated by `examples/seed.rs` with the crate's own `app::prepare` and `SiteIndex::build`, "
+  "exactly the layout `blog publish` writes), starts `wrangler dev` on a free 127.0.0.1 port with the comment form "
+  "enabled (an `ADMIN_TOKEN`), checks the status of every page, warms the isolate (1 s of wrk per page), then runs "
+  f"`wrk {machine.get('wrk_args', '')}`. In each round every page is preceded by the **floor**: the post page "
+  "with one comment, byte for byte, served as a static file (`/bench/floor`, from a bench-only copy of `public/`) by "
+  "the same runtime. A page's ratio is its requests/s divided by the floor run just before it; the table gives the "
+  "median, min and max of those ratios over the rounds.")
+w("- Bench posts `bench-c0`, `bench-c1`, `bench-c50`, `bench-c500` carry 0, 1, 50 and 500 approved comments (every "
+  "third a reply). The rest of the site is short filler posts. Site sizes: " + ", ".join(f"{p:,}" for p in post_counts) + " posts.")
+w("")
+
+# --- native ---
+w("## Native render (criterion)")
+w("")
+w("| benchmark | time per call |")
+w("|---|---|")
+order = [f"post_page/{k}/{c}" for c in (0, 1, 50, 500) for k in ("warm", "cold")]
+order += sorted(k for k in native if k.startswith("list_page")) + sorted(k for k in native if k.startswith("atom_feed")) + sorted(k for k in native if k.startswith("index_parse"))
+labels = {
+    "list_page_10_of": "home page (10 posts listed) of a site of {} posts",
+    "atom_feed_of": "Atom feed (20 newest) of a site of {} posts",
+    "index_parse_of": "parse the KV `index` JSON of {} posts (once per isolate and index version)",
+}
+
+
+def sort_key(k):
+    m = re.match(r"(.*)/(\d+)$", k)
+    return (m.group(1), int(m.group(2))) if m else (k, 0)
+
+
+seen = set()
+for k in [x for x in order if x.startswith("post_page")] + sorted([x for x in order if not x.startswith("post_page")], key=sort_key):
+    if k in seen or k not in native:
+        continue
+    seen.add(k)
+    med, lo, hi = native_row(k)
+    group, _, param = k.rpartition("/")
+    if k.startswith("post_page"):
+        kind = group.split("/")[1]
+        label = f"post page, {param} comments, {kind}"
+    else:
+        label = labels.get(group, group).format(f"{int(param):,}")
+    w(f"| {label} | {fmt_time(med)} ({fmt_time(lo)}–{fmt_time(hi)}) |")
+w("")
+
+# --- upload ---
+upload_line = open(os.path.join(results, "upload.txt")).read().strip() if os.path.exists(os.path.join(results, "upload.txt")) else ""
+m = re.search(r"Total Upload:\s*([\d.]+)\s*KiB\s*/\s*gzip:\s*([\d.]+)\s*KiB", upload_line)
+upload_total, upload_gzip = (float(m.group(1)), float(m.group(2))) if m else (None, None)
+w("## Upload size")
+w("")
+if m:
+    w(f"`wrangler deploy --dry-run`: **{upload_total:,.2f} KiB total, {upload_gzip:,.2f} KiB gzip** "
+      f"({upload_gzip * 1.024:,.0f} KB gzip).")
+else:
+    w(f"wrangler printed: `{upload_line}`")
+files = open(os.path.join(results, "upload_files.txt")).read().split("\n") if os.path.exists(os.path.join(results, "upload_files.txt")) else []
+files = [f for f in files if f.strip()]
+if files:
+    w("")
+    w("Files in the bundle: " + ", ".join(f"`{f.split()[1]}` {int(f.split()[0]):,} B" for f in files) + ".")
+w("")
+
+# --- HTTP ---
+seed = [line for line in open(os.path.join(results, "seed.txt"))] if os.path.exists(os.path.join(results, "seed.txt")) else []
+w("## HTTP against the local runtime (wrk)")
+w("")
+for posts in post_counts:
+    floors = [f["wrk"]["rps"] for rows in [by[(posts, p)] for p, _ in PAGES] for *_, f in rows]
+    w(f"### {posts:,} posts")
+    w("")
+    w(f"Floor (`/bench/floor`, the post page's bytes as a static file): {fmt_mmm(floors)} requests/s over {len(floors)} runs.")
+    w("")
+    w("| page | bytes | status | requests/s | **ratio to floor** | p50 latency ms | p99 latency ms |")
+    w("|---|---|---|---|---|---|---|")
+    for page, label in PAGES:
+        rows = by.get((posts, page))
+        if not rows:
+            continue
+        r0 = rows[0][4]
+        w(f"| {label} | {r0['size']:,} | {r0['expected']} | {fmt_mmm([x[0] for x in rows])} | **{fmt_mmm([x[0] / x[1] for x in rows], '{:.2f}')}** | "
+          f"{fmt_mmm([x[2] for x in rows], '{:.1f}')} | {fmt_mmm([x[3] for x in rows], '{:.1f}')} |")
+    errs = sum(r["wrk"]["errors_connect"] + r["wrk"]["errors_read"] + r["wrk"]["errors_timeout"] for r in runs if r["posts"] == posts)
+    w("")
+    miss = [r["page"] for r in skipped if r["posts"] == posts]
+    w(f"Socket errors or timeouts in these runs: {errs}." + (f" Pairs left out (no request completed in the run): {', '.join(miss)}." if miss else ""))
+    w("")
+if seed:
+    w("Seeding (bulk KV and D1 writes, not part of any figure): " + "; ".join(s.strip() for s in seed) + ".")
+    w("")
+
+# --- scale ---
+if len(post_counts) > 1:
+    lo_n, hi_n = post_counts[0], post_counts[-1]
+    w(f"### Growth with the number of posts ({lo_n:,} → {hi_n:,})")
+    w("")
+    w("Cost per request is 1 / throughput. Compared through the floor ratios, so that machine load between the two "
+      "runs cancels out: growth = ratio at the small site / ratio at the large site − 1.")
+    w("")
+    w("| page | " + " | ".join(f"ratio at {n:,}" for n in post_counts) + f" | cost growth {lo_n:,} → {hi_n:,} |")
+    w("|---|" + "---|" * (len(post_counts) + 1))
+    for page, label in PAGES:
+        meds = [med_ratio(n, page) for n in post_counts]
+        if None in meds:
+            continue
+        growth = meds[0] / meds[-1] - 1
+        w(f"| {label} | " + " | ".join(f"{m:.2f}" for m in meds) + f" | {growth * 100:+.0f}% |")
+    w("")
+    w("### Growth with the number of comments")
+    w("")
+    w("| site | " + " | ".join(f"{c} comments" for c in (0, 1, 50, 500)) + " | cost of 500 vs 1 |")
+    w("|---|---|---|---|---|---|")
+    for n in post_counts:
+        meds = [med_ratio(n, f"post_c{c}") for c in (0, 1, 50, 500)]
+        if None in meds:
+            continue
+        w(f"| {n:,} posts | " + " | ".join(f"{m:.2f}" for m in meds) + f" | {meds[1] / meds[3]:.1f}× |")
+    w("")
+
+# --- targets ---
+t = []
+t.append("## Targets of issue 5")
+t.append("")
+t.append("| target | measured | met? |")
+t.append("|---|---|---|")
+
+
+def yes(b):
+    return "**yes**" if b else "**no**"
+
+
+small = post_counts[0] if post_counts else None
+if small is not None and by.get((small, "post_c1")):
+    parts = []
+    ok = True
+    for n in post_counts:
+        mr = med_ratio(n, "post_c1")
+        parts.append(f"{mr:.2f}× at {n:,} posts")
+        ok &= mr >= 0.9
+    t.append(f"| post page with one comment ≥ 0.9× the same-size static file | {'; '.join(parts)} | {yes(ok)} |")
+warm = native_row("post_page/warm/1")
+cold = native_row("post_page/cold/1")
+if warm and cold:
+    t.append(f"| its native render ≤ 50 µs | warm (memoised) {fmt_time(warm[0])}; cold (first render of a version) {fmt_time(cold[0])} | "
+             f"warm {yes(warm[0] <= 50e3)}, cold {yes(cold[0] <= 50e3)} |")
+if upload_gzip is not None:
+    t.append(f"| upload ≤ 400 KB gzip | {upload_gzip:,.0f} KiB = {upload_gzip * 1.024:,.0f} KB gzip | {yes(upload_gzip * 1.024 <= 400)} |")
+if len(post_counts) > 1:
+    lo_n, hi_n = post_counts[0], post_counts[-1]
+    worst = []
+    ok = True
+    for page, label in PAGES:
+        a, b = med_ratio(lo_n, page), med_ratio(hi_n, page)
+        if a is None or b is None:
+            continue
+        g = a / b - 1
+        ok &= abs(g) <= 0.10
+        worst.append((g, label))
+    worst.sort(reverse=True)
+    desc = "; ".join(f"{label} {g * 100:+.0f}%" for g, label in worst[:4])
+    nat = []
+    for group in ("list_page_10_of", "atom_feed_of"):
+        a, b = native_row(f"{group}/{lo_n}"), native_row(f"{group}/{hi_n}")
+        if a and b:
+            nat.append(f"{group.replace('_10_of', '').replace('_of', '')} ×{b[0] / a[0]:.0f}")
+    t.append(f"| cost flat within 10% from {lo_n:,} to {hi_n:,} posts, every page | HTTP (largest growths): {desc}. Native: {', '.join(nat)} | {yes(ok)} |")
+    c_ok = True
+    parts = []
+    for n in post_counts:
+        a, b = med_ratio(n, "post_c1"), med_ratio(n, "post_c500")
+        if a and b:
+            parts.append(f"{a / b:.1f}× at {n:,} posts")
+            c_ok &= a / b <= 2
+    w500, w1 = native_row("post_page/warm/500"), native_row("post_page/warm/1")
+    if w500 and w1:
+        parts.append(f"native warm {w500[0] / w1[0]:.0f}×")
+        c_ok &= w500[0] / w1[0] <= 2
+    t.append(f"| 500 comments within 2× of 1 comment | cost {'; '.join(parts)} | {yes(c_ok)} |")
+t.append("")
+analysis = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bench_analysis.md")
+if os.path.exists(analysis):
+    t.append(open(analysis).read().rstrip())
+    t.append("")
+out[targets_at:targets_at] = t
+
+print("\n".join(out))
