@@ -88,6 +88,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             )?;
         }
     }
+    // Replies join their thread's root, as the worker's own inserts do (see migrations/0004_comment_threads.sql).
+    writeln!(
+        sql,
+        "WITH RECURSIVE tree (id, root) AS (SELECT id, id FROM comments WHERE parent IS NULL \
+         UNION ALL SELECT c.id, tree.root FROM comments c JOIN tree ON c.parent = tree.id) \
+         UPDATE comments SET root = (SELECT root FROM tree WHERE tree.id = comments.id) WHERE parent IS NOT NULL;"
+    )?;
     std::fs::write(out.join("seed.sql"), sql)?;
     eprintln!(
         "seed: {total} posts, {comment_count} comments, index {} bytes -> {}",
