@@ -25,6 +25,15 @@ pub struct Browser {
 
 impl Browser {
     pub fn start() -> Browser {
+        Browser::launch(false)
+    }
+
+    /// A browser that also records every network request (Chromium's performance log), for [`Browser::requested_urls`].
+    pub fn start_recording() -> Browser {
+        Browser::launch(true)
+    }
+
+    fn launch(record_network: bool) -> Browser {
         let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port");
         let driver = Command::new("/usr/bin/chromedriver")
             .arg(format!("--port={port}"))
@@ -53,7 +62,11 @@ impl Browser {
             "--window-size=1280,900",
             &format!("--user-data-dir={}", profile.path().display()),
         ];
-        let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": args}}}});
+        let mut always = json!({"browserName": "chrome", "goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": args}});
+        if record_network {
+            always["goog:loggingPrefs"] = json!({"performance": "ALL"});
+        }
+        let caps = json!({"capabilities": {"alwaysMatch": always}});
         let mut browser = Browser { driver, base, session: String::new(), agent, _profile: profile };
         let created = browser.call("POST", "/session", Some(caps));
         browser.session = created["sessionId"].as_str().expect("session id").to_string();
@@ -100,6 +113,39 @@ impl Browser {
 
     pub fn script(&self, js: &str) -> Value {
         self.call("POST", "/execute/sync", Some(json!({"script": js, "args": []})))
+    }
+
+    /// Runs a Chrome DevTools Protocol command in the current tab.
+    pub fn cdp(&self, cmd: &str, params: Value) -> Value {
+        self.call("POST", "/goog/cdp/execute", Some(json!({"cmd": cmd, "params": params})))
+    }
+
+    /// The URLs the browser sent requests to since the last call (needs [`Browser::start_recording`]); requests
+    /// that the page's Content-Security-Policy blocked before they left the browser are not counted.
+    pub fn requested_urls(&self) -> Vec<String> {
+        let entries = self.call("POST", "/se/log", Some(json!({"type": "performance"})));
+        let events: Vec<Value> = entries
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|e| serde_json::from_str::<Value>(e["message"].as_str()?).ok())
+            .map(|m| m["message"].clone())
+            .collect();
+        let blocked: Vec<&Value> = events
+            .iter()
+            .filter(|m| m["method"] == "Network.loadingFailed" && m["params"]["blockedReason"].is_string())
+            .map(|m| &m["params"]["requestId"])
+            .collect();
+        events
+            .iter()
+            .filter(|m| m["method"] == "Network.requestWillBeSent" && !blocked.contains(&&m["params"]["requestId"]))
+            .filter_map(|m| m["params"]["request"]["url"].as_str().map(str::to_string))
+            .collect()
+    }
+
+    /// Runs `js` with `args` (a JSON array) as its `arguments`.
+    pub fn call_script(&self, js: &str, args: Value) -> Value {
+        self.call("POST", "/execute/sync", Some(json!({"script": js, "args": args})))
     }
 
     /// Emulates a device viewport of `width` CSS pixels.

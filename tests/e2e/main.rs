@@ -10,6 +10,7 @@ mod publishing;
 mod reader;
 mod support;
 mod wxr;
+mod xss;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use support::TestApp;
@@ -18,7 +19,7 @@ type Test = (&'static str, fn(&TestApp));
 
 fn main() {
     let filter: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
-    let tests: Vec<Test> = [reader::TESTS, publishing::TESTS, comments::TESTS, admin::TESTS, wxr::TESTS, browser::TESTS]
+    let tests: Vec<Test> = [reader::TESTS, publishing::TESTS, comments::TESTS, admin::TESTS, wxr::TESTS, browser::TESTS, xss::TESTS]
         .concat()
         .into_iter()
         .filter(|(name, _)| filter.is_empty() || filter.iter().any(|f| name.contains(f.as_str())))
