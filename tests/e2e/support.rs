@@ -199,19 +199,30 @@ impl TestApp {
     }
 
     /// Runs a SQL statement on the local D1 of this app and returns the result rows.
+    ///
+    /// wrangler opens the same SQLite file as the running workerd, so a moment of `SQLITE_BUSY` is retried.
     pub fn d1(&self, sql: &str) -> Vec<serde_json::Value> {
-        let out = Command::new(wrangler())
-            .args(["d1", "execute", "DB", "--local", "--json", "--command", sql])
-            .arg("--config")
-            .arg(&self.config)
-            .arg("--persist-to")
-            .arg(&self.state)
-            .env("WRANGLER_SEND_METRICS", "false")
-            .output()
-            .expect("wrangler d1 execute");
-        assert!(out.status.success(), "{sql}: {}", String::from_utf8_lossy(&out.stderr));
-        let parsed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON from wrangler");
-        parsed[0]["results"].as_array().cloned().unwrap_or_default()
+        let mut attempt = 0;
+        loop {
+            let out = Command::new(wrangler())
+                .args(["d1", "execute", "DB", "--local", "--json", "--command", sql])
+                .arg("--config")
+                .arg(&self.config)
+                .arg("--persist-to")
+                .arg(&self.state)
+                .env("WRANGLER_SEND_METRICS", "false")
+                .output()
+                .expect("wrangler d1 execute");
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            if !out.status.success() && stderr.contains("SQLITE_BUSY") && attempt < 10 {
+                attempt += 1;
+                std::thread::sleep(Duration::from_millis(300));
+                continue;
+            }
+            assert!(out.status.success(), "{sql}: {stderr}");
+            let parsed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON from wrangler");
+            return parsed[0]["results"].as_array().cloned().unwrap_or_default();
+        }
     }
 
     /// POSTs a urlencoded form as a reader at `client` (sent as `CF-Connecting-IP`).
