@@ -41,24 +41,8 @@ enum Command {
     },
     /// Check, then publish every post and page to a blog.
     Publish {
-        /// The local runtime's KV and D1 (what `make dev` serves).
-        #[arg(long, group = "target")]
-        local: bool,
-        /// The Cloudflare account's KV namespace and D1 database (needs `wrangler login`).
-        #[arg(long, group = "target")]
-        remote: bool,
-        /// A running blog, through its admin API.
-        #[arg(long, group = "target", requires = "token")]
-        url: Option<String>,
-        /// The blog's ADMIN_TOKEN, with --url.
-        #[arg(long, env = "BLOG_ADMIN_TOKEN", hide_env_values = true)]
-        token: Option<String>,
-        /// Where the local runtime keeps its state, with --local.
-        #[arg(long, default_value = ".wrangler/state")]
-        persist_to: PathBuf,
-        /// The wrangler configuration naming the KV and D1 bindings.
-        #[arg(long, default_value = "wrangler.toml")]
-        config: PathBuf,
+        #[command(flatten)]
+        target: TargetArgs,
         #[arg(default_value = "content")]
         dir: PathBuf,
     },
@@ -105,17 +89,17 @@ enum Command {
     },
 }
 
-/// Where to publish, as for `publish`.
+/// Where to publish: shared by `publish` and `import-wxr`.
 #[derive(clap::Args)]
 struct TargetArgs {
     /// The local runtime's KV and D1 (the default).
-    #[arg(long, group = "import_target")]
+    #[arg(long, group = "target")]
     local: bool,
     /// The Cloudflare account's KV namespace and D1 database (needs `wrangler login`).
-    #[arg(long, group = "import_target")]
+    #[arg(long, group = "target")]
     remote: bool,
     /// A running blog, through its admin API.
-    #[arg(long, group = "import_target", requires = "token")]
+    #[arg(long, group = "target", requires = "token")]
     url: Option<String>,
     /// The blog's ADMIN_TOKEN, with --url.
     #[arg(long, env = "BLOG_ADMIN_TOKEN", hide_env_values = true)]
@@ -146,14 +130,7 @@ pub fn main() -> ExitCode {
             let posts = docs.iter().filter(|d| d.doc.kind == Kind::Post).count();
             println!("ok: {posts} posts and {} pages in {}", docs.len() - posts, dir.display());
         }),
-        Command::Publish { local, remote, url, token, persist_to, config, dir } => {
-            let target = match (local, remote, url) {
-                (_, _, Some(url)) => Target::Api { url, token: token.unwrap_or_default() },
-                (_, true, _) => Target::Remote { config },
-                _ => Target::Local { config, persist_to },
-            };
-            publish(&dir, target)
-        }
+        Command::Publish { target, dir } => publish(&dir, target.target()),
         Command::ImportWxr { file, keep_emails, with_pingbacks, files_only, target, dir } => wordpress::import(ImportArgs {
             file,
             dir,
