@@ -74,6 +74,11 @@ impl Browser {
     }
 
     fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        self.request(method, path, body).unwrap_or_else(|error| panic!("WebDriver {method} {path}: {error}"))
+    }
+
+    /// One WebDriver command; a WebDriver error (such as "no such element") comes back as `Err` with its JSON.
+    fn request(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value, Value> {
         let url = if path == "/session" { format!("{}{path}", self.base) } else { format!("{}/session/{}{path}", self.base, self.session) };
         let result = match method {
             "GET" => self.agent.get(&url).call(),
@@ -82,17 +87,50 @@ impl Browser {
         };
         let mut response = result.unwrap_or_else(|e| panic!("WebDriver {method} {path}: {e}"));
         let value: Value = response.body_mut().with_config().limit(64 * 1024 * 1024).read_json().expect("WebDriver JSON");
-        assert!(value["value"].get("error").is_none(), "WebDriver {method} {path}: {}", value["value"]);
-        value["value"].clone()
+        match value["value"].get("error") {
+            Some(_) => Err(value["value"].clone()),
+            None => Ok(value["value"].clone()),
+        }
     }
 
     pub fn goto(&self, url: &str) {
         self.call("POST", "/url", Some(json!({ "url": url })));
     }
 
+    /// The first element matching `css`, waiting up to 15 s for it: a click that submits a form returns before
+    /// the next page has loaded, and a slow machine must not turn that into a failure.
     pub fn find(&self, css: &str) -> String {
-        let found = self.call("POST", "/element", Some(json!({"using": "css selector", "value": css})));
-        found.as_object().and_then(|o| o.values().next()).and_then(Value::as_str).expect("element id").to_string()
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            match self.request("POST", "/element", Some(json!({"using": "css selector", "value": css}))) {
+                Ok(found) => {
+                    return found.as_object().and_then(|o| o.values().next()).and_then(Value::as_str).expect("element id").to_string()
+                }
+                Err(error) if error["error"] == "no such element" && Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(100))
+                }
+                Err(error) => {
+                    let page = self.script("return document.body ? document.body.innerText.slice(0, 800) : ''");
+                    panic!("no element {css} on {}: {}\npage text: {page}", self.current_url(), error["message"])
+                }
+            }
+        }
+    }
+
+    /// Waits up to 15 s for an element matching `css` whose text contains `expected` (the page after a click
+    /// may still be the one before it), and returns that text.
+    pub fn wait_for_text(&self, css: &str, expected: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        let script = format!("const e = document.querySelector({}); return e ? e.innerText : null", json!(css));
+        loop {
+            let seen = self.request("POST", "/execute/sync", Some(json!({"script": script, "args": []})));
+            let text = seen.ok().and_then(|v| v.as_str().map(str::to_string));
+            match text {
+                Some(text) if text.contains(expected) => return text,
+                _ if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(100)),
+                other => panic!("{css} on {} never showed {expected:?}; last seen: {other:?}", self.current_url()),
+            }
+        }
     }
 
     pub fn text(&self, element: &str) -> String {
@@ -189,8 +227,7 @@ fn browser_reader_follows_a_post_link_and_pages_fit_a_phone(app: &TestApp) {
         assert!(Instant::now() < deadline, "clicking the post link did not navigate");
         std::thread::sleep(Duration::from_millis(100));
     }
-    let heading = browser.find("article.post h1");
-    assert_eq!(browser.text(&heading), title, "the post page shows the post that was clicked");
+    browser.wait_for_text("article.post h1", &title);
 
     browser.goto(&app.url("/posts/tracking-sleep-gently/"));
     browser.viewport(1280, 900, false);
@@ -215,13 +252,11 @@ fn browser_reader_writes_a_comment_and_gets_the_private_link(app: &TestApp) {
         assert!(Instant::now() < deadline, "submitting did not lead to the confirmation: {}", browser.current_url());
         std::thread::sleep(Duration::from_millis(100));
     }
-    let notice = browser.text(&browser.find("#comment-notice"));
-    assert!(notice.contains("waiting for review"), "{notice}");
+    browser.wait_for_text("#comment-notice", "waiting for review");
     let link = browser.find("#comment-notice a.manage-link");
     browser.screenshot("comment-confirmation.png");
     browser.click(&link);
-    let heading = browser.find("main h1");
-    assert_eq!(browser.text(&heading), "Your comment");
+    browser.wait_for_text("main h1", "Your comment");
     let body = browser.text(&browser.find(".comment-body"));
     assert!(body.contains("Written in a real browser, gently."), "{body}");
 }
@@ -243,13 +278,11 @@ fn browser_author_signs_in_and_approves_a_comment(app: &TestApp) {
     browser.goto(&app.url("/admin/"));
     browser.type_into(&browser.find("#token"), crate::support::ADMIN_TOKEN);
     browser.click(&browser.find(".admin-login button[type=submit]"));
-    let heading = browser.find("main h1");
-    assert_eq!(browser.text(&heading), "Dashboard");
+    browser.wait_for_text("main h1", "Dashboard");
     browser.goto(&app.url("/admin/comments?status=pending"));
     browser.screenshot("admin-queue.png");
     browser.click(&browser.find(&format!("button[value='approve:{id}']")));
-    let notice = browser.text(&browser.find(".notice.success"));
-    assert!(notice.contains("1 comment changed"), "{notice}");
+    browser.wait_for_text(".notice.success", "1 comment changed");
     browser.goto(&app.url("/posts/the-five-minute-pause/"));
     let shown = browser.text(&browser.find(&format!("#comment-{id} .comment-body")));
     assert_eq!(shown, body);

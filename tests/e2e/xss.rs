@@ -259,6 +259,5 @@ fn sign_in(browser: &Browser, app: &TestApp) {
     browser.goto(&app.url("/admin/"));
     browser.type_into(&browser.find("#token"), ADMIN_TOKEN);
     browser.click(&browser.find(".admin-login button[type=submit]"));
-    let heading = browser.find("main h1");
-    assert_eq!(browser.text(&heading), "Dashboard");
+    browser.wait_for_text("main h1", "Dashboard");
 }
