@@ -1,0 +1,69 @@
+//! Faults injected into the real runtime: D1 missing (no binding, or its comments table dropped) and KV missing.
+//! Each test starts its own app with the broken configuration, after the shared app has stopped.
+
+use crate::support::{TestApp, ADMIN_TOKEN};
+use crate::OwnAppTest;
+use edge_blog::core::moderation::{form_token, signing_key};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+pub const TESTS: &[OwnAppTest] = &[
+    ("fault_without_d1_posts_read_and_a_comment_keeps_its_text", fault_without_d1_posts_read_and_a_comment_keeps_its_text),
+    ("fault_with_the_comments_table_gone_posts_still_read", fault_with_the_comments_table_gone_posts_still_read),
+    ("fault_without_kv_readers_get_a_503_page_in_the_design", fault_without_kv_readers_get_a_503_page_in_the_design),
+];
+
+/// Faults injected, for RELIABILITY.md.
+pub static INJECTED: AtomicUsize = AtomicUsize::new(0);
+
+const POST: &str = "/posts/tracking-sleep-gently/";
+const TITLE: &str = "Tracking Sleep, Gently";
+const TEXT: &str = "My carefully written thoughts that must never be lost.";
+
+fn submit(app: &TestApp) -> crate::support::Resp {
+    let key = signing_key(None, Some(ADMIN_TOKEN)).expect("key");
+    let issued = form_token(&key, "tracking-sleep-gently", chrono::Utc::now().timestamp() - 10);
+    app.post_form(&format!("{POST}comments"), &[("issued", &issued), ("author", "Fault Reader"), ("body", TEXT)], "198.19.0.1")
+}
+
+fn assert_d1_fault_handled(app: &TestApp) {
+    let page = app.get(POST);
+    assert_eq!(page.status, 200, "the post reads without D1: {}", page.body);
+    page.assert_contains(TITLE);
+    page.assert_contains("Comments are unavailable just now");
+    let r = submit(app);
+    assert_eq!(r.status, 503, "a comment without D1: {}", r.body);
+    r.assert_contains(TEXT);
+    r.assert_contains(TITLE);
+    assert_eq!(app.get("/").status, 200, "the home page reads without D1");
+}
+
+fn fault_without_d1_posts_read_and_a_comment_keeps_its_text() {
+    INJECTED.fetch_add(1, Ordering::Relaxed);
+    let app = TestApp::start_with(|config| {
+        config.remove("d1_databases");
+    });
+    assert_d1_fault_handled(&app);
+}
+
+fn fault_with_the_comments_table_gone_posts_still_read() {
+    let app = TestApp::start();
+    assert_eq!(app.get(POST).status, 200);
+    INJECTED.fetch_add(1, Ordering::Relaxed);
+    app.d1("DROP TABLE comments");
+    assert_d1_fault_handled(&app);
+}
+
+fn fault_without_kv_readers_get_a_503_page_in_the_design() {
+    INJECTED.fetch_add(1, Ordering::Relaxed);
+    let app = TestApp::start_with(|config| {
+        config.remove("kv_namespaces");
+    });
+    for path in [POST, "/", "/tags/", "/about/"] {
+        let r = app.get(path);
+        assert_eq!(r.status, 503, "{path} without KV: {}", r.body);
+        r.assert_contains("Temporarily unavailable");
+        r.assert_contains("<link rel=\"stylesheet\"");
+    }
+    assert_eq!(submit(&app).status, 503, "a comment without KV");
+    assert_eq!(app.get("/robots.txt").status, 200, "robots.txt needs no storage");
+}
