@@ -11,7 +11,7 @@ export ESBUILD_BIN := $(CURDIR)/node_modules/.bin/esbuild
 export WRANGLER_SEND_METRICS := false
 export CLOUDFLARE_CF_FETCH_ENABLED := false
 
-.PHONY: dev test tools build migrate content serve check lint unit e2e fmt deploy clean bench
+.PHONY: dev test tools build migrate content serve check lint unit e2e fmt deploy clean bench fuzz
 
 ## make dev: install tools, migrate local D1, load content/ into local KV, then serve on 127.0.0.1:$(PORT)
 ## (wrangler dev builds the worker through `[build]` in wrangler.toml, and rebuilds when src/ changes).
@@ -48,7 +48,20 @@ lint:
 	cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings
 
 unit:
-	cargo test --lib --bins --test cli
+	cargo test --lib --bins --test cli --test fuzz_smoke
+
+## make fuzz: each `cargo fuzz` target for FUZZ_SECONDS (nightly Rust; cargo-fuzz is installed under fuzz/.tools).
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := front_matter markdown comment_form tokens
+fuzz:
+	@rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+	@test -x fuzz/.tools/bin/cargo-fuzz || cargo install cargo-fuzz --root fuzz/.tools
+	@for target in $(FUZZ_TARGETS); do \
+	  echo "==> fuzzing $$target for $(FUZZ_SECONDS) s"; \
+	  (cd fuzz && PATH=$(CURDIR)/fuzz/.tools/bin:$$PATH cargo +nightly fuzz run $$target -- -max_total_time=$(FUZZ_SECONDS)) 2>&1 \
+	    | tee /tmp/fuzz-$$target.log | grep -E '^(#[0-9]+ +DONE|Done [0-9]+ runs|==[0-9]+==ERROR|SUMMARY)' || exit 1; \
+	  test $${PIPESTATUS[0]} -eq 0 || exit 1; \
+	done
 
 e2e:
 	cargo test --test e2e

@@ -72,7 +72,7 @@ import re, sys
 root, out, base, assets = sys.argv[1:]
 text = open(f"{root}/wrangler.toml").read()
 text = re.sub(r'(?m)^\[build\]\ncommand = .*\n', '', text)
-text = re.sub(r'(?m)^main = .*$', f'main = "{root}/build/index.js"', text)
+text = re.sub(r'(?m)^main = .*$', f'main = "{root}/src/edge/entry.mjs"', text)
 text = re.sub(r'(?m)^directory = .*$', f'directory = "{assets}"', text)
 text = re.sub(r'(?m)^migrations_dir = .*$', f'migrations_dir = "{root}/migrations"', text)
 text = re.sub(r'(?m)^SITE_URL = .*$', f'SITE_URL = "{base}"', text)

@@ -216,7 +216,22 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
     ///
     /// `client` is the reader's address, used only to derive a daily-salted rate-limit key;
     /// `manage_key` is a fresh random key whose hash is stored.
+    ///
+    /// When storage fails part-way, the reader gets the post back with their text in it, never a bare error page.
     pub async fn submit_comment(&self, slug: &Slug, form: CommentForm, client: &str, manage_key: &str) -> Result<Submitted, AppError> {
+        match self.try_submit_comment(slug, form.clone(), client, manage_key).await {
+            Err(AppError::Store(_)) => {
+                let doc = self.visible_doc(Kind::Post, slug).await?;
+                let errors =
+                    FieldErrors::general("Comments cannot be saved just now. Your text is kept here: please try again in a few minutes.");
+                let page = self.rejected_page(&doc.post, &doc.rendered, form, errors, Rejection::Unavailable).await?;
+                Ok(Submitted::Rejected { why: Rejection::Unavailable, page })
+            }
+            other => other,
+        }
+    }
+
+    async fn try_submit_comment(&self, slug: &Slug, form: CommentForm, client: &str, manage_key: &str) -> Result<Submitted, AppError> {
         let doc = self.visible_doc(Kind::Post, slug).await?;
         let (post, rendered) = (&doc.post, &doc.rendered);
         let settings = &self.site.comments;

@@ -72,6 +72,45 @@ impl CommentForm {
     }
 }
 
+/// A form body that is not UTF-8 once percent-decoded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the form is not valid UTF-8")]
+pub struct InvalidForm;
+
+/// Decodes an `application/x-www-form-urlencoded` body strictly: unlike a lossy decoder, a name or value that is
+/// not UTF-8 after percent-decoding is refused rather than silently changed. A `%` without two hex digits stays as typed.
+pub fn parse_urlencoded(bytes: &[u8]) -> Result<Vec<(String, String)>, InvalidForm> {
+    bytes
+        .split(|b| *b == b'&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let mut parts = pair.splitn(2, |b| *b == b'=');
+            let name = percent_decode(parts.next().unwrap_or_default())?;
+            let value = percent_decode(parts.next().unwrap_or_default())?;
+            Ok((name, value))
+        })
+        .collect()
+}
+
+fn percent_decode(raw: &[u8]) -> Result<String, InvalidForm> {
+    let hex = |b: u8| (b as char).to_digit(16);
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        let decoded = match (raw[i], raw.get(i + 1).copied().and_then(hex), raw.get(i + 2).copied().and_then(hex)) {
+            (b'%', Some(high), Some(low)) => {
+                i += 2;
+                (high * 16 + low) as u8
+            }
+            (b'+', ..) => b' ',
+            (byte, ..) => byte,
+        };
+        out.push(decoded);
+        i += 1;
+    }
+    String::from_utf8(out).map_err(|_| InvalidForm)
+}
+
 /// A comment whose fields passed validation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewComment {
@@ -238,6 +277,17 @@ pub fn thread(comments: &[Comment], max_depth: usize) -> Vec<Threaded<'_>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn urlencoded_forms_decode_strictly() {
+        let pairs = parse_urlencoded(b"author=Ada+L&body=caf%C3%A9%21&&empty&x=%zz").unwrap();
+        let expected = [("author", "Ada L"), ("body", "café!"), ("empty", ""), ("x", "%zz")];
+        assert_eq!(pairs, expected.map(|(k, v)| (k.to_string(), v.to_string())));
+        assert_eq!(parse_urlencoded(b"body=%FF"), Err(InvalidForm));
+        assert_eq!(parse_urlencoded(b"body=\xff"), Err(InvalidForm));
+        assert_eq!(parse_urlencoded(b"author=%C0%AF"), Err(InvalidForm));
+        assert_eq!(parse_urlencoded(b"a=%E2%82"), Err(InvalidForm));
+    }
 
     fn form(author: &str, email: &str, url: &str, body: &str) -> CommentForm {
         CommentForm { author: author.into(), email: email.into(), url: url.into(), body: body.into(), ..CommentForm::default() }

@@ -74,6 +74,10 @@ impl Method {
 impl Route {
     /// Parses a request path (without query string).
     pub fn parse(path: &str) -> Route {
+        // Empty segments (`//////`, `/posts//x/`) name nothing; answering them would give one page many addresses.
+        if !path.starts_with('/') || path.contains("//") {
+            return Route::NotFound;
+        }
         let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
         let trailing = path.ends_with('/');
         let slug = Slug::parse;
@@ -319,7 +323,10 @@ mod tests {
 
     #[test]
     fn nonsense_is_not_found() {
-        for path in ["/posts/Hello/", "/page/0/", "/page/x/", "/page/01/", "/a/b/c/", "/posts/", "/admin/nope", "/tags/a b/"] {
+        let doubled = ["//", "//////", "//posts/hello/", "/posts//hello/", "/posts/hello//", "//evil.example/"];
+        for path in
+            ["/posts/Hello/", "/page/0/", "/page/x/", "/page/01/", "/a/b/c/", "/posts/", "/admin/nope", "/tags/a b/"].iter().chain(&doubled)
+        {
             assert_eq!(Route::parse(path), Route::NotFound, "{path}");
         }
     }

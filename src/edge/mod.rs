@@ -6,7 +6,7 @@ mod http;
 mod kv;
 
 use crate::app::{App, AppError, ModerationAction, Rejection, ShowOptions, Submitted};
-use crate::core::comment::{CommentForm, CommentStatus};
+use crate::core::comment::{parse_urlencoded, CommentForm, CommentStatus};
 use crate::core::config::SiteConfig;
 use crate::core::moderation::signing_key;
 use crate::core::post::Kind;
@@ -25,6 +25,8 @@ type EdgeApp<'a> = App<'a, KvContent, D1>;
 const MAX_DOCUMENT_BYTES: usize = 1024 * 1024;
 /// The largest batch of imported comments the admin API accepts in one request.
 const MAX_IMPORT_BYTES: usize = 4 * 1024 * 1024;
+/// The most request header bytes (names and values) the worker reads; the runtime refuses far larger ones itself.
+const MAX_HEADER_BYTES: usize = 32 * 1024;
 /// The largest comment form accepted; the body field itself is limited to 10,000 characters.
 const MAX_FORM_BYTES: usize = 64 * 1024;
 
@@ -38,6 +40,14 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> worker::Result<Respo
     let db = D1::new(&env);
     let app = App { site: &site, content: &content, db: &db, now: now(), key: &key };
     let path = req.path();
+    // Fault injection for the end-to-end tests only: no deployed configuration sets this variable.
+    if path == "/__fault/panic" && env.var("FAULT_INJECTION").is_ok_and(|v| v.to_string() == "panic") {
+        panic!("fault injected by {path}");
+    }
+    let header_bytes: usize = req.headers().entries().map(|(name, value)| name.len() + value.len()).sum();
+    if header_bytes > MAX_HEADER_BYTES {
+        return Reply::text(431, "The request headers are too large.\n".into()).into_response(&req, site.url.starts_with("https://"));
+    }
     let reply = match route(&mut req, admin_token.as_deref(), &app, &ctx).await {
         Ok(reply) => reply,
         Err(err) => error_reply(&app, err, &path).await,
@@ -71,7 +81,8 @@ fn now() -> DateTime<Utc> {
 async fn route(req: &mut Request, admin_token: Option<&str>, app: &EdgeApp<'_>, ctx: &Context) -> Result<Reply, AppError> {
     let url = req.url().map_err(|_| AppError::NotFound)?;
     let path = url.path().to_string();
-    let method = Method::parse(req.method().as_ref());
+    // `worker::Method` turns methods it does not know (PROPFIND, BREW…) into GET; read the method as sent.
+    let method = Method::parse(&req.inner().method());
     let route = Route::parse(&path);
 
     let guard = route.guard();
@@ -163,16 +174,18 @@ fn show_options(url: &Url) -> ShowOptions {
     }
 }
 
-/// Reads a urlencoded form body, refusing oversized or non-UTF-8 ones.
+/// Reads a urlencoded form body, refusing other media types, oversized bodies and invalid UTF-8 (also percent-encoded).
 async fn form_body(req: &mut Request) -> Result<Result<Vec<(String, String)>, Reply>, AppError> {
+    let content_type = req.headers().get("Content-Type").ok().flatten().unwrap_or_default();
+    let media_type = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    if !media_type.is_empty() && media_type != "application/x-www-form-urlencoded" {
+        return Ok(Err(Reply::text(415, "Send the form as application/x-www-form-urlencoded.\n".into())));
+    }
     let bytes = req.bytes().await.map_err(|_| AppError::BadRequest("the form could not be read".into()))?;
     if bytes.len() > MAX_FORM_BYTES {
         return Ok(Err(Reply::text(413, "This form is too large. A comment may have at most 10,000 characters.\n".into())));
     }
-    if std::str::from_utf8(&bytes).is_err() {
-        return Err(AppError::BadRequest("the form is not valid UTF-8".into()));
-    }
-    Ok(Ok(form_urlencoded::parse(&bytes).into_owned().collect()))
+    parse_urlencoded(&bytes).map(Ok).map_err(|e| AppError::BadRequest(e.to_string()))
 }
 
 async fn submit_comment(req: &mut Request, app: &EdgeApp<'_>, slug: &Slug, ctx: &Context) -> Result<Reply, AppError> {

@@ -6,6 +6,9 @@
 mod admin;
 mod browser;
 mod comments;
+mod faults;
+mod hostile;
+mod load;
 mod publishing;
 mod reader;
 mod support;
@@ -16,33 +19,44 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use support::TestApp;
 
 type Test = (&'static str, fn(&TestApp));
+/// A test that starts its own app (a broken or differently configured one) after the shared app has stopped,
+/// so that only one local runtime runs at a time.
+type OwnAppTest = (&'static str, fn());
 
 fn main() {
     let filter: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
-    let tests: Vec<Test> = [reader::TESTS, publishing::TESTS, comments::TESTS, admin::TESTS, wxr::TESTS, browser::TESTS, xss::TESTS]
-        .concat()
-        .into_iter()
-        .filter(|(name, _)| filter.is_empty() || filter.iter().any(|f| name.contains(f.as_str())))
-        .collect();
-    println!("running {} end-to-end tests", tests.len());
-    let app = TestApp::start();
-    println!("local runtime ready at {}", app.base);
+    let selected = |name: &str| filter.is_empty() || filter.iter().any(|f| name.contains(f.as_str()));
+    let own_app: Vec<OwnAppTest> = [faults::TESTS, load::TESTS].concat().into_iter().filter(|(name, _)| selected(name)).collect();
+    let tests: Vec<Test> =
+        [reader::TESTS, publishing::TESTS, comments::TESTS, admin::TESTS, wxr::TESTS, browser::TESTS, xss::TESTS, hostile::TESTS]
+            .concat()
+            .into_iter()
+            .filter(|(name, _)| selected(name))
+            .collect();
+    println!("running {} end-to-end tests", tests.len() + own_app.len());
     let mut failed = Vec::new();
-    for (name, test) in &tests {
-        match catch_unwind(AssertUnwindSafe(|| test(&app))) {
-            Ok(()) => println!("test {name} ... ok"),
-            Err(_) => {
-                println!("test {name} ... FAILED");
-                failed.push(*name);
-            }
+    let mut report = |name: &'static str, outcome: std::thread::Result<()>| match outcome {
+        Ok(()) => println!("test {name} ... ok"),
+        Err(_) => {
+            println!("test {name} ... FAILED");
+            failed.push(name);
+        }
+    };
+    if !tests.is_empty() {
+        let app = TestApp::start();
+        println!("local runtime ready at {}", app.base);
+        for (name, test) in &tests {
+            report(name, catch_unwind(AssertUnwindSafe(|| test(&app))));
         }
     }
-    drop(app);
+    for (name, test) in &own_app {
+        report(name, catch_unwind(AssertUnwindSafe(test)));
+    }
     println!();
     if !failed.is_empty() {
         println!("failures:\n    {}", failed.join("\n    "));
     }
-    let passed = tests.len() - failed.len();
+    let passed = tests.len() + own_app.len() - failed.len();
     println!(
         "test result: {}. {passed} passed; {} failed; 0 ignored; 0 measured; 0 filtered out",
         if failed.is_empty() { "ok" } else { "FAILED" },

@@ -1,0 +1,7 @@
+//! Fuzz target `front_matter`: see `fuzz/checks.rs`.
+#![no_main]
+
+#[path = "../checks.rs"]
+mod checks;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::front_matter(data));
