@@ -1,5 +1,5 @@
 //! A stable smoke run of the fuzz targets (`fuzz/checks.rs`): each gets its seed inputs plus a few thousand
-//! inputs from a seeded PRNG, mutated from the seeds. `make fuzz` runs the real `cargo fuzz` targets on nightly.
+//! inputs from a seeded PRNG, mutated from the seeds. `make fuzz` runs the real `cargo fuzz` targets (libFuzzer).
 
 #[path = "../fuzz/checks.rs"]
 mod checks;

@@ -17,6 +17,8 @@ pub struct SiteConfig {
     pub retention_days: i64,
     /// Where to POST a notice (with no personal data) when a comment is held.
     pub notify_webhook: Option<String>,
+    /// How long an isolate reuses a post or a page of comments it has read before reading again; 0 turns it off.
+    pub cache_seconds: u64,
 }
 
 /// How the comment section behaves.
@@ -62,6 +64,7 @@ impl Default for SiteConfig {
             comments: CommentSettings::default(),
             retention_days: 365,
             notify_webhook: None,
+            cache_seconds: 10,
         }
     }
 }
@@ -97,6 +100,7 @@ impl SiteConfig {
             notify_webhook: get("NOTIFY_WEBHOOK_URL")
                 .map(|u| u.trim().to_string())
                 .filter(|u| u.starts_with("https://") || u.starts_with("http://")),
+            cache_seconds: number("CACHE_SECONDS", d.cache_seconds).min(60),
         }
     }
 

@@ -1,5 +1,6 @@
 //! D1: the catalog of published documents with full-text search, and the comments (tables in `migrations/`).
 
+use super::memo::{Entries, Memo};
 use crate::core::comment::{Comment, CommentStatus};
 use crate::core::post::{Kind, PostSummary};
 use crate::core::slug::Slug;
@@ -9,17 +10,26 @@ use crate::store::{
 };
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
+use std::cell::RefCell;
 use std::collections::HashMap;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, Env};
 
+thread_local! {
+    /// Pages of approved comments by post and page, read within the cache window.
+    static COMMENT_PAGES: Entries<CommentPage> = RefCell::default();
+}
+
 pub struct D1 {
     db: Result<D1Database, String>,
+    /// Cleared by every write to comments made through this isolate.
+    pages: Memo<CommentPage>,
 }
 
 impl D1 {
-    pub fn new(env: &Env) -> D1 {
-        D1 { db: env.d1("DB").map_err(|e| format!("D1 binding DB: {e}")) }
+    /// `cache_seconds`: how long this isolate trusts a page of comments it has read (see [`Memo`]).
+    pub fn new(env: &Env, cache_seconds: u64) -> D1 {
+        D1 { db: env.d1("DB").map_err(|e| format!("D1 binding DB: {e}")), pages: Memo::new(&COMMENT_PAGES, cache_seconds) }
     }
 
     fn db(&self) -> Result<&D1Database, StoreError> {
@@ -208,14 +218,14 @@ impl D1 {
         rows.results::<Comment>().map_err(unavailable)
     }
 
+    /// Runs a write; every write clears this isolate's pages of comments.
     async fn changes(&self, sql: &str, args: &[JsValue]) -> Result<usize, StoreError> {
         let result = self.db()?.prepare(sql).bind(args).map_err(unavailable)?.run().await.map_err(unavailable)?;
+        self.pages.clear();
         Ok(result.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0))
     }
-}
 
-impl CommentStore for D1 {
-    async fn approved_page(&self, post: &str, threads: usize, offset: usize) -> Result<CommentPage, StoreError> {
+    async fn read_approved_page(&self, post: &str, threads: usize, offset: usize) -> Result<CommentPage, StoreError> {
         // One query: the page's threads with the post's totals on every row.
         let sql = format!(
             "WITH page_roots AS (SELECT id FROM comments WHERE post = ?1 AND status = 'approved' AND parent IS NULL \
@@ -240,6 +250,18 @@ impl CommentStore for D1 {
             }
         };
         Ok(CommentPage { comments: rows.into_iter().map(Comment::from).collect(), total, threads })
+    }
+}
+
+impl CommentStore for D1 {
+    async fn approved_page(&self, post: &str, threads: usize, offset: usize) -> Result<CommentPage, StoreError> {
+        let key = format!("{post}:{threads}:{offset}");
+        if let Some(page) = self.pages.get(&key) {
+            return Ok(page);
+        }
+        let page = self.read_approved_page(post, threads, offset).await?;
+        self.pages.put(&key, page.clone());
+        Ok(page)
     }
 
     async fn approved_counts(&self, posts: &[&str]) -> Result<HashMap<String, u32>, StoreError> {
@@ -280,6 +302,7 @@ impl CommentStore for D1 {
             text(&r.body_hash),
         ];
         let row = self.db()?.prepare(sql).bind(&args).map_err(unavailable)?.first::<IdRow>(None).await.map_err(unavailable)?;
+        self.pages.clear();
         row.map(|r| r.id).ok_or_else(|| StoreError::Unavailable("D1: INSERT returned no id".into()))
     }
 
@@ -315,6 +338,7 @@ impl CommentStore for D1 {
         }
         // One batch runs in order in one transaction, so a reply finds the parent stored just before it.
         let results = db.batch(statements).await.map_err(unavailable)?;
+        self.pages.clear();
         Ok(results.iter().filter_map(|r| r.meta().ok().flatten()).map(|m| m.changes.unwrap_or(0)).sum())
     }
 
@@ -422,6 +446,7 @@ impl CommentStore for D1 {
             ])
             .await
             .map_err(unavailable)?;
+        self.pages.clear();
         let changes = |i: usize| results.get(i).and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0);
         Ok(Purged { trash: changes(0), spam: changes(1), emails: changes(2), rate_limits: changes(3) })
     }

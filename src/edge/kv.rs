@@ -4,6 +4,7 @@
 //! `index:version` holds its version alone, so a request can tell that its cached copy is current
 //! with one small read.
 
+use super::memo::{now_ms, Entries, Memo};
 use crate::core::index::SiteIndex;
 use crate::core::post::{Kind, StoredDoc};
 use crate::core::slug::Slug;
@@ -29,19 +30,19 @@ struct Cached {
 thread_local! {
     /// The parsed index, reused by every request of this isolate while its version holds.
     static INDEX: RefCell<Option<Cached>> = const { RefCell::new(None) };
-}
-
-fn now_ms() -> u64 {
-    worker::Date::now().as_millis()
+    /// Documents by KV key, read within the cache window.
+    static DOCS: Entries<StoredDoc> = RefCell::default();
 }
 
 pub struct KvContent {
     kv: Result<KvStore, String>,
+    docs: Memo<StoredDoc>,
 }
 
 impl KvContent {
-    pub fn new(env: &worker::Env) -> KvContent {
-        KvContent { kv: binding(env) }
+    /// `cache_seconds`: how long this isolate trusts a document it has read (see [`Memo`]).
+    pub fn new(env: &worker::Env, cache_seconds: u64) -> KvContent {
+        KvContent { kv: binding(env), docs: Memo::new(&DOCS, cache_seconds) }
     }
 
     fn kv(&self) -> Result<&KvStore, StoreError> {
@@ -71,10 +72,15 @@ impl KvContent {
 impl ContentStore for KvContent {
     async fn doc(&self, kind: Kind, slug: &Slug) -> Result<Option<StoredDoc>, StoreError> {
         let key = StoredDoc::key(kind, slug);
+        if let Some(doc) = self.docs.get(&key) {
+            return Ok(Some(doc));
+        }
         let Some(text) = self.kv()?.get(&key).text().await.map_err(unavailable)? else {
             return Ok(None);
         };
-        serde_json::from_str(&text).map(Some).map_err(|e| StoreError::Corrupt(format!("{key}: {e}")))
+        let doc: StoredDoc = serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("{key}: {e}")))?;
+        self.docs.put(&key, doc.clone());
+        Ok(Some(doc))
     }
 
     async fn index(&self) -> Result<Rc<SiteIndex>, StoreError> {
@@ -112,13 +118,17 @@ impl ContentStore for KvContent {
         let kv = self.kv()?;
         for d in docs {
             let json = serde_json::to_string(&d.doc).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            kv.put(&StoredDoc::key(d.doc.kind, &d.summary.slug), json).map_err(unavailable)?.execute().await.map_err(unavailable)?;
+            let key = StoredDoc::key(d.doc.kind, &d.summary.slug);
+            kv.put(&key, json).map_err(unavailable)?.execute().await.map_err(unavailable)?;
+            self.docs.forget(&key);
         }
         Ok(())
     }
 
     async fn delete_doc(&self, kind: Kind, slug: &Slug) -> Result<(), StoreError> {
-        self.kv()?.delete(&StoredDoc::key(kind, slug)).await.map_err(unavailable)
+        let key = StoredDoc::key(kind, slug);
+        self.docs.forget(&key);
+        self.kv()?.delete(&key).await.map_err(unavailable)
     }
 
     async fn put_index(&self, index: &SiteIndex) -> Result<(), StoreError> {

@@ -4,6 +4,7 @@ mod admin;
 mod d1;
 mod http;
 mod kv;
+mod memo;
 
 use crate::app::{App, AppError, ModerationAction, Rejection, ShowOptions, Submitted};
 use crate::core::comment::{parse_urlencoded, CommentForm, CommentStatus};
@@ -36,8 +37,8 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> worker::Result<Respo
     let site = SiteConfig::from_lookup(|name| env.var(name).ok().map(|v| v.to_string()));
     let admin_token = secret(&env, "ADMIN_TOKEN");
     let key = signing_key(secret(&env, "SIGNING_KEY").as_deref(), admin_token.as_deref()).unwrap_or_default();
-    let content = KvContent::new(&env);
-    let db = D1::new(&env);
+    let content = KvContent::new(&env, site.cache_seconds);
+    let db = D1::new(&env, site.cache_seconds);
     let app = App { site: &site, content: &content, db: &db, now: now(), key: &key };
     let path = req.path();
     // Fault injection for the end-to-end tests only: no deployed configuration sets this variable.
@@ -60,7 +61,7 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> worker::Result<Respo
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     let site = SiteConfig::from_lookup(|name| env.var(name).ok().map(|v| v.to_string()));
     let key = signing_key(secret(&env, "SIGNING_KEY").as_deref(), secret(&env, "ADMIN_TOKEN").as_deref()).unwrap_or_default();
-    let (content, db) = (KvContent::new(&env), D1::new(&env));
+    let (content, db) = (KvContent::new(&env, 0), D1::new(&env, 0));
     let app = App { site: &site, content: &content, db: &db, now: now(), key: &key };
     match app.housekeeping().await {
         Ok(purged) => worker::console_log!("housekeeping: {}", serde_json::to_string(&purged).unwrap_or_default()),

@@ -71,7 +71,7 @@ fn fault_without_kv_readers_get_a_503_page_in_the_design() {
 
 fn fault_a_panic_gives_a_500_page_and_the_next_request_is_served() {
     let app = TestApp::start_with(|config| {
-        config["vars"].as_table_mut().expect("vars").insert("FAULT_INJECTION".into(), "panic".into());
+        crate::support::set_var(config, "FAULT_INJECTION", "panic");
     });
     assert_eq!(app.get(POST).status, 200, "the post reads before the panic");
     for round in 1..=3 {

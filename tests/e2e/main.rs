@@ -5,6 +5,7 @@
 
 mod admin;
 mod browser;
+mod cache;
 mod comments;
 mod faults;
 mod hostile;
@@ -26,7 +27,8 @@ type OwnAppTest = (&'static str, fn());
 fn main() {
     let filter: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
     let selected = |name: &str| filter.is_empty() || filter.iter().any(|f| name.contains(f.as_str()));
-    let own_app: Vec<OwnAppTest> = [faults::TESTS, load::TESTS].concat().into_iter().filter(|(name, _)| selected(name)).collect();
+    let own_app: Vec<OwnAppTest> =
+        [faults::TESTS, cache::TESTS, load::TESTS].concat().into_iter().filter(|(name, _)| selected(name)).collect();
     let tests: Vec<Test> =
         [reader::TESTS, publishing::TESTS, comments::TESTS, admin::TESTS, wxr::TESTS, browser::TESTS, xss::TESTS, hostile::TESTS]
             .concat()
@@ -52,6 +54,14 @@ fn main() {
     for (name, test) in &own_app {
         report(name, catch_unwind(AssertUnwindSafe(test)));
     }
+    // The counts RELIABILITY.md reports.
+    use std::sync::atomic::Ordering::Relaxed;
+    println!(
+        "reliability: {} bad requests sent, {} faults injected, {} load requests sent",
+        hostile::SENT.load(Relaxed),
+        faults::INJECTED.load(Relaxed),
+        load::SENT.load(Relaxed)
+    );
     println!();
     if !failed.is_empty() {
         println!("failures:\n    {}", failed.join("\n    "));
