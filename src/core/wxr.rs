@@ -808,8 +808,18 @@ fn body_html(body: &str) -> String {
 }
 
 /// Writes a WXR 1.2 file of these posts, pages and comments; `now` decides which posts are still scheduled.
+/// The comments an export carries: those on exported posts (pages have no comments here).
+pub fn exported_comments<'a>(posts: &[Post], comments: &'a [ExportComment]) -> Vec<&'a ExportComment> {
+    let slugs: HashSet<&str> = posts.iter().filter(|p| p.kind == Kind::Post).map(|p| p.meta.slug.as_str()).collect();
+    comments.iter().filter(|c| slugs.contains(c.post.as_str())).collect()
+}
+
 pub fn write(site: &ExportSite, posts: &[Post], comments: &[ExportComment], now: DateTime<Utc>) -> String {
     let base = site.url.trim_end_matches('/');
+    let comments = exported_comments(posts, comments);
+    // WordPress keeps a parent id it did not import as it is, pointing at whatever comment has that id there:
+    // a reply to a comment left out (spam, trash) becomes a top-level comment instead.
+    let exported: HashSet<(&str, i64)> = comments.iter().map(|c| (c.post.as_str(), c.id)).collect();
     let mut next_id = posts.iter().filter_map(wp_id_of).max().unwrap_or(0).max(comments.iter().map(|c| c.id).max().unwrap_or(0) as u64);
     let mut authors: Vec<String> = posts.iter().map(|p| p.meta.author.clone().unwrap_or_else(|| site.author.clone())).collect();
     authors.sort();
@@ -841,7 +851,8 @@ pub fn write(site: &ExportSite, posts: &[Post], comments: &[ExportComment], now:
             next_id += 1;
             next_id
         });
-        let date = post.meta.date.unwrap_or(DateTime::UNIX_EPOCH);
+        // A page has no date here; WordPress needs one, and gives a new page the time it is made.
+        let date = post.meta.date.unwrap_or(now);
         let wp_time = |d: DateTime<Utc>| d.format("%Y-%m-%d %H:%M:%S").to_string();
         let status = if post.meta.draft {
             "draft"
@@ -852,7 +863,8 @@ pub fn write(site: &ExportSite, posts: &[Post], comments: &[ExportComment], now:
         };
         let excerpt = post.meta.summary.as_deref().map(render_for_export).unwrap_or_default();
         x.push_str("<item>\n");
-        x.push_str(&format!("<title>{}</title>\n", escape_xml(&post.meta.title)));
+        // CDATA as WordPress writes it: its fallback parser loses spaces around entities.
+        x.push_str(&format!("<title>{}</title>\n", cdata(&post.meta.title)));
         x.push_str(&format!("<link>{}</link>\n", escape_xml(&format!("{base}{}", post.url()))));
         x.push_str(&format!("<pubDate>{}</pubDate>\n", date.to_rfc2822()));
         x.push_str(&format!("<dc:creator>{}</dc:creator>\n", cdata(post.meta.author.as_deref().unwrap_or(&site.author))));
@@ -882,6 +894,7 @@ pub fn write(site: &ExportSite, posts: &[Post], comments: &[ExportComment], now:
             x.push_str(&format!("<category domain=\"post_tag\" nicename=\"{}\">{}</category>\n", escape_xml(&slugify(tag)), cdata(tag)));
         }
         for c in comments.iter().filter(|c| post.kind == Kind::Post && c.post == post.meta.slug.as_str()) {
+            let parent = c.parent.filter(|p| exported.contains(&(c.post.as_str(), *p))).unwrap_or(0);
             let created = parse_date_text(&c.created_at).unwrap_or(DateTime::UNIX_EPOCH);
             x.push_str("<wp:comment>\n");
             x.push_str(&format!("<wp:comment_id>{}</wp:comment_id>\n", c.id));
@@ -895,10 +908,7 @@ pub fn write(site: &ExportSite, posts: &[Post], comments: &[ExportComment], now:
             let approved = if c.status == CommentStatus::Approved { "1" } else { "0" };
             x.push_str(&format!("<wp:comment_approved>{}</wp:comment_approved>\n", cdata(approved)));
             x.push_str("<wp:comment_type>comment</wp:comment_type>\n");
-            x.push_str(&format!(
-                "<wp:comment_parent>{}</wp:comment_parent>\n<wp:comment_user_id>0</wp:comment_user_id>\n",
-                c.parent.unwrap_or(0)
-            ));
+            x.push_str(&format!("<wp:comment_parent>{parent}</wp:comment_parent>\n<wp:comment_user_id>0</wp:comment_user_id>\n"));
             x.push_str("</wp:comment>\n");
         }
         x.push_str("</item>\n");
@@ -1103,5 +1113,37 @@ mod tests {
         }
         assert_eq!(first.docs.len(), again.docs.len());
         assert_eq!(first.comments, again.comments);
+    }
+
+    #[test]
+    fn export_keeps_wordpress_from_misreading_left_out_parents_undated_pages_and_page_comments() {
+        let post = Post::parse("+++\ntitle = \"Edge <cases> & co\"\ndate = 2024-05-01\n+++\nBody", Kind::Post, Some("edge")).unwrap();
+        let page = Post::parse("+++\ntitle = \"About\"\n+++\nPage", Kind::Page, Some("about")).unwrap();
+        let comment = |id: i64, post: &str, parent: Option<i64>| ExportComment {
+            id,
+            post: post.into(),
+            parent,
+            author: "R".into(),
+            email: None,
+            url: None,
+            body: format!("comment {id}"),
+            status: CommentStatus::Approved,
+            created_at: "2024-05-02T00:00:00Z".into(),
+        };
+        // 2 replies to 1, which was spam and is not exported; 3 replies to 2; 4 is on the page.
+        let comments = [comment(2, "edge", Some(1)), comment(3, "edge", Some(2)), comment(4, "about", None)];
+        let posts = [post, page];
+        assert_eq!(exported_comments(&posts, &comments).len(), 2);
+        let site = ExportSite { title: "T".into(), url: "https://b.example".into(), description: "D".into(), author: "A".into() };
+        let now = Utc.with_ymd_and_hms(2026, 11, 26, 8, 0, 0).unwrap();
+        let xml = write(&site, &posts, &comments, now);
+        let parents: Vec<&str> = xml.split("<wp:comment_parent>").skip(1).map(|s| &s[..s.find('<').unwrap()]).collect();
+        assert_eq!(parents, ["0", "2"], "{xml}");
+        assert!(!xml.contains("comment 4"), "{xml}");
+        assert!(!xml.contains("1970"), "{xml}");
+        assert!(xml.contains("<wp:post_date><![CDATA[2026-11-26 08:00:00]]></wp:post_date>"), "{xml}");
+        assert!(xml.contains("<title><![CDATA[Edge <cases> & co]]></title>"), "{xml}");
+        let back = parse(&xml).unwrap();
+        assert_eq!(back.items[0].title, "Edge <cases> & co");
     }
 }

@@ -317,7 +317,8 @@ pub fn export(args: ExportArgs) -> Result<()> {
     match &args.output {
         Some(path) => {
             std::fs::write(path, xml).with_context(|| format!("writing {}", path.display()))?;
-            eprintln!("exported {} posts and pages and {} comments to {}", posts.len(), comments.len(), path.display());
+            let written = wxr::exported_comments(&posts, &comments).len();
+            eprintln!("exported {} posts and pages and {written} comments to {}", posts.len(), path.display());
         }
         None => print!("{xml}"),
     }
