@@ -7,17 +7,29 @@ use crate::core::markdown::render_comment;
 use crate::core::moderation::{self, check_form_token, client_key, form_token, judge, FormTimeError, Verdict};
 use crate::core::post::{CommentsPolicy, Kind, Post};
 use crate::core::slug::Slug;
-use crate::core::views::{status_for_writer, CommentFormView, CommentSection, CommentView, Layout, ManagePage, Notice, PostPage};
+use crate::core::views::{
+    status_for_writer, CommentFormView, CommentList, CommentSection, CommentView, Layout, ManagePage, Notice, PostPage,
+};
 use crate::core::wxr::ImportedComment;
-use crate::store::{db_time, Catalog, CommentRecord, CommentStore, ContentStore, ImportRecord};
+use crate::store::{db_time, Catalog, CommentPage, CommentRecord, CommentStore, ContentStore, ImportRecord};
 use askama::Template;
 use chrono::Duration;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
 
 /// A form older than this is refused, so a signed timestamp cannot be reused for ever.
 const FORM_MAX_AGE_SECONDS: i64 = 24 * 60 * 60;
 /// The same body on the same post within this time is stored once.
 const DUPLICATE_WINDOW_SECONDS: i64 = 60;
 const FEED_LENGTH: usize = 50;
+/// Rendered comment threads kept per isolate.
+const COMMENT_LIST_CACHE_SIZE: usize = 256;
+
+thread_local! {
+    /// Rendered threads by post URL and store snapshot (see [`CommentPage::snapshot`]).
+    static COMMENT_LISTS: RefCell<HashMap<String, Rc<str>>> = RefCell::new(HashMap::new());
+}
 
 /// What the post page was asked to show besides the post.
 #[derive(Debug, Clone, Default)]
@@ -148,7 +160,6 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
             }
         };
         section.heading = CommentSection::heading_for(loaded.total as usize, &post.meta.title);
-        section.items = thread(&loaded.comments, self.site.comments.max_depth).iter().map(|t| CommentView::new(t, &url)).collect();
         let pages = (loaded.threads as usize).div_ceil(per_page).max(1);
         // Page 1 holds the newest threads, so a newly approved comment is always on the first page.
         section.older = (page < pages).then(|| format!("{url}?cpage={}#comments", page + 1));
@@ -176,7 +187,35 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         } else if section.closed.is_none() {
             section.closed = Some("Comments cannot be accepted just now.".into());
         }
+        match self.comment_list(&loaded, &url, page, section.form.is_some()) {
+            Ok(html) => section.list_html = html,
+            Err(_) => section.unavailable = true,
+        }
         section
+    }
+
+    /// The rendered thread of a page of comments, reused while the store hands back the same snapshot:
+    /// a long thread costs its rendering once, not on every request.
+    fn comment_list(&self, loaded: &CommentPage, url: &str, page: usize, reply_links: bool) -> Result<Rc<str>, askama::Error> {
+        if loaded.comments.is_empty() {
+            return Ok(Rc::from(""));
+        }
+        let key = loaded.snapshot.map(|s| format!("{url}:{page}:{s}:{reply_links}:{}", self.site.comments.max_depth));
+        if let Some(hit) = key.as_ref().and_then(|k| COMMENT_LISTS.with(|m| m.borrow().get(k).cloned())) {
+            return Ok(hit);
+        }
+        let items = thread(&loaded.comments, self.site.comments.max_depth).iter().map(|t| CommentView::new(t, url)).collect();
+        let html: Rc<str> = Rc::from(CommentList { items, reply_links }.render()?);
+        if let Some(key) = key {
+            COMMENT_LISTS.with(|m| {
+                let mut m = m.borrow_mut();
+                if m.len() >= COMMENT_LIST_CACHE_SIZE {
+                    m.clear();
+                }
+                m.insert(key, html.clone());
+            });
+        }
+        Ok(html)
     }
 
     fn form_view(&self, post: &Post, values: CommentForm, errors: FieldErrors, replying_to: Option<(i64, String)>) -> CommentFormView {

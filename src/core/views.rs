@@ -7,6 +7,7 @@ use crate::core::post::{Kind, Post, PostSummary};
 use crate::core::slug::slugify;
 use askama::Template;
 use chrono::{DateTime, Utc};
+use std::rc::Rc;
 
 /// What every page carries in its `<head>` and around its content.
 #[derive(Debug, Clone)]
@@ -206,11 +207,21 @@ impl PostPage {
     }
 }
 
+/// The thread of one page of a post's comments.
+#[derive(Template)]
+#[template(path = "_comment_list.html")]
+pub struct CommentList {
+    pub items: Vec<CommentView>,
+    /// Whether each comment offers a reply link (the form is open).
+    pub reply_links: bool,
+}
+
 /// The comments under a post: the thread, the form or why there is none, and a notice after submitting.
 #[derive(Debug, Clone, Default)]
 pub struct CommentSection {
     pub heading: String,
-    pub items: Vec<CommentView>,
+    /// The rendered thread ([`CommentList`]), empty when there are no comments.
+    pub list_html: Rc<str>,
     /// Comments could not be loaded; the post is still shown.
     pub unavailable: bool,
     /// Why the form is not offered.

@@ -18,6 +18,8 @@ use worker::{D1Database, Env};
 thread_local! {
     /// Pages of approved comments by post and page, read within the cache window.
     static COMMENT_PAGES: Entries<CommentPage> = RefCell::default();
+    /// Numbers each page read from D1, so that a cached page is known to be the same one.
+    static SNAPSHOTS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
 pub struct D1 {
@@ -249,7 +251,8 @@ impl D1 {
                 row.map_or((0, 0), |t| (t.total, t.threads.unwrap_or(0)))
             }
         };
-        Ok(CommentPage { comments: rows.into_iter().map(Comment::from).collect(), total, threads })
+        let snapshot = SNAPSHOTS.with(|n| n.replace(n.get() + 1));
+        Ok(CommentPage { comments: rows.into_iter().map(Comment::from).collect(), total, threads, snapshot: Some(snapshot) })
     }
 }
 

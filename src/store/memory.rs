@@ -24,6 +24,17 @@ pub struct MemoryStore {
     imported: RefCell<HashMap<String, i64>>,
     /// Counts every write, so tests can tell that a repeated publish wrote nothing.
     pub writes: RefCell<usize>,
+    /// Changes with every write to comments: the snapshot of every page read until the next one.
+    snapshot: std::cell::Cell<u64>,
+}
+
+/// Snapshots are unique across stores, as a memo keyed by them is shared by all the stores of a thread.
+static SNAPSHOTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+impl MemoryStore {
+    fn comments_changed(&self) {
+        self.snapshot.set(SNAPSHOTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+    }
 }
 
 fn key(kind: Kind, slug: &Slug) -> (String, String) {
@@ -122,6 +133,7 @@ impl CommentStore for MemoryStore {
             comments: approved.iter().filter(|c| roots.contains(&root_of(c))).map(|c| (*c).clone()).collect(),
             total: approved.len() as u32,
             threads: approved.iter().filter(|c| c.parent.is_none()).count() as u32,
+            snapshot: Some(self.snapshot.get()),
         })
     }
     async fn approved_counts(&self, posts: &[&str]) -> Result<HashMap<String, u32>, StoreError> {
@@ -139,12 +151,14 @@ impl CommentStore for MemoryStore {
         Ok(self.comments.borrow().iter().find(|(_, r)| r.manage_hash == manage_hash).map(|(c, _)| c.clone()))
     }
     async fn insert(&self, record: &CommentRecord) -> Result<i64, StoreError> {
+        self.comments_changed();
         let mut comments = self.comments.borrow_mut();
         let id = comments.len() as i64 + 1;
         comments.push((shown(record, id), record.clone()));
         Ok(id)
     }
     async fn import(&self, comments: &[ImportRecord]) -> Result<usize, StoreError> {
+        self.comments_changed();
         let mut new = 0;
         for c in comments {
             if self.imported.borrow().contains_key(&c.import_key) {
@@ -177,6 +191,7 @@ impl CommentStore for MemoryStore {
         _held: Option<&str>,
         _now: &str,
     ) -> Result<(), StoreError> {
+        self.comments_changed();
         for (c, r) in self.comments.borrow_mut().iter_mut().filter(|(c, _)| c.id == id) {
             (c.body, c.body_html, c.status) = (body.into(), body_html.into(), status);
             (r.body, r.body_html, r.status) = (body.into(), body_html.into(), status);
@@ -184,6 +199,7 @@ impl CommentStore for MemoryStore {
         Ok(())
     }
     async fn set_status(&self, id: i64, status: CommentStatus, _now: &str) -> Result<bool, StoreError> {
+        self.comments_changed();
         let mut found = false;
         for (c, _) in self.comments.borrow_mut().iter_mut().filter(|(c, _)| c.id == id) {
             c.status = status;
@@ -192,6 +208,7 @@ impl CommentStore for MemoryStore {
         Ok(found)
     }
     async fn delete(&self, id: i64) -> Result<bool, StoreError> {
+        self.comments_changed();
         let mut comments = self.comments.borrow_mut();
         let before = comments.len();
         comments.retain(|(c, _)| c.id != id);
@@ -259,6 +276,7 @@ impl CommentStore for MemoryStore {
         Ok(counts.into_values().collect())
     }
     async fn purge(&self, trash_before: &str, spam_before: &str, emails_before: &str, _now: &str) -> Result<Purged, StoreError> {
+        self.comments_changed();
         let mut purged = Purged::default();
         let mut comments = self.comments.borrow_mut();
         comments.retain(|(c, _)| match c.status {

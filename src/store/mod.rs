@@ -122,6 +122,9 @@ pub struct CommentPage {
     pub total: u32,
     /// Approved top-level comments on the post.
     pub threads: u32,
+    /// Two reads of the same page of the same post with the same snapshot hold the same comments, so what is
+    /// made from one can be reused for the other; `None` when the store cannot tell.
+    pub snapshot: Option<u64>,
 }
 
 /// Comment counts of one post for the dashboard.
