@@ -23,8 +23,11 @@ test: tools lint unit build e2e
 tools:
 	@scripts/install-tools.sh browser
 
+## The name sections were a fifth of the Wasm file; wasm-opt drops them after wasm-bindgen has read the features
+## (`strip = true` in Cargo.toml would hide those from wasm-bindgen).
 build:
 	worker-build --release
+	$(WASM_OPT_BIN) --all-features --strip-debug --strip-producers build/index_bg.wasm -o build/index_bg.wasm
 
 .dev.vars:
 	@token=$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n'); \
@@ -37,10 +40,12 @@ migrate:
 content:
 	cargo run --quiet --bin blog -- publish --local --persist-to $(STATE) content
 
+# CACHE_SECONDS=0: a `blog publish --local` shows on the next reload while writing.
 serve:
 	@echo "==> admin token: $$(sed -n 's/^ADMIN_TOKEN=//p' .dev.vars)"
 	@echo "==> serving the blog at http://127.0.0.1:$(PORT)"
-	$(WRANGLER) dev --local --ip 127.0.0.1 --port $(PORT) --persist-to $(STATE) --show-interactive-dev-session=false
+	$(WRANGLER) dev --local --ip 127.0.0.1 --port $(PORT) --persist-to $(STATE) --show-interactive-dev-session=false \
+	  --var CACHE_SECONDS:0
 
 lint:
 	cargo fmt --check
