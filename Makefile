@@ -23,11 +23,8 @@ test: tools lint unit build e2e
 tools:
 	@scripts/install-tools.sh browser
 
-## The name sections were a fifth of the Wasm file; wasm-opt drops them after wasm-bindgen has read the features
-## (`strip = true` in Cargo.toml would hide those from wasm-bindgen).
 build:
 	worker-build --release
-	$(WASM_OPT_BIN) --all-features --strip-debug --strip-producers build/index_bg.wasm -o build/index_bg.wasm
 
 .dev.vars:
 	@token=$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n'); \
