@@ -1,6 +1,6 @@
 //! Comment use cases: the section under a post, submitting, a commenter's own edits, feeds and moderation.
 
-use super::{parse_cached, App, AppError};
+use super::{parse_cached, remember, App, AppError};
 use crate::core::comment::{thread, Comment, CommentForm, CommentStatus, FieldErrors, NewComment};
 use crate::core::feed::{self, FeedEntry};
 use crate::core::markdown::render_comment;
@@ -207,13 +207,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         let items = thread(&loaded.comments, self.site.comments.max_depth).iter().map(|t| CommentView::new(t, url)).collect();
         let html: Rc<str> = Rc::from(CommentList { items, reply_links }.render()?);
         if let Some(key) = key {
-            COMMENT_LISTS.with(|m| {
-                let mut m = m.borrow_mut();
-                if m.len() >= COMMENT_LIST_CACHE_SIZE {
-                    m.clear();
-                }
-                m.insert(key, html.clone());
-            });
+            remember(&COMMENT_LISTS, key, html.clone(), COMMENT_LIST_CACHE_SIZE);
         }
         Ok(html)
     }

@@ -18,6 +18,7 @@ use chrono::{DateTime, Utc};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
+use std::thread::LocalKey;
 
 /// Why a use case could not answer.
 #[derive(Debug, thiserror::Error)]
@@ -123,14 +124,19 @@ pub(crate) fn parse_cached(stored: &StoredDoc, slug: &Slug) -> Result<Rc<ParsedD
         .map_err(|e| AppError::CorruptDoc { key: StoredDoc::key(stored.kind, slug), reason: e.to_string() })?;
     let rendered = post.render();
     let parsed = Rc::new(ParsedDoc { post, rendered });
-    RENDERED.with(|c| {
-        let mut c = c.borrow_mut();
-        if c.len() >= RENDER_CACHE_SIZE {
-            c.clear();
-        }
-        c.insert(key, parsed.clone());
-    });
+    remember(&RENDERED, key, parsed.clone(), RENDER_CACHE_SIZE);
     Ok(parsed)
+}
+
+/// Keeps `value` in an isolate-wide memo, which starts again when it holds `limit` entries.
+pub(crate) fn remember<V>(memo: &'static LocalKey<RefCell<HashMap<String, V>>>, key: String, value: V, limit: usize) {
+    memo.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.len() >= limit {
+            m.clear();
+        }
+        m.insert(key, value);
+    });
 }
 
 #[cfg(test)]

@@ -47,6 +47,25 @@ fn text(s: &str) -> JsValue {
     JsValue::from_str(s)
 }
 
+/// The bound values ?1 to ?13 of both comment inserts; `parent` is ?2, an id or an import key.
+fn record_args(r: &CommentRecord, parent: JsValue) -> Vec<JsValue> {
+    vec![
+        text(&r.post),
+        parent,
+        text(&r.author),
+        opt_text(r.email.as_deref()),
+        opt_text(r.email_hash.as_deref()),
+        opt_text(r.url.as_deref()),
+        text(&r.body),
+        text(&r.body_html),
+        text(r.status.as_str()),
+        opt_text(r.held_reason.as_deref()),
+        text(&r.created_at),
+        text(&r.manage_hash),
+        text(&r.body_hash),
+    ]
+}
+
 #[derive(Deserialize)]
 struct SummaryRow {
     summary: String,
@@ -289,21 +308,7 @@ impl CommentStore for D1 {
         // A reply joins its parent's thread (`root`); a top-level comment is its own root (NULL).
         let sql = "INSERT INTO comments (post, parent, author, email, email_hash, url, body, body_html, status, held_reason, created_at, updated_at, manage_hash, body_hash, root) \
                    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13, (SELECT COALESCE(root, id) FROM comments WHERE id = ?2)) RETURNING id";
-        let args = [
-            text(&r.post),
-            r.parent.map_or(JsValue::NULL, id),
-            text(&r.author),
-            opt_text(r.email.as_deref()),
-            opt_text(r.email_hash.as_deref()),
-            opt_text(r.url.as_deref()),
-            text(&r.body),
-            text(&r.body_html),
-            text(r.status.as_str()),
-            opt_text(r.held_reason.as_deref()),
-            text(&r.created_at),
-            text(&r.manage_hash),
-            text(&r.body_hash),
-        ];
+        let args = record_args(r, r.parent.map_or(JsValue::NULL, id));
         let row = self.db()?.prepare(sql).bind(&args).map_err(unavailable)?.first::<IdRow>(None).await.map_err(unavailable)?;
         self.pages.clear();
         row.map(|r| r.id).ok_or_else(|| StoreError::Unavailable("D1: INSERT returned no id".into()))
@@ -320,23 +325,8 @@ impl CommentStore for D1 {
                    ON CONFLICT DO NOTHING";
         let mut statements = Vec::with_capacity(comments.len());
         for c in comments {
-            let r = &c.record;
-            let args = [
-                text(&r.post),
-                opt_text(c.parent_key.as_deref()),
-                text(&r.author),
-                opt_text(r.email.as_deref()),
-                opt_text(r.email_hash.as_deref()),
-                opt_text(r.url.as_deref()),
-                text(&r.body),
-                text(&r.body_html),
-                text(r.status.as_str()),
-                opt_text(r.held_reason.as_deref()),
-                text(&r.created_at),
-                text(&r.manage_hash),
-                text(&r.body_hash),
-                text(&c.import_key),
-            ];
+            let mut args = record_args(&c.record, opt_text(c.parent_key.as_deref()));
+            args.push(text(&c.import_key));
             statements.push(db.prepare(sql).bind(&args).map_err(unavailable)?);
         }
         // One batch runs in order in one transaction, so a reply finds the parent stored just before it.
