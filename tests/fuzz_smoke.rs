@@ -117,3 +117,36 @@ fn fuzz_smoke_comment_form() {
 fn fuzz_smoke_tokens() {
     smoke("tokens", checks::tokens, 4);
 }
+
+/// Every payload of the XSS corpus, as a post and as a comment, held to its policy by the HTML5 parser.
+#[test]
+fn xss_corpus_renders_within_the_policies() {
+    let corpus = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/xss/payloads.txt")).unwrap();
+    let payloads: Vec<String> = corpus.lines().filter(|l| !l.is_empty() && !l.starts_with("#|")).map(|l| l.replace("\\n", "\n")).collect();
+    assert!(payloads.len() >= 150, "{} payloads", payloads.len());
+    for payload in payloads {
+        checks::markdown(payload.as_bytes());
+    }
+}
+
+/// The policy check itself can fail: HTML with what a policy forbids is caught.
+#[test]
+fn the_policy_check_catches_forbidden_html() {
+    use edge_blog::core::sanitize::{COMMENT, POST};
+    let forbidden = [
+        (&POST, "<script>alert(1)</script>"),
+        (&POST, "<p onclick=\"x()\">p</p>"),
+        (&POST, "<a href=\"javascript:x()\">a</a>"),
+        (&POST, "<img src=\"data:text/html,x\">"),
+        (&POST, "<h2 class=\"notice\">h</h2>"),
+        (&POST, "<input type=\"text\">"),
+        (&COMMENT, "<h1>h</h1>"),
+        (&COMMENT, "<a href=\"/relative/\">a</a>"),
+        (&COMMENT, "<img src=\"https://x.test/a.png\">"),
+    ];
+    for (policy, html) in forbidden {
+        let caught = std::panic::catch_unwind(|| checks::assert_within(policy, html)).is_err();
+        assert!(caught, "not caught: {html}");
+    }
+    checks::assert_within(&POST, "<p><a href=\"https://e.org\" rel=\"noopener\">e</a></p>");
+}

@@ -2,7 +2,7 @@
 
 use crate::core::sanitize;
 use crate::core::slug::slugify;
-use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
 use std::collections::HashSet;
 
 /// The marker an author puts in a post to end the excerpt shown on list pages.
@@ -35,17 +35,17 @@ pub fn render_post(markdown: &str) -> Rendered {
     let events = with_heading_ids(Parser::new_ext(markdown, post_options()).collect());
     let text = plain_text(&events);
     let words = text.split_whitespace().count();
-    let html = sanitize::post(&to_html(events.iter().cloned()));
+    let html = sanitize::post(events.iter().cloned());
 
     let (excerpt_html, has_more) = match markdown.find(MORE_MARKER) {
         Some(at) => {
             let before = with_heading_ids(Parser::new_ext(&markdown[..at], post_options()).collect());
-            (sanitize::post(&to_html(before.into_iter())), true)
+            (sanitize::post(before), true)
         }
         None => {
             let first = first_paragraph(&events);
             let has_more = first.len() < events.len();
-            (sanitize::post(&to_html(first.iter().cloned())), has_more)
+            (sanitize::post(first), has_more)
         }
     };
     Rendered { html, excerpt_html, has_more, reading_minutes: words.div_ceil(WORDS_PER_MINUTE).max(1) as u32, text }
@@ -53,14 +53,14 @@ pub fn render_post(markdown: &str) -> Rendered {
 
 /// Renders a front matter `summary` (inline Markdown) as one paragraph.
 pub fn render_inline_summary(summary: &str) -> String {
-    sanitize::post(&to_html(Parser::new_ext(summary, Options::ENABLE_SMART_PUNCTUATION | Options::ENABLE_STRIKETHROUGH)))
+    sanitize::post(Parser::new_ext(summary, Options::ENABLE_SMART_PUNCTUATION | Options::ENABLE_STRIKETHROUGH))
 }
 
 /// Renders a post body as plain HTML for an export: no smart punctuation, so that the text reads back
 /// exactly as written.
 pub fn render_for_export(markdown: &str) -> String {
     let options = post_options() - Options::ENABLE_SMART_PUNCTUATION;
-    sanitize::post(&to_html(Parser::new_ext(markdown, options)))
+    sanitize::post(Parser::new_ext(markdown, options))
 }
 
 /// Renders a comment for an export, like [`render_comment`] without smart punctuation.
@@ -68,30 +68,19 @@ pub fn render_comment_for_export(markdown: &str) -> String {
     comment_html(markdown, Options::ENABLE_STRIKETHROUGH)
 }
 
-/// Renders a reader's comment: emphasis, links, code, quotes and lists. Raw HTML is shown as text,
-/// images become links and headings become paragraphs, then the strict sanitizer has the last word.
+/// Renders a reader's comment: emphasis, links, code, quotes and lists. Raw HTML is shown as text; the comment
+/// policy turns images into links and headings into paragraphs.
 pub fn render_comment(markdown: &str) -> String {
     comment_html(markdown, Options::ENABLE_STRIKETHROUGH | Options::ENABLE_SMART_PUNCTUATION)
 }
 
 fn comment_html(markdown: &str, options: Options) -> String {
-    let events = Parser::new_ext(markdown, options).map(|event| match event {
-        Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
-        Event::Start(Tag::Heading { .. }) => Event::Start(Tag::Paragraph),
-        Event::End(TagEnd::Heading(_)) => Event::End(TagEnd::Paragraph),
-        Event::Start(Tag::Image { dest_url, title, id, .. }) => {
-            Event::Start(Tag::Link { link_type: pulldown_cmark::LinkType::Inline, dest_url, title, id })
-        }
-        Event::End(TagEnd::Image) => Event::End(TagEnd::Link),
-        other => other,
+    let events = Parser::new_ext(markdown, options).filter_map(|event| match event {
+        Event::Start(Tag::HtmlBlock) | Event::End(TagEnd::HtmlBlock) => None,
+        Event::Html(raw) | Event::InlineHtml(raw) => Some(Event::Text(raw)),
+        other => Some(other),
     });
-    sanitize::comment(&to_html(events))
-}
-
-fn to_html<'a>(events: impl Iterator<Item = Event<'a>>) -> String {
-    let mut out = String::new();
-    html::push_html(&mut out, events);
-    out
+    sanitize::comment(events)
 }
 
 /// Gives every heading without an explicit `{#id}` an id made from its text, unique in the post.
