@@ -17,5 +17,6 @@ pub mod sanitize;
 pub mod search;
 pub mod slug;
 pub mod token;
+pub mod url;
 pub mod views;
 pub mod wxr;

@@ -11,7 +11,8 @@ use crate::core::auth::{
 use crate::core::comment::CommentStatus;
 use crate::core::route::{Method, Route};
 use crate::core::token::constant_time_eq;
-use worker::{Request, Url};
+use crate::core::url::RequestUrl;
+use worker::Request;
 
 /// The session a request carries, if its cookie is genuine and unexpired; any other cookie is ignored.
 pub fn session(req: &Request, app: &EdgeApp<'_>) -> Option<Session> {
@@ -20,8 +21,8 @@ pub fn session(req: &Request, app: &EdgeApp<'_>) -> Option<Session> {
 }
 
 /// Cookies are `Secure` everywhere except plain http on this machine.
-fn secure(url: &Url) -> bool {
-    !(url.scheme() == "http" && matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]")))
+fn secure(url: &RequestUrl) -> bool {
+    !url.is_local_http()
 }
 
 fn to_sign_in() -> Reply {
@@ -32,9 +33,9 @@ fn forbidden(app: &EdgeApp<'_>, message: &str) -> Result<Reply, AppError> {
     Ok(Reply::html(app.login_page(Some(message.to_string()))?, CachePolicy::NoStore).with_status(403))
 }
 
-fn same_origin(req: &Request, app: &EdgeApp<'_>, url: &Url) -> bool {
+fn same_origin(req: &Request, app: &EdgeApp<'_>, url: &RequestUrl) -> bool {
     let origin = req.headers().get("Origin").ok().flatten();
-    origin_allowed(origin.as_deref(), &app.site.url, &url.origin().ascii_serialization())
+    origin_allowed(origin.as_deref(), &app.site.url, &url.origin())
 }
 
 fn client(req: &Request) -> String {
@@ -48,7 +49,7 @@ pub async fn handle(
     admin_token: Option<&str>,
     route: Route,
     method: Method,
-    url: &Url,
+    url: &RequestUrl,
 ) -> Result<Reply, AppError> {
     match route {
         Route::AdminHome => match session(req, app) {
@@ -128,7 +129,7 @@ fn urlencode(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
-async fn queue(app: &EdgeApp<'_>, url: &Url, csrf: &str, notice: Option<String>) -> Result<Reply, AppError> {
+async fn queue(app: &EdgeApp<'_>, url: &RequestUrl, csrf: &str, notice: Option<String>) -> Result<Reply, AppError> {
     let status_text = query(url, "status").unwrap_or_else(|| "pending".into());
     let status = CommentStatus::parse(&status_text).ok_or_else(|| AppError::BadRequest(format!("unknown status {status_text:?}")))?;
     let page = query(url, "page").and_then(|p| p.parse().ok()).unwrap_or(1);
@@ -137,7 +138,7 @@ async fn queue(app: &EdgeApp<'_>, url: &Url, csrf: &str, notice: Option<String>)
 }
 
 /// `POST /admin/login`: slowed after a few failures, refused for a while after more; never via the query string.
-async fn sign_in(req: &mut Request, app: &EdgeApp<'_>, admin_token: Option<&str>, url: &Url) -> Result<Reply, AppError> {
+async fn sign_in(req: &mut Request, app: &EdgeApp<'_>, admin_token: Option<&str>, url: &RequestUrl) -> Result<Reply, AppError> {
     if !same_origin(req, app, url) {
         return forbidden(app, "This sign-in came from another site and was refused.");
     }

@@ -14,11 +14,12 @@ use crate::core::post::Kind;
 use crate::core::route::{allow_header, Guard, Method, Route};
 use crate::core::slug::Slug;
 use crate::core::token::bearer_matches;
+use crate::core::url::RequestUrl;
 use chrono::{DateTime, Utc};
 use d1::D1;
 use http::{CachePolicy, Reply};
 use kv::KvContent;
-use worker::{event, Context, Env, Request, Response, ScheduleContext, ScheduledEvent, Url};
+use worker::{event, Context, Env, Request, Response, ScheduleContext, ScheduledEvent};
 
 type EdgeApp<'a> = App<'a, KvContent, D1>;
 
@@ -40,7 +41,8 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> worker::Result<Respo
     let content = KvContent::new(&env, site.cache_seconds);
     let db = D1::new(&env, site.cache_seconds);
     let app = App { site: &site, content: &content, db: &db, now: now(), key: &key };
-    let path = req.path();
+    let url = RequestUrl::parse(&req.inner().url());
+    let path = url.as_ref().map_or("/", RequestUrl::path).to_string();
     // Fault injection for the end-to-end tests only: no deployed configuration sets this variable.
     if path == "/__fault/panic" && env.var("FAULT_INJECTION").is_ok_and(|v| v.to_string() == "panic") {
         panic!("fault injected by {path}");
@@ -49,7 +51,7 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> worker::Result<Respo
     if header_bytes > MAX_HEADER_BYTES {
         return Reply::text(431, "The request headers are too large.\n".into()).into_response(&req, site.url.starts_with("https://"));
     }
-    let reply = match route(&mut req, admin_token.as_deref(), &app, &ctx).await {
+    let reply = match route(&mut req, url, admin_token.as_deref(), &app, &ctx).await {
         Ok(reply) => reply,
         Err(err) => error_reply(&app, err, &path).await,
     };
@@ -79,8 +81,14 @@ fn now() -> DateTime<Utc> {
 }
 
 /// The routing table: one arm per route of [`Route`].
-async fn route(req: &mut Request, admin_token: Option<&str>, app: &EdgeApp<'_>, ctx: &Context) -> Result<Reply, AppError> {
-    let url = req.url().map_err(|_| AppError::NotFound)?;
+async fn route(
+    req: &mut Request,
+    url: Option<RequestUrl>,
+    admin_token: Option<&str>,
+    app: &EdgeApp<'_>,
+    ctx: &Context,
+) -> Result<Reply, AppError> {
+    let url = url.ok_or(AppError::NotFound)?;
     let path = url.path().to_string();
     // `worker::Method` turns methods it does not know (PROPFIND, BREW…) into GET; read the method as sent.
     let method = Method::parse(&req.inner().method());
@@ -162,11 +170,11 @@ async fn route(req: &mut Request, admin_token: Option<&str>, app: &EdgeApp<'_>, 
     })
 }
 
-fn query(url: &Url, name: &str) -> Option<String> {
-    url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
+fn query(url: &RequestUrl, name: &str) -> Option<String> {
+    url.param(name)
 }
 
-fn show_options(url: &Url) -> ShowOptions {
+fn show_options(url: &RequestUrl) -> ShowOptions {
     ShowOptions {
         reply_to: query(url, "replyto").and_then(|v| v.parse().ok()),
         manage_key: query(url, "comment").filter(|k| crate::core::route::is_manage_key(k)),
@@ -255,7 +263,7 @@ async fn manage_comment(req: &mut Request, app: &EdgeApp<'_>, key: &str, method:
 }
 
 /// `GET /admin/api/comments?status=…`.
-async fn admin_comments(app: &EdgeApp<'_>, url: &Url) -> Result<Reply, AppError> {
+async fn admin_comments(app: &EdgeApp<'_>, url: &RequestUrl) -> Result<Reply, AppError> {
     let status_text = query(url, "status").unwrap_or_else(|| "pending".into());
     let status = CommentStatus::parse(&status_text)
         .ok_or_else(|| AppError::BadRequest(format!("status must be pending, approved, spam or trash, not {status_text:?}")))?;
@@ -302,7 +310,7 @@ async fn admin_document(req: &mut Request, app: &EdgeApp<'_>, kind: Kind, slug: 
 }
 
 /// WordPress links such as `/?p=12` live on the home route; they redirect when an alias names them.
-async fn wordpress_query_alias(app: &EdgeApp<'_>, url: &Url) -> Result<Option<String>, AppError> {
+async fn wordpress_query_alias(app: &EdgeApp<'_>, url: &RequestUrl) -> Result<Option<String>, AppError> {
     match url.query() {
         Some(q) if !q.is_empty() => app.alias(&format!("/?{q}")).await,
         _ => Ok(None),
@@ -316,7 +324,7 @@ async fn not_found_or_alias(app: &EdgeApp<'_>, path: &str) -> Result<Reply, AppE
     }
 }
 
-fn with_query(path: &str, url: &Url) -> String {
+fn with_query(path: &str, url: &RequestUrl) -> String {
     match url.query() {
         Some(q) => format!("{path}?{q}"),
         None => path.to_string(),
