@@ -8,14 +8,69 @@ use edge_blog::core::markdown::{render_comment, render_post};
 use edge_blog::core::moderation::{check_form_token, form_token};
 use edge_blog::core::post::Kind;
 use edge_blog::core::sanitize::{self, Policy};
+use edge_blog::core::toml_lite::{self, Value};
 
 const KEY: &[u8] = b"fuzz-signing-key-0123456789abcdef";
 
-/// The front matter parser: any text gives a value or an error, never a panic.
+/// The front matter parser: any text gives a value or an error, never a panic. Its TOML reader agrees with the
+/// `toml` crate: on text both accept, the same keys and values; it accepts nothing that crate refuses; and what it
+/// refuses that the crate accepts holds a table (tables, inline tables and dotted keys are refused by design).
 pub fn front_matter(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let _ = front_matter::parse(&text, Kind::Post, Some("fuzz"));
     let _ = front_matter::parse(&text, Kind::Page, None);
+    toml_agrees(&text);
+}
+
+pub fn toml_agrees(text: &str) {
+    match (toml_lite::parse(text), text.parse::<toml::Table>()) {
+        (Ok(entries), Ok(table)) => {
+            assert_eq!(entries.len(), table.len(), "{text:?}");
+            for entry in entries {
+                let theirs = table.get(&entry.key).unwrap_or_else(|| panic!("{text:?}: key {:?} not in {table:?}", entry.key));
+                assert!(
+                    same_value(&entry.value, theirs),
+                    "{text:?}: {:?} read as {:?}, the toml crate reads {theirs:?}",
+                    entry.key,
+                    entry.value
+                );
+            }
+        }
+        (Ok(entries), Err(e)) => panic!("{text:?}: accepted as {entries:?}, but the toml crate refuses it: {e}"),
+        (Err(_), Ok(table)) => {
+            assert!(table.values().any(holds_table), "{text:?}: refused, but the toml crate reads {table:?}")
+        }
+        (Err(_), Err(_)) => {}
+    }
+}
+
+fn same_value(ours: &Value, theirs: &toml::Value) -> bool {
+    match (ours, theirs) {
+        (Value::String(a), toml::Value::String(b)) => a == b,
+        (Value::Bool(a), toml::Value::Boolean(b)) => a == b,
+        (Value::Number(_), toml::Value::Integer(_) | toml::Value::Float(_)) => true,
+        (Value::Datetime(a), toml::Value::Datetime(b)) => canonical_time(a) == canonical_time(&b.to_string()),
+        (Value::Array(a), toml::Value::Array(b)) => a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same_value(x, y)),
+        _ => false,
+    }
+}
+
+/// Upper case, and a fraction of a second without trailing zeros (`.50` and `.5` are the same time).
+fn canonical_time(text: &str) -> String {
+    let text = text.to_ascii_uppercase();
+    let Some(dot) = text.find('.') else { return text };
+    let digits = text[dot + 1..].bytes().take_while(u8::is_ascii_digit).count();
+    let fraction = text[dot + 1..dot + 1 + digits].trim_end_matches('0');
+    let dot_and_fraction = if fraction.is_empty() { String::new() } else { format!(".{fraction}") };
+    format!("{}{dot_and_fraction}{}", &text[..dot], &text[dot + 1 + digits..])
+}
+
+fn holds_table(value: &toml::Value) -> bool {
+    match value {
+        toml::Value::Table(_) => true,
+        toml::Value::Array(items) => items.iter().any(holds_table),
+        _ => false,
+    }
 }
 
 /// Markdown render plus sanitize: a real HTML5 parser (html5ever, through ammonia) finds in the output only what

@@ -13,6 +13,8 @@ const SEEDS: &[&str] = &[
     "author=Ada&email=a%40b.org&url=https%3A%2F%2Fexample.org&body=Hi+there%21&parent=1&issued=1799999990.abc",
     "| a | b |\n|---|---|\n| 1 | 2 |\n\n[^1]\n\n[^1]: note\n\n- [x] done\n\n```rust\nfn main() {}\n```",
     "1799999990.0123456789abcdef; qh_session=1800000060.fuzz.deadbeef; other=1",
+    "title = \"Caf\\u00e9\" # c\n'k' = 'v'\ndate = 2024-05-01 07:30:00.5+02:00\ntags = [\"a\", 'b',\n]\ndraft = true\nn = -1_000.5e3\n\
+     s = \"\"\"\nx\\\n  y\"\"\"\nq = \'\'\'\nraw\'\'\'\nt = 07:30:00\n",
 ];
 
 /// xorshift64*: small, seeded, good enough to vary inputs.
@@ -86,7 +88,9 @@ fn smoke(name: &str, check: fn(&[u8]), seed: u64) {
     for s in SEEDS {
         check(s.as_bytes());
     }
-    for _ in 0..RUNS {
+    // FUZZ_SMOKE_RUNS sets a longer run by hand.
+    let runs = std::env::var("FUZZ_SMOKE_RUNS").ok().and_then(|r| r.parse().ok()).unwrap_or(RUNS);
+    for _ in 0..runs {
         let data = if rng.below(4) == 0 {
             (0..rng.below(256)).map(|_| rng.next() as u8).collect()
         } else {
@@ -95,7 +99,7 @@ fn smoke(name: &str, check: fn(&[u8]), seed: u64) {
         };
         check(&data);
     }
-    println!("fuzz smoke {name}: {} inputs", SEEDS.len() + RUNS);
+    println!("fuzz smoke {name}: {} inputs", SEEDS.len() + runs);
 }
 
 #[test]

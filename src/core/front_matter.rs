@@ -2,8 +2,8 @@
 
 use crate::core::post::{CommentsPolicy, Kind, PostMeta};
 use crate::core::slug::{slugify, Slug};
+use crate::core::toml_lite::{self, Entry, Value};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use serde::Deserialize;
 use std::fmt;
 
 /// A front matter problem, with the 1-based line of the file it was found on.
@@ -26,24 +26,67 @@ impl fmt::Display for FrontMatterError {
 impl std::error::Error for FrontMatterError {}
 
 /// The keys a file may set; anything else is refused so that typos are caught.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+const KEYS: &[&str] = &["title", "date", "updated", "slug", "tags", "summary", "draft", "comments", "aliases", "author", "sticky"];
+
+/// The front matter as written, each value checked for its type.
+#[derive(Default)]
 struct RawMeta {
-    title: String,
-    date: Option<toml::Value>,
-    updated: Option<toml::Value>,
+    title: Option<String>,
+    date: Option<Value>,
+    updated: Option<Value>,
     slug: Option<String>,
-    #[serde(default)]
     tags: Vec<String>,
     summary: Option<String>,
-    #[serde(default)]
     draft: bool,
     comments: Option<String>,
-    #[serde(default)]
     aliases: Vec<String>,
     author: Option<String>,
-    #[serde(default)]
     sticky: bool,
+}
+
+impl RawMeta {
+    fn from_entries(entries: Vec<Entry>) -> Result<RawMeta, (Entry, String)> {
+        let mut raw = RawMeta::default();
+        for entry in entries {
+            if let Err(message) = raw.set(&entry.key, &entry.value) {
+                return Err((entry, message));
+            }
+        }
+        Ok(raw)
+    }
+
+    fn set(&mut self, key: &str, value: &Value) -> Result<(), String> {
+        let wrong = |expected: &str| format!("expected {expected}, found a {}", value.type_name());
+        let string = || match value {
+            Value::String(s) => Ok(Some(s.clone())),
+            _ => Err(wrong("a string")),
+        };
+        let boolean = || match value {
+            Value::Bool(b) => Ok(*b),
+            _ => Err(wrong("true or false")),
+        };
+        let strings = || strings(value).ok_or_else(|| wrong("an array of strings"));
+        match key {
+            "title" => self.title = string()?,
+            "date" => self.date = Some(value.clone()),
+            "updated" => self.updated = Some(value.clone()),
+            "slug" => self.slug = string()?,
+            "summary" => self.summary = string()?,
+            "comments" => self.comments = string()?,
+            "author" => self.author = string()?,
+            "draft" => self.draft = boolean()?,
+            "sticky" => self.sticky = boolean()?,
+            "tags" => self.tags = strings()?,
+            "aliases" => self.aliases = strings()?,
+            _ => return Err(format!("unknown key `{key}`; the keys are {}", KEYS.join(", "))),
+        }
+        Ok(())
+    }
+}
+
+fn strings(value: &Value) -> Option<Vec<String>> {
+    let Value::Array(items) = value else { return None };
+    items.iter().map(|v| if let Value::String(s) = v { Some(s.clone()) } else { None }).collect()
 }
 
 /// Splits `source` into its metadata and Markdown body.
@@ -53,10 +96,11 @@ pub fn parse(source: &str, kind: Kind, file_slug: Option<&str>) -> Result<(PostM
     let source = source.strip_prefix('\u{feff}').unwrap_or(source);
     let (toml_src, body) = split(source)?;
     // The TOML block starts on line 2, after the opening `+++`.
-    let line_of_offset = |offset: usize| 2 + toml_src[..offset.min(toml_src.len())].matches('\n').count();
-    let raw: RawMeta = toml::from_str(toml_src).map_err(|e| {
-        let line = e.span().map(|s| line_of_offset(s.start)).unwrap_or(2);
-        FrontMatterError { line, key: None, message: e.message().trim().to_string() }
+    let entries = toml_lite::parse(toml_src).map_err(|e| FrontMatterError { line: e.line + 1, key: None, message: e.message })?;
+    let raw = RawMeta::from_entries(entries).map_err(|(entry, message)| FrontMatterError {
+        line: entry.line + 1,
+        key: Some(entry.key),
+        message,
     })?;
     let err = |key: &str, message: String| FrontMatterError {
         line: line_of_key(toml_src, key).unwrap_or(1),
@@ -64,7 +108,10 @@ pub fn parse(source: &str, kind: Kind, file_slug: Option<&str>) -> Result<(PostM
         message,
     };
 
-    let title = raw.title.trim().to_string();
+    let title = raw.title.as_deref().unwrap_or_default().trim().to_string();
+    if raw.title.is_none() {
+        return Err(FrontMatterError { line: 1, key: Some("title".into()), message: "the front matter needs a `title`".into() });
+    }
     if title.is_empty() {
         return Err(err("title", "the title is empty".into()));
     }
@@ -160,11 +207,10 @@ fn line_of_key(toml_src: &str, key: &str) -> Option<usize> {
 }
 
 /// Accepts a TOML datetime or a string: RFC 3339, `YYYY-MM-DDTHH:MM:SS` (taken as UTC) or `YYYY-MM-DD`.
-fn parse_date(value: &toml::Value) -> Result<DateTime<Utc>, String> {
+fn parse_date(value: &Value) -> Result<DateTime<Utc>, String> {
     let text = match value {
-        toml::Value::String(s) => s.clone(),
-        toml::Value::Datetime(d) => d.to_string(),
-        other => return Err(format!("expected a date such as 2024-05-01 or 2024-05-01T09:30:00Z, found {}", other.type_str())),
+        Value::String(s) | Value::Datetime(s) => s.clone(),
+        other => return Err(format!("expected a date such as 2024-05-01 or 2024-05-01T09:30:00Z, found a {}", other.type_name())),
     };
     parse_date_text(text.trim()).ok_or_else(|| format!("{text:?} is not a date; write 2024-05-01 or 2024-05-01T09:30:00Z"))
 }

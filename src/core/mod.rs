@@ -17,6 +17,7 @@ pub mod sanitize;
 pub mod search;
 pub mod slug;
 pub mod token;
+pub mod toml_lite;
 pub mod url;
 pub mod views;
 pub mod wxr;
