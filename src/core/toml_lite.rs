@@ -47,6 +47,7 @@ pub struct SyntaxError {
 
 /// The entries of a block, in order; a key set twice is an error, as in TOML.
 pub fn parse(src: &str) -> Result<Vec<Entry>, SyntaxError> {
+    let src = src.strip_prefix('\u{feff}').unwrap_or(src);
     let mut reader = Reader { src, at: 0 };
     let mut entries: Vec<Entry> = Vec::new();
     loop {
@@ -119,7 +120,9 @@ impl Reader<'_> {
     fn comment(&mut self) -> Result<(), SyntaxError> {
         if self.peek() == Some('#') {
             let len = self.rest().find('\n').unwrap_or(self.rest().len());
-            let text = self.rest()[..len].strip_suffix('\r').unwrap_or(&self.rest()[..len]);
+            // A `\r` may end the comment only as part of a `\r\n`.
+            let text = &self.rest()[..len];
+            let text = if len < self.rest().len() { text.strip_suffix('\r').unwrap_or(text) } else { text };
             if let Some(c) = text.chars().find(|&c| is_control(c)) {
                 return Err(self.error(format!("the control character {c:?} cannot be in a comment")));
             }
@@ -449,7 +452,8 @@ fn is_number(word: &str) -> bool {
     }
     for (prefix, radix) in [("0x", 16), ("0o", 8), ("0b", 2)] {
         if let Some(body) = unsigned.strip_prefix(prefix) {
-            return word == unsigned && separated_digits(body, radix);
+            let fits = i64::from_str_radix(&body.replace('_', ""), radix).is_ok();
+            return word == unsigned && separated_digits(body, radix) && fits;
         }
     }
     let int_end = unsigned.find(['.', 'e', 'E']).unwrap_or(unsigned.len());
@@ -464,10 +468,14 @@ fn is_number(word: &str) -> bool {
         }
         rest = &fraction[end..];
     }
-    match rest.strip_prefix(['e', 'E']) {
+    let shaped = match rest.strip_prefix(['e', 'E']) {
         Some(exponent) => separated_digits(exponent.strip_prefix(['+', '-']).unwrap_or(exponent), 10),
+        // An integer must fit in 64 bits.
+        None if int_end == unsigned.len() => return word.replace('_', "").parse::<i64>().is_ok(),
         None => rest.is_empty(),
-    }
+    };
+    // A float must be finite (`inf` is written as such, not as an overflow).
+    shaped && word.replace('_', "").parse::<f64>().is_ok_and(f64::is_finite)
 }
 
 /// Digits of `radix` with single `_` between them.
@@ -509,6 +517,11 @@ mod tests {
     }
 
     #[test]
+    fn a_byte_order_mark_is_skipped() {
+        assert_eq!(values("\u{feff}a = true"), vec![("a".into(), Value::Bool(true))]);
+    }
+
+    #[test]
     fn reads_multiline_strings() {
         let src = "a = \"\"\"\nOne\n  two \\\n    three\"\"\"\nb = '''\nraw \\n ''quotes'''''\n";
         assert_eq!(values(src), vec![("a".into(), string("One\n  two three")), ("b".into(), string("raw \\n ''quotes''"))]);
@@ -528,6 +541,10 @@ mod tests {
             ("a = 2024-02-30\n", 1, "not a valid date-time"),
             ("a = \"\\q\"\n", 1, "not an escape"),
             ("a =\n", 1, "expected a value"),
+            // Found by `make fuzz` against the toml crate: a lone `\r`, numbers that do not fit.
+            ("# c\r", 1, "control character"),
+            ("a = 9223372036854775808\n", 1, "not a TOML value"),
+            ("a = 9e2_7777\n", 1, "not a TOML value"),
         ];
         for (src, line, message) in cases {
             let e = parse(src).unwrap_err();
