@@ -108,7 +108,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
             }
             None => {
                 let feed_path = if rss { "/rss.xml" } else { "/feed.xml" };
-                (self.site.title.clone(), "/".into(), feed_path.into(), index.visible(self.now).collect())
+                (self.site.title.clone(), "/".into(), feed_path.into(), index.visible(self.now).take(FEED_LENGTH).collect())
             }
         };
         let meta = self.feed_meta(title, &html_path, &feed_path);

@@ -9,8 +9,9 @@ use crate::core::slug::slugify;
 use chrono::{DateTime, Datelike, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
 pub struct SiteIndex {
     /// Changes whenever any line changes; keys the in-isolate cache.
     pub version: String,
@@ -20,6 +21,9 @@ pub struct SiteIndex {
     pub pages: Vec<PostSummary>,
     /// Old path -> canonical URL, from every document's `aliases`.
     pub aliases: BTreeMap<String, String>,
+    /// Positions of the sticky posts in `posts`, found once per parsed index.
+    #[serde(skip)]
+    sticky: OnceLock<Vec<usize>>,
 }
 
 /// One page of a paginated list.
@@ -66,20 +70,36 @@ impl SiteIndex {
         }
         posts.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.slug.cmp(&b.slug)));
         pages.sort_by(|a, b| a.title.cmp(&b.title).then_with(|| a.slug.cmp(&b.slug)));
-        let mut index = SiteIndex { version: String::new(), posts, pages, aliases };
+        let mut index = SiteIndex { version: String::new(), posts, pages, aliases, sticky: OnceLock::new() };
         index.version = short_hash(serde_json::to_string(&index).unwrap_or_default().as_bytes());
         index
     }
 
     /// Posts a reader may see now, newest first.
     pub fn visible(&self, now: DateTime<Utc>) -> impl Iterator<Item = &PostSummary> {
-        // Scheduled posts sort first (newest dates); skipping them costs only their number.
-        self.posts.iter().filter(move |p| p.is_visible(now))
+        self.visible_slice(now).iter()
+    }
+
+    /// Scheduled posts sort first (the newest dates), so a binary search finds where the visible ones start: the
+    /// cost does not grow with the number of posts.
+    fn visible_slice(&self, now: DateTime<Utc>) -> &[PostSummary] {
+        &self.posts[self.posts.partition_point(|p| !p.is_visible(now))..]
     }
 
     /// Page `page` (1-based) of the visible posts for the home page, sticky ones first; `None` past the last page.
+    /// The work is that of the page's own posts (and of the pages before it), not of the whole site.
     pub fn page(&self, page: usize, per_page: usize, now: DateTime<Utc>) -> Option<Paged<'_>> {
-        paginate(self.visible(now).filter(|p| p.sticky).chain(self.visible(now).filter(|p| !p.sticky)), page, per_page)
+        let visible = self.visible_slice(now);
+        let per_page = per_page.max(1);
+        let total_pages = visible.len().div_ceil(per_page).max(1);
+        let first = page.checked_sub(1)? * per_page;
+        if page > total_pages {
+            return None;
+        }
+        let sticky = self.sticky.get_or_init(|| self.posts.iter().enumerate().filter(|(_, p)| p.sticky).map(|(i, _)| i).collect());
+        let sticky_visible = sticky.iter().map(|&i| &self.posts[i]).filter(|p| p.is_visible(now));
+        let items = sticky_visible.chain(visible.iter().filter(|p| !p.sticky)).skip(first).take(per_page).collect();
+        Some(Paged { items, page, total_pages })
     }
 
     /// Visible posts with the tag whose slug is `tag_slug`, and the tag's display name.
@@ -131,21 +151,6 @@ impl SiteIndex {
     }
 }
 
-fn paginate<'a>(items: impl Iterator<Item = &'a PostSummary>, page: usize, per_page: usize) -> Option<Paged<'a>> {
-    let per_page = per_page.max(1);
-    let mut total: usize = 0;
-    let mut selected = Vec::with_capacity(per_page);
-    let first = page.checked_sub(1)? * per_page;
-    for (i, item) in items.enumerate() {
-        if i >= first && i < first + per_page {
-            selected.push(item);
-        }
-        total += 1;
-    }
-    let total_pages = total.div_ceil(per_page).max(1);
-    (page <= total_pages).then_some(Paged { items: selected, page, total_pages })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,6 +195,20 @@ mod tests {
         let slugs: Vec<&str> = index.page(1, 10, now()).unwrap().items.iter().map(|p| p.slug.as_str()).collect();
         assert_eq!(slugs, ["old", "new"]);
         assert_eq!(index.visible(now()).next().map(|p| p.slug.as_str()), Some("new"), "feeds and archive keep date order");
+    }
+
+    #[test]
+    fn sticky_posts_count_once_and_wait_for_their_date() {
+        let index = SiteIndex::build([
+            summary("a", "2024-01-01", ""),
+            summary("b", "2024-02-01", ""),
+            summary("pinned", "2023-01-01", "sticky = true"),
+            summary("future-pin", "2030-01-01", "sticky = true"),
+        ]);
+        let page = |n| index.page(n, 2, now()).map(|p| p.items.iter().map(|p| p.slug.as_str()).collect::<Vec<_>>());
+        assert_eq!(page(1), Some(vec!["pinned", "b"]));
+        assert_eq!(page(2), Some(vec!["a"]));
+        assert_eq!(page(3), None);
     }
 
     #[test]
