@@ -4,7 +4,7 @@
 //! value escaped, so that the only tags a browser sees are the ones written here. Tags opened in raw HTML are
 //! closed where the Markdown element around them ends, so a stray `<b>` cannot run over the rest of the page.
 
-use pulldown_cmark::{html, Alignment, CodeBlockKind, CowStr, Event, Tag, TagEnd};
+use pulldown_cmark::{html, Alignment, CodeBlockKind, CowStr, Event, LinkType, Tag, TagEnd};
 use pulldown_cmark_escape::{escape_href, escape_html};
 use std::borrow::Cow;
 
@@ -197,6 +197,9 @@ impl<'a> Cleaner<'_, 'a> {
     /// A Markdown element, with only what the policy allows.
     fn start(&self, tag: Tag<'a>) -> Event<'a> {
         Event::Start(match tag {
+            Tag::Link { link_type: LinkType::Email, dest_url, title, .. } => {
+                return Event::InlineHtml(self.link(&format!("mailto:{dest_url}"), &title).into())
+            }
             Tag::Link { dest_url, title, .. } => return Event::InlineHtml(self.link(&dest_url, &title).into()),
             Tag::Image { dest_url, title, .. } if !self.allows("img") => return Event::InlineHtml(self.link(&dest_url, &title).into()),
             Tag::Image { link_type, dest_url, title, id } => {
@@ -282,6 +285,13 @@ impl<'a> Cleaner<'_, 'a> {
             out.push_str(&self.end_tags(at));
             return;
         }
+        // A browser closes an open `li` (or `dd`, `dt`) and everything after it when the next one starts, even
+        // through a `div`; a later `</div>` would then close one of the page's own. So an item only opens inside
+        // its list, after closing what was opened since.
+        if let Some(lists) = list_parents(name) {
+            let Some(list) = self.open.iter().rposition(|&(open, depth)| depth == self.depth && lists.contains(&open)) else { return };
+            out.push_str(&self.end_tags(list + 1));
+        }
         out.push('<');
         out.push_str(name);
         let mut written: Vec<&str> = Vec::new();
@@ -291,8 +301,7 @@ impl<'a> Cleaner<'_, 'a> {
                 continue;
             }
             let value = decode_entities(value);
-            let refused = (URL_ATTRIBUTES.contains(attribute) && !self.url_allowed(&value))
-                || (name == "input" && *attribute == "type" && !value.eq_ignore_ascii_case("checkbox"));
+            let refused = (URL_ATTRIBUTES.contains(attribute) && !self.url_allowed(&value)) || (name == "input" && *attribute == "type");
             if refused {
                 continue;
             }
@@ -302,6 +311,10 @@ impl<'a> Cleaner<'_, 'a> {
             out.push_str("=\"");
             escape_html(&mut *out, &value).expect("writing to a String");
             out.push('"');
+        }
+        // The only input a post may hold is a task list's checkbox; without a type it would be a text field.
+        if name == "input" {
+            out.push_str(" type=\"checkbox\"");
         }
         if name == "a" {
             out.push_str(" rel=\"");
@@ -316,7 +329,8 @@ impl<'a> Cleaner<'_, 'a> {
 
     /// Closes the raw elements opened at `depth` or deeper, innermost first.
     fn close_raw_tags(&mut self, depth: usize) {
-        let at = self.open.iter().position(|&(_, d)| d >= depth).unwrap_or(self.open.len());
+        // Depths only grow along the list, so the ones to close are at its end.
+        let at = self.open.iter().rposition(|&(_, d)| d < depth).map_or(0, |i| i + 1);
         if at < self.open.len() {
             let end_tags = self.end_tags(at);
             self.out.push(Event::InlineHtml(end_tags.into()));
@@ -516,18 +530,27 @@ fn raw_tag(s: &str) -> Option<RawTag> {
 
 /// The rest of `s` after the end tag of `name` (`</script>`); nothing if it does not come.
 fn skip_past_end_tag<'s>(s: &'s str, name: &str) -> &'s str {
-    let lower = s.to_ascii_lowercase();
+    let b = s.as_bytes();
     let mut from = 0;
-    while let Some(at) = lower[from..].find("</").map(|at| from + at) {
+    while let Some(at) = s[from..].find("</").map(|at| from + at) {
         let after = at + 2 + name.len();
-        let ends_name = lower[at + 2..].starts_with(name)
-            && lower.as_bytes().get(after).is_none_or(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c' | b'/' | b'>'));
+        let ends_name = b.get(at + 2..after).is_some_and(|n| n.eq_ignore_ascii_case(name.as_bytes()))
+            && b.get(after).is_none_or(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c' | b'/' | b'>'));
         if ends_name {
-            return lower[after..].find('>').map_or("", |end| &s[after + end + 1..]);
+            return s[after..].find('>').map_or("", |end| &s[after + end + 1..]);
         }
         from = at + 2;
     }
     ""
+}
+
+/// The lists an item element belongs in.
+fn list_parents(name: &str) -> Option<&'static [&'static str]> {
+    match name {
+        "li" => Some(&["ul", "ol"]),
+        "dd" | "dt" => Some(&["dl"]),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -545,7 +568,7 @@ mod tests {
 
     #[test]
     fn post_policy_keeps_ids_classes_and_task_boxes() {
-        let html = r#"<h2 id="x">X</h2><pre><code class="language-rust">fn</code></pre><input type="checkbox" checked="" disabled="">"#;
+        let html = r#"<h2 id="x">X</h2><pre><code class="language-rust">fn</code></pre><input checked="" disabled="" type="checkbox">"#;
         assert_eq!(post_html(html), html);
         assert_eq!(post_html("- [x] done"), "<ul>\n<li><input disabled=\"\" type=\"checkbox\" checked=\"\"/>\ndone</li>\n</ul>\n");
     }
@@ -555,7 +578,7 @@ mod tests {
         let cleaned = post_html(
             r#"<iframe src="https://x"></iframe><input type="text"><a href="javascript:x()" onclick="y()">a</a><style>*{}</style>"#,
         );
-        assert_eq!(cleaned, "<input><a rel=\"noopener\">a</a>");
+        assert_eq!(cleaned, "<input type=\"checkbox\"><a rel=\"noopener\">a</a>");
         assert_eq!(post_html("<script>\nalert(1)\n</script>\n\nAfter."), "\n<p>After.</p>\n");
         assert_eq!(post_html("Hi <script>x</script> there <SCRIPT >y</script >."), "<p>Hi x there y.</p>\n");
     }
@@ -598,6 +621,20 @@ mod tests {
         assert_eq!(post_html("x </b> y"), "<p>x  y</p>\n");
         let details = post_html("<details>\n<summary>More</summary>\n\nHidden *text*.\n\n</details>\n");
         assert_eq!(details, "<details>\n<summary>More</summary>\n<p>Hidden <em>text</em>.</p>\n</details>\n");
+    }
+
+    #[test]
+    fn list_items_open_only_in_their_list_so_no_end_tag_can_close_the_page() {
+        // A browser closes the first `li` and the `div` when the second `li` starts; the `</div>` written for
+        // the raw `div` would then close the page's own. The sanitizer closes them itself, as the browser would.
+        assert_eq!(post_html("<ul><li><div><li>x"), "<ul><li><div></div></li><li>x</li></ul>");
+        assert_eq!(post_html("- a <div><li>b"), "<ul>\n<li>a <div>b</div></li>\n</ul>\n");
+        assert_eq!(post_html("<dl><dt>t<dd>d<dt>u</dl>"), "<dl><dt>t</dt><dd>d</dd><dt>u</dt></dl>");
+    }
+
+    #[test]
+    fn email_autolinks_keep_their_mailto() {
+        assert_eq!(post_html("<ada@example.org>"), "<p><a href=\"mailto:ada@example.org\" rel=\"noopener\">ada@example.org</a></p>\n");
     }
 
     #[test]

@@ -354,7 +354,9 @@ fn blog_posting_json_ld(site: &SiteConfig, post: &Post, author: &str, descriptio
         "keywords": post.meta.tags.join(", "),
         "publisher": { "@type": "Organization", "name": site.title },
     });
-    value.to_string().replace("</", "<\\/")
+    // `<` escaped everywhere, not only in `</`: a title such as `<!--<script>` would otherwise put the HTML
+    // parser in a state where the script element runs on over the rest of the page.
+    value.to_string().replace('<', "\\u003c").replace('>', "\\u003e")
 }
 
 /// `/tags/`: every tag with its count.
