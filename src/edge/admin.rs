@@ -2,7 +2,7 @@
 //! one-click links and the private feed. Credentials are checked here before any use case runs.
 
 use super::http::{CachePolicy, Reply};
-use super::{form_body, query, EdgeApp};
+use super::{form_body, EdgeApp};
 use crate::app::admin::{LOGIN_WINDOW_SECONDS, MAX_LOGIN_FAILURES};
 use crate::app::AppError;
 use crate::core::auth::{
@@ -58,7 +58,7 @@ pub async fn handle(
         },
         Route::AdminLogin => sign_in(req, app, admin_token, url).await,
         Route::AdminFeed => {
-            let key = query(url, "key").unwrap_or_default();
+            let key = url.param("key").unwrap_or_default();
             if !feed_key_matches(app.key, &key) {
                 return Ok(Reply::text(401, "This feed needs its private key: copy its address from the admin dashboard.\n".into()));
             }
@@ -101,7 +101,7 @@ pub async fn handle(
                         return queue(app, url, &csrf, Some("Select at least one comment first.".into())).await;
                     }
                     let done = app.act_on(&ids, action).await?;
-                    let status = query(url, "status").unwrap_or_else(|| "pending".into());
+                    let status = url.param("status").unwrap_or_else(|| "pending".into());
                     let notice = format!("{done} comment{} changed.", if done == 1 { "" } else { "s" });
                     Ok(Reply::see_other(&format!("/admin/comments?status={status}&done={}", urlencode(&notice))))
                 }
@@ -130,10 +130,10 @@ fn urlencode(s: &str) -> String {
 }
 
 async fn queue(app: &EdgeApp<'_>, url: &RequestUrl, csrf: &str, notice: Option<String>) -> Result<Reply, AppError> {
-    let status_text = query(url, "status").unwrap_or_else(|| "pending".into());
+    let status_text = url.param("status").unwrap_or_else(|| "pending".into());
     let status = CommentStatus::parse(&status_text).ok_or_else(|| AppError::BadRequest(format!("unknown status {status_text:?}")))?;
-    let page = query(url, "page").and_then(|p| p.parse().ok()).unwrap_or(1);
-    let notice = notice.or_else(|| query(url, "done").filter(|d| d.len() < 100));
+    let page = url.param("page").and_then(|p| p.parse().ok()).unwrap_or(1);
+    let notice = notice.or_else(|| url.param("done").filter(|d| d.len() < 100));
     Ok(Reply::html(app.queue_page(status, page, csrf, notice).await?, CachePolicy::NoStore))
 }
 

@@ -136,7 +136,7 @@ async fn route(
         Route::Tag(tag) => Reply::html(app.tag(&tag).await?, CachePolicy::Revalidate),
         Route::TagFeed(tag) => Reply::atom(app.feed(Some(&tag), false).await?),
         Route::Archive => Reply::html(app.archive().await?, CachePolicy::Revalidate),
-        Route::Search => Reply::html(app.search(&query(&url, "q").unwrap_or_default()).await?, CachePolicy::Revalidate),
+        Route::Search => Reply::html(app.search(&url.param("q").unwrap_or_default()).await?, CachePolicy::Revalidate),
         Route::AtomFeed => Reply::atom(app.feed(None, false).await?),
         Route::RssFeed => Reply::rss(app.feed(None, true).await?),
         Route::CommentsFeed => Reply::atom(app.comments_feed(None).await?).cached(CachePolicy::Revalidate),
@@ -170,16 +170,12 @@ async fn route(
     })
 }
 
-fn query(url: &RequestUrl, name: &str) -> Option<String> {
-    url.param(name)
-}
-
 fn show_options(url: &RequestUrl) -> ShowOptions {
     ShowOptions {
-        reply_to: query(url, "replyto").and_then(|v| v.parse().ok()),
-        manage_key: query(url, "comment").filter(|k| crate::core::route::is_manage_key(k)),
-        duplicate: query(url, "notice").as_deref() == Some("duplicate"),
-        page: query(url, "cpage").and_then(|v| v.parse().ok()).unwrap_or(1),
+        reply_to: url.param("replyto").and_then(|v| v.parse().ok()),
+        manage_key: url.param("comment").filter(|k| crate::core::route::is_manage_key(k)),
+        duplicate: url.param("notice").as_deref() == Some("duplicate"),
+        page: url.param("cpage").and_then(|v| v.parse().ok()).unwrap_or(1),
     }
 }
 
@@ -264,7 +260,7 @@ async fn manage_comment(req: &mut Request, app: &EdgeApp<'_>, key: &str, method:
 
 /// `GET /admin/api/comments?status=…`.
 async fn admin_comments(app: &EdgeApp<'_>, url: &RequestUrl) -> Result<Reply, AppError> {
-    let status_text = query(url, "status").unwrap_or_else(|| "pending".into());
+    let status_text = url.param("status").unwrap_or_else(|| "pending".into());
     let status = CommentStatus::parse(&status_text)
         .ok_or_else(|| AppError::BadRequest(format!("status must be pending, approved, spam or trash, not {status_text:?}")))?;
     let comments = app.comments_with_status(status, 500).await?;
