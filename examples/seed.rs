@@ -36,8 +36,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .iter()
         .map(|d| Ok(json!({ "key": StoredDoc::key(d.doc.kind, &d.summary.slug), "value": serde_json::to_string(&d.doc)? })))
         .collect::<Result<_, serde_json::Error>>()?;
-    kv.push(json!({ "key": "index", "value": serde_json::to_string(&index)? }));
-    kv.push(json!({ "key": "index:version", "value": index.version }));
+    let stored = index.stored()?;
+    let sizes: Vec<String> = stored.iter().map(|(key, value)| format!("{key} {} bytes", value.len())).collect();
+    kv.extend(stored.into_iter().map(|(key, value)| json!({ "key": key, "value": value })));
     std::fs::write(out.join("kv.json"), serde_json::to_string(&kv)?)?;
 
     // Multi-row inserts in chunks: one statement per chunk keeps `d1 execute` fast at 10,000 posts.
@@ -96,10 +97,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
          UPDATE comments SET root = (SELECT root FROM tree WHERE tree.id = comments.id) WHERE parent IS NOT NULL;"
     )?;
     std::fs::write(out.join("seed.sql"), sql)?;
-    eprintln!(
-        "seed: {total} posts, {comment_count} comments, index {} bytes -> {}",
-        kv[kv.len() - 2]["value"].as_str().map_or(0, str::len),
-        out.display()
-    );
+    eprintln!("seed: {total} posts, {comment_count} comments, {} -> {}", sizes.join(", "), out.display());
     Ok(())
 }

@@ -145,11 +145,12 @@ w("")
 w("| benchmark | time per call |")
 w("|---|---|")
 order = [f"post_page/{k}/{c}" for c in (0, 1, 50, 500) for k in ("warm", "cold")]
-order += sorted(k for k in native if k.startswith("list_page")) + sorted(k for k in native if k.startswith("atom_feed")) + sorted(k for k in native if k.startswith("index_parse"))
+order += sorted(k for k in native if k.startswith("list_page")) + sorted(k for k in native if k.startswith("atom_feed")) + sorted(k for k in native if k.startswith("front_parse")) + sorted(k for k in native if k.startswith("index_parse"))
 labels = {
     "list_page_10_of": "home page (10 posts listed) of a site of {} posts",
     "atom_feed_of": "Atom feed (20 newest) of a site of {} posts",
-    "index_parse_of": "parse the KV `index` JSON of {} posts (once per isolate and index version)",
+    "front_parse_of": "parse the KV `index:front` JSON of a site of {} posts (home page, feed, navigation: once per isolate and index version)",
+    "index_parse_of": "parse the KV `index` JSON of {} posts (archive, tags, sitemap: once per isolate and index version)",
 }
 
 
@@ -289,10 +290,10 @@ if len(post_counts) > 1:
     worst.sort(reverse=True)
     desc = "; ".join(f"{label} {g * 100:+.0f}%" for g, label in worst[:4])
     nat = []
-    for group in ("list_page_10_of", "atom_feed_of"):
+    for group in ("list_page_10_of", "atom_feed_of", "front_parse_of"):
         a, b = native_row(f"{group}/{lo_n}"), native_row(f"{group}/{hi_n}")
         if a and b:
-            nat.append(f"{group.replace('_10_of', '').replace('_of', '')} ×{b[0] / a[0]:.0f}")
+            nat.append(f"{group.replace('_10_of', '').replace('_of', '')} {(b[0] / a[0] - 1) * 100:+.0f}%")
     t.append(f"| cost flat within 10% from {lo_n:,} to {hi_n:,} posts, every page | HTTP (largest growths): {desc}. Native: {', '.join(nat)} | {yes(ok)} |")
     http_ok, native_ok = True, True
     parts = []

@@ -6,6 +6,7 @@ use crate::core::admin_views::{ConfirmPage, DashboardPage, EditPage, LoginPage, 
 use crate::core::auth::{feed_key, link_token, verify_link, LINK_SECONDS};
 use crate::core::comment::{CommentForm, CommentStatus, NewComment};
 use crate::core::feed::{self, FeedEntry};
+use crate::core::index::Part;
 use crate::core::markdown::render_comment;
 use crate::core::moderation::client_key;
 use crate::core::views::Layout;
@@ -73,7 +74,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
     }
 
     async fn items(&self, entries: &[QueueEntry]) -> Result<Vec<QueueItem>, AppError> {
-        let index = self.content.index().await?;
+        let index = self.content.index(Part::Whole).await?;
         Ok(entries
             .iter()
             .map(|e| {
@@ -106,7 +107,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
 
     pub async fn dashboard(&self, csrf: &str) -> Result<String, AppError> {
         let latest = self.items(&self.db.queue(None, 5, 0).await?).await?;
-        let index = self.content.index().await?;
+        let index = self.content.index(Part::Whole).await?;
         let counts = self.db.post_counts().await?;
         let posts = index
             .posts

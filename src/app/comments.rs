@@ -3,6 +3,7 @@
 use super::{parse_cached, remember, App, AppError};
 use crate::core::comment::{thread, Comment, CommentForm, CommentStatus, FieldErrors, NewComment};
 use crate::core::feed::{self, FeedEntry};
+use crate::core::index::Part;
 use crate::core::markdown::render_comment;
 use crate::core::moderation::{self, check_form_token, client_key, form_token, judge, FormTimeError, Verdict};
 use crate::core::post::{CommentsPolicy, Kind, Post};
@@ -460,7 +461,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
             }
             None => (format!("Comments · {}", self.site.title), "/".to_string(), "/comments.xml".to_string()),
         };
-        let index = self.content.index().await?;
+        let index = self.content.index(Part::Whole).await?;
         let comments = self.db.recent_approved(slug.map(Slug::as_str), FEED_LENGTH).await?;
         let entries: Vec<FeedEntry> = comments
             .iter()

@@ -2,6 +2,7 @@
 
 use super::{description, App, AppError};
 use crate::core::feed::{self, FeedEntry};
+use crate::core::index::{Part, SiteIndex};
 use crate::core::post::{Kind, PostSummary};
 use crate::core::search::fts_query;
 use crate::core::slug::Slug;
@@ -11,6 +12,7 @@ use crate::core::views::{
 };
 use crate::store::{Catalog, CommentStore, ContentStore, SNIPPET_CLOSE, SNIPPET_OPEN};
 use askama::Template;
+use std::rc::Rc;
 
 const FEED_LENGTH: usize = 20;
 const SEARCH_LIMIT: usize = 20;
@@ -23,9 +25,15 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         posts.iter().map(|p| PostCard::new(p, counts.get(p.slug.as_str()).copied().unwrap_or(0))).collect()
     }
 
+    /// The index for a list of the first `n` visible posts: its front, a small document, when that holds them.
+    async fn index_listing(&self, n: usize) -> Result<Rc<SiteIndex>, AppError> {
+        let front = self.content.index(Part::Front).await?;
+        Ok(if front.covers(n, self.now) { front } else { self.content.index(Part::Whole).await? })
+    }
+
     /// The home page or one of its later pages.
     pub async fn home(&self, page: usize) -> Result<String, AppError> {
-        let index = self.content.index().await?;
+        let index = self.index_listing(page.saturating_mul(self.site.posts_per_page)).await?;
         let paged = index.page(page, self.site.posts_per_page, self.now).ok_or(AppError::NotFound)?;
         let path = if page == 1 { "/".to_string() } else { format!("/page/{page}/") };
         let title = (page > 1).then(|| format!("Page {page}"));
@@ -45,7 +53,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
 
     /// `/tags/<tag>/`.
     pub async fn tag(&self, tag_slug: &str) -> Result<String, AppError> {
-        let index = self.content.index().await?;
+        let index = self.content.index(Part::Whole).await?;
         let (name, posts) = index.tagged(tag_slug, self.now);
         let name = name.ok_or(AppError::NotFound)?;
         let heading = format!("Posts tagged “{name}”");
@@ -57,14 +65,14 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
 
     /// `/tags/`.
     pub async fn tags(&self) -> Result<String, AppError> {
-        let index = self.content.index().await?;
+        let index = self.content.index(Part::Whole).await?;
         let layout = Layout::new(self.site, Some(&index), Some("Tags"), None, "/tags/");
         Ok(TagsPage { layout, tags: index.tags(self.now) }.render()?)
     }
 
     /// `/archive/`.
     pub async fn archive(&self) -> Result<String, AppError> {
-        let index = self.content.index().await?;
+        let index = self.content.index(Part::Whole).await?;
         let layout = Layout::new(self.site, Some(&index), Some("Archive"), None, "/archive/");
         let months = index.archive(self.now).iter().map(ArchiveMonthView::new).collect();
         Ok(ArchivePage { layout, months }.render()?)
@@ -72,7 +80,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
 
     /// `/search?q=`: a failing search backend is reported on the page, not as an error.
     pub async fn search(&self, query: &str) -> Result<String, AppError> {
-        let index = self.content.index().await?;
+        let index = self.content.navigation().await?;
         let query: String = query.trim().chars().take(200).collect();
         let mut layout = Layout::new(self.site, Some(&index), Some("Search"), None, "/search");
         layout.noindex = true;
@@ -99,7 +107,10 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
 
     /// The Atom (`rss == false`) or RSS feed of the site, or of one tag.
     pub async fn feed(&self, tag_slug: Option<&str>, rss: bool) -> Result<String, AppError> {
-        let index = self.content.index().await?;
+        let index = match tag_slug {
+            Some(_) => self.content.index(Part::Whole).await?,
+            None => self.index_listing(FEED_LENGTH).await?,
+        };
         let (title, html_path, feed_path, posts): (String, String, String, Vec<&PostSummary>) = match tag_slug {
             Some(tag) => {
                 let (name, posts) = index.tagged(tag, self.now);
@@ -133,7 +144,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
 
     /// `/sitemap.xml`: the home page, every visible post and page, tags and the archive.
     pub async fn sitemap(&self) -> Result<String, AppError> {
-        let index = self.content.index().await?;
+        let index = self.content.index(Part::Whole).await?;
         let newest = index.visible(self.now).next().and_then(|p| p.last_modified());
         let mut urls =
             vec![(self.site.absolute("/"), newest), (self.site.absolute("/archive/"), newest), (self.site.absolute("/tags/"), newest)];
@@ -150,13 +161,13 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
 
     /// Where an unknown path should be redirected, if it is an old URL of a document.
     pub async fn alias(&self, path_and_query: &str) -> Result<Option<String>, AppError> {
-        let index = self.content.index().await?;
+        let index = self.content.index(Part::Aliases).await?;
         Ok(index.alias_target(path_and_query).map(str::to_string))
     }
 
     /// A page in the site's design for an error; falls back to a page without navigation when storage is down.
     pub async fn error_page(&self, heading: &str, message: &str, path: &str) -> String {
-        let index = self.content.index().await.ok();
+        let index = self.content.navigation().await.ok();
         let page = ErrorPage::new(self.site, index.as_deref(), heading, message, path);
         page.render().unwrap_or_else(|_| format!("<!doctype html><title>{heading}</title><h1>{heading}</h1><p>{message}</p>"))
     }

@@ -2,6 +2,10 @@
 //!
 //! It holds every published post, scheduled ones included, newest first; what a reader may see is
 //! decided at request time against the clock, so a scheduled post appears with no redeploy.
+//!
+//! KV keeps it in parts (see [`Part`]), so that the pages every reader opens parse a document whose size does not
+//! grow with the site: the home page, the feed and every page's navigation read the front; only the archive, tags,
+//! sitemap and admin read the whole.
 
 use crate::core::hash::short_hash;
 use crate::core::post::{Kind, PostSummary};
@@ -21,9 +25,46 @@ pub struct SiteIndex {
     pub pages: Vec<PostSummary>,
     /// Old path -> canonical URL, from every document's `aliases`.
     pub aliases: BTreeMap<String, String>,
+    /// Posts of the whole index left out of this part: all older than the posts it holds, none of them sticky.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub omitted: usize,
     /// Positions of the sticky posts in `posts`, found once per parsed index.
     #[serde(skip)]
     sticky: OnceLock<Vec<usize>>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// Posts the front of the index holds beyond the scheduled and sticky ones: the first pages of the home page
+/// and the feeds, whatever the site's size.
+pub const FRONT_POSTS: usize = 50;
+
+/// KV key of the index's version, written after its parts: a reader who sees a version finds parts that carry it.
+pub const VERSION_KEY: &str = "index:version";
+
+/// A part of the index, each a KV document of its own with the same version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// Everything: the archive, tags, sitemap, later pages and admin.
+    Whole,
+    /// The newest [`FRONT_POSTS`] posts, every sticky post and the pages, without aliases.
+    Front,
+    /// Only the aliases, for the not-found path.
+    Aliases,
+}
+
+impl Part {
+    pub const ALL: [Part; 3] = [Part::Whole, Part::Front, Part::Aliases];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Part::Whole => "index",
+            Part::Front => "index:front",
+            Part::Aliases => "index:aliases",
+        }
+    }
 }
 
 /// One page of a paginated list.
@@ -70,9 +111,39 @@ impl SiteIndex {
         }
         posts.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.slug.cmp(&b.slug)));
         pages.sort_by(|a, b| a.title.cmp(&b.title).then_with(|| a.slug.cmp(&b.slug)));
-        let mut index = SiteIndex { version: String::new(), posts, pages, aliases, sticky: OnceLock::new() };
+        let mut index = SiteIndex { version: String::new(), posts, pages, aliases, omitted: 0, sticky: OnceLock::new() };
         index.version = short_hash(serde_json::to_string(&index).unwrap_or_default().as_bytes());
         index
+    }
+
+    /// The part of this (whole) index that KV stores under `part.key()`.
+    pub fn part(&self, part: Part) -> SiteIndex {
+        let (posts, omitted, aliases) = match part {
+            Part::Whole => return self.clone(),
+            // The newest posts, then the older sticky ones: still newest first.
+            Part::Front => {
+                let (newest, older) = self.posts.split_at(self.posts.len().min(FRONT_POSTS));
+                let sticky: Vec<_> = older.iter().filter(|p| p.sticky).cloned().collect();
+                let omitted = older.len() - sticky.len();
+                ([newest, &sticky].concat(), omitted, BTreeMap::new())
+            }
+            Part::Aliases => (Vec::new(), self.posts.len(), self.aliases.clone()),
+        };
+        let pages = if part == Part::Front { self.pages.clone() } else { Vec::new() };
+        SiteIndex { version: self.version.clone(), posts, pages, aliases, omitted, sticky: OnceLock::new() }
+    }
+
+    /// The (key, JSON) pairs that store this index in KV, in the order to write them.
+    pub fn stored(&self) -> Result<Vec<(&'static str, String)>, serde_json::Error> {
+        let mut entries = Part::ALL.iter().map(|&p| Ok((p.key(), serde_json::to_string(&self.part(p))?))).collect::<Result<Vec<_>, _>>()?;
+        entries.push((VERSION_KEY, self.version.clone()));
+        Ok(entries)
+    }
+
+    /// Whether this part holds the first `n` posts a reader may see now, so that a list of them can be served from
+    /// it. The posts it leaves out are all older than the ones it holds, so they are visible once any of those is.
+    pub fn covers(&self, n: usize, now: DateTime<Utc>) -> bool {
+        self.omitted == 0 || self.visible_slice(now).iter().filter(|p| !p.sticky).take(n).count() >= n
     }
 
     /// Posts a reader may see now, newest first.
@@ -91,7 +162,7 @@ impl SiteIndex {
     pub fn page(&self, page: usize, per_page: usize, now: DateTime<Utc>) -> Option<Paged<'_>> {
         let visible = self.visible_slice(now);
         let per_page = per_page.max(1);
-        let total_pages = visible.len().div_ceil(per_page).max(1);
+        let total_pages = (visible.len() + self.omitted).div_ceil(per_page).max(1);
         let first = page.checked_sub(1)? * per_page;
         if page > total_pages {
             return None;
@@ -243,6 +314,76 @@ mod tests {
         assert_eq!(index.alias_target("/2024/12/new/"), Some("/posts/new/"));
         assert_eq!(index.alias_target("/2024/12/new"), Some("/posts/new/"));
         assert_eq!(index.alias_target("/nope/"), None);
+    }
+
+    /// `n` posts a day apart, the newest on 2024-12-31, with `extra` front matter on the slugs it names.
+    fn site(n: usize, extra: impl Fn(usize) -> &'static str) -> SiteIndex {
+        let newest = Utc.with_ymd_and_hms(2024, 12, 31, 0, 0, 0).unwrap();
+        SiteIndex::build(
+            (0..n)
+                .map(|i| summary(&format!("p{i}"), &(newest - chrono::Duration::days(i as i64)).format("%Y-%m-%d").to_string(), extra(i))),
+        )
+    }
+
+    fn slugs<'a>(posts: impl IntoIterator<Item = &'a &'a PostSummary>) -> Vec<&'a str> {
+        posts.into_iter().map(|p| p.slug.as_str()).collect()
+    }
+
+    #[test]
+    fn the_front_serves_the_first_pages_like_the_whole_index() {
+        let whole = site(300, |i| if i == 250 { "sticky = true" } else { "" });
+        let front = whole.part(Part::Front);
+        assert_eq!(front.posts.len(), FRONT_POSTS + 1, "the newest posts and the old sticky one");
+        assert_eq!(front.omitted, 300 - FRONT_POSTS - 1);
+        assert!(front.aliases.is_empty() && front.version == whole.version);
+        for page in 1..=4 {
+            assert!(front.covers(page * 10, now()));
+            let (a, b) = (front.page(page, 10, now()).unwrap(), whole.page(page, 10, now()).unwrap());
+            assert_eq!((slugs(&a.items), a.total_pages), (slugs(&b.items), b.total_pages), "page {page}");
+        }
+        assert!(!front.covers(FRONT_POSTS + 1, now()), "a later page needs the whole index");
+        let feed = |i: &SiteIndex| i.visible(now()).take(20).map(|p| p.slug.to_string()).collect::<Vec<_>>();
+        assert_eq!(feed(&front), feed(&whole));
+    }
+
+    #[test]
+    fn scheduled_posts_do_not_count_towards_what_the_front_covers() {
+        // 60 posts, the 45 newest still scheduled at `now`: the front holds only 5 visible ones.
+        let whole = site(60, |_| "");
+        let now = Utc.with_ymd_and_hms(2024, 11, 16, 12, 0, 0).unwrap();
+        let front = whole.part(Part::Front);
+        assert!(front.covers(5, now) && !front.covers(6, now));
+        let later = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap();
+        assert!(front.covers(FRONT_POSTS, later), "once they are published, the front holds them all");
+        assert_eq!(front.page(1, 5, now).unwrap().total_pages, whole.page(1, 5, now).unwrap().total_pages);
+    }
+
+    #[test]
+    fn a_small_site_is_whole_in_every_part_but_aliases_stay_apart() {
+        let index = sample();
+        let front = index.part(Part::Front);
+        assert_eq!((front.posts.len(), front.omitted, front.pages.len()), (index.posts.len(), 0, index.pages.len()));
+        assert!(front.covers(1000, now()));
+        let aliases = index.part(Part::Aliases);
+        assert!(aliases.posts.is_empty() && !aliases.covers(1, now()), "the aliases part never serves a list");
+        assert_eq!(aliases.alias_target("/2024/12/new"), Some("/posts/new/"));
+    }
+
+    #[test]
+    fn stored_parts_parse_back_and_the_version_is_written_last() {
+        let index = site(120, |_| "");
+        let stored = index.stored().unwrap();
+        let keys: Vec<_> = stored.iter().map(|(k, _)| *k).collect();
+        assert_eq!(keys, ["index", "index:front", "index:aliases", VERSION_KEY]);
+        for (part, (_, json)) in Part::ALL.iter().zip(&stored) {
+            let parsed: SiteIndex = serde_json::from_str(json).unwrap();
+            assert_eq!(
+                (parsed.posts.len(), parsed.omitted, &parsed.version),
+                (index.part(*part).posts.len(), index.part(*part).omitted, &index.version)
+            );
+        }
+        assert_eq!(stored[3].1, index.version);
+        assert!(!stored[0].1.contains("omitted"), "the whole index is stored as before, so its version is unchanged");
     }
 
     #[test]

@@ -18,20 +18,33 @@ use worker::{D1Database, Env};
 thread_local! {
     /// Pages of approved comments by post and page, read within the cache window.
     static COMMENT_PAGES: Entries<CommentPage> = RefCell::default();
+    /// Approved comment counts by list of posts (a list page's), read within the cache window.
+    static COMMENT_COUNTS: Entries<HashMap<String, u32>> = RefCell::default();
     /// Numbers each page read from D1, so that a cached page is known to be the same one.
     static SNAPSHOTS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
 pub struct D1 {
     db: Result<D1Database, String>,
-    /// Cleared by every write to comments made through this isolate.
+    /// Both cleared by every write to comments made through this isolate.
     pages: Memo<CommentPage>,
+    counts: Memo<HashMap<String, u32>>,
 }
 
 impl D1 {
     /// `cache_seconds`: how long this isolate trusts a page of comments it has read (see [`Memo`]).
     pub fn new(env: &Env, cache_seconds: u64) -> D1 {
-        D1 { db: env.d1("DB").map_err(|e| format!("D1 binding DB: {e}")), pages: Memo::new(&COMMENT_PAGES, cache_seconds) }
+        D1 {
+            db: env.d1("DB").map_err(|e| format!("D1 binding DB: {e}")),
+            pages: Memo::new(&COMMENT_PAGES, cache_seconds),
+            counts: Memo::new(&COMMENT_COUNTS, cache_seconds),
+        }
+    }
+
+    /// Forgets what this isolate has read of the comments, after it wrote some.
+    fn comments_changed(&self) {
+        self.pages.clear();
+        self.counts.clear();
     }
 
     fn db(&self) -> Result<&D1Database, StoreError> {
@@ -242,7 +255,7 @@ impl D1 {
     /// Runs a write; every write clears this isolate's pages of comments.
     async fn changes(&self, sql: &str, args: &[JsValue]) -> Result<usize, StoreError> {
         let result = self.db()?.prepare(sql).bind(args).map_err(unavailable)?.run().await.map_err(unavailable)?;
-        self.pages.clear();
+        self.comments_changed();
         Ok(result.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0))
     }
 
@@ -291,9 +304,14 @@ impl CommentStore for D1 {
             return Ok(HashMap::new());
         }
         let list = serde_json::to_string(posts).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        if let Some(counts) = self.counts.get(&list) {
+            return Ok(counts);
+        }
         let sql = "SELECT post, COUNT(*) AS n FROM comments WHERE status = 'approved' AND post IN (SELECT value FROM json_each(?1)) GROUP BY post";
         let rows = self.db()?.prepare(sql).bind(&[text(&list)]).map_err(unavailable)?.all().await.map_err(unavailable)?;
-        Ok(rows.results::<CountRow>().map_err(unavailable)?.into_iter().map(|r| (r.post, r.n)).collect())
+        let counts: HashMap<String, u32> = rows.results::<CountRow>().map_err(unavailable)?.into_iter().map(|r| (r.post, r.n)).collect();
+        self.counts.put(&list, counts.clone());
+        Ok(counts)
     }
 
     async fn comment(&self, comment_id: i64) -> Result<Option<Comment>, StoreError> {
@@ -310,7 +328,7 @@ impl CommentStore for D1 {
                    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13, (SELECT COALESCE(root, id) FROM comments WHERE id = ?2)) RETURNING id";
         let args = record_args(r, r.parent.map_or(JsValue::NULL, id));
         let row = self.db()?.prepare(sql).bind(&args).map_err(unavailable)?.first::<IdRow>(None).await.map_err(unavailable)?;
-        self.pages.clear();
+        self.comments_changed();
         row.map(|r| r.id).ok_or_else(|| StoreError::Unavailable("D1: INSERT returned no id".into()))
     }
 
@@ -331,7 +349,7 @@ impl CommentStore for D1 {
         }
         // One batch runs in order in one transaction, so a reply finds the parent stored just before it.
         let results = db.batch(statements).await.map_err(unavailable)?;
-        self.pages.clear();
+        self.comments_changed();
         Ok(results.iter().filter_map(|r| r.meta().ok().flatten()).map(|m| m.changes.unwrap_or(0)).sum())
     }
 
@@ -439,7 +457,7 @@ impl CommentStore for D1 {
             ])
             .await
             .map_err(unavailable)?;
-        self.pages.clear();
+        self.comments_changed();
         let changes = |i: usize| results.get(i).and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0);
         Ok(Purged { trash: changes(0), spam: changes(1), emails: changes(2), rate_limits: changes(3) })
     }

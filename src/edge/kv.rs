@@ -1,11 +1,11 @@
 //! Posts, pages and the site index in Workers KV.
 //!
-//! Keys: `post:<slug>` and `page:<slug>` hold a [`StoredDoc`] as JSON; `index` holds the [`SiteIndex`];
-//! `index:version` holds its version alone, so a request can tell that its cached copy is current
-//! with one small read.
+//! Keys: `post:<slug>` and `page:<slug>` hold a [`StoredDoc`] as JSON; the parts of the [`SiteIndex`] each have
+//! their key ([`Part::key`]); `index:version` holds their version alone, so a request can tell that its cached
+//! copies are current with one small read.
 
 use super::memo::{now_ms, Entries, Memo};
-use crate::core::index::SiteIndex;
+use crate::core::index::{Part, SiteIndex, VERSION_KEY};
 use crate::core::post::{Kind, StoredDoc};
 use crate::core::slug::Slug;
 use crate::store::{ContentStore, PublishedDoc, StoreError};
@@ -13,23 +13,21 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use worker::{Env, KvStore};
 
-const INDEX_KEY: &str = "index";
-const INDEX_VERSION_KEY: &str = "index:version";
-
 /// How long the navigation of a post page may trust the cached index without checking its version.
 const NAVIGATION_STALENESS_MS: u64 = 30_000;
-/// KV edge-cache time for the index document; safe because its version is checked after reading.
+/// KV edge-cache time for the parts of the index; safe because their version is checked after reading.
 const INDEX_CACHE_TTL_SECONDS: u64 = 300;
 
-/// The parsed index and when its version was last confirmed.
+/// A parsed part of the index and when its version was last confirmed.
 struct Cached {
     index: Rc<SiteIndex>,
     confirmed_at_ms: u64,
 }
 
 thread_local! {
-    /// The parsed index, reused by every request of this isolate while its version holds.
-    static INDEX: RefCell<Option<Cached>> = const { RefCell::new(None) };
+    /// The parsed parts of the index by `Part as usize`, reused by every request of this isolate while their
+    /// version holds.
+    static PARTS: RefCell<[Option<Cached>; 3]> = const { RefCell::new([None, None, None]) };
     /// Documents by KV key, read within the cache window.
     static DOCS: Entries<StoredDoc> = RefCell::default();
 }
@@ -59,13 +57,22 @@ fn unavailable(e: impl std::fmt::Display) -> StoreError {
 }
 
 impl KvContent {
-    async fn read_index(&self, cache_ttl: Option<u64>) -> Result<SiteIndex, StoreError> {
-        let mut get = self.kv()?.get(INDEX_KEY);
+    /// A part as KV holds it; `None` when the key is missing (an index written before parts existed).
+    async fn read_part(&self, part: Part, cache_ttl: Option<u64>) -> Result<Option<SiteIndex>, StoreError> {
+        let mut get = self.kv()?.get(part.key());
         if let Some(ttl) = cache_ttl {
             get = get.cache_ttl(ttl);
         }
-        let text = get.text().await.map_err(unavailable)?.unwrap_or_default();
-        serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("{INDEX_KEY}: {e}")))
+        let Some(text) = get.text().await.map_err(unavailable)? else { return Ok(None) };
+        serde_json::from_str(&text).map(Some).map_err(|e| StoreError::Corrupt(format!("{}: {e}", part.key())))
+    }
+
+    /// The part at `version`: an edge-cached copy may predate it, and then the read goes past the cache.
+    async fn read_current(&self, part: Part, version: &str) -> Result<Option<SiteIndex>, StoreError> {
+        match self.read_part(part, Some(INDEX_CACHE_TTL_SECONDS)).await? {
+            Some(index) if index.version == version => Ok(Some(index)),
+            _ => self.read_part(part, None).await,
+        }
     }
 }
 
@@ -83,34 +90,38 @@ impl ContentStore for KvContent {
         Ok(Some(doc))
     }
 
-    async fn index(&self) -> Result<Rc<SiteIndex>, StoreError> {
-        let kv = self.kv()?;
-        let Some(version) = kv.get(INDEX_VERSION_KEY).text().await.map_err(unavailable)? else {
+    async fn index(&self, part: Part) -> Result<Rc<SiteIndex>, StoreError> {
+        let Some(version) = self.kv()?.get(VERSION_KEY).text().await.map_err(unavailable)? else {
             return Ok(Rc::new(SiteIndex::default()));
         };
-        let cached = INDEX.with(|c| c.borrow().as_ref().filter(|c| c.index.version == version).map(|c| c.index.clone()));
+        let slot = part as usize;
+        let cached = PARTS.with(|c| c.borrow()[slot].as_ref().filter(|c| c.index.version == version).map(|c| c.index.clone()));
         let index = match cached {
             Some(index) => index,
-            None => {
-                // An edge-cached copy may predate this version; then read past the cache.
-                let mut index = self.read_index(Some(INDEX_CACHE_TTL_SECONDS)).await?;
-                if index.version != version {
-                    index = self.read_index(None).await?;
+            None => match self.read_current(part, &version).await? {
+                Some(index) => Rc::new(index),
+                // Written by an older publish: the part is cut from the whole until the next publish writes it.
+                None => {
+                    let whole = self.read_current(Part::Whole, &version).await?;
+                    Rc::new(whole.ok_or_else(|| StoreError::Corrupt(format!("{}: missing", Part::Whole.key())))?.part(part))
                 }
-                Rc::new(index)
-            }
+            },
         };
-        INDEX.with(|c| *c.borrow_mut() = Some(Cached { index: index.clone(), confirmed_at_ms: now_ms() }));
+        PARTS.with(|c| c.borrow_mut()[slot] = Some(Cached { index: index.clone(), confirmed_at_ms: now_ms() }));
         Ok(index)
     }
 
     async fn navigation(&self) -> Result<Rc<SiteIndex>, StoreError> {
-        let fresh = INDEX.with(|c| {
-            c.borrow().as_ref().filter(|c| now_ms().saturating_sub(c.confirmed_at_ms) < NAVIGATION_STALENESS_MS).map(|c| c.index.clone())
+        let slot = Part::Front as usize;
+        let fresh = PARTS.with(|c| {
+            c.borrow()[slot]
+                .as_ref()
+                .filter(|c| now_ms().saturating_sub(c.confirmed_at_ms) < NAVIGATION_STALENESS_MS)
+                .map(|c| c.index.clone())
         });
         match fresh {
             Some(index) => Ok(index),
-            None => self.index().await,
+            None => self.index(Part::Front).await,
         }
     }
 
@@ -133,10 +144,10 @@ impl ContentStore for KvContent {
 
     async fn put_index(&self, index: &SiteIndex) -> Result<(), StoreError> {
         let kv = self.kv()?;
-        let json = serde_json::to_string(index).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        // The index first: a reader who sees the new version must find the new index.
-        kv.put(INDEX_KEY, json).map_err(unavailable)?.execute().await.map_err(unavailable)?;
-        kv.put(INDEX_VERSION_KEY, index.version.clone()).map_err(unavailable)?.execute().await.map_err(unavailable)?;
+        // In order, the version last: a reader who sees the new version must find the new parts.
+        for (key, value) in index.stored().map_err(|e| StoreError::Corrupt(e.to_string()))? {
+            kv.put(key, value).map_err(unavailable)?.execute().await.map_err(unavailable)?;
+        }
         Ok(())
     }
 }

@@ -5,7 +5,7 @@ use super::{
     SearchRow, StoreError, SNIPPET_CLOSE, SNIPPET_OPEN,
 };
 use crate::core::comment::{Comment, CommentStatus};
-use crate::core::index::SiteIndex;
+use crate::core::index::{Part, SiteIndex};
 use crate::core::post::{Kind, PostSummary, StoredDoc};
 use crate::core::slug::Slug;
 use chrono::{DateTime, Utc};
@@ -17,7 +17,8 @@ use std::rc::Rc;
 #[derive(Default)]
 pub struct MemoryStore {
     docs: RefCell<BTreeMap<(String, String), StoredDoc>>,
-    index: RefCell<Rc<SiteIndex>>,
+    /// The parts of the index, as KV keeps them, by `Part as usize`.
+    index: RefCell<[Rc<SiteIndex>; 3]>,
     catalog: RefCell<BTreeMap<(String, String), (PostSummary, String)>>,
     comments: RefCell<Vec<(Comment, CommentRecord)>>,
     hits: RefCell<HashMap<String, u32>>,
@@ -45,8 +46,8 @@ impl ContentStore for MemoryStore {
     async fn doc(&self, kind: Kind, slug: &Slug) -> Result<Option<StoredDoc>, StoreError> {
         Ok(self.docs.borrow().get(&key(kind, slug)).cloned())
     }
-    async fn index(&self) -> Result<Rc<SiteIndex>, StoreError> {
-        Ok(self.index.borrow().clone())
+    async fn index(&self, part: Part) -> Result<Rc<SiteIndex>, StoreError> {
+        Ok(self.index.borrow()[part as usize].clone())
     }
     async fn put_docs(&self, docs: &[PublishedDoc]) -> Result<(), StoreError> {
         for d in docs {
@@ -62,7 +63,7 @@ impl ContentStore for MemoryStore {
     }
     async fn put_index(&self, index: &SiteIndex) -> Result<(), StoreError> {
         *self.writes.borrow_mut() += 1;
-        *self.index.borrow_mut() = Rc::new(index.clone());
+        *self.index.borrow_mut() = Part::ALL.map(|p| Rc::new(index.part(p)));
         Ok(())
     }
 }

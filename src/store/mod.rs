@@ -3,7 +3,7 @@
 pub mod memory;
 
 use crate::core::comment::{Comment, CommentStatus};
-use crate::core::index::SiteIndex;
+use crate::core::index::{Part, SiteIndex};
 use crate::core::post::{Kind, PostSummary, StoredDoc};
 use crate::core::slug::Slug;
 use chrono::{DateTime, Utc};
@@ -46,12 +46,12 @@ pub const SNIPPET_CLOSE: char = '\u{E001}';
 #[allow(async_fn_in_trait)]
 pub trait ContentStore {
     async fn doc(&self, kind: Kind, slug: &Slug) -> Result<Option<StoredDoc>, StoreError>;
-    /// The current index; an empty one when nothing was ever published.
-    async fn index(&self) -> Result<Rc<SiteIndex>, StoreError>;
-    /// The index for the navigation of a single post or page: may be a few seconds old, so that such a
-    /// page usually costs one storage read.
+    /// A part of the current index; an empty one when nothing was ever published.
+    async fn index(&self, part: Part) -> Result<Rc<SiteIndex>, StoreError>;
+    /// The front of the index for the navigation of a single post or page: may be a few seconds old, so that such
+    /// a page usually costs one storage read.
     async fn navigation(&self) -> Result<Rc<SiteIndex>, StoreError> {
-        self.index().await
+        self.index(Part::Front).await
     }
     async fn put_docs(&self, docs: &[PublishedDoc]) -> Result<(), StoreError>;
     async fn delete_doc(&self, kind: Kind, slug: &Slug) -> Result<(), StoreError>;

@@ -262,6 +262,23 @@ impl TestApp {
         }
     }
 
+    /// Runs `wrangler kv <args> --binding POSTS --local` on this app's KV and returns its standard output.
+    pub fn kv(&self, args: &[&str]) -> String {
+        let out = Command::new(wrangler())
+            .arg("kv")
+            .args(args)
+            .args(["--binding", "POSTS", "--local"])
+            .arg("--config")
+            .arg(&self.config)
+            .arg("--persist-to")
+            .arg(&self.state)
+            .env("WRANGLER_SEND_METRICS", "false")
+            .output()
+            .expect("wrangler kv");
+        assert!(out.status.success(), "kv {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
     /// POSTs a urlencoded form as a reader at `client` (sent as `CF-Connecting-IP`).
     pub fn post_form(&self, path: &str, fields: &[(&str, &str)], client: &str) -> Resp {
         let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();

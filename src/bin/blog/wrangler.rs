@@ -4,7 +4,7 @@
 //! API runs; writes are batched into one `d1 execute` and one `kv bulk put`.
 
 use anyhow::{bail, Context, Result};
-use edge_blog::core::index::SiteIndex;
+use edge_blog::core::index::{Part, SiteIndex};
 use edge_blog::core::post::{Kind, PostSummary, StoredDoc};
 use edge_blog::core::slug::Slug;
 use edge_blog::store::{db_time, Catalog, ContentStore, PublishedDoc, SearchRow, StoreError};
@@ -124,7 +124,7 @@ impl ContentStore for Wrangler {
     async fn doc(&self, _kind: Kind, _slug: &Slug) -> Result<Option<StoredDoc>, StoreError> {
         Err(StoreError::Unavailable("reading single documents is not needed to publish".into()))
     }
-    async fn index(&self) -> Result<Rc<SiteIndex>, StoreError> {
+    async fn index(&self, _part: Part) -> Result<Rc<SiteIndex>, StoreError> {
         Err(StoreError::Unavailable("reading the index is not needed to publish".into()))
     }
     async fn put_docs(&self, docs: &[PublishedDoc]) -> Result<(), StoreError> {
@@ -138,9 +138,9 @@ impl ContentStore for Wrangler {
         self.run(&["kv", "key", "delete", &StoredDoc::key(kind, slug), "--binding", "POSTS"]).map(|_| ())
     }
     async fn put_index(&self, index: &SiteIndex) -> Result<(), StoreError> {
-        let json = serde_json::to_string(index).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        // One bulk put: the index and its version land together.
-        self.kv_bulk_put(vec![json!({ "key": "index", "value": json }), json!({ "key": "index:version", "value": index.version })])
+        let entries = index.stored().map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        // One bulk put: the parts of the index and its version land together.
+        self.kv_bulk_put(entries.into_iter().map(|(key, value)| json!({ "key": key, "value": value })).collect())
     }
 }
 
