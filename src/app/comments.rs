@@ -3,7 +3,8 @@
 use super::{parse_cached, remember, App, AppError};
 use crate::core::comment::{thread, Comment, CommentForm, CommentStatus, FieldErrors, NewComment};
 use crate::core::feed::{self, FeedEntry};
-use crate::core::index::Part;
+use crate::core::hash::short_hash;
+use crate::core::index::{Part, SiteIndex};
 use crate::core::markdown::render_comment;
 use crate::core::moderation::{self, check_form_token, client_key, form_token, judge, FormTimeError, Verdict};
 use crate::core::post::{CommentsPolicy, Kind, Post};
@@ -12,7 +13,7 @@ use crate::core::views::{
     status_for_writer, CommentFormView, CommentList, CommentSection, CommentView, Layout, ManagePage, Notice, PostPage,
 };
 use crate::core::wxr::ImportedComment;
-use crate::store::{db_time, Catalog, CommentPage, CommentRecord, CommentStore, ContentStore, ImportRecord};
+use crate::store::{db_time, Catalog, CommentPage, CommentRecord, CommentStore, ContentStore, ImportRecord, StoreError};
 use askama::Template;
 use chrono::Duration;
 use std::cell::RefCell;
@@ -26,10 +27,14 @@ const DUPLICATE_WINDOW_SECONDS: i64 = 60;
 const FEED_LENGTH: usize = 50;
 /// Rendered comment threads kept per isolate.
 const COMMENT_LIST_CACHE_SIZE: usize = 256;
+/// Plain post pages kept per isolate (tens of KB each at most, as threads are paginated).
+const POST_PAGE_CACHE_SIZE: usize = 64;
 
 thread_local! {
     /// Rendered threads by post URL and store snapshot (see [`CommentPage::snapshot`]).
     static COMMENT_LISTS: RefCell<HashMap<String, Rc<str>>> = RefCell::new(HashMap::new());
+    /// Plain post pages by what they are rendered from (see [`App::show_post`]).
+    static POST_PAGES: RefCell<HashMap<String, Rc<KeptPage>>> = RefCell::new(HashMap::new());
 }
 
 /// What the post page was asked to show besides the post.
@@ -45,11 +50,18 @@ pub struct ShowOptions {
     pub page: usize,
 }
 
-/// A rendered post page and what its ETag is computed from.
+/// A rendered post page and its ETag, which does not change with the form's token.
 #[derive(Debug)]
 pub struct PostOut {
     pub html: String,
-    pub etag_basis: String,
+    pub etag: String,
+}
+
+/// A plain post page as rendered, with the token to replace in it.
+struct KeptPage {
+    html: String,
+    token: Option<String>,
+    etag: String,
 }
 
 /// Why a submission was not accepted; the edge picks the status code.
@@ -123,36 +135,71 @@ pub fn closed_reason(post: &Post, close_after_days: i64, now: chrono::DateTime<c
 
 impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
     /// The post page, with its comment section.
+    ///
+    /// The plain page (no reply form, notice or manage link) is kept per isolate, keyed by everything it is
+    /// rendered from, so that a request for it writes only a fresh form token into it.
     pub async fn show_post(&self, slug: &Slug, opts: &ShowOptions) -> Result<PostOut, AppError> {
         let doc = self.visible_doc(Kind::Post, slug).await?;
-        let mut page = self.post_page(&doc.post, &doc.rendered).await?;
-        let mut section = self.comment_section(&doc.post, opts.reply_to, opts.page).await;
+        let index = self.content.navigation().await?;
+        let page = opts.page.max(1);
+        let loaded = self.comment_page(&doc.post, page).await;
+        let plain = opts.reply_to.is_none() && opts.manage_key.is_none() && !opts.duplicate;
+        let closed = closed_reason(&doc.post, self.site.comments.close_after_days, self.now).is_some();
+        let day = self.now.timestamp().div_euclid(86_400);
+        let key = loaded
+            .as_ref()
+            .ok()
+            .and_then(|l| l.snapshot)
+            .filter(|_| plain)
+            .map(|snapshot| format!("{slug}:{}:{}:{snapshot}:{page}:{closed}:{day}", doc.version, index.version));
+        if let Some(kept) = key.as_ref().and_then(|k| POST_PAGES.with(|m| m.borrow().get(k).cloned())) {
+            let html = match &kept.token {
+                Some(token) => kept.html.replace(token, &form_token(self.key, slug.as_str(), self.now.timestamp())),
+                None => kept.html.clone(),
+            };
+            return Ok(PostOut { html, etag: kept.etag.clone() });
+        }
+        let mut post_page = self.post_page(&doc.post, &doc.rendered, &index);
+        let mut section = self.comment_section(&doc.post, loaded, opts.reply_to, page).await;
         section.notice = self.notice(slug, opts).await;
         let token = section.form.as_ref().map(|f| f.issued.clone());
-        page.comments = Some(section);
-        let html = page.render()?;
+        post_page.comments = Some(section);
+        let html = post_page.render()?;
         // The form's signed time changes every second; the page's identity should not. A cached copy
         // with an older token still works (older only passes the minimum-time check more easily), and
-        // the date in the basis refreshes it before its token expires.
-        let etag_basis = match token {
-            Some(token) => format!("{}{}", html.replace(&token, ""), self.now.format("%Y-%m-%d")),
-            None => html.clone(),
+        // the day in the basis refreshes it before its token expires.
+        let etag = match &token {
+            Some(token) => short_hash(format!("{}{day}", html.replace(token, "")).as_bytes()),
+            None => short_hash(html.as_bytes()),
         };
-        Ok(PostOut { html, etag_basis })
+        if let Some(key) = key {
+            remember(&POST_PAGES, key, Rc::new(KeptPage { html: html.clone(), token, etag: etag.clone() }), POST_PAGE_CACHE_SIZE);
+        }
+        Ok(PostOut { html, etag })
     }
 
-    async fn post_page(&self, post: &Post, rendered: &crate::core::markdown::Rendered) -> Result<PostPage, AppError> {
-        let index = self.content.navigation().await?;
+    fn post_page(&self, post: &Post, rendered: &crate::core::markdown::Rendered, index: &SiteIndex) -> PostPage {
         let description = super::description(post, rendered);
-        Ok(PostPage::new(self.site, Some(&index), post, rendered.html.clone(), rendered.reading_minutes, &description))
+        PostPage::new(self.site, Some(index), post, rendered.html.clone(), rendered.reading_minutes, &description)
     }
 
-    async fn comment_section(&self, post: &Post, reply_to: Option<i64>, page: usize) -> CommentSection {
+    /// Page `page` (1-based) of the post's comment threads.
+    async fn comment_page(&self, post: &Post, page: usize) -> Result<CommentPage, StoreError> {
+        let per_page = self.site.comments.threads_per_page;
+        self.db.approved_page(post.meta.slug.as_str(), per_page, (page - 1) * per_page).await
+    }
+
+    async fn comment_section(
+        &self,
+        post: &Post,
+        loaded: Result<CommentPage, StoreError>,
+        reply_to: Option<i64>,
+        page: usize,
+    ) -> CommentSection {
         let url = post.url();
         let mut section = CommentSection { feed_url: format!("{url}comments.xml"), ..CommentSection::default() };
         let per_page = self.site.comments.threads_per_page;
-        let page = page.max(1);
-        let loaded = match self.db.approved_page(post.meta.slug.as_str(), per_page, (page - 1) * per_page).await {
+        let loaded = match loaded {
             Ok(c) => c,
             Err(_) => {
                 section.unavailable = true;
@@ -358,8 +405,9 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         errors: FieldErrors,
         why: Rejection,
     ) -> Result<String, AppError> {
-        let mut page = self.post_page(post, rendered).await?;
-        let mut section = self.comment_section(post, None, 1).await;
+        let index = self.content.navigation().await?;
+        let mut page = self.post_page(post, rendered, &index);
+        let mut section = self.comment_section(post, self.comment_page(post, 1).await, None, 1).await;
         if why == Rejection::Closed || section.form.is_none() {
             let message = section.closed.clone().unwrap_or_else(|| "Comments cannot be accepted just now.".into());
             section.notice = Some(Notice { success: false, message, manage_url: None, kept_text: Some(form.body.clone()) });
@@ -594,6 +642,33 @@ mod tests {
         block_on(app.moderate(1, ModerationAction::Approve)).unwrap();
         let page = block_on(app.show_post(&slug(), &ShowOptions::default())).unwrap().html;
         assert!(page.contains("First!") && page.contains("1 comment on “Hello”"), "{page}");
+    }
+
+    #[test]
+    fn a_kept_post_page_gets_a_fresh_token_and_keeps_its_etag_until_the_comments_change() {
+        let (site, store) = (SiteConfig::default(), MemoryStore::default());
+        setup(&site, &store);
+        let show = |secs, opts: &ShowOptions| block_on(app_at(&site, &store, secs).show_post(&slug(), opts)).unwrap();
+        let plain = ShowOptions::default();
+        let (first, later) = (show(10, &plain), show(20, &plain));
+        let (old, new) = (form_token(KEY, "hello", 1_735_689_610), form_token(KEY, "hello", 1_735_689_620));
+        assert!(first.html.contains(&old) && later.html.contains(&new) && !later.html.contains(&old), "the token is the request's");
+        assert_eq!(later.html.replace(&new, &old), first.html, "the rest of the page is the same");
+        assert_eq!(later.etag, first.etag);
+        assert_ne!(show(86_400 + 10, &plain).etag, first.etag, "the ETag changes with the day, before a token expires");
+        // Settings are fixed for an isolate's life, so they are not in the key: a renamed site shows the kept page.
+        let renamed = SiteConfig { title: "Renamed".into(), ..SiteConfig::default() };
+        let kept = block_on(App { site: &renamed, ..app_at(&site, &store, 25) }.show_post(&slug(), &plain)).unwrap();
+        assert!(!kept.html.contains("Renamed"), "the page came from the isolate's memo, not a new render");
+        let replying = show(30, &ShowOptions { reply_to: Some(99), ..ShowOptions::default() });
+        assert!(replying.html.contains(&form_token(KEY, "hello", 1_735_689_630)));
+
+        let app = app_at(&site, &store, 40);
+        block_on(app.submit_comment(&slug(), form("Fresh words"), "ip", "k1")).unwrap();
+        block_on(app.moderate(1, ModerationAction::Approve)).unwrap();
+        let after = show(50, &plain);
+        assert!(after.html.contains("Fresh words"), "a new comment is on the next page served");
+        assert_ne!(after.etag, first.etag);
     }
 
     #[test]

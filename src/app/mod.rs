@@ -106,6 +106,8 @@ pub(crate) fn description(post: &Post, rendered: &Rendered) -> String {
 pub struct ParsedDoc {
     pub post: Post,
     pub rendered: Rendered,
+    /// The stored document's version.
+    pub version: String,
 }
 
 const RENDER_CACHE_SIZE: usize = 256;
@@ -123,7 +125,7 @@ pub(crate) fn parse_cached(stored: &StoredDoc, slug: &Slug) -> Result<Rc<ParsedD
     let post = Post::parse(&stored.source, stored.kind, Some(slug.as_str()))
         .map_err(|e| AppError::CorruptDoc { key: StoredDoc::key(stored.kind, slug), reason: e.to_string() })?;
     let rendered = post.render();
-    let parsed = Rc::new(ParsedDoc { post, rendered });
+    let parsed = Rc::new(ParsedDoc { post, rendered, version: stored.version.clone() });
     remember(&RENDERED, key, parsed.clone(), RENDER_CACHE_SIZE);
     Ok(parsed)
 }

@@ -41,13 +41,13 @@ pub struct Reply {
     content_type: &'static str,
     cache: CachePolicy,
     headers: Vec<(String, String)>,
-    /// What the ETag is computed from, when not the body itself.
-    etag_basis: Option<String>,
+    /// The ETag when it is not the hash of the body (see `app::PostOut`).
+    etag: Option<String>,
 }
 
 impl Reply {
     fn new(status: u16, body: Option<String>, content_type: &'static str, cache: CachePolicy) -> Reply {
-        Reply { status, body, content_type, cache, headers: Vec::new(), etag_basis: None }
+        Reply { status, body, content_type, cache, headers: Vec::new(), etag: None }
     }
 
     pub fn html(body: String, cache: CachePolicy) -> Reply {
@@ -88,9 +88,9 @@ impl Reply {
         Reply::new(303, None, "text/plain", CachePolicy::NoStore).with_header("Location", location)
     }
 
-    /// Computes the ETag from `basis` instead of the body (see `app::PostOut`).
-    pub fn with_etag_basis(mut self, basis: String) -> Reply {
-        self.etag_basis = Some(basis);
+    /// Sets the ETag instead of hashing the body (see `app::PostOut`).
+    pub fn with_etag(mut self, etag: String) -> Reply {
+        self.etag = Some(etag);
         self
     }
 
@@ -129,7 +129,7 @@ impl Reply {
         let mut status = self.status;
         let mut body = self.body;
         if let (200, Some(text)) = (status, &body) {
-            let etag = format!("\"{}\"", short_hash(self.etag_basis.as_deref().unwrap_or(text).as_bytes()));
+            let etag = format!("\"{}\"", self.etag.unwrap_or_else(|| short_hash(text.as_bytes())));
             let matches = req.headers().get("If-None-Match")?.is_some_and(|given| etag_matches(&given, &etag));
             headers.set("ETag", &etag)?;
             if matches {

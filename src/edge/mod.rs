@@ -124,7 +124,7 @@ async fn route(
             // A page with a private manage link in it is for one reader only.
             let cache = if opts.manage_key.is_some() { CachePolicy::NoStore } else { CachePolicy::Revalidate };
             let out = app.show_post(&slug, &opts).await?;
-            Reply::html(out.html, cache).with_etag_basis(out.etag_basis)
+            Reply::html(out.html, cache).with_etag(out.etag)
         }
         Route::PostComments(slug) => submit_comment(req, app, &slug, ctx).await?,
         Route::ManageComment(key) => manage_comment(req, app, &key, method).await?,

@@ -130,6 +130,9 @@ impl CommentStore for MemoryStore {
             current.id
         };
         let roots: Vec<i64> = approved.iter().rev().filter(|c| c.parent.is_none()).skip(offset).take(threads).map(|c| c.id).collect();
+        if self.snapshot.get() == 0 {
+            self.comments_changed(); // a new store's first snapshot, unique like the others
+        }
         Ok(CommentPage {
             comments: approved.iter().filter(|c| roots.contains(&root_of(c))).map(|c| (*c).clone()).collect(),
             total: approved.len() as u32,
