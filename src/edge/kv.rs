@@ -2,7 +2,7 @@
 //!
 //! Keys: `post:<slug>` and `page:<slug>` hold a [`StoredDoc`] as JSON; the parts of the [`SiteIndex`] each have
 //! their key ([`Part::key`]); `index:version` holds their version alone, so a request can tell that its cached
-//! copies are current with one small read.
+//! copies are current with one small read, and within the cache window (`CACHE_SECONDS`) with none.
 
 use super::memo::{now_ms, Entries, Memo};
 use crate::core::index::{Part, SiteIndex, VERSION_KEY};
@@ -35,12 +35,14 @@ thread_local! {
 pub struct KvContent {
     kv: Result<KvStore, String>,
     docs: Memo<StoredDoc>,
+    /// How long a part of the index is trusted without reading its version (the cache window, as for documents).
+    index_window_ms: u64,
 }
 
 impl KvContent {
     /// `cache_seconds`: how long this isolate trusts a document it has read (see [`Memo`]).
     pub fn new(env: &worker::Env, cache_seconds: u64) -> KvContent {
-        KvContent { kv: binding(env), docs: Memo::new(&DOCS, cache_seconds) }
+        KvContent { kv: binding(env), docs: Memo::new(&DOCS, cache_seconds), index_window_ms: cache_seconds * 1000 }
     }
 
     fn kv(&self) -> Result<&KvStore, StoreError> {
@@ -54,6 +56,13 @@ fn binding(env: &Env) -> Result<KvStore, String> {
 
 fn unavailable(e: impl std::fmt::Display) -> StoreError {
     StoreError::Unavailable(format!("KV: {e}"))
+}
+
+/// The cached part, if its version was confirmed less than `window_ms` ago.
+fn confirmed_within(part: Part, window_ms: u64) -> Option<Rc<SiteIndex>> {
+    let now = now_ms();
+    PARTS
+        .with(|c| c.borrow()[part as usize].as_ref().filter(|c| now.saturating_sub(c.confirmed_at_ms) < window_ms).map(|c| c.index.clone()))
 }
 
 impl KvContent {
@@ -91,6 +100,9 @@ impl ContentStore for KvContent {
     }
 
     async fn index(&self, part: Part) -> Result<Rc<SiteIndex>, StoreError> {
+        if let Some(index) = confirmed_within(part, self.index_window_ms) {
+            return Ok(index);
+        }
         let Some(version) = self.kv()?.get(VERSION_KEY).text().await.map_err(unavailable)? else {
             return Ok(Rc::new(SiteIndex::default()));
         };
@@ -112,14 +124,7 @@ impl ContentStore for KvContent {
     }
 
     async fn navigation(&self) -> Result<Rc<SiteIndex>, StoreError> {
-        let slot = Part::Front as usize;
-        let fresh = PARTS.with(|c| {
-            c.borrow()[slot]
-                .as_ref()
-                .filter(|c| now_ms().saturating_sub(c.confirmed_at_ms) < NAVIGATION_STALENESS_MS)
-                .map(|c| c.index.clone())
-        });
-        match fresh {
+        match confirmed_within(Part::Front, NAVIGATION_STALENESS_MS.max(self.index_window_ms)) {
             Some(index) => Ok(index),
             None => self.index(Part::Front).await,
         }
@@ -148,6 +153,8 @@ impl ContentStore for KvContent {
         for (key, value) in index.stored().map_err(|e| StoreError::Corrupt(e.to_string()))? {
             kv.put(key, value).map_err(unavailable)?.execute().await.map_err(unavailable)?;
         }
+        // The author sees their own publish at once.
+        PARTS.with(|c| *c.borrow_mut() = [None, None, None]);
         Ok(())
     }
 }

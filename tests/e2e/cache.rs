@@ -27,6 +27,18 @@ fn cache_shows_own_writes_at_once_and_others_within_the_window() {
     assert!(app.put_post(SLUG, &doc("Second words.")).status < 300);
     app.get(POST).assert_contains("Second words.");
 
+    // So does a publish on the home page, which reads the index; one made around the worker (the CLI writes KV
+    // itself) shows within the window.
+    let newest = "+++\ntitle = \"Newest\"\ndate = 2026-11-25\n+++\n\nOn the home page.\n";
+    assert_eq!(app.put_post("cache-newest", newest).status, 201);
+    app.get("/").assert_contains("/posts/cache-newest/");
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(dir.path().join("posts")).expect("posts dir");
+    std::fs::write(dir.path().join("posts/cache-cli.md"), newest.replace("Newest", "From the CLI")).expect("write");
+    let out = app.blog_publish_local(dir.path());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let published = Instant::now();
+
     // A comment approved through the worker shows at once, though the page of comments was cached.
     let key = signing_key(None, Some(ADMIN_TOKEN)).expect("key");
     let issued = form_token(&key, SLUG, chrono::Utc::now().timestamp() - 10);
@@ -51,4 +63,6 @@ fn cache_shows_own_writes_at_once_and_others_within_the_window() {
     }
     std::thread::sleep(Duration::from_secs(WINDOW).saturating_sub(filled.elapsed()) + Duration::from_millis(500));
     app.get(POST).assert_contains("Changed behind the worker.");
+    assert!(published.elapsed() > Duration::from_secs(WINDOW));
+    app.get("/").assert_contains("/posts/cache-cli/");
 }
