@@ -57,10 +57,9 @@ pub struct PostOut {
     pub etag: String,
 }
 
-/// A plain post page as rendered, with the token to replace in it.
+/// A plain post page as rendered, cut where its form token goes, so that serving it joins, not searches.
 struct KeptPage {
-    html: String,
-    token: Option<String>,
+    around_token: Vec<String>,
     etag: String,
 }
 
@@ -153,10 +152,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
             .filter(|_| plain)
             .map(|snapshot| format!("{slug}:{}:{}:{snapshot}:{page}:{closed}:{day}", doc.version, index.version));
         if let Some(kept) = key.as_ref().and_then(|k| POST_PAGES.with(|m| m.borrow().get(k).cloned())) {
-            let html = match &kept.token {
-                Some(token) => kept.html.replace(token, &form_token(self.key, slug.as_str(), self.now.timestamp())),
-                None => kept.html.clone(),
-            };
+            let html = kept.around_token.join(&form_token(self.key, slug.as_str(), self.now.timestamp()));
             return Ok(PostOut { html, etag: kept.etag.clone() });
         }
         let mut post_page = self.post_page(&doc.post, &doc.rendered, &index);
@@ -173,7 +169,11 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
             None => short_hash(html.as_bytes()),
         };
         if let Some(key) = key {
-            remember(&POST_PAGES, key, Rc::new(KeptPage { html: html.clone(), token, etag: etag.clone() }), POST_PAGE_CACHE_SIZE);
+            let around_token = match &token {
+                Some(token) => html.split(token.as_str()).map(str::to_string).collect(),
+                None => vec![html.clone()],
+            };
+            remember(&POST_PAGES, key, Rc::new(KeptPage { around_token, etag: etag.clone() }), POST_PAGE_CACHE_SIZE);
         }
         Ok(PostOut { html, etag })
     }
@@ -184,7 +184,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
     }
 
     /// Page `page` (1-based) of the post's comment threads.
-    async fn comment_page(&self, post: &Post, page: usize) -> Result<CommentPage, StoreError> {
+    async fn comment_page(&self, post: &Post, page: usize) -> Result<Rc<CommentPage>, StoreError> {
         let per_page = self.site.comments.threads_per_page;
         self.db.approved_page(post.meta.slug.as_str(), per_page, (page - 1) * per_page).await
     }
@@ -192,7 +192,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
     async fn comment_section(
         &self,
         post: &Post,
-        loaded: Result<CommentPage, StoreError>,
+        loaded: Result<Rc<CommentPage>, StoreError>,
         reply_to: Option<i64>,
         page: usize,
     ) -> CommentSection {
@@ -773,7 +773,7 @@ mod tests {
         let keys = ["k1".to_string(), "k2".to_string()];
         assert_eq!(block_on(app.import_comments(&batch, &keys)).unwrap(), ImportOutcome { imported: 2, already: 0 });
         assert_eq!(block_on(app.import_comments(&batch, &keys)).unwrap(), ImportOutcome { imported: 0, already: 2 });
-        let shown = block_on(store.approved_page("hello", 50, 0)).unwrap().comments;
+        let shown = block_on(store.approved_page("hello", 50, 0)).unwrap().comments.clone();
         assert_eq!(shown.len(), 2);
         assert_eq!(shown[1].parent, Some(shown[0].id));
         let spam = [ImportedComment { status: CommentStatus::Spam, ..batch[0].clone() }];

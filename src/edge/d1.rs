@@ -12,12 +12,13 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, Env};
 
 thread_local! {
     /// Pages of approved comments by post and page, read within the cache window.
-    static COMMENT_PAGES: Entries<CommentPage> = RefCell::default();
+    static COMMENT_PAGES: Entries<Rc<CommentPage>> = RefCell::default();
     /// Approved comment counts by list of posts (a list page's), read within the cache window.
     static COMMENT_COUNTS: Entries<HashMap<String, u32>> = RefCell::default();
     /// Numbers each page read from D1, so that a cached page is known to be the same one.
@@ -27,7 +28,7 @@ thread_local! {
 pub struct D1 {
     db: Result<D1Database, String>,
     /// Both cleared by every write to comments made through this isolate.
-    pages: Memo<CommentPage>,
+    pages: Memo<Rc<CommentPage>>,
     counts: Memo<HashMap<String, u32>>,
 }
 
@@ -289,12 +290,12 @@ impl D1 {
 }
 
 impl CommentStore for D1 {
-    async fn approved_page(&self, post: &str, threads: usize, offset: usize) -> Result<CommentPage, StoreError> {
+    async fn approved_page(&self, post: &str, threads: usize, offset: usize) -> Result<Rc<CommentPage>, StoreError> {
         let key = format!("{post}:{threads}:{offset}");
         if let Some(page) = self.pages.get(&key) {
             return Ok(page);
         }
-        let page = self.read_approved_page(post, threads, offset).await?;
+        let page = Rc::new(self.read_approved_page(post, threads, offset).await?);
         self.pages.put(&key, page.clone());
         Ok(page)
     }

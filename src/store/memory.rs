@@ -38,6 +38,11 @@ impl MemoryStore {
     }
 }
 
+/// Ids only grow, also after a purge, so storage order is id order.
+fn next_id(comments: &[(Comment, CommentRecord)]) -> i64 {
+    comments.last().map_or(1, |(c, _)| c.id + 1)
+}
+
 fn key(kind: Kind, slug: &Slug) -> (String, String) {
     (kind.as_str().to_string(), slug.to_string())
 }
@@ -118,27 +123,28 @@ fn shown(record: &CommentRecord, id: i64) -> Comment {
 }
 
 impl CommentStore for MemoryStore {
-    async fn approved_page(&self, post: &str, threads: usize, offset: usize) -> Result<CommentPage, StoreError> {
+    async fn approved_page(&self, post: &str, threads: usize, offset: usize) -> Result<Rc<CommentPage>, StoreError> {
         let comments = self.comments.borrow();
         let approved: Vec<&Comment> =
             comments.iter().map(|(c, _)| c).filter(|c| c.post == post && c.status == CommentStatus::Approved).collect();
-        let root_of = |c: &Comment| {
-            let mut current = c.clone();
-            while let Some(parent) = current.parent.and_then(|p| comments.iter().find(|(pc, _)| pc.id == p)) {
-                current = parent.0.clone();
-            }
-            current.id
-        };
-        let roots: Vec<i64> = approved.iter().rev().filter(|c| c.parent.is_none()).skip(offset).take(threads).map(|c| c.id).collect();
+        // The root of every comment of the post, whatever its status, so that a reply to a removed comment keeps
+        // its thread. Ids grow in storage order and a parent is older than its replies, so one pass finds them all.
+        let mut roots: Vec<(i64, i64)> = Vec::new();
+        for (c, _) in comments.iter().filter(|(c, _)| c.post == post) {
+            let parent_root = c.parent.and_then(|p| roots.binary_search_by_key(&p, |&(id, _)| id).ok()).map(|i| roots[i].1);
+            roots.push((c.id, parent_root.unwrap_or(c.id)));
+        }
+        let root_of = |c: &Comment| roots.binary_search_by_key(&c.id, |&(id, _)| id).map_or(c.id, |i| roots[i].1);
+        let listed: Vec<i64> = approved.iter().rev().filter(|c| c.parent.is_none()).skip(offset).take(threads).map(|c| c.id).collect();
         if self.snapshot.get() == 0 {
             self.comments_changed(); // a new store's first snapshot, unique like the others
         }
-        Ok(CommentPage {
-            comments: approved.iter().filter(|c| roots.contains(&root_of(c))).map(|c| (*c).clone()).collect(),
+        Ok(Rc::new(CommentPage {
+            comments: approved.iter().filter(|c| listed.contains(&root_of(c))).map(|c| (*c).clone()).collect(),
             total: approved.len() as u32,
             threads: approved.iter().filter(|c| c.parent.is_none()).count() as u32,
             snapshot: Some(self.snapshot.get()),
-        })
+        }))
     }
     async fn approved_counts(&self, posts: &[&str]) -> Result<HashMap<String, u32>, StoreError> {
         let mut counts = HashMap::new();
@@ -157,7 +163,7 @@ impl CommentStore for MemoryStore {
     async fn insert(&self, record: &CommentRecord) -> Result<i64, StoreError> {
         self.comments_changed();
         let mut comments = self.comments.borrow_mut();
-        let id = comments.len() as i64 + 1;
+        let id = next_id(&comments);
         comments.push((shown(record, id), record.clone()));
         Ok(id)
     }

@@ -149,7 +149,7 @@ pub struct Purged {
 pub trait CommentStore {
     /// One page of a post's approved comments: `threads` top-level comments from `offset` (newest first),
     /// with all their approved replies, in time order; and the post's totals.
-    async fn approved_page(&self, post: &str, threads: usize, offset: usize) -> Result<CommentPage, StoreError>;
+    async fn approved_page(&self, post: &str, threads: usize, offset: usize) -> Result<Rc<CommentPage>, StoreError>;
     /// Approved comment counts of these posts (absent means none).
     async fn approved_counts(&self, posts: &[&str]) -> Result<HashMap<String, u32>, StoreError>;
     async fn comment(&self, id: i64) -> Result<Option<Comment>, StoreError>;
