@@ -5,6 +5,7 @@ use super::{App, AppError, ModerationAction};
 use crate::core::admin_views::{ConfirmPage, DashboardPage, EditPage, LoginPage, PostCounts, QueueItem, QueuePage, StatusTab};
 use crate::core::auth::{feed_key, link_token, verify_link, LINK_SECONDS};
 use crate::core::comment::{CommentForm, CommentStatus, NewComment};
+use crate::core::date;
 use crate::core::feed::{self, FeedEntry};
 use crate::core::index::Part;
 use crate::core::markdown::render_comment;
@@ -43,7 +44,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
 
     fn login_key(&self, client: &str) -> String {
         let window = self.now.timestamp() / LOGIN_WINDOW_SECONDS;
-        format!("login:{}:{window}", client_key(self.key, client, &self.now.format("%Y-%m-%d").to_string()))
+        format!("login:{}:{window}", client_key(self.key, client, &date::ymd(self.now)))
     }
 
     /// Failed sign-ins from this client in the current window.
@@ -253,7 +254,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
             .iter()
             .zip(items.iter())
             .filter_map(|(e, item)| {
-                let at = chrono::DateTime::parse_from_rfc3339(&e.created_at).ok()?.with_timezone(&chrono::Utc);
+                let at = date::parse_rfc3339(&e.created_at)?;
                 Some(FeedEntry {
                     title: format!("{} on “{}”", e.author, item.post_title),
                     url: self.site.absolute(&format!("/admin/comments/{}/edit", e.id)),

@@ -2,6 +2,7 @@
 
 use super::{parse_cached, remember, App, AppError};
 use crate::core::comment::{thread, Comment, CommentForm, CommentStatus, FieldErrors, NewComment};
+use crate::core::date;
 use crate::core::feed::{self, FeedEntry};
 use crate::core::hash::short_hash;
 use crate::core::index::{Part, SiteIndex};
@@ -348,7 +349,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
             }
         }
         let window = self.now.timestamp() / settings.rate_window_seconds.max(1);
-        let day = self.now.format("%Y-%m-%d").to_string();
+        let day = date::ymd(self.now);
         let rate_key = format!("comment:{}:{window}", client_key(self.key, client, &day));
         let expires = db_time(self.now + Duration::seconds(settings.rate_window_seconds.max(1)));
         if self.db.hit(&rate_key, &expires).await? > settings.rate_limit {
@@ -516,7 +517,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
             .filter_map(|c| {
                 // Comments on posts that are not (or no longer) visible stay out of the feed.
                 let post = index.visible(self.now).find(|p| p.slug.as_str() == c.post)?;
-                let at = chrono::DateTime::parse_from_rfc3339(&c.created_at).ok()?.with_timezone(&chrono::Utc);
+                let at = date::parse_rfc3339(&c.created_at)?;
                 Some(FeedEntry {
                     title: format!("{} on “{}”", c.author, post.title),
                     url: self.site.absolute(&format!("{}#comment-{}", post.url(), c.id)),

@@ -1,5 +1,6 @@
 //! Atom and RSS documents, written with quick-xml so that every string is escaped by the library.
 
+use crate::core::date;
 use chrono::{DateTime, Utc};
 use quick_xml::events::BytesText;
 use quick_xml::Writer;
@@ -58,7 +59,7 @@ pub fn atom(meta: &FeedMeta, entries: &[FeedEntry], fallback_updated: DateTime<U
                     .with_attribute(("type", "text/html"))
                     .with_attribute(("href", meta.site_url.as_str()))
                     .write_empty()?;
-                text(w, "updated", &updated.to_rfc3339())?;
+                text(w, "updated", &date::rfc3339(updated))?;
                 w.create_element("author").write_inner_content(|w| text(w, "name", &meta.author))?;
                 text(w, "generator", "edge-blog")?;
                 for e in entries {
@@ -69,8 +70,8 @@ pub fn atom(meta: &FeedMeta, entries: &[FeedEntry], fallback_updated: DateTime<U
                             .with_attribute(("rel", "alternate"))
                             .with_attribute(("href", e.url.as_str()))
                             .write_empty()?;
-                        text(w, "published", &e.published.to_rfc3339())?;
-                        text(w, "updated", &e.updated.to_rfc3339())?;
+                        text(w, "published", &date::rfc3339(e.published))?;
+                        text(w, "updated", &date::rfc3339(e.updated))?;
                         w.create_element("author").write_inner_content(|w| text(w, "name", &e.author))?;
                         for c in &e.categories {
                             w.create_element("category").with_attribute(("term", c.as_str())).write_empty()?;
@@ -101,7 +102,7 @@ pub fn rss(meta: &FeedMeta, entries: &[FeedEntry], fallback_updated: DateTime<Ut
                     text(w, "link", &meta.site_url)?;
                     text(w, "description", &meta.subtitle)?;
                     text(w, "language", &meta.language)?;
-                    text(w, "lastBuildDate", &updated.to_rfc2822())?;
+                    text(w, "lastBuildDate", &date::rfc2822(updated))?;
                     w.create_element("atom:link")
                         .with_attribute(("href", meta.feed_url.as_str()))
                         .with_attribute(("rel", "self"))
@@ -112,7 +113,7 @@ pub fn rss(meta: &FeedMeta, entries: &[FeedEntry], fallback_updated: DateTime<Ut
                             text(w, "title", &e.title)?;
                             text(w, "link", &e.url)?;
                             w.create_element("guid").with_attribute(("isPermaLink", "true")).write_text_content(BytesText::new(&e.url))?;
-                            text(w, "pubDate", &e.published.to_rfc2822())?;
+                            text(w, "pubDate", &date::rfc2822(e.published))?;
                             for c in &e.categories {
                                 text(w, "category", c)?;
                             }
@@ -145,7 +146,7 @@ pub fn sitemap(urls: &[(String, Option<DateTime<Utc>>)]) -> String {
                 w.create_element("url").write_inner_content(|w| {
                     text(w, "loc", loc)?;
                     if let Some(m) = lastmod {
-                        text(w, "lastmod", &m.format("%Y-%m-%d").to_string())?;
+                        text(w, "lastmod", &date::ymd(*m))?;
                     }
                     Ok(())
                 })?;

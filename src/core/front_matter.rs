@@ -1,9 +1,10 @@
 //! The `+++` TOML block at the top of a post file, parsed into [`PostMeta`] with errors that name the line.
 
+use crate::core::date;
 use crate::core::post::{CommentsPolicy, Kind, PostMeta};
 use crate::core::slug::{slugify, Slug};
 use crate::core::toml_lite::{self, Entry, Value};
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use std::fmt;
 
 /// A front matter problem, with the 1-based line of the file it was found on.
@@ -216,16 +217,7 @@ fn parse_date(value: &Value) -> Result<DateTime<Utc>, String> {
 }
 
 pub fn parse_date_text(text: &str) -> Option<DateTime<Utc>> {
-    if let Ok(dt) = DateTime::parse_from_rfc3339(text) {
-        return Some(dt.with_timezone(&Utc));
-    }
-    if let Ok(dt) = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S") {
-        return Some(dt.and_utc());
-    }
-    if let Ok(dt) = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S") {
-        return Some(dt.and_utc());
-    }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)).map(|dt| dt.and_utc())
+    date::parse_rfc3339(text).or_else(|| date::parse_naive(text))
 }
 
 /// Old URLs are stored as absolute paths; `https://old.example/a/b/?x` keeps only `/a/b/`.

@@ -4,6 +4,7 @@ pub mod admin_views;
 pub mod auth;
 pub mod comment;
 pub mod config;
+pub mod date;
 pub mod feed;
 pub mod front_matter;
 pub mod hash;

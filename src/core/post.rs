@@ -1,5 +1,6 @@
 //! Posts and pages: the parsed document, its metadata, and the summary kept in the site index.
 
+use crate::core::date;
 use crate::core::front_matter::{self, FrontMatterError};
 use crate::core::markdown::{self, Rendered};
 use crate::core::slug::{slugify, Slug};
@@ -36,7 +37,9 @@ pub enum CommentsPolicy {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PostMeta {
     pub title: String,
+    #[serde(default, with = "date::optional")]
     pub date: Option<DateTime<Utc>>,
+    #[serde(default, with = "date::optional")]
     pub updated: Option<DateTime<Utc>>,
     pub slug: Slug,
     pub tags: Vec<String>,
@@ -107,7 +110,9 @@ pub struct PostSummary {
     pub kind: Kind,
     pub slug: Slug,
     pub title: String,
+    #[serde(default, with = "date::optional")]
     pub date: Option<DateTime<Utc>>,
+    #[serde(default, with = "date::optional")]
     pub updated: Option<DateTime<Utc>>,
     pub tags: Vec<String>,
     pub excerpt_html: String,
@@ -201,5 +206,18 @@ mod tests {
     fn stored_version_changes_with_the_bytes_only() {
         assert_eq!(StoredDoc::new(Kind::Post, "a".into()).version, StoredDoc::new(Kind::Post, "a".into()).version);
         assert_ne!(StoredDoc::new(Kind::Post, "a".into()).version, StoredDoc::new(Kind::Post, "b".into()).version);
+    }
+
+    #[test]
+    fn summary_dates_keep_the_json_chrono_wrote() {
+        // Index versions hash this JSON; summaries stored by earlier releases must read back as they were.
+        let p = post("updated = \"2030-01-02T03:04:05.25+01:00\"");
+        let json = serde_json::to_string(&p.summary(&p.render())).unwrap();
+        assert!(json.contains(r#""date":"2030-01-01T00:00:00Z","updated":"2030-01-02T02:04:05.250Z""#), "{json}");
+        let back: PostSummary = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, p.summary(&p.render()));
+        let without = json.replace(r#""date":"2030-01-01T00:00:00Z","updated":"2030-01-02T02:04:05.250Z","#, "");
+        let back: PostSummary = serde_json::from_str(&without).unwrap();
+        assert_eq!((back.date, back.updated), (None, None));
     }
 }

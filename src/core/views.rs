@@ -2,11 +2,12 @@
 
 use crate::core::comment::{Comment, CommentForm, CommentStatus, FieldErrors, Threaded};
 use crate::core::config::SiteConfig;
+use crate::core::date;
 use crate::core::index::{ArchiveMonth, SiteIndex, TagCount};
 use crate::core::post::{Kind, Post, PostSummary};
 use crate::core::slug::slugify;
 use askama::Template;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Timelike, Utc};
 use std::rc::Rc;
 
 /// What every page carries in its `<head>` and around its content.
@@ -70,7 +71,7 @@ pub struct DateView {
 
 impl DateView {
     pub fn new(date: DateTime<Utc>) -> DateView {
-        DateView { display: date.format("%-d %B %Y").to_string(), iso: date.to_rfc3339() }
+        DateView { display: date::long_date(date), iso: date::rfc3339(date) }
     }
 }
 
@@ -282,12 +283,9 @@ impl CommentView {
 
 /// Comment times are stored as `YYYY-MM-DDTHH:MM:SSZ`.
 pub fn comment_date(stored: &str) -> DateView {
-    match DateTime::parse_from_rfc3339(stored) {
-        Ok(d) => {
-            let d = d.with_timezone(&Utc);
-            DateView { display: d.format("%-d %B %Y at %H:%M UTC").to_string(), iso: d.to_rfc3339() }
-        }
-        Err(_) => DateView { display: stored.to_string(), iso: stored.to_string() },
+    match date::parse_rfc3339(stored) {
+        Some(d) => DateView { display: format!("{} at {:02}:{:02} UTC", date::long_date(d), d.hour(), d.minute()), iso: date::rfc3339(d) },
+        None => DateView { display: stored.to_string(), iso: stored.to_string() },
     }
 }
 
@@ -348,8 +346,8 @@ fn blog_posting_json_ld(site: &SiteConfig, post: &Post, author: &str, descriptio
         "description": description,
         "url": url,
         "mainEntityOfPage": url,
-        "datePublished": post.meta.date.map(|d| d.to_rfc3339()),
-        "dateModified": post.meta.updated.or(post.meta.date).map(|d| d.to_rfc3339()),
+        "datePublished": post.meta.date.map(date::rfc3339),
+        "dateModified": post.meta.updated.or(post.meta.date).map(date::rfc3339),
         "author": { "@type": "Person", "name": author },
         "keywords": post.meta.tags.join(", "),
         "publisher": { "@type": "Organization", "name": site.title },
@@ -383,7 +381,7 @@ pub struct ArchiveMonthView {
 
 impl ArchiveMonthView {
     pub fn new(month: &ArchiveMonth<'_>) -> ArchiveMonthView {
-        let label = month.posts.first().and_then(|p| p.date).map(|d| d.format("%B %Y").to_string()).unwrap_or_default();
+        let label = month.posts.first().and_then(|p| p.date).map(date::month_year).unwrap_or_default();
         let posts =
             month.posts.iter().filter_map(|p| Some((DateView::new(p.date?), Link { title: p.title.clone(), url: p.url() }))).collect();
         ArchiveMonthView { label, posts }

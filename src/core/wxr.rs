@@ -1,13 +1,14 @@
 //! WordPress eXtended RSS (WXR 1.1 and 1.2): parsing an export, planning its import, and writing one.
 
 use crate::core::comment::CommentStatus;
+use crate::core::date::{db_time, rfc2822, wp_time, Year};
 use crate::core::front_matter::parse_date_text;
 use crate::core::hash::short_hash;
 use crate::core::html_to_markdown::convert;
 use crate::core::markdown::{render_comment_for_export, render_for_export, MORE_MARKER};
 use crate::core::post::{url_for, CommentsPolicy, Kind, Post};
 use crate::core::slug::{slugify, Slug, RESERVED};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use quick_xml::events::Event;
 use quick_xml::Reader;
 use std::collections::{HashMap, HashSet};
@@ -480,8 +481,8 @@ fn old_urls(kind: Kind, item: &WpItem, date: DateTime<Utc>, slug: &str) -> Vec<S
     let mut urls = match kind {
         Kind::Post => vec![
             format!("/?p={}", item.id),
-            format!("/{}/{name}/", date.format("%Y/%m/%d")),
-            format!("/{}/{name}/", date.format("%Y/%m")),
+            format!("/{}/{:02}/{:02}/{name}/", Year(date.year()), date.month(), date.day()),
+            format!("/{}/{:02}/{name}/", Year(date.year()), date.month()),
             format!("/{name}/"),
         ],
         Kind::Page => vec![format!("/?page_id={}", item.id)],
@@ -553,7 +554,7 @@ fn plan_comments(plan: &mut ImportPlan, item: &WpItem, slug: &str, options: Impo
             plan.skipped.push(skip("it is empty"));
             continue;
         }
-        let created_at = date.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+        let created_at = db_time(date);
         let author: String = c.author.trim().chars().filter(|ch| !ch.is_control()).take(100).collect();
         let author = if author.is_empty() { "Anonymous".to_string() } else { author };
         let key = comment_key(slug, &author, &created_at, &body);
@@ -732,10 +733,10 @@ impl FrontMatter {
     fn render(&self, body: &str) -> String {
         let mut s = format!("+++\ntitle = {}\n", toml_string(&self.title));
         if let Some(d) = self.date {
-            s.push_str(&format!("date = {}\n", toml_string(&d.format("%Y-%m-%dT%H:%M:%SZ").to_string())));
+            s.push_str(&format!("date = {}\n", toml_string(&db_time(d))));
         }
         if let Some(d) = self.updated {
-            s.push_str(&format!("updated = {}\n", toml_string(&d.format("%Y-%m-%dT%H:%M:%SZ").to_string())));
+            s.push_str(&format!("updated = {}\n", toml_string(&db_time(d))));
         }
         s.push_str(&format!("slug = {}\n", toml_string(&self.slug)));
         if !self.tags.is_empty() {
@@ -853,7 +854,6 @@ pub fn write(site: &ExportSite, posts: &[Post], comments: &[ExportComment], now:
         });
         // A page has no date here; WordPress needs one, and gives a new page the time it is made.
         let date = post.meta.date.unwrap_or(now);
-        let wp_time = |d: DateTime<Utc>| d.format("%Y-%m-%d %H:%M:%S").to_string();
         let status = if post.meta.draft {
             "draft"
         } else if date > now {
@@ -866,7 +866,7 @@ pub fn write(site: &ExportSite, posts: &[Post], comments: &[ExportComment], now:
         // CDATA as WordPress writes it: its fallback parser loses spaces around entities.
         x.push_str(&format!("<title>{}</title>\n", cdata(&post.meta.title)));
         x.push_str(&format!("<link>{}</link>\n", escape_xml(&format!("{base}{}", post.url()))));
-        x.push_str(&format!("<pubDate>{}</pubDate>\n", date.to_rfc2822()));
+        x.push_str(&format!("<pubDate>{}</pubDate>\n", rfc2822(date)));
         x.push_str(&format!("<dc:creator>{}</dc:creator>\n", cdata(post.meta.author.as_deref().unwrap_or(&site.author))));
         x.push_str(&format!("<guid isPermaLink=\"false\">{}</guid>\n", escape_xml(&format!("{base}/?p={id}"))));
         x.push_str("<description></description>\n");

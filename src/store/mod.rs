@@ -10,6 +10,9 @@ use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::rc::Rc;
 
+/// Times in D1 are this text; stores and their callers take it from here.
+pub use crate::core::date::db_time;
+
 /// A storage failure. Messages are for logs, never for readers.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {
@@ -193,9 +196,4 @@ pub trait CommentStore {
     /// Empties trash and spam last changed before the given times, removes emails of comments created
     /// before `emails_before`, and drops expired rate-limit rows.
     async fn purge(&self, trash_before: &str, spam_before: &str, emails_before: &str, now: &str) -> Result<Purged, StoreError>;
-}
-
-/// Dates as stored in D1: fixed-width UTC text, so that string order is time order.
-pub fn db_time(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
