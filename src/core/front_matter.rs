@@ -4,7 +4,7 @@ use crate::core::date;
 use crate::core::post::{CommentsPolicy, Kind, PostMeta};
 use crate::core::slug::{slugify, Slug};
 use crate::core::toml_lite::{self, Entry, Value};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use std::fmt;
 
 /// A front matter problem, with the 1-based line of the file it was found on.
@@ -213,7 +213,12 @@ fn parse_date(value: &Value) -> Result<DateTime<Utc>, String> {
         Value::String(s) | Value::Datetime(s) => s.clone(),
         other => return Err(format!("expected a date such as 2024-05-01 or 2024-05-01T09:30:00Z, found a {}", other.type_name())),
     };
-    parse_date_text(text.trim()).ok_or_else(|| format!("{text:?} is not a date; write 2024-05-01 or 2024-05-01T09:30:00Z"))
+    let date = parse_date_text(text.trim()).ok_or_else(|| format!("{text:?} is not a date; write 2024-05-01 or 2024-05-01T09:30:00Z"))?;
+    // Feeds write RFC 2822 dates, which have four-digit years.
+    if !(1..=9999).contains(&date.year()) {
+        return Err(format!("{text:?} is outside the years 1 to 9999"));
+    }
+    Ok(date)
 }
 
 pub fn parse_date_text(text: &str) -> Option<DateTime<Utc>> {
@@ -287,6 +292,11 @@ mod tests {
         let e = parse(src, Kind::Post, None).unwrap_err();
         assert_eq!((e.line, e.key.as_deref()), (4, Some("date")));
         assert_eq!(e.to_string(), "line 4: `date`: \"yesterday\" is not a date; write 2024-05-01 or 2024-05-01T09:30:00Z");
+        // Year 0 at +01:00 is year -1 in UTC, which no feed can write.
+        let src = "+++\ntitle = \"T\"\ndate = 2024-05-01\nupdated = 0000-01-01T00:00:00+01:00\n+++\n";
+        let e = parse(src, Kind::Post, None).unwrap_err();
+        assert_eq!((e.line, e.key.as_deref()), (4, Some("updated")), "{e}");
+        assert!(e.message.contains("outside the years 1 to 9999"), "{e}");
     }
 
     #[test]
