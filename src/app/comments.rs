@@ -8,7 +8,7 @@ use crate::core::hash::short_hash;
 use crate::core::index::{Part, SiteIndex};
 use crate::core::markdown::render_comment;
 use crate::core::moderation::{self, check_form_token, client_key, form_token, judge, FormTimeError, Verdict};
-use crate::core::post::{CommentsPolicy, Kind, Post};
+use crate::core::post::{CommentsPolicy, Kind, Post, PostSummary};
 use crate::core::slug::Slug;
 use crate::core::views::{
     status_for_writer, CommentFormView, CommentList, CommentSection, CommentView, Layout, ManagePage, Notice, PostPage,
@@ -18,7 +18,7 @@ use crate::store::{db_time, Catalog, CommentPage, CommentRecord, CommentStore, C
 use askama::Template;
 use chrono::Duration;
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 /// A form older than this is refused, so a signed timestamp cannot be reused for ever.
@@ -512,11 +512,14 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         };
         let index = self.content.index(Part::Whole).await?;
         let comments = self.db.recent_approved(slug.map(Slug::as_str), FEED_LENGTH).await?;
+        // Comments on posts that are not (or no longer) visible stay out of the feed. One walk of the index.
+        let wanted: HashSet<&str> = comments.iter().map(|c| c.post.as_str()).collect();
+        let posts: HashMap<&str, &PostSummary> =
+            index.visible(self.now).filter(|p| wanted.contains(p.slug.as_str())).map(|p| (p.slug.as_str(), p)).collect();
         let entries: Vec<FeedEntry> = comments
             .iter()
             .filter_map(|c| {
-                // Comments on posts that are not (or no longer) visible stay out of the feed.
-                let post = index.visible(self.now).find(|p| p.slug.as_str() == c.post)?;
+                let post = posts.get(c.post.as_str())?;
                 let at = date::parse_rfc3339(&c.created_at)?;
                 Some(FeedEntry {
                     title: format!("{} on “{}”", c.author, post.title),
