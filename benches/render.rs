@@ -69,7 +69,7 @@ fn post_page(c: &mut Criterion) {
                     block_on(store.put_docs(std::slice::from_ref(&published))).expect("put doc");
                 },
                 |()| black_box(block_on(app.show_post(slug, &opts)).expect("render")),
-                BatchSize::SmallInput,
+                BatchSize::PerIteration,
             )
         });
         block_on(store.put_docs(&[PublishedDoc { doc: original, summary, text: String::new() }])).expect("restore doc");

@@ -4,7 +4,7 @@ use super::{parse_cached, remember, App, AppError};
 use crate::core::comment::{thread, Comment, CommentForm, CommentStatus, FieldErrors, NewComment};
 use crate::core::date;
 use crate::core::feed::{self, FeedEntry};
-use crate::core::hash::short_hash;
+use crate::core::hash;
 use crate::core::index::{Part, SiteIndex};
 use crate::core::markdown::render_comment;
 use crate::core::moderation::{self, check_form_token, client_key, form_token, judge, FormTimeError, Verdict};
@@ -166,8 +166,8 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         // with an older token still works (older only passes the minimum-time check more easily), and
         // the day in the basis refreshes it before its token expires.
         let etag = match &token {
-            Some(token) => short_hash(format!("{}{day}", html.replace(token, "")).as_bytes()),
-            None => short_hash(html.as_bytes()),
+            Some(token) => hash::etag(format!("{}{day}", html.replace(token, "")).as_bytes()),
+            None => hash::etag(html.as_bytes()),
         };
         if let Some(key) = key {
             let around_token = match &token {

@@ -1,6 +1,6 @@
 //! Replies and their headers: content types, caching, ETags and 304s, and the security headers every response carries.
 
-use crate::core::hash::short_hash;
+use crate::core::hash;
 use worker::{Headers, Request, Response};
 
 /// How long shared caches and browsers may keep a reply.
@@ -129,7 +129,7 @@ impl Reply {
         let mut status = self.status;
         let mut body = self.body;
         if let (200, Some(text)) = (status, &body) {
-            let etag = format!("\"{}\"", self.etag.unwrap_or_else(|| short_hash(text.as_bytes())));
+            let etag = format!("\"{}\"", self.etag.unwrap_or_else(|| hash::etag(text.as_bytes())));
             let matches = req.headers().get("If-None-Match")?.is_some_and(|given| etag_matches(&given, &etag));
             headers.set("ETag", &etag)?;
             if matches {
