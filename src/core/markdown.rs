@@ -9,16 +9,21 @@ use std::collections::HashSet;
 pub const MORE_MARKER: &str = "<!-- more -->";
 const WORDS_PER_MINUTE: usize = 220;
 
-/// A post body rendered and sanitized.
+/// A post body rendered and sanitized: what its page shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rendered {
     pub html: String,
-    pub excerpt_html: String,
+    pub reading_minutes: u32,
+    /// The words of the post without markup, for search and the meta description.
+    pub text: String,
+}
+
+/// What list pages and feeds show of a post; needed when publishing, not when its page is served.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Excerpt {
+    pub html: String,
     /// True when the excerpt is not the whole post, so list pages offer "Continue reading".
     pub has_more: bool,
-    pub reading_minutes: u32,
-    /// The words of the post without markup, for search.
-    pub text: String,
 }
 
 fn post_options() -> Options {
@@ -30,25 +35,25 @@ fn post_options() -> Options {
         | Options::ENABLE_HEADING_ATTRIBUTES
 }
 
-/// Renders a post body; the excerpt ends at `<!-- more -->`, or else is the first paragraph.
+/// Renders a post body.
 pub fn render_post(markdown: &str) -> Rendered {
     let events = with_heading_ids(Parser::new_ext(markdown, post_options()).collect());
     let text = plain_text(&events);
-    let words = text.split_whitespace().count();
-    let html = sanitize::post(events.iter().cloned());
+    let words = text.split_ascii_whitespace().count();
+    Rendered { html: sanitize::post(events), reading_minutes: words.div_ceil(WORDS_PER_MINUTE).max(1) as u32, text }
+}
 
-    let (excerpt_html, has_more) = match markdown.find(MORE_MARKER) {
-        Some(at) => {
-            let before = with_heading_ids(Parser::new_ext(&markdown[..at], post_options()).collect());
-            (sanitize::post(before), true)
-        }
-        None => {
-            let first = first_paragraph(&events);
-            let has_more = first.len() < events.len();
-            (sanitize::post(first), has_more)
-        }
-    };
-    Rendered { html, excerpt_html, has_more, reading_minutes: words.div_ceil(WORDS_PER_MINUTE).max(1) as u32, text }
+/// The excerpt of a post body: up to `<!-- more -->`, or else the first paragraph.
+pub fn excerpt(markdown: &str) -> Excerpt {
+    if let Some(at) = markdown.find(MORE_MARKER) {
+        return Excerpt {
+            html: sanitize::post(with_heading_ids(Parser::new_ext(&markdown[..at], post_options()).collect())),
+            has_more: true,
+        };
+    }
+    let events = with_heading_ids(Parser::new_ext(markdown, post_options()).collect());
+    let first = first_paragraph(&events);
+    Excerpt { has_more: first.len() < events.len(), html: sanitize::post(first) }
 }
 
 /// Renders a front matter `summary` (inline Markdown) as one paragraph.
@@ -179,18 +184,15 @@ mod tests {
 
     #[test]
     fn excerpt_ends_at_the_more_marker() {
-        let r = render_post("First.\n\nSecond.\n\n<!-- more -->\n\nThird.\n");
-        assert_eq!(r.excerpt_html, "<p>First.</p>\n<p>Second.</p>\n");
-        assert!(r.has_more);
-        assert!(r.html.contains("Third."));
+        let source = "First.\n\nSecond.\n\n<!-- more -->\n\nThird.\n";
+        assert_eq!(excerpt(source), Excerpt { html: "<p>First.</p>\n<p>Second.</p>\n".into(), has_more: true });
+        assert!(render_post(source).html.contains("Third."));
     }
 
     #[test]
     fn excerpt_without_marker_is_the_first_paragraph() {
-        let r = render_post("## Heading\n\nOne *two*.\n\nThree.\n");
-        assert_eq!(r.excerpt_html, "<p>One <em>two</em>.</p>\n");
-        assert!(r.has_more);
-        assert!(!render_post("Only.\n").has_more);
+        assert_eq!(excerpt("## Heading\n\nOne *two*.\n\nThree.\n"), Excerpt { html: "<p>One <em>two</em>.</p>\n".into(), has_more: true });
+        assert!(!excerpt("Only.\n").has_more);
     }
 
     #[test]

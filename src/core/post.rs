@@ -82,9 +82,10 @@ impl Post {
 
     /// What the index keeps of this post: enough for list pages, tags, archive, feeds and the sitemap.
     pub fn summary(&self, rendered: &Rendered) -> PostSummary {
-        let excerpt_html = match (&self.meta.summary, rendered.has_more) {
+        let excerpt = markdown::excerpt(&self.body);
+        let excerpt_html = match (&self.meta.summary, excerpt.has_more) {
             (Some(summary), false) => markdown::render_inline_summary(summary),
-            _ => rendered.excerpt_html.clone(),
+            _ => excerpt.html,
         };
         PostSummary {
             kind: self.kind,
@@ -94,7 +95,7 @@ impl Post {
             updated: self.meta.updated,
             tags: self.meta.tags.clone(),
             excerpt_html,
-            has_more: rendered.has_more,
+            has_more: excerpt.has_more,
             reading_minutes: rendered.reading_minutes,
             draft: self.meta.draft,
             aliases: self.meta.aliases.clone(),
