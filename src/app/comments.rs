@@ -146,11 +146,13 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         let plain = opts.reply_to.is_none() && opts.manage_key.is_none() && !opts.duplicate;
         let closed = closed_reason(&doc.post, self.site.comments.close_after_days, self.now).is_some();
         let day = self.now.timestamp().div_euclid(86_400);
+        // A page past the last has nothing of its own to keep.
+        let pages = loaded.as_ref().map_or(1, |l| (l.threads as usize).div_ceil(self.site.comments.threads_per_page.max(1)).max(1));
         let key = loaded
             .as_ref()
             .ok()
             .and_then(|l| l.snapshot)
-            .filter(|_| plain)
+            .filter(|_| plain && page <= pages)
             .map(|snapshot| format!("{slug}:{}:{}:{snapshot}:{page}:{closed}:{day}", doc.version, index.version));
         if let Some(kept) = key.as_ref().and_then(|k| POST_PAGES.with(|m| m.borrow().get(k).cloned())) {
             let html = kept.around_token.join(&form_token(self.key, slug.as_str(), self.now.timestamp()));
@@ -187,7 +189,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
     /// Page `page` (1-based) of the post's comment threads.
     async fn comment_page(&self, post: &Post, page: usize) -> Result<Rc<CommentPage>, StoreError> {
         let per_page = self.site.comments.threads_per_page;
-        self.db.approved_page(post.meta.slug.as_str(), per_page, (page - 1) * per_page).await
+        self.db.approved_page(post.meta.slug.as_str(), per_page, (page - 1).saturating_mul(per_page)).await
     }
 
     async fn comment_section(

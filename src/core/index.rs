@@ -25,7 +25,8 @@ pub struct SiteIndex {
     pub pages: Vec<PostSummary>,
     /// Old path -> canonical URL, from every document's `aliases`.
     pub aliases: BTreeMap<String, String>,
-    /// Posts of the whole index left out of this part: all older than the posts it holds, none of them sticky.
+    /// Posts of the whole index left out of this part. The front leaves out only posts that are not sticky and are
+    /// older than every non-sticky post it holds.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub omitted: usize,
     /// Positions of the sticky posts in `posts`, found once per parsed index.
@@ -37,8 +38,8 @@ fn is_zero(n: &usize) -> bool {
     *n == 0
 }
 
-/// Posts the front of the index holds beyond the scheduled and sticky ones: the first pages of the home page
-/// and the feeds, whatever the site's size.
+/// The newest posts the front of the index holds (scheduled ones count among them), besides older sticky ones:
+/// the first pages of the home page and the feeds, whatever the site's size.
 pub const FRONT_POSTS: usize = 50;
 
 /// KV key of the index's version, written after its parts: a reader who sees a version finds parts that carry it.
@@ -141,7 +142,8 @@ impl SiteIndex {
     }
 
     /// Whether this part holds the first `n` posts a reader may see now, so that a list of them can be served from
-    /// it. The posts it leaves out are all older than the ones it holds, so they are visible once any of those is.
+    /// it. The posts it leaves out are older than every non-sticky post it holds, so they are visible once any of
+    /// those is.
     pub fn covers(&self, n: usize, now: DateTime<Utc>) -> bool {
         self.omitted == 0 || self.visible_slice(now).iter().filter(|p| !p.sticky).take(n).count() >= n
     }

@@ -39,7 +39,7 @@ fn post_options() -> Options {
 pub fn render_post(markdown: &str) -> Rendered {
     let events = with_heading_ids(Parser::new_ext(markdown, post_options()).collect());
     let text = plain_text(&events);
-    let words = text.split_ascii_whitespace().count();
+    let words = text.split_whitespace().count();
     Rendered { html: sanitize::post(events), reading_minutes: words.div_ceil(WORDS_PER_MINUTE).max(1) as u32, text }
 }
 

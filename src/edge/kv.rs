@@ -9,7 +9,7 @@ use crate::core::index::{Part, SiteIndex, VERSION_KEY};
 use crate::core::post::{Kind, StoredDoc};
 use crate::core::slug::Slug;
 use crate::store::{ContentStore, PublishedDoc, StoreError};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use worker::{Env, KvStore};
 
@@ -30,6 +30,8 @@ thread_local! {
     static PARTS: RefCell<[Option<Cached>; 3]> = const { RefCell::new([None, None, None]) };
     /// Documents by KV key, read within the cache window.
     static DOCS: Entries<StoredDoc> = RefCell::default();
+    /// Counts this isolate's publishes, so that a read that began before one does not store what it read.
+    static GENERATION: Cell<u64> = const { Cell::new(0) };
 }
 
 pub struct KvContent {
@@ -76,12 +78,15 @@ impl KvContent {
         serde_json::from_str(&text).map(Some).map_err(|e| StoreError::Corrupt(format!("{}: {e}", part.key())))
     }
 
-    /// The part at `version`: an edge-cached copy may predate it, and then the read goes past the cache.
+    /// The part at `version`, if KV holds it: an edge-cached copy may predate it, and then the read goes past the
+    /// cache. `None` when the part is missing or of another version (written by a publish that knew no parts).
     async fn read_current(&self, part: Part, version: &str) -> Result<Option<SiteIndex>, StoreError> {
-        match self.read_part(part, Some(INDEX_CACHE_TTL_SECONDS)).await? {
-            Some(index) if index.version == version => Ok(Some(index)),
-            _ => self.read_part(part, None).await,
+        for ttl in [Some(INDEX_CACHE_TTL_SECONDS), None] {
+            if let Some(index) = self.read_part(part, ttl).await?.filter(|i| i.version == version) {
+                return Ok(Some(index));
+            }
         }
+        Ok(None)
     }
 }
 
@@ -107,19 +112,28 @@ impl ContentStore for KvContent {
             return Ok(Rc::new(SiteIndex::default()));
         };
         let slot = part as usize;
+        let generation = GENERATION.get();
         let cached = PARTS.with(|c| c.borrow()[slot].as_ref().filter(|c| c.index.version == version).map(|c| c.index.clone()));
         let index = match cached {
             Some(index) => index,
             None => match self.read_current(part, &version).await? {
                 Some(index) => Rc::new(index),
-                // Written by an older publish: the part is cut from the whole until the next publish writes it.
-                None => {
-                    let whole = self.read_current(Part::Whole, &version).await?;
-                    Rc::new(whole.ok_or_else(|| StoreError::Corrupt(format!("{}: missing", Part::Whole.key())))?.part(part))
-                }
+                // Written by a publish that knew no parts: the part is cut from the whole until the next publish.
+                None => match self.read_current(Part::Whole, &version).await? {
+                    Some(whole) => Rc::new(whole.part(part)),
+                    // KV here has not caught up with the version it showed: serve the newest whole, unconfirmed.
+                    None => {
+                        let whole = self.read_part(Part::Whole, None).await?;
+                        let whole = whole.ok_or_else(|| StoreError::Corrupt(format!("{}: missing", Part::Whole.key())))?;
+                        return Ok(Rc::new(whole.part(part)));
+                    }
+                },
             },
         };
-        PARTS.with(|c| c.borrow_mut()[slot] = Some(Cached { index: index.clone(), confirmed_at_ms: now_ms() }));
+        // A publish through this isolate while this request waited on KV has cleared the parts; keep its clearing.
+        if GENERATION.get() == generation {
+            PARTS.with(|c| c.borrow_mut()[slot] = Some(Cached { index: index.clone(), confirmed_at_ms: now_ms() }));
+        }
         Ok(index)
     }
 
@@ -155,6 +169,7 @@ impl ContentStore for KvContent {
         }
         // The author sees their own publish at once.
         PARTS.with(|c| *c.borrow_mut() = [None, None, None]);
+        GENERATION.set(GENERATION.get() + 1);
         Ok(())
     }
 }

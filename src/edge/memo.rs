@@ -26,6 +26,11 @@ impl<V: Clone + 'static> Memo<V> {
         Memo { entries, window_ms: window_seconds * 1000 }
     }
 
+    /// False when the window is 0: nothing read is reused.
+    pub fn enabled(&self) -> bool {
+        self.window_ms > 0
+    }
+
     /// The value read for `key` within the window, if any.
     pub fn get(&self, key: &str) -> Option<V> {
         if self.window_ms == 0 {

@@ -25,6 +25,8 @@ pub struct MemoryStore {
     imported: RefCell<HashMap<String, i64>>,
     /// Counts every write, so tests can tell that a repeated publish wrote nothing.
     pub writes: RefCell<usize>,
+    /// The last comment id given out; ids only grow, as with AUTOINCREMENT, so storage order is id order.
+    last_id: std::cell::Cell<i64>,
     /// Changes with every write to comments: the snapshot of every page read until the next one.
     snapshot: std::cell::Cell<u64>,
 }
@@ -36,11 +38,6 @@ impl MemoryStore {
     fn comments_changed(&self) {
         self.snapshot.set(SNAPSHOTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
     }
-}
-
-/// Ids only grow, also after a purge, so storage order is id order.
-fn next_id(comments: &[(Comment, CommentRecord)]) -> i64 {
-    comments.last().map_or(1, |(c, _)| c.id + 1)
 }
 
 fn key(kind: Kind, slug: &Slug) -> (String, String) {
@@ -163,7 +160,8 @@ impl CommentStore for MemoryStore {
     async fn insert(&self, record: &CommentRecord) -> Result<i64, StoreError> {
         self.comments_changed();
         let mut comments = self.comments.borrow_mut();
-        let id = next_id(&comments);
+        let id = self.last_id.get() + 1;
+        self.last_id.set(id);
         comments.push((shown(record, id), record.clone()));
         Ok(id)
     }

@@ -37,7 +37,6 @@ fn cache_shows_own_writes_at_once_and_others_within_the_window() {
     std::fs::write(dir.path().join("posts/cache-cli.md"), newest.replace("Newest", "From the CLI")).expect("write");
     let out = app.blog_publish_local(dir.path());
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let published = Instant::now();
 
     // A comment approved through the worker shows at once, though the page of comments was cached.
     let key = signing_key(None, Some(ADMIN_TOKEN)).expect("key");
@@ -63,6 +62,5 @@ fn cache_shows_own_writes_at_once_and_others_within_the_window() {
     }
     std::thread::sleep(Duration::from_secs(WINDOW).saturating_sub(filled.elapsed()) + Duration::from_millis(500));
     app.get(POST).assert_contains("Changed behind the worker.");
-    assert!(published.elapsed() > Duration::from_secs(WINDOW));
     app.get("/").assert_contains("/posts/cache-cli/");
 }
