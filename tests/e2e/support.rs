@@ -235,21 +235,20 @@ impl TestApp {
         Resp { status, headers, body }
     }
 
+    /// `wrangler <args>` with this app's config and local state.
+    fn wrangler(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(wrangler());
+        cmd.args(args).arg("--config").arg(&self.config).arg("--persist-to").arg(&self.state).env("WRANGLER_SEND_METRICS", "false");
+        cmd
+    }
+
     /// Runs a SQL statement on the local D1 of this app and returns the result rows.
     ///
     /// wrangler opens the same SQLite file as the running workerd, so a moment of `SQLITE_BUSY` is retried.
     pub fn d1(&self, sql: &str) -> Vec<serde_json::Value> {
         let mut attempt = 0;
         loop {
-            let out = Command::new(wrangler())
-                .args(["d1", "execute", "DB", "--local", "--json", "--command", sql])
-                .arg("--config")
-                .arg(&self.config)
-                .arg("--persist-to")
-                .arg(&self.state)
-                .env("WRANGLER_SEND_METRICS", "false")
-                .output()
-                .expect("wrangler d1 execute");
+            let out = self.wrangler(&["d1", "execute", "DB", "--local", "--json", "--command", sql]).output().expect("wrangler d1 execute");
             let stderr = String::from_utf8_lossy(&out.stderr);
             if !out.status.success() && stderr.contains("SQLITE_BUSY") && attempt < 10 {
                 attempt += 1;
@@ -264,17 +263,8 @@ impl TestApp {
 
     /// Runs `wrangler kv <args> --binding POSTS --local` on this app's KV and returns its standard output.
     pub fn kv(&self, args: &[&str]) -> String {
-        let out = Command::new(wrangler())
-            .arg("kv")
-            .args(args)
-            .args(["--binding", "POSTS", "--local"])
-            .arg("--config")
-            .arg(&self.config)
-            .arg("--persist-to")
-            .arg(&self.state)
-            .env("WRANGLER_SEND_METRICS", "false")
-            .output()
-            .expect("wrangler kv");
+        let args = [&["kv"], args, &["--binding", "POSTS", "--local"]].concat();
+        let out = self.wrangler(&args).output().expect("wrangler kv");
         assert!(out.status.success(), "kv {args:?}: {}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
