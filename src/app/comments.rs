@@ -147,7 +147,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         let closed = closed_reason(&doc.post, self.site.comments.close_after_days, self.now).is_some();
         let day = self.now.timestamp().div_euclid(86_400);
         // A page past the last has nothing of its own to keep.
-        let pages = loaded.as_ref().map_or(1, |l| (l.threads as usize).div_ceil(self.site.comments.threads_per_page.max(1)).max(1));
+        let pages = loaded.as_ref().map_or(1, |l| l.pages(self.site.comments.threads_per_page));
         let key = loaded
             .as_ref()
             .ok()
@@ -211,7 +211,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
             }
         };
         section.heading = CommentSection::heading_for(loaded.total as usize, &post.meta.title);
-        let pages = (loaded.threads as usize).div_ceil(per_page).max(1);
+        let pages = loaded.pages(per_page);
         // Page 1 holds the newest threads, so a newly approved comment is always on the first page.
         section.older = (page < pages).then(|| format!("{url}?cpage={}#comments", page + 1));
         section.newer =

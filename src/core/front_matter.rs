@@ -43,6 +43,8 @@ struct RawMeta {
     aliases: Vec<String>,
     author: Option<String>,
     sticky: bool,
+    /// The 1-based line of each key in the block, for errors found after reading.
+    lines: Vec<(String, usize)>,
 }
 
 impl RawMeta {
@@ -52,6 +54,7 @@ impl RawMeta {
             if let Err(message) = raw.set(&entry.key, &entry.value) {
                 return Err((entry, message));
             }
+            raw.lines.push((entry.key, entry.line));
         }
         Ok(raw)
     }
@@ -104,7 +107,7 @@ pub fn parse(source: &str, kind: Kind, file_slug: Option<&str>) -> Result<(PostM
         message,
     })?;
     let err = |key: &str, message: String| FrontMatterError {
-        line: line_of_key(toml_src, key).unwrap_or(1),
+        line: raw.lines.iter().find(|(k, _)| k == key).map_or(1, |(_, line)| line + 1),
         key: Some(key.to_string()),
         message,
     };
@@ -194,17 +197,6 @@ fn split(source: &str) -> Result<(&str, &str), FrontMatterError> {
         key: None,
         message: "the front matter has no closing `+++` line".into(),
     })
-}
-
-/// The 1-based file line on which `key = …` is set, if it is.
-fn line_of_key(toml_src: &str, key: &str) -> Option<usize> {
-    toml_src
-        .lines()
-        .position(|l| {
-            let l = l.trim_start();
-            l.strip_prefix(key).is_some_and(|rest| rest.trim_start().starts_with('='))
-        })
-        .map(|i| i + 2)
 }
 
 /// Accepts a TOML datetime or a string: RFC 3339, `YYYY-MM-DDTHH:MM:SS` (taken as UTC) or `YYYY-MM-DD`.

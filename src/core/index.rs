@@ -119,18 +119,17 @@ impl SiteIndex {
 
     /// The part of this (whole) index that KV stores under `part.key()`.
     pub fn part(&self, part: Part) -> SiteIndex {
-        let (posts, omitted, aliases) = match part {
+        let (posts, omitted, pages, aliases) = match part {
             Part::Whole => return self.clone(),
             // The newest posts, then the older sticky ones: still newest first.
             Part::Front => {
                 let (newest, older) = self.posts.split_at(self.posts.len().min(FRONT_POSTS));
                 let sticky: Vec<_> = older.iter().filter(|p| p.sticky).cloned().collect();
                 let omitted = older.len() - sticky.len();
-                ([newest, &sticky].concat(), omitted, BTreeMap::new())
+                ([newest, &sticky].concat(), omitted, self.pages.clone(), BTreeMap::new())
             }
-            Part::Aliases => (Vec::new(), self.posts.len(), self.aliases.clone()),
+            Part::Aliases => (Vec::new(), self.posts.len(), Vec::new(), self.aliases.clone()),
         };
-        let pages = if part == Part::Front { self.pages.clone() } else { Vec::new() };
         SiteIndex { version: self.version.clone(), posts, pages, aliases, omitted, sticky: OnceLock::new() }
     }
 

@@ -130,6 +130,13 @@ pub struct CommentPage {
     pub snapshot: Option<u64>,
 }
 
+impl CommentPage {
+    /// How many pages of `per_page` threads the post's comments fill; an empty thread is still one page.
+    pub fn pages(&self, per_page: usize) -> usize {
+        (self.threads as usize).div_ceil(per_page.max(1)).max(1)
+    }
+}
+
 /// Comment counts of one post for the dashboard.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct PostCommentCounts {
