@@ -1,14 +1,16 @@
 //! Native micro-benchmarks of the reader hot path, through `App` over the in-memory store.
 //!
-//! `warm`: the post's rendered Markdown is already memoised in the isolate (`app::parse_cached`), as for every
-//! request after the first one for a version. `cold`: a version never seen before, so the request parses the
-//! front matter and renders the Markdown too (first request in an isolate, or after an edit).
+//! `warm`: the post's page is already kept in the isolate (`app::comments::show_post`), as for every request
+//! after the first one for a version. `cold`: a version never seen before (first request in an isolate, or after
+//! an edit), so the request builds the page from the document as prepared at publish time;
+//! `cold_from_markdown` also parses the front matter and renders the Markdown, as for a document stored without
+//! its prepared page.
 
 mod support;
 
 use chrono::Duration;
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion};
-use edge_blog::app::{App, ShowOptions};
+use edge_blog::app::{prepare, App, ShowOptions};
 use edge_blog::core::config::SiteConfig;
 use edge_blog::core::index::{Part, SiteIndex};
 use edge_blog::core::post::{Kind, StoredDoc};
@@ -56,22 +58,38 @@ fn post_page(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("warm", comments), &slug, |b, slug| {
             b.iter(|| black_box(block_on(app.show_post(slug, &opts)).expect("render")))
         });
-        // A fresh version per iteration (stored outside the timed part), so the memo never hits.
-        let original = block_on(store.doc(Kind::Post, &slug)).expect("doc").expect("stored");
+        // A fresh version per iteration (stored outside the timed part), so the memo never hits. `cold`: the page
+        // as prepared at publish time; `cold_from_markdown`: a document stored without it (by a release before
+        // prepared pages, or prepared by another renderer), so the request renders its Markdown.
+        let original = StoredDoc::clone(&block_on(store.doc(Kind::Post, &slug)).expect("doc").expect("stored"));
+        for (name, prepared) in [("cold", true), ("cold_from_markdown", false)] {
+            let mut variant = 0u64;
+            group.bench_with_input(BenchmarkId::new(name, comments), &slug, |b, slug| {
+                b.iter_batched(
+                    || {
+                        variant += 1;
+                        let source = format!("{}\n<!-- variant {variant} -->\n", original.source);
+                        let mut published = prepare(Kind::Post, &source, Some(slug.as_str())).expect("variant parses");
+                        if !prepared {
+                            published.doc.prepared = None;
+                        }
+                        block_on(store.put_docs(std::slice::from_ref(&published))).expect("put doc");
+                    },
+                    |()| black_box(block_on(app.show_post(slug, &opts)).expect("render")),
+                    BatchSize::PerIteration,
+                )
+            });
+        }
+        // What the edge adds to a cold request: reading the document's JSON from KV (the in-memory store keeps
+        // it parsed).
+        let json = serde_json::to_string(&original).expect("doc json");
+        let bare = serde_json::to_string(&StoredDoc { prepared: None, ..original.clone() }).expect("doc json");
+        for (name, json) in [("doc_json_prepared", json), ("doc_json_from_markdown", bare)] {
+            group.bench_with_input(BenchmarkId::new(name, comments), &json, |b, json| {
+                b.iter(|| black_box(serde_json::from_str::<StoredDoc>(json).expect("parse")))
+            });
+        }
         let summary = support::posts(4).into_iter().find(|d| d.summary.slug == slug).expect("bench post").summary;
-        let mut variant = 0u64;
-        group.bench_with_input(BenchmarkId::new("cold", comments), &slug, |b, slug| {
-            b.iter_batched(
-                || {
-                    variant += 1;
-                    let doc = StoredDoc::new(Kind::Post, format!("{}\n<!-- variant {variant} -->\n", original.source));
-                    let published = PublishedDoc { doc, summary: summary.clone(), text: String::new() };
-                    block_on(store.put_docs(std::slice::from_ref(&published))).expect("put doc");
-                },
-                |()| black_box(block_on(app.show_post(slug, &opts)).expect("render")),
-                BatchSize::PerIteration,
-            )
-        });
         block_on(store.put_docs(&[PublishedDoc { doc: original, summary, text: String::new() }])).expect("restore doc");
     }
     group.finish();
@@ -88,6 +106,18 @@ fn list_and_feed(c: &mut Criterion) {
             .bench_function(BenchmarkId::from_parameter(total), |b| b.iter(|| black_box(block_on(app.home(1)).expect("home"))));
         c.benchmark_group("atom_feed_of")
             .bench_function(BenchmarkId::from_parameter(total), |b| b.iter(|| black_box(block_on(app.feed(None, false)).expect("feed"))));
+        // The pages whose work should not depend on the size of the site at all, measured at each size.
+        let slug = Slug::parse(&support::bench_slug(1)).expect("slug");
+        let opts = ShowOptions::default();
+        c.benchmark_group("post_page_1_of").bench_function(BenchmarkId::from_parameter(total), |b| {
+            b.iter(|| black_box(block_on(app.show_post(&slug, &opts)).expect("post page")))
+        });
+        c.benchmark_group("not_found_of").bench_function(BenchmarkId::from_parameter(total), |b| {
+            b.iter(|| {
+                assert!(block_on(app.alias("/no/such/page/")).expect("aliases").is_none());
+                black_box(block_on(app.error_page("Not found", "There is no page here.", "/no/such/page/")))
+            })
+        });
         // What a fresh isolate (or a new index version) pays once per part it reads: the home page, the feed and
         // every page's navigation read the front; the not-found path the aliases; the archive, tags and sitemap
         // the whole.

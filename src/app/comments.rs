@@ -1,14 +1,14 @@
 //! Comment use cases: the section under a post, submitting, a commenter's own edits, feeds and moderation.
 
-use super::{parse_cached, remember, App, AppError};
+use super::{parse_cached, remember, App, AppError, ParsedDoc};
 use crate::core::comment::{thread, Comment, CommentForm, CommentStatus, FieldErrors, NewComment};
 use crate::core::date;
 use crate::core::feed::{self, FeedEntry};
 use crate::core::hash;
-use crate::core::index::{Part, SiteIndex};
+use crate::core::index::Part;
 use crate::core::markdown::render_comment;
 use crate::core::moderation::{self, check_form_token, client_key, form_token, judge, FormTimeError, Verdict};
-use crate::core::post::{CommentsPolicy, Kind, Post, PostSummary};
+use crate::core::post::{CommentsPolicy, Kind, PostMeta, PostSummary, Prepared};
 use crate::core::slug::Slug;
 use crate::core::views::{
     status_for_writer, CommentFormView, CommentList, CommentSection, CommentView, Layout, ManagePage, Notice, PostPage,
@@ -124,11 +124,11 @@ pub struct ImportOutcome {
 }
 
 /// Why the form is not offered on a post, if it is not.
-pub fn closed_reason(post: &Post, close_after_days: i64, now: chrono::DateTime<chrono::Utc>) -> Option<String> {
-    if post.meta.comments == CommentsPolicy::Closed {
+pub fn closed_reason(meta: &PostMeta, close_after_days: i64, now: chrono::DateTime<chrono::Utc>) -> Option<String> {
+    if meta.comments == CommentsPolicy::Closed {
         return Some("Comments are closed on this post.".into());
     }
-    let date = post.meta.date?;
+    let date = meta.date?;
     (close_after_days > 0 && now - date > Duration::days(close_after_days))
         .then(|| format!("Comments close {close_after_days} days after a post is published, so this conversation has ended."))
 }
@@ -142,9 +142,9 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         let doc = self.visible_doc(Kind::Post, slug).await?;
         let index = self.content.navigation().await?;
         let page = opts.page.max(1);
-        let loaded = self.comment_page(&doc.post, page).await;
+        let loaded = self.comment_page(&doc.page, page).await;
         let plain = opts.reply_to.is_none() && opts.manage_key.is_none() && !opts.duplicate;
-        let closed = closed_reason(&doc.post, self.site.comments.close_after_days, self.now).is_some();
+        let closed = closed_reason(&doc.page.meta, self.site.comments.close_after_days, self.now).is_some();
         let day = self.now.timestamp().div_euclid(86_400);
         // A page past the last has nothing of its own to keep.
         let pages = loaded.as_ref().map_or(1, |l| l.pages(self.site.comments.threads_per_page));
@@ -158,8 +158,8 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
             let html = kept.around_token.join(&form_token(self.key, slug.as_str(), self.now.timestamp()));
             return Ok(PostOut { html, etag: kept.etag.clone() });
         }
-        let mut post_page = self.post_page(&doc.post, &doc.rendered, &index);
-        let mut section = self.comment_section(&doc.post, loaded, opts.reply_to, page).await;
+        let mut post_page = PostPage::new(self.site, Some(&index), &doc.page);
+        let mut section = self.comment_section(&doc.page, loaded, opts.reply_to, page).await;
         section.notice = self.notice(slug, opts).await;
         let token = section.form.as_ref().map(|f| f.issued.clone());
         post_page.comments = Some(section);
@@ -167,34 +167,32 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         // The form's signed time changes every second; the page's identity should not. A cached copy
         // with an older token still works (older only passes the minimum-time check more easily), and
         // the day in the basis refreshes it before its token expires.
-        let etag = match &token {
-            Some(token) => hash::etag(format!("{}{day}", html.replace(token, "")).as_bytes()),
-            None => hash::etag(html.as_bytes()),
+        let around_token: Vec<&str> = match &token {
+            Some(token) => html.split(token.as_str()).collect(),
+            None => vec![&html],
         };
+        let day_text = day.to_string();
+        let mut basis: Vec<&[u8]> = around_token.iter().map(|part| part.as_bytes()).collect();
+        if token.is_some() {
+            basis.push(day_text.as_bytes());
+        }
+        let etag = hash::etag_of(&basis);
         if let Some(key) = key {
-            let around_token = match &token {
-                Some(token) => html.split(token.as_str()).map(str::to_string).collect(),
-                None => vec![html.clone()],
-            };
+            let around_token = around_token.into_iter().map(str::to_string).collect();
             remember(&POST_PAGES, key, Rc::new(KeptPage { around_token, etag: etag.clone() }), POST_PAGE_CACHE_SIZE);
         }
         Ok(PostOut { html, etag })
     }
 
-    fn post_page(&self, post: &Post, rendered: &crate::core::markdown::Rendered, index: &SiteIndex) -> PostPage {
-        let description = super::description(post, rendered);
-        PostPage::new(self.site, Some(index), post, rendered.html.clone(), rendered.reading_minutes, &description)
-    }
-
     /// Page `page` (1-based) of the post's comment threads.
-    async fn comment_page(&self, post: &Post, page: usize) -> Result<Rc<CommentPage>, StoreError> {
+    async fn comment_page(&self, post: &Prepared, page: usize) -> Result<Rc<CommentPage>, StoreError> {
         let per_page = self.site.comments.threads_per_page;
         self.db.approved_page(post.meta.slug.as_str(), per_page, (page - 1).saturating_mul(per_page)).await
     }
 
     async fn comment_section(
         &self,
-        post: &Post,
+        post: &Prepared,
         loaded: Result<Rc<CommentPage>, StoreError>,
         reply_to: Option<i64>,
         page: usize,
@@ -216,7 +214,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         section.older = (page < pages).then(|| format!("{url}?cpage={}#comments", page + 1));
         section.newer =
             (page > 1).then(|| if page == 2 { format!("{url}#comments") } else { format!("{url}?cpage={}#comments", page - 1) });
-        section.closed = closed_reason(post, self.site.comments.close_after_days, self.now);
+        section.closed = closed_reason(&post.meta, self.site.comments.close_after_days, self.now);
         if section.closed.is_none() && !self.key.is_empty() {
             let replying_to = match reply_to {
                 Some(id) => match loaded.comments.iter().find(|c| c.id == id) {
@@ -263,7 +261,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         Ok(html)
     }
 
-    fn form_view(&self, post: &Post, values: CommentForm, errors: FieldErrors, replying_to: Option<(i64, String)>) -> CommentFormView {
+    fn form_view(&self, post: &Prepared, values: CommentForm, errors: FieldErrors, replying_to: Option<(i64, String)>) -> CommentFormView {
         let url = post.url();
         CommentFormView {
             action: format!("{url}comments"),
@@ -308,7 +306,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
                 let doc = self.visible_doc(Kind::Post, slug).await?;
                 let errors =
                     FieldErrors::general("Comments cannot be saved just now. Your text is kept here: please try again in a few minutes.");
-                let page = self.rejected_page(&doc.post, &doc.rendered, form, errors, Rejection::Unavailable).await?;
+                let page = self.rejected_page(&doc.page, form, errors, Rejection::Unavailable).await?;
                 Ok(Submitted::Rejected { why: Rejection::Unavailable, page })
             }
             other => other,
@@ -317,13 +315,13 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
 
     async fn try_submit_comment(&self, slug: &Slug, form: CommentForm, client: &str, manage_key: &str) -> Result<Submitted, AppError> {
         let doc = self.visible_doc(Kind::Post, slug).await?;
-        let (post, rendered) = (&doc.post, &doc.rendered);
+        let post = &doc.page;
         let settings = &self.site.comments;
         let reject = |why: Rejection, errors: FieldErrors, form: CommentForm| async move {
-            let page = self.rejected_page(post, rendered, form, errors, why).await?;
+            let page = self.rejected_page(post, form, errors, why).await?;
             Ok::<Submitted, AppError>(Submitted::Rejected { why, page })
         };
-        if closed_reason(post, settings.close_after_days, self.now).is_some() {
+        if closed_reason(&post.meta, settings.close_after_days, self.now).is_some() {
             return reject(Rejection::Closed, FieldErrors::default(), form).await;
         }
         if self.key.is_empty() {
@@ -400,16 +398,9 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         Ok(Submitted::Accepted { redirect, held })
     }
 
-    async fn rejected_page(
-        &self,
-        post: &Post,
-        rendered: &crate::core::markdown::Rendered,
-        form: CommentForm,
-        errors: FieldErrors,
-        why: Rejection,
-    ) -> Result<String, AppError> {
+    async fn rejected_page(&self, post: &Prepared, form: CommentForm, errors: FieldErrors, why: Rejection) -> Result<String, AppError> {
         let index = self.content.navigation().await?;
-        let mut page = self.post_page(post, rendered, &index);
+        let mut page = PostPage::new(self.site, Some(&index), post);
         let mut section = self.comment_section(post, self.comment_page(post, 1).await, None, 1).await;
         if why == Rejection::Closed || section.form.is_none() {
             let message = section.closed.clone().unwrap_or_else(|| "Comments cannot be accepted just now.".into());
@@ -422,18 +413,17 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         Ok(page.render()?)
     }
 
-    async fn own_comment(&self, manage_key: &str) -> Result<(Comment, Post), AppError> {
+    async fn own_comment(&self, manage_key: &str) -> Result<(Comment, Rc<ParsedDoc>), AppError> {
         let comment = self.db.by_manage_hash(&moderation::manage_hash(manage_key)).await?.ok_or(AppError::NotFound)?;
         let slug = Slug::parse(&comment.post).map_err(|_| AppError::NotFound)?;
         let stored = self.content.doc(Kind::Post, &slug).await?.ok_or(AppError::NotFound)?;
-        let doc = parse_cached(&stored, &slug)?;
-        Ok((comment, doc.post.clone()))
+        Ok((comment, parse_cached(&stored, &slug)?))
     }
 
     fn manage_page(
         &self,
         manage_key: &str,
-        post: &Post,
+        post: &Prepared,
         comment: Option<&Comment>,
         body: String,
         error: Option<String>,
@@ -459,7 +449,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
     /// `GET /comments/<key>/`: the commenter's own comment, whatever its status.
     pub async fn manage_comment(&self, manage_key: &str) -> Result<String, AppError> {
         let (comment, post) = self.own_comment(manage_key).await?;
-        self.manage_page(manage_key, &post, Some(&comment), comment.body.clone(), None, None)
+        self.manage_page(manage_key, &post.page, Some(&comment), comment.body.clone(), None, None)
     }
 
     /// Saves an edit. An approved comment goes back to review only if a rule would hold it.
@@ -475,7 +465,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
             Ok(c) => c,
             Err(errors) => {
                 let message = errors.body.or(errors.form).unwrap_or_else(|| "This comment cannot be saved.".into());
-                return Ok(Err(self.manage_page(manage_key, &post, Some(&comment), body.to_string(), Some(message), None)?));
+                return Ok(Err(self.manage_page(manage_key, &post.page, Some(&comment), body.to_string(), Some(message), None)?));
             }
         };
         let (status, held) = match judge(&self.site.comments.rules, &edited, false) {
@@ -486,7 +476,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         let html = render_comment(&edited.body);
         self.db.edit(comment.id, &edited.body, &html, status, held.as_deref(), &db_time(self.now)).await?;
         let saved = Comment { body: edited.body.clone(), body_html: html, status, ..comment };
-        Ok(Ok(self.manage_page(manage_key, &post, Some(&saved), edited.body, None, Some("Your changes are saved.".into()))?))
+        Ok(Ok(self.manage_page(manage_key, &post.page, Some(&saved), edited.body, None, Some("Your changes are saved.".into()))?))
     }
 
     /// Deletes the commenter's comment for good.
@@ -495,7 +485,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         self.db.delete(comment.id).await?;
         self.manage_page(
             manage_key,
-            &post,
+            &post.page,
             None,
             String::new(),
             None,
@@ -507,7 +497,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
     pub async fn comments_feed(&self, slug: Option<&Slug>) -> Result<String, AppError> {
         let (title, html_path, feed_path) = match slug {
             Some(slug) => {
-                let post = &self.visible_doc(Kind::Post, slug).await?.post;
+                let post = &self.visible_doc(Kind::Post, slug).await?.page;
                 (format!("Comments on “{}”", post.meta.title), post.url(), format!("{}comments.xml", post.url()))
             }
             None => (format!("Comments · {}", self.site.title), "/".to_string(), "/comments.xml".to_string()),
@@ -735,13 +725,15 @@ mod tests {
 
     #[test]
     fn comments_close_by_front_matter_or_after_the_configured_days() {
-        let post = Post::parse("+++\ntitle = \"T\"\ndate = 2024-01-01\n+++\n", Kind::Post, Some("t")).unwrap();
+        let post = crate::core::post::Post::parse("+++\ntitle = \"T\"\ndate = 2024-01-01\n+++\n", Kind::Post, Some("t")).unwrap();
         let now = Utc.with_ymd_and_hms(2024, 2, 1, 0, 0, 0).unwrap();
-        assert_eq!(closed_reason(&post, 0, now), None);
-        assert_eq!(closed_reason(&post, 60, now), None);
-        assert!(closed_reason(&post, 30, now).unwrap().contains("30 days"));
-        let closed = Post::parse("+++\ntitle = \"T\"\ndate = 2024-01-01\ncomments = \"closed\"\n+++\n", Kind::Post, Some("t")).unwrap();
-        assert_eq!(closed_reason(&closed, 0, now).as_deref(), Some("Comments are closed on this post."));
+        assert_eq!(closed_reason(&post.meta, 0, now), None);
+        assert_eq!(closed_reason(&post.meta, 60, now), None);
+        assert!(closed_reason(&post.meta, 30, now).unwrap().contains("30 days"));
+        let closed =
+            crate::core::post::Post::parse("+++\ntitle = \"T\"\ndate = 2024-01-01\ncomments = \"closed\"\n+++\n", Kind::Post, Some("t"))
+                .unwrap();
+        assert_eq!(closed_reason(&closed.meta, 0, now).as_deref(), Some("Comments are closed on this post."));
     }
 
     #[test]

@@ -10,8 +10,8 @@ pub use publishing::prepare;
 
 use crate::core::config::SiteConfig;
 use crate::core::feed::FeedMeta;
-use crate::core::markdown::Rendered;
-use crate::core::post::{Kind, Post, StoredDoc};
+use crate::core::markdown::RENDERER;
+use crate::core::post::{Kind, Post, Prepared, StoredDoc};
 use crate::core::slug::Slug;
 use crate::store::{ContentStore, StoreError};
 use chrono::{DateTime, Utc};
@@ -72,40 +72,20 @@ impl<C: ContentStore, D> App<'_, C, D> {
         }
     }
 
-    /// A post or page, if a reader may see it now, parsed and rendered (once per version per isolate).
+    /// A post or page, if a reader may see it now, ready to serve.
     pub async fn visible_doc(&self, kind: Kind, slug: &Slug) -> Result<Rc<ParsedDoc>, AppError> {
         let stored = self.content.doc(kind, slug).await?.ok_or(AppError::NotFound)?;
         let doc = parse_cached(&stored, slug)?;
-        if !doc.post.is_visible(self.now) {
+        if !doc.page.meta.is_visible(self.now) {
             return Err(AppError::NotFound);
         }
         Ok(doc)
     }
 }
 
-/// The meta description: the author's summary, or the first words of the post.
-pub(crate) fn description(post: &Post, rendered: &Rendered) -> String {
-    if let Some(summary) = &post.meta.summary {
-        return summary.clone();
-    }
-    let mut out = String::new();
-    for word in rendered.text.split_whitespace() {
-        if out.len() + word.len() > 155 {
-            out.push('…');
-            break;
-        }
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(word);
-    }
-    out
-}
-
-/// A stored document parsed and rendered.
+/// A stored document ready to serve.
 pub struct ParsedDoc {
-    pub post: Post,
-    pub rendered: Rendered,
+    pub page: Prepared,
     /// The stored document's version.
     pub version: String,
 }
@@ -113,19 +93,26 @@ pub struct ParsedDoc {
 const RENDER_CACHE_SIZE: usize = 256;
 
 thread_local! {
-    /// Rendered documents by kind and version: an isolate renders each version of a post once.
+    /// Documents ready to serve, by kind and version.
     static RENDERED: RefCell<HashMap<String, Rc<ParsedDoc>>> = RefCell::new(HashMap::new());
 }
 
+/// The document's page as prepared when it was published or, if another renderer made that (or none did, as in
+/// documents stored by earlier releases), as rendered from its file: once per version in an isolate either way.
 pub(crate) fn parse_cached(stored: &StoredDoc, slug: &Slug) -> Result<Rc<ParsedDoc>, AppError> {
     let key = format!("{}:{}:{}", stored.kind.as_str(), slug, stored.version);
     if let Some(hit) = RENDERED.with(|c| c.borrow().get(&key).cloned()) {
         return Ok(hit);
     }
-    let post = Post::parse(&stored.source, stored.kind, Some(slug.as_str()))
-        .map_err(|e| AppError::CorruptDoc { key: StoredDoc::key(stored.kind, slug), reason: e.to_string() })?;
-    let rendered = post.render();
-    let parsed = Rc::new(ParsedDoc { post, rendered, version: stored.version.clone() });
+    let page = match stored.prepared.as_ref().filter(|p| p.renderer == RENDERER) {
+        Some(page) => page.clone(),
+        None => {
+            let post = Post::parse(&stored.source, stored.kind, Some(slug.as_str()))
+                .map_err(|e| AppError::CorruptDoc { key: StoredDoc::key(stored.kind, slug), reason: e.to_string() })?;
+            post.prepared(&post.render())
+        }
+    };
+    let parsed = Rc::new(ParsedDoc { page, version: stored.version.clone() });
     remember(&RENDERED, key, parsed.clone(), RENDER_CACHE_SIZE);
     Ok(parsed)
 }
@@ -225,9 +212,28 @@ mod tests {
     }
 
     #[test]
+    fn a_page_is_served_as_prepared_when_published_and_rendered_again_if_another_renderer_prepared_it() {
+        let (site, store) = (SiteConfig::default(), MemoryStore::default());
+        let mut published = prepare(Kind::Post, HELLO, Some("hello")).unwrap();
+        let prepared = published.doc.prepared.as_mut().expect("publishing prepares the page");
+        prepared.html = "<p>As prepared.</p>".into();
+        block_on(store.put_docs(std::slice::from_ref(&published))).unwrap();
+        let page = block_on(app(&site, &store).show_post(&slug("hello"), &ShowOptions::default())).unwrap().html;
+        assert!(page.contains("<p>As prepared.</p>") && !page.contains("<p>First words"), "{page}");
+
+        let mut older = published.clone();
+        older.doc.version.push_str("-older");
+        older.doc.prepared.as_mut().unwrap().renderer = "0".into();
+        block_on(store.put_docs(&[older])).unwrap();
+        let page = block_on(app(&site, &store).show_post(&slug("hello"), &ShowOptions::default())).unwrap().html;
+        assert!(page.contains("<p>First words about edges.</p>") && !page.contains("As prepared."), "{page}");
+    }
+
+    #[test]
     fn a_stored_document_that_no_longer_parses_is_reported_as_corrupt() {
         let (site, store) = (SiteConfig::default(), MemoryStore::default());
-        let bad = PublishedDoc { doc: StoredDoc::new(Kind::Post, "garbage".into()), ..prepare(Kind::Post, HELLO, Some("hello")).unwrap() };
+        let bad =
+            PublishedDoc { doc: StoredDoc::new(Kind::Post, "garbage".into(), None), ..prepare(Kind::Post, HELLO, Some("hello")).unwrap() };
         block_on(store.put_docs(&[bad])).unwrap();
         let err = block_on(app(&site, &store).show_post(&slug("hello"), &ShowOptions::default())).unwrap_err();
         assert!(matches!(err, AppError::CorruptDoc { .. }), "{err}");

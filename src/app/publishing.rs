@@ -56,6 +56,6 @@ pub fn prepare(kind: Kind, source: &str, file_slug: Option<&str>) -> Result<Publ
     Ok(PublishedDoc {
         summary: post.summary(&rendered),
         text: format!("{} {}", post.meta.title, rendered.text),
-        doc: StoredDoc::new(kind, source.to_string()),
+        doc: StoredDoc::new(kind, source.to_string(), Some(post.prepared(&rendered))),
     })
 }

@@ -1,6 +1,6 @@
 //! Reader use cases: lists, pages, tags, archive, search, feeds and the sitemap.
 
-use super::{description, App, AppError};
+use super::{App, AppError};
 use crate::core::feed::{self, FeedEntry};
 use crate::core::index::{Part, SiteIndex};
 use crate::core::post::{Kind, PostSummary};
@@ -46,9 +46,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
     pub async fn show_page(&self, slug: &Slug) -> Result<String, AppError> {
         let doc = self.visible_doc(Kind::Page, slug).await?;
         let index = self.content.navigation().await?;
-        let description = description(&doc.post, &doc.rendered);
-        let page = PostPage::new(self.site, Some(&index), &doc.post, doc.rendered.html.clone(), doc.rendered.reading_minutes, &description);
-        Ok(page.render()?)
+        Ok(PostPage::new(self.site, Some(&index), &doc.page).render()?)
     }
 
     /// `/tags/<tag>/`.

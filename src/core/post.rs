@@ -67,17 +67,24 @@ impl Post {
         Ok(Post { kind, meta, body })
     }
 
-    /// Drafts are never shown; posts dated in the future appear when their date passes.
-    pub fn is_visible(&self, now: DateTime<Utc>) -> bool {
-        !self.meta.draft && self.meta.date.is_none_or(|d| d <= now)
-    }
-
     pub fn url(&self) -> String {
         url_for(self.kind, &self.meta.slug)
     }
 
     pub fn render(&self) -> Rendered {
         markdown::render_post(&self.body)
+    }
+
+    /// What this document's page shows, from its `rendered` body.
+    pub fn prepared(&self, rendered: &Rendered) -> Prepared {
+        Prepared {
+            renderer: markdown::RENDERER.to_string(),
+            kind: self.kind,
+            meta: self.meta.clone(),
+            html: rendered.html.clone(),
+            reading_minutes: rendered.reading_minutes,
+            description: description(&self.meta, rendered),
+        }
     }
 
     /// What the index keeps of this post: enough for list pages, tags, archive, feeds and the sitemap.
@@ -102,6 +109,51 @@ impl Post {
             author: self.meta.author.clone(),
             sticky: self.meta.sticky,
         }
+    }
+}
+
+impl PostMeta {
+    /// Drafts are never shown; posts dated in the future appear when their date passes.
+    pub fn is_visible(&self, now: DateTime<Utc>) -> bool {
+        !self.draft && self.date.is_none_or(|d| d <= now)
+    }
+}
+
+/// The meta description: the author's summary, or the first words of the post.
+fn description(meta: &PostMeta, rendered: &Rendered) -> String {
+    if let Some(summary) = &meta.summary {
+        return summary.clone();
+    }
+    let mut out = String::new();
+    for word in rendered.text.split_whitespace() {
+        if out.len() + word.len() > 155 {
+            out.push('…');
+            break;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+/// A document as its page shows it: front matter read, body rendered and sanitized. Made when the document is
+/// published and kept with it, so that serving a page never parses Markdown unless another renderer made it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Prepared {
+    /// The [`markdown::RENDERER`] that made `html`.
+    pub renderer: String,
+    pub kind: Kind,
+    pub meta: PostMeta,
+    pub html: String,
+    pub reading_minutes: u32,
+    pub description: String,
+}
+
+impl Prepared {
+    pub fn url(&self) -> String {
+        url_for(self.kind, &self.meta.slug)
     }
 }
 
@@ -153,18 +205,23 @@ pub fn url_for(kind: Kind, slug: &Slug) -> String {
     }
 }
 
-/// A post or page as kept in KV: the author's file verbatim, with a version that changes with its bytes.
+/// A post or page as kept in KV: the author's file verbatim and its page as prepared when published, with a
+/// version that changes with the file's bytes and with the renderer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoredDoc {
     pub kind: Kind,
     pub version: String,
     pub source: String,
+    /// Absent in documents stored by releases before 2026-11-26.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prepared: Option<Prepared>,
 }
 
 impl StoredDoc {
-    pub fn new(kind: Kind, source: String) -> StoredDoc {
-        let version = crate::core::hash::short_hash(source.as_bytes());
-        StoredDoc { kind, version, source }
+    pub fn new(kind: Kind, source: String, prepared: Option<Prepared>) -> StoredDoc {
+        // A new renderer gives every file a new version, so that publishing it again stores the new page.
+        let version = crate::core::hash::short_hash(format!("{}\n{source}", markdown::RENDERER).as_bytes());
+        StoredDoc { kind, version, source, prepared }
     }
 
     /// The KV key under which a document of this kind and slug lives.
@@ -185,15 +242,15 @@ mod tests {
     #[test]
     fn a_post_dated_in_the_future_is_hidden_until_its_date() {
         let p = post("");
-        assert!(!p.is_visible(Utc.with_ymd_and_hms(2029, 12, 31, 23, 59, 59).unwrap()));
-        assert!(p.is_visible(Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap()));
+        assert!(!p.meta.is_visible(Utc.with_ymd_and_hms(2029, 12, 31, 23, 59, 59).unwrap()));
+        assert!(p.meta.is_visible(Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap()));
         let s = p.summary(&p.render());
         assert!(!s.is_visible(Utc.with_ymd_and_hms(2029, 1, 1, 0, 0, 0).unwrap()));
     }
 
     #[test]
     fn a_draft_is_never_visible() {
-        assert!(!post("draft = true").is_visible(Utc.with_ymd_and_hms(2099, 1, 1, 0, 0, 0).unwrap()));
+        assert!(!post("draft = true").meta.is_visible(Utc.with_ymd_and_hms(2099, 1, 1, 0, 0, 0).unwrap()));
     }
 
     #[test]
@@ -204,9 +261,9 @@ mod tests {
     }
 
     #[test]
-    fn stored_version_changes_with_the_bytes_only() {
-        assert_eq!(StoredDoc::new(Kind::Post, "a".into()).version, StoredDoc::new(Kind::Post, "a".into()).version);
-        assert_ne!(StoredDoc::new(Kind::Post, "a".into()).version, StoredDoc::new(Kind::Post, "b".into()).version);
+    fn stored_version_changes_with_the_bytes() {
+        assert_eq!(StoredDoc::new(Kind::Post, "a".into(), None).version, StoredDoc::new(Kind::Post, "a".into(), None).version);
+        assert_ne!(StoredDoc::new(Kind::Post, "a".into(), None).version, StoredDoc::new(Kind::Post, "b".into(), None).version);
     }
 
     #[test]

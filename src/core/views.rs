@@ -4,7 +4,7 @@ use crate::core::comment::{Comment, CommentForm, CommentStatus, FieldErrors, Thr
 use crate::core::config::SiteConfig;
 use crate::core::date;
 use crate::core::index::{ArchiveMonth, SiteIndex, TagCount};
-use crate::core::post::{Kind, Post, PostSummary};
+use crate::core::post::{Kind, PostSummary, Prepared};
 use crate::core::slug::slugify;
 use askama::Template;
 use chrono::{DateTime, Timelike, Utc};
@@ -175,20 +175,13 @@ pub struct PostView {
 }
 
 impl PostPage {
-    pub fn new(
-        site: &SiteConfig,
-        index: Option<&SiteIndex>,
-        post: &Post,
-        html: String,
-        reading_minutes: u32,
-        description: &str,
-    ) -> PostPage {
+    pub fn new(site: &SiteConfig, index: Option<&SiteIndex>, post: &Prepared) -> PostPage {
         let url = post.url();
-        let mut layout = Layout::new(site, index, Some(&post.meta.title), Some(description), &url);
+        let mut layout = Layout::new(site, index, Some(&post.meta.title), Some(&post.description), &url);
         let author = post.meta.author.clone().unwrap_or_else(|| site.author.clone());
         if post.kind == Kind::Post {
             layout.og_type = "article";
-            layout.json_ld = Some(blog_posting_json_ld(site, post, &author, description));
+            layout.json_ld = Some(blog_posting_json_ld(site, post, &author));
         }
         PostPage {
             layout,
@@ -200,8 +193,8 @@ impl PostPage {
                 updated: post.meta.updated.filter(|u| Some(*u) != post.meta.date).map(DateView::new),
                 author,
                 tags: tag_links(&post.meta.tags),
-                reading_minutes,
-                html,
+                reading_minutes: post.reading_minutes,
+                html: post.html.clone(),
             },
             comments: None,
         }
@@ -337,24 +330,49 @@ pub fn status_for_writer(status: CommentStatus) -> &'static str {
 }
 
 /// JSON-LD for search engines; `</` is escaped so the data cannot end its `<script>` element.
-fn blog_posting_json_ld(site: &SiteConfig, post: &Post, author: &str, description: &str) -> String {
+fn blog_posting_json_ld(site: &SiteConfig, post: &Prepared, author: &str) -> String {
+    /// schema.org's BlogPosting, fields in the order a JSON map sorts them (as this page wrote them before).
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct BlogPosting<'a> {
+        #[serde(rename = "@context")]
+        context: &'static str,
+        #[serde(rename = "@type")]
+        kind: &'static str,
+        author: Named<'a>,
+        date_modified: Option<String>,
+        date_published: Option<String>,
+        description: &'a str,
+        headline: &'a str,
+        keywords: String,
+        main_entity_of_page: &'a str,
+        publisher: Named<'a>,
+        url: &'a str,
+    }
+    #[derive(serde::Serialize)]
+    struct Named<'a> {
+        #[serde(rename = "@type")]
+        kind: &'static str,
+        name: &'a str,
+    }
     let url = site.absolute(&post.url());
-    let value = serde_json::json!({
-        "@context": "https://schema.org",
-        "@type": "BlogPosting",
-        "headline": post.meta.title,
-        "description": description,
-        "url": url,
-        "mainEntityOfPage": url,
-        "datePublished": post.meta.date.map(date::rfc3339),
-        "dateModified": post.meta.updated.or(post.meta.date).map(date::rfc3339),
-        "author": { "@type": "Person", "name": author },
-        "keywords": post.meta.tags.join(", "),
-        "publisher": { "@type": "Organization", "name": site.title },
-    });
+    let json = serde_json::to_string(&BlogPosting {
+        context: "https://schema.org",
+        kind: "BlogPosting",
+        author: Named { kind: "Person", name: author },
+        date_modified: post.meta.updated.or(post.meta.date).map(date::rfc3339),
+        date_published: post.meta.date.map(date::rfc3339),
+        description: &post.description,
+        headline: &post.meta.title,
+        keywords: post.meta.tags.join(", "),
+        main_entity_of_page: &url,
+        publisher: Named { kind: "Organization", name: &site.title },
+        url: &url,
+    })
+    .expect("plain strings serialize");
     // `<` escaped everywhere, not only in `</`: a title such as `<!--<script>` would otherwise put the HTML
     // parser in a state where the script element runs on over the rest of the page.
-    value.to_string().replace('<', "\\u003c").replace('>', "\\u003e")
+    json.replace('<', "\\u003c").replace('>', "\\u003e")
 }
 
 /// `/tags/`: every tag with its count.
@@ -447,19 +465,20 @@ pub fn snippet_html(snippet: &str, open: char, close: char) -> String {
 mod tests {
     use super::*;
 
-    fn post() -> Post {
-        Post::parse(
+    fn post() -> Prepared {
+        let post = crate::core::post::Post::parse(
             "+++\ntitle = \"Hello </script> & co\"\ndate = 2024-05-01\ntags = [\"Rust Lang\"]\n+++\nBody",
             Kind::Post,
             Some("hello"),
         )
-        .unwrap()
+        .unwrap();
+        post.prepared(&post.render())
     }
 
     #[test]
     fn post_page_carries_canonical_opengraph_and_json_ld() {
         let site = SiteConfig::default();
-        let page = PostPage::new(&site, None, &post(), "<p>Body</p>".into(), 1, "Body").render().unwrap();
+        let page = PostPage::new(&site, None, &post()).render().unwrap();
         assert!(page.contains(r#"<link rel="canonical" href="http://127.0.0.1:8787/posts/hello/">"#), "{page}");
         assert!(page.contains(r#"<meta property="og:type" content="article">"#), "{page}");
         assert!(page.contains(r#""@type":"BlogPosting""#), "{page}");

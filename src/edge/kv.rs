@@ -29,14 +29,14 @@ thread_local! {
     /// version holds.
     static PARTS: RefCell<[Option<Cached>; 3]> = const { RefCell::new([None, None, None]) };
     /// Documents by KV key, read within the cache window.
-    static DOCS: Entries<StoredDoc> = RefCell::default();
+    static DOCS: Entries<Rc<StoredDoc>> = RefCell::default();
     /// Counts this isolate's publishes, so that a read that began before one does not store what it read.
     static GENERATION: Cell<u64> = const { Cell::new(0) };
 }
 
 pub struct KvContent {
     kv: Result<KvStore, String>,
-    docs: Memo<StoredDoc>,
+    docs: Memo<Rc<StoredDoc>>,
     /// How long a part of the index is trusted without reading its version (the cache window, as for documents).
     index_window_ms: u64,
 }
@@ -91,7 +91,7 @@ impl KvContent {
 }
 
 impl ContentStore for KvContent {
-    async fn doc(&self, kind: Kind, slug: &Slug) -> Result<Option<StoredDoc>, StoreError> {
+    async fn doc(&self, kind: Kind, slug: &Slug) -> Result<Option<Rc<StoredDoc>>, StoreError> {
         let key = StoredDoc::key(kind, slug);
         if let Some(doc) = self.docs.get(&key) {
             return Ok(Some(doc));
@@ -99,7 +99,7 @@ impl ContentStore for KvContent {
         let Some(text) = self.kv()?.get(&key).text().await.map_err(unavailable)? else {
             return Ok(None);
         };
-        let doc: StoredDoc = serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("{key}: {e}")))?;
+        let doc = Rc::new(serde_json::from_str::<StoredDoc>(&text).map_err(|e| StoreError::Corrupt(format!("{key}: {e}")))?);
         self.docs.put(&key, doc.clone());
         Ok(Some(doc))
     }

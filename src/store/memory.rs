@@ -16,7 +16,7 @@ use std::rc::Rc;
 /// Content and catalog in one, kept in maps.
 #[derive(Default)]
 pub struct MemoryStore {
-    docs: RefCell<BTreeMap<(String, String), StoredDoc>>,
+    docs: RefCell<BTreeMap<(String, String), Rc<StoredDoc>>>,
     /// The parts of the index, as KV keeps them, by `Part as usize`.
     index: RefCell<[Rc<SiteIndex>; 3]>,
     catalog: RefCell<BTreeMap<(String, String), (PostSummary, String)>>,
@@ -45,7 +45,7 @@ fn key(kind: Kind, slug: &Slug) -> (String, String) {
 }
 
 impl ContentStore for MemoryStore {
-    async fn doc(&self, kind: Kind, slug: &Slug) -> Result<Option<StoredDoc>, StoreError> {
+    async fn doc(&self, kind: Kind, slug: &Slug) -> Result<Option<Rc<StoredDoc>>, StoreError> {
         Ok(self.docs.borrow().get(&key(kind, slug)).cloned())
     }
     async fn index(&self, part: Part) -> Result<Rc<SiteIndex>, StoreError> {
@@ -54,7 +54,7 @@ impl ContentStore for MemoryStore {
     async fn put_docs(&self, docs: &[PublishedDoc]) -> Result<(), StoreError> {
         for d in docs {
             *self.writes.borrow_mut() += 1;
-            self.docs.borrow_mut().insert(key(d.doc.kind, &d.summary.slug), d.doc.clone());
+            self.docs.borrow_mut().insert(key(d.doc.kind, &d.summary.slug), Rc::new(d.doc.clone()));
         }
         Ok(())
     }

@@ -48,7 +48,7 @@ pub const SNIPPET_CLOSE: char = '\u{E001}';
 /// Post and page bodies plus the site index (Workers KV at the edge).
 #[allow(async_fn_in_trait)]
 pub trait ContentStore {
-    async fn doc(&self, kind: Kind, slug: &Slug) -> Result<Option<StoredDoc>, StoreError>;
+    async fn doc(&self, kind: Kind, slug: &Slug) -> Result<Option<Rc<StoredDoc>>, StoreError>;
     /// A part of the current index; an empty one when nothing was ever published.
     async fn index(&self, part: Part) -> Result<Rc<SiteIndex>, StoreError>;
     /// The front of the index for the navigation of a single post or page: may be a few seconds old, so that such

@@ -13,6 +13,10 @@ pub const TESTS: &[Test] = &[
     ("a_stored_post_that_cannot_be_parsed_gives_a_designed_500", a_stored_post_that_cannot_be_parsed_gives_a_designed_500),
     ("blog_publish_local_writes_to_the_running_blog", blog_publish_local_writes_to_the_running_blog),
     (
+        "a_post_is_stored_prepared_and_one_stored_without_or_by_another_renderer_is_rendered_from_its_file",
+        a_post_is_stored_prepared_and_one_stored_without_or_by_another_renderer_is_rendered_from_its_file,
+    ),
+    (
         "an_index_stored_without_its_current_parts_still_serves_every_page",
         an_index_stored_without_its_current_parts_still_serves_every_page,
     ),
@@ -117,6 +121,31 @@ fn a_stored_post_that_cannot_be_parsed_gives_a_designed_500(app: &TestApp) {
     r.assert_contains("Something went wrong");
     r.assert_contains("<link rel=\"stylesheet\" href=\"/style.css\">");
     assert_eq!(app.get("/posts/tracking-sleep-gently/").status, 200, "the next request is served normally");
+}
+
+fn a_post_is_stored_prepared_and_one_stored_without_or_by_another_renderer_is_rendered_from_its_file(app: &TestApp) {
+    let file = doc("Prepared", "2024-02-01", "", "Made **once**, when published.");
+    assert_eq!(app.put_doc("posts", "prepared", &file, Some(ADMIN_TOKEN)).status, 201);
+    let stored: serde_json::Value = serde_json::from_str(&app.kv(&["key", "get", "post:prepared"])).expect("stored JSON");
+    assert_eq!(stored["prepared"]["html"], "<p>Made <strong>once</strong>, when published.</p>\n", "{stored}");
+    assert!(stored["prepared"]["renderer"].is_string(), "{stored}");
+    app.get("/posts/prepared/").assert_contains("<p>Made <strong>once</strong>, when published.</p>");
+
+    // As a release before prepared pages stored it: the file alone.
+    let source = doc("Earlier", "2024-02-02", "", "Stored by an **earlier** release.");
+    let earlier = serde_json::json!({ "kind": "post", "version": "earlier-1", "source": source });
+    app.kv(&["key", "put", "post:earlier", &earlier.to_string()]);
+    app.get("/posts/earlier/").assert_contains("<p>Stored by an <strong>earlier</strong> release.</p>");
+
+    // Prepared by a renderer this worker does not know: its HTML is not trusted, the file is rendered again.
+    let mut other = stored.clone();
+    other["version"] = "other-renderer-1".into();
+    other["prepared"]["renderer"] = "a renderer from elsewhere".into();
+    other["prepared"]["html"] = "<p>stale HTML</p>".into();
+    app.kv(&["key", "put", "post:prepared", &other.to_string()]);
+    let page = app.get("/posts/prepared/");
+    page.assert_contains("<p>Made <strong>once</strong>, when published.</p>");
+    assert!(!page.body.contains("stale HTML"), "{}", page.body);
 }
 
 fn blog_publish_local_writes_to_the_running_blog(app: &TestApp) {

@@ -121,7 +121,7 @@ fn sql_text(s: &str) -> String {
 }
 
 impl ContentStore for Wrangler {
-    async fn doc(&self, _kind: Kind, _slug: &Slug) -> Result<Option<StoredDoc>, StoreError> {
+    async fn doc(&self, _kind: Kind, _slug: &Slug) -> Result<Option<Rc<StoredDoc>>, StoreError> {
         Err(StoreError::Unavailable("reading single documents is not needed to publish".into()))
     }
     async fn index(&self, _part: Part) -> Result<Rc<SiteIndex>, StoreError> {
