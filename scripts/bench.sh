@@ -21,6 +21,7 @@ say() { printf '==> %s\n' "$*" >&2; }
 
 [[ -f build/index.js ]] || { echo "build/index.js is missing: run make build first (make bench does)" >&2; exit 1; }
 command -v wrk >/dev/null || { echo "wrk is missing: scripts/install-tools.sh bench" >&2; exit 1; }
+command -v valgrind >/dev/null || { echo "valgrind is missing: scripts/install-tools.sh bench" >&2; exit 1; }
 
 WORK=$(mktemp -d /tmp/edge-blog-bench.XXXXXX)
 RESULTS=$WORK/results
@@ -63,6 +64,20 @@ if [[ -z "${BENCH_SKIP_CRITERION:-}" ]]; then
   rm -rf target/criterion
   cargo bench --quiet --bench render -- --noplot 2>&1 | grep -E '^[a-z_]+/|time:' >&2 || true
 fi
+
+# --- instructions per request, at each site size -------------------------------------------------------------
+# Time on this shared machine moves by ±20%; an instruction count by about 1%. examples/cost.rs serves each page
+# COST_REQUESTS times inside a function of its own; callgrind's inclusive count of it, divided, is one request.
+COST_REQUESTS=50
+say "instructions per request (valgrind --tool=callgrind, examples/cost.rs)"
+cargo build --quiet --release --example cost
+for posts in $POST_COUNTS; do
+  valgrind --tool=callgrind --callgrind-out-file="$WORK/callgrind.$posts" target/release/examples/cost "$posts" "$COST_REQUESTS" > /dev/null 2>&1
+  callgrind_annotate --inclusive=yes --threshold=100 "$WORK/callgrind.$posts" \
+    | sed -n 's/^ *\([0-9,]*\) .*cost::measure_\([a-z0-9_]*\) .*/\2 \1/p' | tr -d , > "$RESULTS/instructions-$posts.txt"
+  [[ -s "$RESULTS/instructions-$posts.txt" ]] || { echo "callgrind counted nothing for $posts posts" >&2; exit 1; }
+done
+echo "cost_requests=$COST_REQUESTS" >> "$RESULTS/machine.txt"
 
 # --- upload size ---------------------------------------------------------------------------------------------
 # A config without [build] (the worker was built above) and with absolute paths; assets from a bench-only copy.

@@ -49,6 +49,26 @@ for dirpath, _dirs, files in os.walk(criterion_dir):
         native[bench["full_id"]] = per_iter
 
 
+# --- instructions per request (callgrind, examples/cost.rs) -----------------------------------------------
+instructions = {}  # (posts, page) -> instructions per request
+for name in os.listdir(results):
+    m = re.match(r"instructions-(\d+)\.txt$", name)
+    if m:
+        requests = int(machine.get("cost_requests", "1"))
+        for line in open(os.path.join(results, name)):
+            page, total = line.split()
+            instructions[(int(m.group(1)), page)] = int(total) / requests
+COST_PAGES = [
+    ("post_page_0", "post page, 0 comments"),
+    ("post_page_1", "post page, 1 comment"),
+    ("post_page_50", "post page, 50 comments"),
+    ("post_page_500", "post page, 500 comments"),
+    ("home_page", "home page (10 posts)"),
+    ("atom_feed", "Atom feed (20 newest; 10 in a site of 10 posts)"),
+    ("not_found", "404 page"),
+]
+
+
 def native_row(full_id):
     v = native.get(full_id)
     if not v:
@@ -183,6 +203,32 @@ for k in [x for x in order if x.startswith("post_page/")] + sorted([x for x in o
     w(f"| {label} | {fmt_time(med)} ({fmt_time(lo)}–{fmt_time(hi)}) |")
 w("")
 
+# --- instructions ---
+cost_sizes = sorted({n for n, _ in instructions})
+if cost_sizes:
+    w("## Instructions per request (callgrind)")
+    w("")
+    w("`valgrind --tool=callgrind` on `examples/cost.rs` (release profile of the host, as the Wasm: `opt-level = \"z\"`, "
+      "LTO): the bench's store at each site size, each page served once to warm the isolate's memos, then "
+      f"{machine.get('cost_requests', '?')} times inside a function of its own, whose inclusive count is divided by the "
+      "requests. This is the steady state of an isolate, as over HTTP. Counts move by about 1% from run to run (hash "
+      "seeds), where times on this machine move by ±20%, so this table is what resolves the 10% target. The in-memory "
+      "store stands in for KV and D1: its own scans (the comment counts of the home page, a post's page of comments) are "
+      "counted, where the edge answers from the isolate's memo.")
+    w("")
+    w("| page | " + " | ".join(f"{n:,} posts" for n in cost_sizes) + f" | growth {cost_sizes[0]:,} → {cost_sizes[-1]:,} |"
+      + (f" growth {cost_sizes[1]:,} → {cost_sizes[-1]:,} |" if len(cost_sizes) > 2 else ""))
+    w("|---|" + "---|" * (len(cost_sizes) + 1 + (len(cost_sizes) > 2)))
+    for page, label in COST_PAGES:
+        row = [instructions.get((n, page)) for n in cost_sizes]
+        if None in row:
+            continue
+        growth = f" {(row[-1] / row[0] - 1) * 100:+.1f}% |"
+        if len(cost_sizes) > 2:
+            growth += f" {(row[-1] / row[1] - 1) * 100:+.1f}% |"
+        w(f"| {label} | " + " | ".join(f"{v:,.0f}" for v in row) + " |" + growth)
+    w("")
+
 # --- upload ---
 upload_line = open(os.path.join(results, "upload.txt")).read().strip() if os.path.exists(os.path.join(results, "upload.txt")) else ""
 m = re.search(r"Total Upload:\s*([\d.]+)\s*KiB\s*/\s*gzip:\s*([\d.]+)\s*KiB", upload_line)
@@ -304,15 +350,16 @@ if len(post_counts) > 1:
         worst.append((g, label))
     worst.sort(reverse=True)
     desc = "; ".join(f"{label} {g * 100:+.0f}%" for g, label in worst[:4])
-    nat = []
-    mid_n = post_counts[1] if len(post_counts) > 2 else lo_n
-    for group in ("post_page_1_of", "not_found_of", "list_page_10_of", "atom_feed_of", "front_parse_of"):
-        a, m, b = native_row(f"{group}/{lo_n}"), native_row(f"{group}/{mid_n}"), native_row(f"{group}/{hi_n}")
-        if a and m and b:
-            name = group.replace("_10_of", "").replace("_of", "")
-            nat.append(f"{name} {(b[0] / a[0] - 1) * 100:+.0f}% ({(b[0] / m[0] - 1) * 100:+.0f}% from {mid_n:,})")
-            ok &= abs(b[0] / a[0] - 1) <= 0.10
-    t.append(f"| cost flat within 10% from {lo_n:,} to {hi_n:,} posts, every page | HTTP (largest growths): {desc}. Native: {', '.join(nat)} | {yes(ok)} |")
+    counted, over = [], []
+    for page, label in COST_PAGES:
+        a, b = instructions.get((lo_n, page)), instructions.get((hi_n, page))
+        if a and b:
+            counted.append(f"{label} {(b / a - 1) * 100:+.1f}%")
+            if abs(b / a - 1) > 0.10:
+                over.append(label)
+    verdict = f"instructions: {yes(not over)}" + (f" ({', '.join(l.split(' (')[0] for l in over)})" if over else "") + "; HTTP: " + (yes(ok) if ok else "**no**, within the noise described below")
+    t.append(f"| cost flat within 10% from {lo_n:,} to {hi_n:,} posts, every page | instructions per request: {'; '.join(counted)}. "
+             f"HTTP (largest growths): {desc} | {verdict} |")
     http_ok, native_ok = True, True
     parts = []
     for n in post_counts:

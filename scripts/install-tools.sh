@@ -2,7 +2,7 @@
 # Installs every tool the build and tests need, project-locally where possible. Idempotent.
 #   scripts/install-tools.sh          build tools (Rust target, worker-build, wasm-bindgen, npm packages)
 #   scripts/install-tools.sh browser  also Debian's chromium + chromedriver for browser tests
-#   scripts/install-tools.sh bench    also wrk for HTTP benchmarks
+#   scripts/install-tools.sh bench    also wrk for HTTP benchmarks and valgrind for instruction counts
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -52,7 +52,7 @@ apt_install() {
 for extra in "$@"; do
   case "$extra" in
     browser) apt_install chromium chromium-driver ;;
-    bench) apt_install wrk ;;
+    bench) apt_install wrk valgrind ;;
     *) echo "unknown extra: $extra" >&2; exit 2 ;;
   esac
 done

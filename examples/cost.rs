@@ -1,0 +1,100 @@
+//! Instructions per request, for `make bench` to count under `valgrind --tool=callgrind`: CPU time on a shared
+//! machine moves by ±20%, an instruction count by about 1%, so this is what tells whether a page's cost grows with
+//! the number of posts.
+//!
+//! Builds the bench's store with POSTS posts (the fixtures of `benches/render.rs`), serves each page once to warm
+//! the isolate's memos, then REQUESTS times inside a `measure_*` function of its own; callgrind's inclusive count
+//! of that function, divided by REQUESTS, is the cost of one request in the steady state.
+//!
+//! Usage: `valgrind --tool=callgrind target/release/examples/cost POSTS REQUESTS`
+
+#[path = "../benches/support/mod.rs"]
+mod support;
+
+use chrono::Duration;
+use edge_blog::app::{App, ShowOptions};
+use edge_blog::core::config::SiteConfig;
+use edge_blog::core::index::SiteIndex;
+use edge_blog::core::slug::Slug;
+use edge_blog::store::memory::MemoryStore;
+use edge_blog::store::{Catalog, CommentStore, ContentStore};
+use pollster::block_on;
+use std::hint::black_box;
+
+type BenchApp<'a> = App<'a, MemoryStore, MemoryStore>;
+
+fn post(app: &BenchApp<'_>, comments: usize) -> usize {
+    let slug = Slug::parse(&support::bench_slug(comments)).expect("slug");
+    block_on(app.show_post(&slug, &ShowOptions::default())).expect("post page").html.len()
+}
+
+fn home(app: &BenchApp<'_>) -> usize {
+    block_on(app.home(1)).expect("home page").len()
+}
+
+fn feed(app: &BenchApp<'_>) -> usize {
+    block_on(app.feed(None, false)).expect("feed").len()
+}
+
+fn not_found(app: &BenchApp<'_>) -> usize {
+    assert!(block_on(app.alias("/no/such/page/")).expect("aliases").is_none());
+    block_on(app.error_page("Not found", "There is no page here.", "/no/such/page/")).len()
+}
+
+/// Serves `page` `n` times. Each page has a function of its own, so that callgrind counts it apart.
+macro_rules! measured {
+    ($($name:ident => $page:expr;)*) => {
+        $(
+            #[inline(never)]
+            fn $name(app: &BenchApp<'_>, n: usize) -> usize {
+                (0..n).map(|_| black_box(($page)(app))).sum()
+            }
+        )*
+    };
+}
+
+measured! {
+    measure_post_page_0 => |app| post(app, 0);
+    measure_post_page_1 => |app| post(app, 1);
+    measure_post_page_50 => |app| post(app, 50);
+    measure_post_page_500 => |app| post(app, 500);
+    measure_home_page => home;
+    measure_atom_feed => feed;
+    measure_not_found => not_found;
+}
+
+fn main() {
+    let args: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let [posts, requests] = args[..] else {
+        eprintln!("usage: cost POSTS REQUESTS");
+        std::process::exit(2);
+    };
+    let store = MemoryStore::default();
+    let docs = support::posts(posts);
+    block_on(store.put_docs(&docs)).expect("put docs");
+    block_on(store.upsert(&docs)).expect("upsert");
+    block_on(store.put_index(&SiteIndex::build(docs.iter().map(|d| d.summary.clone())))).expect("put index");
+    let mut next_id = 1;
+    for count in support::COMMENTED {
+        for (_, record) in support::comments(&support::bench_slug(count), count, next_id) {
+            block_on(store.insert(&record)).expect("insert comment");
+        }
+        next_id += count as i64;
+    }
+    let site = SiteConfig::default();
+    let app = App { site: &site, content: &store, db: &store, now: support::newest() + Duration::days(1), key: b"bench-signing-key" };
+    // Warm: the isolate's memos filled, as after each page's first request.
+    let mut bytes = post(&app, 0) + post(&app, 1) + post(&app, 50) + post(&app, 500) + home(&app) + feed(&app) + not_found(&app);
+    for measure in [
+        measure_post_page_0,
+        measure_post_page_1,
+        measure_post_page_50,
+        measure_post_page_500,
+        measure_home_page,
+        measure_atom_feed,
+        measure_not_found,
+    ] {
+        bytes += measure(&app, requests);
+    }
+    println!("{bytes}");
+}
