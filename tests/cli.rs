@@ -1,4 +1,5 @@
-//! The `blog` command line: `new` and `check`, run as a user runs them.
+//! The `blog` command line, run as a user runs it: `new`, `check`, `import-wxr`, and `publish` against a
+//! stand-in for wrangler.
 
 use std::process::Command;
 
@@ -102,4 +103,46 @@ fn import_wxr_refuses_old_addresses_another_post_already_claims_and_writes_nothi
     assert!(!out.status.success());
     assert!(stderr.contains("/?p=101 is already an alias of /posts/mine/"), "{stderr}");
     assert!(!posts.join("planting-tomatoes.md").exists(), "nothing is written half-way");
+}
+
+/// A stand-in for `node_modules/.bin/wrangler` that logs its calls, answers D1 queries with no rows, and fails
+/// `kv bulk put` the first `failures` times.
+fn fake_wrangler(dir: &std::path::Path, failures: usize) {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = dir.join("node_modules/.bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let script = format!(
+        "#!/bin/sh\necho \"$*\" >> '{log}'\ncase \"$*\" in\n  *'kv bulk put'*)\n    n=$(grep -c 'kv bulk put' '{log}')\n    \
+         if [ \"$n\" -le {failures} ]; then echo 'false == true' >&2; exit 1; fi ;;\n  *--json*) echo '[{{\"results\":[]}}]' ;;\nesac\n",
+        log = dir.join("calls.log").display()
+    );
+    std::fs::write(bin.join("wrangler"), script).unwrap();
+    std::fs::set_permissions(bin.join("wrangler"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let posts = dir.join("content/posts");
+    std::fs::create_dir_all(&posts).unwrap();
+    std::fs::write(posts.join("hello.md"), "+++\ntitle = \"Hello\"\ndate = 2024-01-01\n+++\nHi.\n").unwrap();
+}
+
+#[test]
+fn publish_local_writes_kv_once_more_when_the_local_bulk_put_fails_once() {
+    let dir = tempfile::tempdir().unwrap();
+    fake_wrangler(dir.path(), 1);
+    let out = blog(&["publish", "--local", "content"], dir.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("trying once more") && stderr.contains("false == true"), "{stderr}");
+    let calls = std::fs::read_to_string(dir.path().join("calls.log")).unwrap();
+    assert_eq!(calls.matches("kv bulk put").count(), 3, "the documents twice, then the index: {calls}");
+}
+
+#[test]
+fn publish_local_fails_with_wranglers_words_when_the_bulk_put_fails_again() {
+    let dir = tempfile::tempdir().unwrap();
+    fake_wrangler(dir.path(), 2);
+    let out = blog(&["publish", "--local", "content"], dir.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("kv bulk put") && stderr.contains("false == true"), "{stderr}");
+    let calls = std::fs::read_to_string(dir.path().join("calls.log")).unwrap();
+    assert_eq!(calls.matches("kv bulk put").count(), 2, "tried twice, not more: {calls}");
 }
