@@ -1,6 +1,6 @@
 //! Comment use cases: the section under a post, submitting, a commenter's own edits, feeds and moderation.
 
-use super::{parse_cached, remember, App, AppError, ParsedDoc};
+use super::{ready_doc, remember, App, AppError, ReadyDoc};
 use crate::core::comment::{thread, Comment, CommentForm, CommentStatus, FieldErrors, NewComment};
 use crate::core::date;
 use crate::core::feed::{self, FeedEntry};
@@ -413,11 +413,11 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         Ok(page.render()?)
     }
 
-    async fn own_comment(&self, manage_key: &str) -> Result<(Comment, Rc<ParsedDoc>), AppError> {
+    async fn own_comment(&self, manage_key: &str) -> Result<(Comment, Rc<ReadyDoc>), AppError> {
         let comment = self.db.by_manage_hash(&moderation::manage_hash(manage_key)).await?.ok_or(AppError::NotFound)?;
         let slug = Slug::parse(&comment.post).map_err(|_| AppError::NotFound)?;
         let stored = self.content.doc(Kind::Post, &slug).await?.ok_or(AppError::NotFound)?;
-        Ok((comment, parse_cached(&stored, &slug)?))
+        Ok((comment, ready_doc(&stored, &slug)?))
     }
 
     fn manage_page(

@@ -10,7 +10,6 @@ pub use publishing::prepare;
 
 use crate::core::config::SiteConfig;
 use crate::core::feed::FeedMeta;
-use crate::core::markdown::RENDERER;
 use crate::core::post::{Kind, Post, Prepared, StoredDoc};
 use crate::core::slug::Slug;
 use crate::store::{ContentStore, StoreError};
@@ -73,9 +72,9 @@ impl<C: ContentStore, D> App<'_, C, D> {
     }
 
     /// A post or page, if a reader may see it now, ready to serve.
-    pub async fn visible_doc(&self, kind: Kind, slug: &Slug) -> Result<Rc<ParsedDoc>, AppError> {
+    pub async fn visible_doc(&self, kind: Kind, slug: &Slug) -> Result<Rc<ReadyDoc>, AppError> {
         let stored = self.content.doc(kind, slug).await?.ok_or(AppError::NotFound)?;
-        let doc = parse_cached(&stored, slug)?;
+        let doc = ready_doc(&stored, slug)?;
         if !doc.page.meta.is_visible(self.now) {
             return Err(AppError::NotFound);
         }
@@ -84,27 +83,29 @@ impl<C: ContentStore, D> App<'_, C, D> {
 }
 
 /// A stored document ready to serve.
-pub struct ParsedDoc {
+pub struct ReadyDoc {
     pub page: Prepared,
     /// The stored document's version.
     pub version: String,
 }
 
-const RENDER_CACHE_SIZE: usize = 256;
+const READY_CACHE_SIZE: usize = 256;
 
 thread_local! {
     /// Documents ready to serve, by kind and version.
-    static RENDERED: RefCell<HashMap<String, Rc<ParsedDoc>>> = RefCell::new(HashMap::new());
+    static READY: RefCell<HashMap<String, Rc<ReadyDoc>>> = RefCell::new(HashMap::new());
 }
 
 /// The document's page as prepared when it was published or, if another renderer made that (or none did, as in
 /// documents stored by earlier releases), as rendered from its file: once per version in an isolate either way.
-pub(crate) fn parse_cached(stored: &StoredDoc, slug: &Slug) -> Result<Rc<ParsedDoc>, AppError> {
+/// (The page is copied out of the stored document, so an isolate holds a version's HTML twice while both memos
+/// keep it: bounded by the memos' sizes.)
+pub(crate) fn ready_doc(stored: &StoredDoc, slug: &Slug) -> Result<Rc<ReadyDoc>, AppError> {
     let key = format!("{}:{}:{}", stored.kind.as_str(), slug, stored.version);
-    if let Some(hit) = RENDERED.with(|c| c.borrow().get(&key).cloned()) {
+    if let Some(hit) = READY.with(|c| c.borrow().get(&key).cloned()) {
         return Ok(hit);
     }
-    let page = match stored.prepared.as_ref().filter(|p| p.renderer == RENDERER) {
+    let page = match stored.prepared_for(slug) {
         Some(page) => page.clone(),
         None => {
             let post = Post::parse(&stored.source, stored.kind, Some(slug.as_str()))
@@ -112,9 +113,9 @@ pub(crate) fn parse_cached(stored: &StoredDoc, slug: &Slug) -> Result<Rc<ParsedD
             post.prepared(&post.render())
         }
     };
-    let parsed = Rc::new(ParsedDoc { page, version: stored.version.clone() });
-    remember(&RENDERED, key, parsed.clone(), RENDER_CACHE_SIZE);
-    Ok(parsed)
+    let ready = Rc::new(ReadyDoc { page, version: stored.version.clone() });
+    remember(&READY, key, ready.clone(), READY_CACHE_SIZE);
+    Ok(ready)
 }
 
 /// Keeps `value` in an isolate-wide memo, which starts again when it holds `limit` entries.
@@ -227,6 +228,17 @@ mod tests {
         block_on(store.put_docs(&[older])).unwrap();
         let page = block_on(app(&site, &store).show_post(&slug("hello"), &ShowOptions::default())).unwrap().html;
         assert!(page.contains("<p>First words about edges.</p>") && !page.contains("As prepared."), "{page}");
+    }
+
+    #[test]
+    fn publishing_again_stores_the_page_of_a_document_stored_without_one() {
+        let (site, store) = (SiteConfig::default(), MemoryStore::default());
+        let mut earlier = prepare(Kind::Post, HELLO, Some("hello")).unwrap();
+        earlier.doc = StoredDoc { version: crate::core::hash::short_hash(HELLO.as_bytes()), prepared: None, ..earlier.doc };
+        block_on(store.put_docs(&[earlier])).unwrap();
+        block_on(app(&site, &store).publish(Kind::Post, &slug("hello"), HELLO)).unwrap();
+        let stored = block_on(store.doc(Kind::Post, &slug("hello"))).unwrap().unwrap();
+        assert!(stored.prepared_for(&slug("hello")).is_some(), "the same file, published again, is stored prepared");
     }
 
     #[test]

@@ -4,7 +4,7 @@ use super::{App, AppError, Published};
 use crate::core::index::SiteIndex;
 use crate::core::post::{Kind, Post, StoredDoc};
 use crate::core::slug::Slug;
-use crate::store::{Catalog, ContentStore, PublishedDoc};
+use crate::store::{Catalog, ContentStore, PublishedDoc, StoreError};
 
 impl<C: ContentStore, D: Catalog> App<'_, C, D> {
     /// Publishes one file at `slug`, as the admin API does. Identical content writes nothing.
@@ -16,7 +16,11 @@ impl<C: ContentStore, D: Catalog> App<'_, C, D> {
                 doc.summary.slug
             )));
         }
-        let previous = self.content.doc(kind, slug).await?;
+        // A stored document that cannot be read is replaced: publishing is how the author repairs it.
+        let previous = match self.content.doc(kind, slug).await {
+            Err(StoreError::Corrupt(_)) => None,
+            other => other?,
+        };
         let created = previous.is_none();
         if previous.is_none_or(|p| p.version != doc.doc.version) {
             self.publish_all(std::slice::from_ref(&doc)).await?;

@@ -7,6 +7,12 @@ use crate::core::slug::{slugify, Slug};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+/// Names what preparing a page makes of a file: its front matter as read, its body rendered and sanitized, its
+/// description. Pages prepared under another name are rendered again when served, and the name is part of every
+/// version, so that publishing again stores them anew. `the_renderer_is_named_by_its_output` fails when the output
+/// changes, until the new output gets a new name in its table.
+pub const RENDERER: &str = "1";
+
 /// Posts are dated and listed; pages (such as `/about/`) are neither.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -78,7 +84,7 @@ impl Post {
     /// What this document's page shows, from its `rendered` body.
     pub fn prepared(&self, rendered: &Rendered) -> Prepared {
         Prepared {
-            renderer: markdown::RENDERER.to_string(),
+            renderer: RENDERER.to_string(),
             kind: self.kind,
             meta: self.meta.clone(),
             html: rendered.html.clone(),
@@ -142,7 +148,7 @@ fn description(meta: &PostMeta, rendered: &Rendered) -> String {
 /// published and kept with it, so that serving a page never parses Markdown unless another renderer made it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Prepared {
-    /// The [`markdown::RENDERER`] that made `html`.
+    /// The [`RENDERER`] that made it.
     pub renderer: String,
     pub kind: Kind,
     pub meta: PostMeta,
@@ -212,7 +218,8 @@ pub struct StoredDoc {
     pub kind: Kind,
     pub version: String,
     pub source: String,
-    /// Absent in documents stored by releases before 2026-11-26.
+    /// Absent in documents stored by releases before 2026-11-26, and counted absent when this release cannot read
+    /// it ([`StoredDoc::from_json`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prepared: Option<Prepared>,
 }
@@ -220,8 +227,29 @@ pub struct StoredDoc {
 impl StoredDoc {
     pub fn new(kind: Kind, source: String, prepared: Option<Prepared>) -> StoredDoc {
         // A new renderer gives every file a new version, so that publishing it again stores the new page.
-        let version = crate::core::hash::short_hash(format!("{}\n{source}", markdown::RENDERER).as_bytes());
+        let version = crate::core::hash::short_hash(format!("{RENDERER}\n{source}").as_bytes());
         StoredDoc { kind, version, source, prepared }
+    }
+
+    /// Reads a stored document. A prepared page this release cannot read (written by a later or an earlier one)
+    /// counts as absent, so the page is rendered from `source`; that is tried only when the whole document fails,
+    /// since reading the page through a generic value first would double the cost of every read.
+    pub fn from_json(json: &str) -> serde_json::Result<StoredDoc> {
+        #[derive(Deserialize)]
+        struct Bare {
+            kind: Kind,
+            version: String,
+            source: String,
+        }
+        serde_json::from_str(json).or_else(|whole| {
+            let Bare { kind, version, source } = serde_json::from_str(json).map_err(|_| whole)?;
+            Ok(StoredDoc { kind, version, source, prepared: None })
+        })
+    }
+
+    /// The page prepared when this document was published, if this release's renderer made it, for this document.
+    pub fn prepared_for(&self, slug: &Slug) -> Option<&Prepared> {
+        self.prepared.as_ref().filter(|p| p.renderer == RENDERER && p.kind == self.kind && p.meta.slug == *slug)
     }
 
     /// The KV key under which a document of this kind and slug lives.
@@ -260,10 +288,76 @@ mod tests {
         assert_eq!(StoredDoc::key(Kind::Page, &Slug::parse("about").unwrap()), "page:about");
     }
 
+    /// Every name [`RENDERER`] has had, with the hash of what it made of the sample in the test below. Rows are
+    /// never edited: a new output gets a new row, and `RENDERER` its name.
+    const RENDERERS: &[(&str, &str)] = &[("1", "91efd8d4414273d2")];
+
+    #[test]
+    fn the_renderer_is_named_by_its_output() {
+        // A file with every front matter key, a body with the constructs the renderer and the sanitizer treat in
+        // their own ways, and the XSS corpus's payloads as post bodies.
+        let file = "+++\ntitle = \"Sample <em>title</em> & co\"\ndate = 2024-05-01T08:30:00+02:00\nupdated = 2024-06-01\n\
+            tags = [\"Rust\", \"Edge Cases\"]\nsummary = \"A *summary*.\"\ndraft = false\ncomments = \"closed\"\n\
+            aliases = [\"/2024/05/sample/\"]\nauthor = \"A. Writer\"\nsticky = true\n+++\n\
+            # Title {#top}\n\n## Title\n\n## Title\n\nSome *em*, **strong**, `code`, ~~del~~, \"quotes\" -- and...\n\n\
+            > quote\n\n- [x] done\n- item\n\n1. one\n\n| a | b |\n|:--|--:|\n| 1 | 2 |\n\nNote[^n].\n\n[^n]: The note.\n\n\
+            ```rust\nfn main() {}\n```\n\n<div class=\"x\" onclick=\"y\"><script>z</script><iframe src=\"https://e.test\"></iframe>\
+            <details><summary>s</summary><dl><dt>t</dt><dd>d</dd></dl></details></div>\n\n\
+            [link](https://example.org \"t\") [bad](javascript:x) [data](data:text/html,x) ![alt](/img.png) <https://auto.test> &copy;\n\n\
+            <!-- more -->\n\n---\n";
+        let post = Post::parse(file, Kind::Post, Some("sample")).unwrap();
+        let prepared = Prepared { renderer: String::new(), ..post.prepared(&post.render()) };
+        // The allow-list too, for the elements and attributes no sample uses yet.
+        let mut output = format!("{}{:?}", serde_json::to_string(&prepared).unwrap(), crate::core::sanitize::POST);
+        let corpus = include_str!("../../tests/xss/payloads.txt");
+        for payload in corpus.lines().filter(|l| !l.starts_with("#|") && !l.trim().is_empty()) {
+            output.push_str(&markdown::render_post(&payload.replace("\\n", "\n")).html);
+        }
+        let hash = crate::core::hash::short_hash(output.as_bytes());
+        let (name, pinned) = RENDERERS[RENDERERS.len() - 1];
+        assert_eq!(
+            (RENDERER, hash.as_str()),
+            (name, pinned),
+            "what preparing a page makes changed: add (\"<new name>\", \"{hash}\") to RENDERERS and set RENDERER to the new name"
+        );
+        let names: std::collections::HashSet<_> = RENDERERS.iter().map(|r| r.0).collect();
+        let hashes: std::collections::HashSet<_> = RENDERERS.iter().map(|r| r.1).collect();
+        assert_eq!((names.len(), hashes.len()), (RENDERERS.len(), RENDERERS.len()), "every name and every output once");
+    }
+
+    #[test]
+    fn a_prepared_page_is_used_only_for_its_own_document_and_renderer() {
+        let post = post("");
+        let mut stored = StoredDoc::new(Kind::Post, "source".into(), Some(post.prepared(&post.render())));
+        let slug = Slug::parse("t").unwrap();
+        assert!(stored.prepared_for(&slug).is_some());
+        assert!(stored.prepared_for(&Slug::parse("other").unwrap()).is_none(), "copied under another key");
+        stored.kind = Kind::Page;
+        assert!(stored.prepared_for(&slug).is_none(), "stored as another kind");
+        stored.kind = Kind::Post;
+        stored.prepared.as_mut().unwrap().renderer = "another".into();
+        assert!(stored.prepared_for(&slug).is_none(), "made by another renderer");
+    }
+
+    #[test]
+    fn a_prepared_page_this_release_cannot_read_counts_as_absent() {
+        let json = r#"{"kind":"post","version":"v","source":"s","prepared":{"renderer":"9","shape":"from elsewhere"}}"#;
+        let stored = StoredDoc::from_json(json).unwrap();
+        assert_eq!((stored.source.as_str(), stored.prepared), ("s", None));
+        let without = StoredDoc::from_json(r#"{"kind":"post","version":"v","source":"s"}"#).unwrap();
+        assert_eq!(without.prepared, None);
+        let post = post("");
+        let with = StoredDoc::new(Kind::Post, "s".into(), Some(post.prepared(&post.render())));
+        assert_eq!(StoredDoc::from_json(&serde_json::to_string(&with).unwrap()).unwrap(), with);
+        let broken = StoredDoc::from_json(r#"{"kind":"post","version":"v"}"#).unwrap_err().to_string();
+        assert!(broken.contains("source"), "the error is the whole document's: {broken}");
+    }
+
     #[test]
     fn stored_version_changes_with_the_bytes() {
         assert_eq!(StoredDoc::new(Kind::Post, "a".into(), None).version, StoredDoc::new(Kind::Post, "a".into(), None).version);
         assert_ne!(StoredDoc::new(Kind::Post, "a".into(), None).version, StoredDoc::new(Kind::Post, "b".into(), None).version);
+        assert_ne!(StoredDoc::new(Kind::Post, "a".into(), None).version, crate::core::hash::short_hash(b"a"), "the renderer is in it");
     }
 
     #[test]

@@ -10,6 +10,7 @@ use std::borrow::Cow;
 
 /// What a kind of text may contain. Public so that the fuzz checks can hold the output to it with a real HTML
 /// parser (`fuzz/checks.rs`).
+#[derive(Debug)]
 pub struct Policy {
     /// Each allowed element, with the attributes it may carry.
     pub tags: &'static [(&'static str, &'static [&'static str])],
@@ -22,6 +23,8 @@ pub struct Policy {
 }
 
 /// A generous policy for the author's posts: structure, tables, figures, footnotes, task lists and images.
+/// What posts may keep. A change here changes the pages prepared at publish time: give `post::RENDERER` a new name
+/// (its test says so when the sample it renders changes).
 pub const POST: Policy = Policy {
     tags: &[
         ("a", &["href", "hreflang", "class"]),

@@ -488,6 +488,21 @@ mod tests {
     }
 
     #[test]
+    fn json_ld_is_written_as_the_json_map_wrote_it() {
+        // The bytes pages carried when this was a `serde_json::Value`, keys sorted; `<` and `>` escaped.
+        let post = crate::core::post::Post::parse(
+            "+++\ntitle = 'A <b> & \"q\"'\ndate = 2024-05-01\nupdated = 2024-06-01T10:00:00Z\ntags = [\"X\", \"Y\"]\n+++\nBody",
+            Kind::Post,
+            Some("a"),
+        )
+        .unwrap();
+        let prepared = Prepared { description: "desc <x>".into(), ..post.prepared(&post.render()) };
+        let page = PostPage::new(&SiteConfig::default(), None, &prepared).render().unwrap();
+        let expected = r#"<script type="application/ld+json">{"@context":"https://schema.org","@type":"BlogPosting","author":{"@type":"Person","name":"The author"},"dateModified":"2024-06-01T10:00:00+00:00","datePublished":"2024-05-01T00:00:00+00:00","description":"desc \u003cx\u003e","headline":"A \u003cb\u003e & \"q\"","keywords":"X, Y","mainEntityOfPage":"http://127.0.0.1:8787/posts/a/","publisher":{"@type":"Organization","name":"A quiet blog"},"url":"http://127.0.0.1:8787/posts/a/"}</script>"#;
+        assert!(page.contains(expected), "{page}");
+    }
+
+    #[test]
     fn pager_links_to_neighbours() {
         let p = Pager::new(2, 3);
         assert_eq!((p.newer.as_deref(), p.older.as_deref()), (Some("/"), Some("/page/3/")));

@@ -99,7 +99,7 @@ impl ContentStore for KvContent {
         let Some(text) = self.kv()?.get(&key).text().await.map_err(unavailable)? else {
             return Ok(None);
         };
-        let doc = Rc::new(serde_json::from_str::<StoredDoc>(&text).map_err(|e| StoreError::Corrupt(format!("{key}: {e}")))?);
+        let doc = Rc::new(StoredDoc::from_json(&text).map_err(|e| StoreError::Corrupt(format!("{key}: {e}")))?);
         self.docs.put(&key, doc.clone());
         Ok(Some(doc))
     }

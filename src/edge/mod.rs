@@ -15,6 +15,7 @@ use crate::core::route::{allow_header, Guard, Method, Route};
 use crate::core::slug::Slug;
 use crate::core::token::bearer_matches;
 use crate::core::url::RequestUrl;
+use crate::store::StoreError;
 use chrono::{DateTime, Utc};
 use d1::D1;
 use http::{CachePolicy, Reply};
@@ -200,7 +201,7 @@ async fn submit_comment(req: &mut Request, app: &EdgeApp<'_>, slug: &Slug, ctx: 
     };
     let client = req.headers().get("CF-Connecting-IP").ok().flatten().unwrap_or_else(|| "unknown".into());
     let mut random = [0u8; 32];
-    getrandom::fill(&mut random).map_err(|e| AppError::Store(crate::store::StoreError::Unavailable(format!("randomness: {e}"))))?;
+    getrandom::fill(&mut random).map_err(|e| AppError::Store(StoreError::Unavailable(format!("randomness: {e}"))))?;
     let manage_key = hex::encode(random);
     Ok(match app.submit_comment(slug, CommentForm::from_pairs(fields), &client, &manage_key).await? {
         Submitted::Accepted { redirect, held } => {
@@ -282,7 +283,7 @@ async fn import_comments(req: &mut Request, app: &EdgeApp<'_>) -> Result<Reply, 
     let mut keys = Vec::with_capacity(comments.len());
     for _ in &comments {
         let mut random = [0u8; 32];
-        getrandom::fill(&mut random).map_err(|e| AppError::Store(crate::store::StoreError::Unavailable(format!("randomness: {e}"))))?;
+        getrandom::fill(&mut random).map_err(|e| AppError::Store(StoreError::Unavailable(format!("randomness: {e}"))))?;
         keys.push(hex::encode(random));
     }
     let outcome = app.import_comments(&comments, &keys).await?;
@@ -336,10 +337,10 @@ async fn error_reply(app: &EdgeApp<'_>, err: AppError, path: &str) -> Reply {
         AppError::BadDocument(reason) | AppError::BadRequest(reason) => {
             (400, "Bad request", format!("This request could not be understood: {reason}."))
         }
-        AppError::Store(_) => {
+        AppError::Store(StoreError::Unavailable(_)) => {
             (503, "Temporarily unavailable", "The blog cannot reach its storage just now. Please try again in a minute.".to_string())
         }
-        AppError::CorruptDoc { .. } | AppError::Render(_) => {
+        AppError::Store(StoreError::Corrupt(_)) | AppError::CorruptDoc { .. } | AppError::Render(_) => {
             (500, "Something went wrong", "This page could not be shown because of a fault on our side. It has been logged.".to_string())
         }
     };
@@ -350,7 +351,7 @@ async fn error_reply(app: &EdgeApp<'_>, err: AppError, path: &str) -> Reply {
         let message = match &err {
             AppError::BadDocument(reason) | AppError::BadRequest(reason) => reason.clone(),
             AppError::NotFound => "not found".into(),
-            AppError::Store(_) => "storage is unavailable; try again".into(),
+            AppError::Store(StoreError::Unavailable(_)) => "storage is unavailable; try again".into(),
             _ => "internal error; see the worker log".into(),
         };
         return Reply::json(status, serde_json::json!({ "error": message }).to_string());

@@ -13,8 +13,8 @@ pub const TESTS: &[Test] = &[
     ("a_stored_post_that_cannot_be_parsed_gives_a_designed_500", a_stored_post_that_cannot_be_parsed_gives_a_designed_500),
     ("blog_publish_local_writes_to_the_running_blog", blog_publish_local_writes_to_the_running_blog),
     (
-        "a_post_is_stored_prepared_and_one_stored_without_or_by_another_renderer_is_rendered_from_its_file",
-        a_post_is_stored_prepared_and_one_stored_without_or_by_another_renderer_is_rendered_from_its_file,
+        "a_post_is_stored_prepared_and_one_stored_without_or_by_another_renderer_or_unreadable_is_rendered_from_its_file",
+        a_post_is_stored_prepared_and_one_stored_without_or_by_another_renderer_or_unreadable_is_rendered_from_its_file,
     ),
     (
         "an_index_stored_without_its_current_parts_still_serves_every_page",
@@ -121,9 +121,19 @@ fn a_stored_post_that_cannot_be_parsed_gives_a_designed_500(app: &TestApp) {
     r.assert_contains("Something went wrong");
     r.assert_contains("<link rel=\"stylesheet\" href=\"/style.css\">");
     assert_eq!(app.get("/posts/tracking-sleep-gently/").status, 200, "the next request is served normally");
+
+    // Not even JSON: the same designed 500 (not "cannot reach its storage"), and publishing the file repairs it.
+    app.kv(&["key", "put", "post:mangled", "{\"kind\":\"post\",\"vers"]);
+    let r = app.get("/posts/mangled/");
+    assert_eq!(r.status, 500);
+    r.assert_contains("Something went wrong");
+    let file = doc("Mangled no more", "2024-03-01", "", "Repaired by publishing.");
+    let put = app.put_doc("posts", "mangled", &file, Some(ADMIN_TOKEN));
+    assert!(put.status == 200 || put.status == 201, "{} {}", put.status, put.body);
+    app.get("/posts/mangled/").assert_contains("Repaired by publishing.");
 }
 
-fn a_post_is_stored_prepared_and_one_stored_without_or_by_another_renderer_is_rendered_from_its_file(app: &TestApp) {
+fn a_post_is_stored_prepared_and_one_stored_without_or_by_another_renderer_or_unreadable_is_rendered_from_its_file(app: &TestApp) {
     let file = doc("Prepared", "2024-02-01", "", "Made **once**, when published.");
     assert_eq!(app.put_doc("posts", "prepared", &file, Some(ADMIN_TOKEN)).status, 201);
     let stored: serde_json::Value = serde_json::from_str(&app.kv(&["key", "get", "post:prepared"])).expect("stored JSON");
@@ -145,6 +155,17 @@ fn a_post_is_stored_prepared_and_one_stored_without_or_by_another_renderer_is_re
     app.kv(&["key", "put", "post:prepared", &other.to_string()]);
     let page = app.get("/posts/prepared/");
     page.assert_contains("<p>Made <strong>once</strong>, when published.</p>");
+    assert!(!page.body.contains("stale HTML"), "{}", page.body);
+
+    // A prepared page of a shape this worker cannot read (a later release's): the file is rendered, not a 500.
+    let mut later = stored.clone();
+    later["version"] = "later-shape-1".into();
+    later["source"] = doc("Prepared", "2024-02-01", "", "Made *again*, from the file.").into();
+    later["prepared"] = serde_json::json!({ "renderer": "9", "sections": ["<p>stale HTML</p>"] });
+    app.kv(&["key", "put", "post:prepared", &later.to_string()]);
+    let page = app.get("/posts/prepared/");
+    assert_eq!(page.status, 200, "{}", page.body);
+    page.assert_contains("<p>Made <em>again</em>, from the file.</p>");
     assert!(!page.body.contains("stale HTML"), "{}", page.body);
 }
 
