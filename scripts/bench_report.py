@@ -177,7 +177,8 @@ labels = {
     "post_page_1_of": "post page, 1 comment, warm, in a site of {} posts",
     "not_found_of": "404 page (aliases looked up, error page rendered) in a site of {} posts",
     "list_page_10_of": "home page (10 posts listed) of a site of {} posts",
-    "atom_feed_of": "Atom feed (20 newest) of a site of {} posts",
+    "atom_feed_of": "Atom feed (20 newest) of a site of {} posts, kept (every poll after the first for an index version)",
+    "atom_feed_first_of": "Atom feed (20 newest) of a site of {} posts, first request for an index version (written)",
     "front_parse_of": "parse the KV `index:front` JSON of a site of {} posts (home page, feed, navigation: once per isolate and index version)",
     "index_parse_of": "parse the KV `index` JSON of {} posts (archive, tags, sitemap: once per isolate and index version)",
 }

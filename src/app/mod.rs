@@ -7,6 +7,7 @@ mod reader;
 
 pub use comments::{ImportOutcome, ModerationAction, PostOut, Rejection, ShowOptions, Submitted};
 pub use publishing::prepare;
+pub use reader::FeedOut;
 
 use crate::core::config::SiteConfig;
 use crate::core::feed::FeedMeta;
@@ -159,9 +160,31 @@ mod tests {
         assert!(block_on(app.home(1)).unwrap().contains("/posts/hello/"));
         assert!(block_on(app.tag("intro")).unwrap().contains("/posts/hello/"));
         assert!(block_on(app.search("edge")).unwrap().contains("/posts/hello/"));
-        assert!(block_on(app.feed(None, false)).unwrap().contains("http://127.0.0.1:8787/posts/hello/"));
+        assert!(block_on(app.feed(None, false)).unwrap().xml.contains("http://127.0.0.1:8787/posts/hello/"));
         assert!(block_on(app.sitemap()).unwrap().contains("http://127.0.0.1:8787/posts/hello/"));
         assert_eq!(block_on(app.alias("/2024/05/hello")).unwrap().as_deref(), Some("/posts/hello/"));
+    }
+
+    #[test]
+    fn a_kept_feed_changes_when_a_post_is_published_or_a_scheduled_one_comes_due() {
+        let (site, store) = (SiteConfig::default(), MemoryStore::default());
+        let today = app(&site, &store);
+        block_on(today.publish(Kind::Post, &slug("hello"), HELLO)).unwrap();
+        let scheduled = "+++\ntitle = \"Tomorrow\"\ndate = 2025-01-02\ntags = [\"Intro\"]\n+++\nSoon.\n";
+        block_on(today.publish(Kind::Post, &slug("tomorrow"), scheduled)).unwrap();
+        let first = block_on(today.feed(None, false)).unwrap();
+        assert!(first.xml.contains("/posts/hello/") && !first.xml.contains("/posts/tomorrow/"), "{}", first.xml);
+        assert!(Rc::ptr_eq(&first, &block_on(today.feed(None, false)).unwrap()), "the second poll is the kept feed");
+        assert!(block_on(today.feed(None, true)).unwrap().xml.contains("<rss"), "RSS is kept apart from Atom");
+
+        let later = App { now: today.now + chrono::Duration::days(2), ..today };
+        let due = block_on(later.feed(None, false)).unwrap();
+        assert!(due.xml.contains("/posts/tomorrow/"), "the scheduled post appears without a publish: {}", due.xml);
+        assert_ne!(due.etag, first.etag);
+        assert!(block_on(later.feed(Some("intro"), false)).unwrap().xml.contains("/posts/tomorrow/"));
+
+        block_on(later.publish(Kind::Post, &slug("third"), "+++\ntitle = \"Third\"\ndate = 2025-01-02\n+++\nThree.\n")).unwrap();
+        assert!(block_on(later.feed(None, false)).unwrap().xml.contains("/posts/third/"), "a publish is shown at once");
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Reader use cases: lists, pages, tags, archive, search, feeds and the sitemap.
 
-use super::{App, AppError};
+use super::{remember, App, AppError};
 use crate::core::feed::{self, FeedEntry};
+use crate::core::hash;
 use crate::core::index::{Part, SiteIndex};
 use crate::core::post::{Kind, PostSummary};
 use crate::core::search::fts_query;
@@ -12,10 +13,26 @@ use crate::core::views::{
 };
 use crate::store::{Catalog, CommentStore, ContentStore, SNIPPET_CLOSE, SNIPPET_OPEN};
 use askama::Template;
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::rc::Rc;
 
 const FEED_LENGTH: usize = 20;
 const SEARCH_LIMIT: usize = 20;
+const FEED_CACHE_SIZE: usize = 64;
+
+/// A feed as served, and its ETag.
+#[derive(Debug)]
+pub struct FeedOut {
+    pub xml: String,
+    pub etag: String,
+}
+
+thread_local! {
+    /// Feeds by tag, format, index version and the number of posts still scheduled: what they list. Feed readers
+    /// poll them more than any page is read, so a poll costs a lookup, not twenty entries written again.
+    static FEEDS: RefCell<HashMap<String, Rc<FeedOut>>> = RefCell::default();
+}
 
 impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
     /// Approved comment counts for list pages; a failing comment store shows none rather than failing the page.
@@ -104,11 +121,15 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
     }
 
     /// The Atom (`rss == false`) or RSS feed of the site, or of one tag.
-    pub async fn feed(&self, tag_slug: Option<&str>, rss: bool) -> Result<String, AppError> {
+    pub async fn feed(&self, tag_slug: Option<&str>, rss: bool) -> Result<Rc<FeedOut>, AppError> {
         let index = match tag_slug {
             Some(_) => self.content.index(Part::Whole).await?,
             None => self.index_listing(FEED_LENGTH).await?,
         };
+        let key = format!("{}:{rss}:{}:{}", tag_slug.unwrap_or(""), index.version, index.scheduled(self.now));
+        if let Some(kept) = FEEDS.with(|m| m.borrow().get(&key).cloned()) {
+            return Ok(kept);
+        }
         let (title, html_path, feed_path, posts): (String, String, String, Vec<&PostSummary>) = match tag_slug {
             Some(tag) => {
                 let (name, posts) = index.tagged(tag, self.now);
@@ -122,7 +143,13 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         };
         let meta = self.feed_meta(title, &html_path, &feed_path);
         let entries: Vec<FeedEntry> = posts.iter().take(FEED_LENGTH).map(|p| self.feed_entry(p)).collect();
-        Ok(if rss { feed::rss(&meta, &entries, self.now) } else { feed::atom(&meta, &entries, self.now) })
+        let xml = if rss { feed::rss(&meta, &entries, self.now) } else { feed::atom(&meta, &entries, self.now) };
+        let out = Rc::new(FeedOut { etag: hash::etag(xml.as_bytes()), xml });
+        // An empty feed is dated now, so it is not kept.
+        if !entries.is_empty() {
+            remember(&FEEDS, key, out.clone(), FEED_CACHE_SIZE);
+        }
+        Ok(out)
     }
 
     fn feed_entry(&self, post: &PostSummary) -> FeedEntry {

@@ -144,7 +144,17 @@ impl SiteIndex {
     /// it. The posts it leaves out are older than every non-sticky post it holds, so they are visible once any of
     /// those is.
     pub fn covers(&self, n: usize, now: DateTime<Utc>) -> bool {
-        self.omitted == 0 || self.visible_slice(now).iter().filter(|p| !p.sticky).take(n).count() >= n
+        if self.omitted == 0 {
+            return true;
+        }
+        // Counted from positions, not by walking the posts: the home page and the feed ask on every request.
+        let start = self.scheduled(now);
+        let sticky_visible = self.sticky_positions().iter().filter(|&&i| i >= start).count();
+        self.posts.len() - start - sticky_visible >= n
+    }
+
+    fn sticky_positions(&self) -> &[usize] {
+        self.sticky.get_or_init(|| self.posts.iter().enumerate().filter(|(_, p)| p.sticky).map(|(i, _)| i).collect())
     }
 
     /// Posts a reader may see now, newest first.
@@ -155,7 +165,12 @@ impl SiteIndex {
     /// Scheduled posts sort first (the newest dates), so a binary search finds where the visible ones start: the
     /// cost does not grow with the number of posts.
     fn visible_slice(&self, now: DateTime<Utc>) -> &[PostSummary] {
-        &self.posts[self.posts.partition_point(|p| !p.is_visible(now))..]
+        &self.posts[self.scheduled(now)..]
+    }
+
+    /// How many posts are scheduled after `now`. With the version, it names the posts a reader sees now.
+    pub fn scheduled(&self, now: DateTime<Utc>) -> usize {
+        self.posts.partition_point(|p| !p.is_visible(now))
     }
 
     /// Page `page` (1-based) of the visible posts for the home page, sticky ones first; `None` past the last page.
@@ -168,8 +183,7 @@ impl SiteIndex {
         if page > total_pages {
             return None;
         }
-        let sticky = self.sticky.get_or_init(|| self.posts.iter().enumerate().filter(|(_, p)| p.sticky).map(|(i, _)| i).collect());
-        let sticky_visible = sticky.iter().map(|&i| &self.posts[i]).filter(|p| p.is_visible(now));
+        let sticky_visible = self.sticky_positions().iter().map(|&i| &self.posts[i]).filter(|p| p.is_visible(now));
         let items = sticky_visible.chain(visible.iter().filter(|p| !p.sticky)).skip(first).take(per_page).collect();
         Some(Paged { items, page, total_pages })
     }

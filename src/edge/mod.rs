@@ -6,7 +6,7 @@ mod http;
 mod kv;
 mod memo;
 
-use crate::app::{App, AppError, ModerationAction, Rejection, ShowOptions, Submitted};
+use crate::app::{App, AppError, FeedOut, ModerationAction, Rejection, ShowOptions, Submitted};
 use crate::core::comment::{parse_urlencoded, CommentForm, CommentStatus};
 use crate::core::config::SiteConfig;
 use crate::core::moderation::signing_key;
@@ -20,6 +20,7 @@ use chrono::{DateTime, Utc};
 use d1::D1;
 use http::{CachePolicy, Reply};
 use kv::KvContent;
+use std::rc::Rc;
 use worker::{event, Context, Env, Request, Response, ScheduleContext, ScheduledEvent};
 
 type EdgeApp<'a> = App<'a, KvContent, D1>;
@@ -135,11 +136,11 @@ async fn route(
         },
         Route::Tags => Reply::html(app.tags().await?, CachePolicy::Revalidate),
         Route::Tag(tag) => Reply::html(app.tag(&tag).await?, CachePolicy::Revalidate),
-        Route::TagFeed(tag) => Reply::atom(app.feed(Some(&tag), false).await?),
+        Route::TagFeed(tag) => feed_reply(app.feed(Some(&tag), false).await?, false),
         Route::Archive => Reply::html(app.archive().await?, CachePolicy::Revalidate),
         Route::Search => Reply::html(app.search(&url.param("q").unwrap_or_default()).await?, CachePolicy::Revalidate),
-        Route::AtomFeed => Reply::atom(app.feed(None, false).await?),
-        Route::RssFeed => Reply::rss(app.feed(None, true).await?),
+        Route::AtomFeed => feed_reply(app.feed(None, false).await?, false),
+        Route::RssFeed => feed_reply(app.feed(None, true).await?, true),
         Route::CommentsFeed => Reply::atom(app.comments_feed(None).await?).cached(CachePolicy::Revalidate),
         Route::PostCommentsFeed(slug) => Reply::atom(app.comments_feed(Some(&slug)).await?).cached(CachePolicy::Revalidate),
         Route::Sitemap => Reply::xml(app.sitemap().await?),
@@ -169,6 +170,12 @@ async fn route(
         | Route::AdminFeed
         | Route::AdminConfirm(_) => return Err(AppError::NotFound),
     })
+}
+
+/// A kept feed: its body copied into the response, its ETag as computed when it was written.
+fn feed_reply(feed: Rc<FeedOut>, rss: bool) -> Reply {
+    let reply = if rss { Reply::rss(feed.xml.clone()) } else { Reply::atom(feed.xml.clone()) };
+    reply.with_etag(feed.etag.clone())
 }
 
 fn show_options(url: &RequestUrl) -> ShowOptions {
