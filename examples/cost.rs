@@ -33,7 +33,7 @@ fn home(app: &BenchApp<'_>) -> usize {
 }
 
 fn feed(app: &BenchApp<'_>) -> usize {
-    block_on(app.feed(None, false)).expect("feed").xml.len()
+    block_on(app.feed(None, false)).expect("feed").body.len()
 }
 
 fn not_found(app: &BenchApp<'_>) -> usize {

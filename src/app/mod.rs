@@ -7,7 +7,7 @@ mod reader;
 
 pub use comments::{ImportOutcome, ModerationAction, PostOut, Rejection, ShowOptions, Submitted};
 pub use publishing::prepare;
-pub use reader::FeedOut;
+pub use reader::Listing;
 
 use crate::core::config::SiteConfig;
 use crate::core::feed::FeedMeta;
@@ -160,31 +160,45 @@ mod tests {
         assert!(block_on(app.home(1)).unwrap().contains("/posts/hello/"));
         assert!(block_on(app.tag("intro")).unwrap().contains("/posts/hello/"));
         assert!(block_on(app.search("edge")).unwrap().contains("/posts/hello/"));
-        assert!(block_on(app.feed(None, false)).unwrap().xml.contains("http://127.0.0.1:8787/posts/hello/"));
-        assert!(block_on(app.sitemap()).unwrap().contains("http://127.0.0.1:8787/posts/hello/"));
+        assert!(block_on(app.feed(None, false)).unwrap().body.contains("http://127.0.0.1:8787/posts/hello/"));
+        assert!(block_on(app.sitemap()).unwrap().body.contains("http://127.0.0.1:8787/posts/hello/"));
         assert_eq!(block_on(app.alias("/2024/05/hello")).unwrap().as_deref(), Some("/posts/hello/"));
     }
 
     #[test]
-    fn a_kept_feed_changes_when_a_post_is_published_or_a_scheduled_one_comes_due() {
+    fn a_kept_listing_changes_when_a_post_is_published_or_a_scheduled_one_comes_due() {
         let (site, store) = (SiteConfig::default(), MemoryStore::default());
         let today = app(&site, &store);
         block_on(today.publish(Kind::Post, &slug("hello"), HELLO)).unwrap();
         let scheduled = "+++\ntitle = \"Tomorrow\"\ndate = 2025-01-02\ntags = [\"Intro\"]\n+++\nSoon.\n";
         block_on(today.publish(Kind::Post, &slug("tomorrow"), scheduled)).unwrap();
         let first = block_on(today.feed(None, false)).unwrap();
-        assert!(first.xml.contains("/posts/hello/") && !first.xml.contains("/posts/tomorrow/"), "{}", first.xml);
+        assert!(first.body.contains("/posts/hello/") && !first.body.contains("/posts/tomorrow/"), "{}", first.body);
         assert!(Rc::ptr_eq(&first, &block_on(today.feed(None, false)).unwrap()), "the second poll is the kept feed");
-        assert!(block_on(today.feed(None, true)).unwrap().xml.contains("<rss"), "RSS is kept apart from Atom");
+        assert!(block_on(today.feed(None, true)).unwrap().body.contains("<rss"), "RSS is kept apart from Atom");
+        let lists = |app: &App<'_, MemoryStore, MemoryStore>| {
+            [block_on(app.archive()).unwrap(), block_on(app.sitemap()).unwrap(), block_on(app.feed(Some("intro"), false)).unwrap()]
+        };
+        for list in lists(&today) {
+            assert!(list.body.contains("/posts/hello/") && !list.body.contains("/posts/tomorrow/"), "{}", list.body);
+        }
+        assert!(matches!(block_on(today.feed(Some("no-such-tag"), false)), Err(AppError::NotFound)));
 
         let later = App { now: today.now + chrono::Duration::days(2), ..today };
         let due = block_on(later.feed(None, false)).unwrap();
-        assert!(due.xml.contains("/posts/tomorrow/"), "the scheduled post appears without a publish: {}", due.xml);
+        assert!(due.body.contains("/posts/tomorrow/"), "the scheduled post appears without a publish: {}", due.body);
         assert_ne!(due.etag, first.etag);
-        assert!(block_on(later.feed(Some("intro"), false)).unwrap().xml.contains("/posts/tomorrow/"));
+        for list in lists(&later) {
+            assert!(list.body.contains("/posts/tomorrow/"), "{}", list.body);
+        }
 
-        block_on(later.publish(Kind::Post, &slug("third"), "+++\ntitle = \"Third\"\ndate = 2025-01-02\n+++\nThree.\n")).unwrap();
-        assert!(block_on(later.feed(None, false)).unwrap().xml.contains("/posts/third/"), "a publish is shown at once");
+        block_on(later.publish(Kind::Post, &slug("third"), "+++\ntitle = \"Third\"\ndate = 2025-01-02\ntags = [\"Intro\"]\n+++\nThree.\n"))
+            .unwrap();
+        assert!(block_on(later.feed(None, false)).unwrap().body.contains("/posts/third/"), "a publish is shown at once");
+        for list in lists(&later) {
+            assert!(list.body.contains("/posts/third/"), "{}", list.body);
+        }
+        assert!(block_on(later.tags()).unwrap().body.contains("/tags/intro/"));
     }
 
     #[test]

@@ -19,19 +19,20 @@ use std::rc::Rc;
 
 const FEED_LENGTH: usize = 20;
 const SEARCH_LIMIT: usize = 20;
-const FEED_CACHE_SIZE: usize = 64;
+const LISTING_CACHE_SIZE: usize = 64;
 
-/// A feed as served, and its ETag.
+/// A page made from the index alone (a feed, the archive, the tags, the sitemap) as served, and its ETag.
 #[derive(Debug)]
-pub struct FeedOut {
-    pub xml: String,
+pub struct Listing {
+    pub body: String,
     pub etag: String,
 }
 
 thread_local! {
-    /// Feeds by tag, format, index version and the number of posts still scheduled: what they list. Feed readers
-    /// poll them more than any page is read, so a poll costs a lookup, not twenty entries written again.
-    static FEEDS: RefCell<HashMap<String, Rc<FeedOut>>> = RefCell::default();
+    /// Listings by what they are, the index version and the number of posts still scheduled: all they are made
+    /// from. Written once per index version, so a request costs a lookup however many posts they list, and feed
+    /// readers' polls, the most frequent requests of a blog, cost the least.
+    static LISTINGS: RefCell<HashMap<String, Rc<Listing>>> = RefCell::default();
 }
 
 impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
@@ -79,18 +80,39 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
     }
 
     /// `/tags/`.
-    pub async fn tags(&self) -> Result<String, AppError> {
+    pub async fn tags(&self) -> Result<Rc<Listing>, AppError> {
         let index = self.content.index(Part::Whole).await?;
+        if let Some(kept) = self.kept("tags", &index) {
+            return Ok(kept);
+        }
         let layout = Layout::new(self.site, Some(&index), Some("Tags"), None, "/tags/");
-        Ok(TagsPage { layout, tags: index.tags(self.now) }.render()?)
+        Ok(self.keep("tags", &index, TagsPage { layout, tags: index.tags(self.now) }.render()?))
     }
 
     /// `/archive/`.
-    pub async fn archive(&self) -> Result<String, AppError> {
+    pub async fn archive(&self) -> Result<Rc<Listing>, AppError> {
         let index = self.content.index(Part::Whole).await?;
+        if let Some(kept) = self.kept("archive", &index) {
+            return Ok(kept);
+        }
         let layout = Layout::new(self.site, Some(&index), Some("Archive"), None, "/archive/");
         let months = index.archive(self.now).iter().map(ArchiveMonthView::new).collect();
-        Ok(ArchivePage { layout, months }.render()?)
+        Ok(self.keep("archive", &index, ArchivePage { layout, months }.render()?))
+    }
+
+    /// The listing `what` made from `index` for the posts a reader sees now, if it is kept.
+    fn kept(&self, what: &str, index: &SiteIndex) -> Option<Rc<Listing>> {
+        let key = format!("{what}:{}", index.visible_as_of(self.now)?);
+        LISTINGS.with(|m| m.borrow().get(&key).cloned())
+    }
+
+    /// Keeps `body` as the listing `what` made from `index` for the posts a reader sees now.
+    fn keep(&self, what: &str, index: &SiteIndex, body: String) -> Rc<Listing> {
+        let listing = Rc::new(Listing { etag: hash::etag(body.as_bytes()), body });
+        if let Some(seen) = index.visible_as_of(self.now) {
+            remember(&LISTINGS, format!("{what}:{seen}"), listing.clone(), LISTING_CACHE_SIZE);
+        }
+        listing
     }
 
     /// `/search?q=`: a failing search backend is reported on the page, not as an error.
@@ -121,15 +143,18 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
     }
 
     /// The Atom (`rss == false`) or RSS feed of the site, or of one tag.
-    pub async fn feed(&self, tag_slug: Option<&str>, rss: bool) -> Result<Rc<FeedOut>, AppError> {
-        let index = match tag_slug {
-            Some(_) => self.content.index(Part::Whole).await?,
-            None => self.index_listing(FEED_LENGTH).await?,
-        };
-        let key = format!("{}:{rss}:{}:{}", tag_slug.unwrap_or(""), index.version, index.scheduled(self.now));
-        if let Some(kept) = FEEDS.with(|m| m.borrow().get(&key).cloned()) {
+    pub async fn feed(&self, tag_slug: Option<&str>, rss: bool) -> Result<Rc<Listing>, AppError> {
+        let what = format!("{}:{}", if rss { "rss" } else { "atom" }, tag_slug.unwrap_or(""));
+        // The site's feeds are keyed by the front, which every request reads anyway; the whole index is read only to
+        // write one the front does not hold.
+        let keyed = self.content.index(if tag_slug.is_some() { Part::Whole } else { Part::Front }).await?;
+        if let Some(kept) = self.kept(&what, &keyed) {
             return Ok(kept);
         }
+        let index = match tag_slug {
+            None if !keyed.covers(FEED_LENGTH, self.now) => self.content.index(Part::Whole).await?,
+            _ => keyed.clone(),
+        };
         let (title, html_path, feed_path, posts): (String, String, String, Vec<&PostSummary>) = match tag_slug {
             Some(tag) => {
                 let (name, posts) = index.tagged(tag, self.now);
@@ -143,13 +168,8 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         };
         let meta = self.feed_meta(title, &html_path, &feed_path);
         let entries: Vec<FeedEntry> = posts.iter().take(FEED_LENGTH).map(|p| self.feed_entry(p)).collect();
-        let xml = if rss { feed::rss(&meta, &entries, self.now) } else { feed::atom(&meta, &entries, self.now) };
-        let out = Rc::new(FeedOut { etag: hash::etag(xml.as_bytes()), xml });
-        // An empty feed is dated now, so it is not kept.
-        if !entries.is_empty() {
-            remember(&FEEDS, key, out.clone(), FEED_CACHE_SIZE);
-        }
-        Ok(out)
+        let body = if rss { feed::rss(&meta, &entries, self.now) } else { feed::atom(&meta, &entries, self.now) };
+        Ok(self.keep(&what, &keyed, body))
     }
 
     fn feed_entry(&self, post: &PostSummary) -> FeedEntry {
@@ -168,15 +188,18 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
     }
 
     /// `/sitemap.xml`: the home page, every visible post and page, tags and the archive.
-    pub async fn sitemap(&self) -> Result<String, AppError> {
+    pub async fn sitemap(&self) -> Result<Rc<Listing>, AppError> {
         let index = self.content.index(Part::Whole).await?;
+        if let Some(kept) = self.kept("sitemap", &index) {
+            return Ok(kept);
+        }
         let newest = index.visible(self.now).next().and_then(|p| p.last_modified());
         let mut urls =
             vec![(self.site.absolute("/"), newest), (self.site.absolute("/archive/"), newest), (self.site.absolute("/tags/"), newest)];
         urls.extend(index.pages.iter().filter(|p| p.is_visible(self.now)).map(|p| (self.site.absolute(&p.url()), p.last_modified())));
         urls.extend(index.visible(self.now).map(|p| (self.site.absolute(&p.url()), p.last_modified())));
         urls.extend(index.tags(self.now).iter().map(|t| (self.site.absolute(&format!("/tags/{}/", t.slug)), None)));
-        Ok(feed::sitemap(&urls))
+        Ok(self.keep("sitemap", &index, feed::sitemap(&urls)))
     }
 
     /// `/robots.txt`.

@@ -168,9 +168,16 @@ impl SiteIndex {
         &self.posts[self.scheduled(now)..]
     }
 
-    /// How many posts are scheduled after `now`. With the version, it names the posts a reader sees now.
+    /// How many posts are scheduled after `now`.
     pub fn scheduled(&self, now: DateTime<Utc>) -> usize {
         self.posts.partition_point(|p| !p.is_visible(now))
+    }
+
+    /// Names the posts a reader sees now, to key what is made from them: the version, and how many posts are still
+    /// scheduled. `None` from a front whose newest posts are all scheduled, where that count would say too little.
+    pub fn visible_as_of(&self, now: DateTime<Utc>) -> Option<String> {
+        let scheduled = self.scheduled(now);
+        (self.omitted == 0 || scheduled < FRONT_POSTS).then(|| format!("{}:{scheduled}", self.version))
     }
 
     /// Page `page` (1-based) of the visible posts for the home page, sticky ones first; `None` past the last page.
@@ -371,6 +378,21 @@ mod tests {
         let later = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap();
         assert!(front.covers(FRONT_POSTS, later), "once they are published, the front holds them all");
         assert_eq!(front.page(1, 5, now).unwrap().total_pages, whole.page(1, 5, now).unwrap().total_pages);
+    }
+
+    #[test]
+    fn what_a_reader_sees_is_named_by_the_version_and_the_posts_still_scheduled() {
+        // 60 posts a day apart, the newest on 2024-12-31.
+        let whole = site(60, |_| "");
+        let front = whole.part(Part::Front);
+        let at = |m: u32, d: u32| Utc.with_ymd_and_hms(2024, m, d, 12, 0, 0).unwrap();
+        for index in [&whole, &front] {
+            assert_eq!(index.visible_as_of(at(12, 31)), Some(format!("{}:0", whole.version)));
+            assert_eq!(index.visible_as_of(at(12, 21)), Some(format!("{}:10", whole.version)), "10 still scheduled");
+        }
+        // 55 still scheduled: the front's 50 newest all are, so it cannot tell 55 from 52; the whole can.
+        assert_eq!(whole.visible_as_of(at(11, 6)), Some(format!("{}:55", whole.version)));
+        assert_eq!((front.visible_as_of(at(11, 6)), front.visible_as_of(at(11, 9))), (None, None));
     }
 
     #[test]

@@ -6,7 +6,7 @@ mod http;
 mod kv;
 mod memo;
 
-use crate::app::{App, AppError, FeedOut, ModerationAction, Rejection, ShowOptions, Submitted};
+use crate::app::{App, AppError, Listing, ModerationAction, Rejection, ShowOptions, Submitted};
 use crate::core::comment::{parse_urlencoded, CommentForm, CommentStatus};
 use crate::core::config::SiteConfig;
 use crate::core::moderation::signing_key;
@@ -134,16 +134,16 @@ async fn route(
             Err(AppError::NotFound) => return not_found_or_alias(app, &path).await,
             page => Reply::html(page?, CachePolicy::Revalidate),
         },
-        Route::Tags => Reply::html(app.tags().await?, CachePolicy::Revalidate),
+        Route::Tags => kept(app.tags().await?, |body| Reply::html(body, CachePolicy::Revalidate)),
         Route::Tag(tag) => Reply::html(app.tag(&tag).await?, CachePolicy::Revalidate),
-        Route::TagFeed(tag) => feed_reply(app.feed(Some(&tag), false).await?, false),
-        Route::Archive => Reply::html(app.archive().await?, CachePolicy::Revalidate),
+        Route::TagFeed(tag) => kept(app.feed(Some(&tag), false).await?, Reply::atom),
+        Route::Archive => kept(app.archive().await?, |body| Reply::html(body, CachePolicy::Revalidate)),
         Route::Search => Reply::html(app.search(&url.param("q").unwrap_or_default()).await?, CachePolicy::Revalidate),
-        Route::AtomFeed => feed_reply(app.feed(None, false).await?, false),
-        Route::RssFeed => feed_reply(app.feed(None, true).await?, true),
+        Route::AtomFeed => kept(app.feed(None, false).await?, Reply::atom),
+        Route::RssFeed => kept(app.feed(None, true).await?, Reply::rss),
         Route::CommentsFeed => Reply::atom(app.comments_feed(None).await?).cached(CachePolicy::Revalidate),
         Route::PostCommentsFeed(slug) => Reply::atom(app.comments_feed(Some(&slug)).await?).cached(CachePolicy::Revalidate),
-        Route::Sitemap => Reply::xml(app.sitemap().await?),
+        Route::Sitemap => kept(app.sitemap().await?, Reply::xml),
         Route::Robots => Reply::text(200, app.robots()).cached(CachePolicy::Day),
         Route::AdminApiPost(slug) => admin_document(req, app, Kind::Post, &slug, method).await?,
         Route::AdminApiPage(slug) => admin_document(req, app, Kind::Page, &slug, method).await?,
@@ -172,10 +172,9 @@ async fn route(
     })
 }
 
-/// A kept feed: its body copied into the response, its ETag as computed when it was written.
-fn feed_reply(feed: Rc<FeedOut>, rss: bool) -> Reply {
-    let reply = if rss { Reply::rss(feed.xml.clone()) } else { Reply::atom(feed.xml.clone()) };
-    reply.with_etag(feed.etag.clone())
+/// A kept listing: its body copied into the response, its ETag as computed when it was written.
+fn kept(listing: Rc<Listing>, reply: impl FnOnce(String) -> Reply) -> Reply {
+    reply(listing.body.clone()).with_etag(listing.etag.clone())
 }
 
 fn show_options(url: &RequestUrl) -> ShowOptions {

@@ -101,13 +101,13 @@ fn a_scheduled_post_appears_at_its_time_without_a_redeploy(app: &TestApp) {
     let file = doc("Scheduled", &at.format("%Y-%m-%dT%H:%M:%SZ").to_string(), "", "From the future.");
     assert_eq!(app.put_post("scheduled", &file).status, 201);
     assert_eq!(app.get("/posts/scheduled/").status, 404);
-    for path in ["/", "/feed.xml", "/rss.xml", "/sitemap.xml", "/search?q=future"] {
+    for path in ["/", "/feed.xml", "/rss.xml", "/sitemap.xml", "/archive/", "/search?q=future"] {
         app.get(path).assert_lacks("/posts/scheduled/");
     }
     let wait = (at - chrono::Utc::now()).to_std().unwrap_or_default() + Duration::from_secs(2);
     std::thread::sleep(wait);
     assert_eq!(app.get("/posts/scheduled/").status, 200);
-    for path in ["/", "/feed.xml", "/rss.xml", "/sitemap.xml", "/search?q=future"] {
+    for path in ["/", "/feed.xml", "/rss.xml", "/sitemap.xml", "/archive/", "/search?q=future"] {
         app.get(path).assert_contains("/posts/scheduled/");
     }
     assert_eq!(app.delete_post("scheduled", Some(ADMIN_TOKEN)).status, 204);
