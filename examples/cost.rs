@@ -36,6 +36,14 @@ fn feed(app: &BenchApp<'_>) -> usize {
     block_on(app.feed(None, false)).expect("feed").body.len()
 }
 
+fn archive(app: &BenchApp<'_>) -> usize {
+    block_on(app.archive()).expect("archive").body.len()
+}
+
+fn sitemap(app: &BenchApp<'_>) -> usize {
+    block_on(app.sitemap()).expect("sitemap").body.len()
+}
+
 fn not_found(app: &BenchApp<'_>) -> usize {
     assert!(block_on(app.alias("/no/such/page/")).expect("aliases").is_none());
     block_on(app.error_page("Not found", "There is no page here.", "/no/such/page/")).len()
@@ -60,6 +68,8 @@ measured! {
     measure_post_page_500 => |app| post(app, 500);
     measure_home_page => home;
     measure_atom_feed => feed;
+    measure_archive => archive;
+    measure_sitemap => sitemap;
     measure_not_found => not_found;
 }
 
@@ -85,6 +95,7 @@ fn main() {
     let app = App { site: &site, content: &store, db: &store, now: support::newest() + Duration::days(1), key: b"bench-signing-key" };
     // Warm: the isolate's memos filled, as after each page's first request.
     let mut bytes = post(&app, 0) + post(&app, 1) + post(&app, 50) + post(&app, 500) + home(&app) + feed(&app) + not_found(&app);
+    bytes += archive(&app) + sitemap(&app);
     for measure in [
         measure_post_page_0,
         measure_post_page_1,
@@ -92,6 +103,8 @@ fn main() {
         measure_post_page_500,
         measure_home_page,
         measure_atom_feed,
+        measure_archive,
+        measure_sitemap,
         measure_not_found,
     ] {
         bytes += measure(&app, requests);

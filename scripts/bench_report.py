@@ -65,6 +65,8 @@ COST_PAGES = [
     ("post_page_500", "post page, 500 comments"),
     ("home_page", "home page (10 posts)"),
     ("atom_feed", "Atom feed (20 newest; 10 in a site of 10 posts)"),
+    ("archive", "archive (every post, kept per index version)"),
+    ("sitemap", "sitemap (every post, kept per index version)"),
     ("not_found", "404 page"),
 ]
 
