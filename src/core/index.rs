@@ -12,6 +12,7 @@ use crate::core::post::{Kind, PostSummary};
 use crate::core::slug::slugify;
 use chrono::{DateTime, Datelike, Utc};
 use serde::{Deserialize, Serialize};
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
@@ -32,6 +33,9 @@ pub struct SiteIndex {
     /// Positions of the sticky posts in `posts`, found once per parsed index.
     #[serde(skip)]
     sticky: OnceLock<Vec<usize>>,
+    /// Where the visible posts began at the last request: time only moves on, so it is checked first.
+    #[serde(skip)]
+    scheduled_hint: Cell<usize>,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -112,7 +116,7 @@ impl SiteIndex {
         }
         posts.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.slug.cmp(&b.slug)));
         pages.sort_by(|a, b| a.title.cmp(&b.title).then_with(|| a.slug.cmp(&b.slug)));
-        let mut index = SiteIndex { version: String::new(), posts, pages, aliases, omitted: 0, sticky: OnceLock::new() };
+        let mut index = SiteIndex { version: String::new(), posts, pages, aliases, omitted: 0, ..SiteIndex::default() };
         index.version = short_hash(serde_json::to_string(&index).unwrap_or_default().as_bytes());
         index
     }
@@ -130,7 +134,7 @@ impl SiteIndex {
             }
             Part::Aliases => (Vec::new(), self.posts.len(), Vec::new(), self.aliases.clone()),
         };
-        SiteIndex { version: self.version.clone(), posts, pages, aliases, omitted, sticky: OnceLock::new() }
+        SiteIndex { version: self.version.clone(), posts, pages, aliases, omitted, ..SiteIndex::default() }
     }
 
     /// The (key, JSON) pairs that store this index in KV, in the order to write them.
@@ -168,9 +172,18 @@ impl SiteIndex {
         &self.posts[self.scheduled(now)..]
     }
 
-    /// How many posts are scheduled after `now`.
+    /// How many posts are scheduled after `now`: they sort first. The answer of the last request is checked first,
+    /// and is still right until a scheduled post comes due, so a request costs the same however many posts there are.
     pub fn scheduled(&self, now: DateTime<Utc>) -> usize {
-        self.posts.partition_point(|p| !p.is_visible(now))
+        let hint = self.scheduled_hint.get();
+        let before_hint_scheduled = hint == 0 || self.posts.get(hint - 1).is_some_and(|p| !p.is_visible(now));
+        let from_hint_visible = self.posts.get(hint).is_none_or(|p| p.is_visible(now));
+        if hint <= self.posts.len() && before_hint_scheduled && from_hint_visible {
+            return hint;
+        }
+        let scheduled = self.posts.partition_point(|p| !p.is_visible(now));
+        self.scheduled_hint.set(scheduled);
+        scheduled
     }
 
     /// Names the posts a reader sees now, to key what is made from them: the version, and how many posts are still
@@ -378,6 +391,17 @@ mod tests {
         let later = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap();
         assert!(front.covers(FRONT_POSTS, later), "once they are published, the front holds them all");
         assert_eq!(front.page(1, 5, now).unwrap().total_pages, whole.page(1, 5, now).unwrap().total_pages);
+    }
+
+    #[test]
+    fn the_scheduled_count_is_right_whichever_way_the_clock_moves() {
+        let whole = site(60, |_| "");
+        let days = [0u32, 5, 5, 6, 30, 29, 90, 1, 61, 61, 60, 45, 0];
+        for day in days {
+            let now = Utc.with_ymd_and_hms(2024, 10, 1, 12, 0, 0).unwrap() + chrono::Duration::days(i64::from(day));
+            let expected = whole.posts.iter().filter(|p| !p.is_visible(now)).count();
+            assert_eq!(whole.scheduled(now), expected, "day {day}");
+        }
     }
 
     #[test]
