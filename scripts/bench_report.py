@@ -128,7 +128,7 @@ w("## Machine")
 w("")
 w("| | |")
 w("|---|---|")
-for k in ["cpu", "cores", "memory", "os", "kernel", "rustc", "node", "wrangler", "wrk", "commit", "date", "loadavg_start", "loadavg_end", "wrk_args"]:
+for k in ["cpu", "cores", "memory", "os", "kernel", "rustc", "node", "wrangler", "wrk", "commit", "cost_commit", "date", "loadavg_start", "loadavg_end", "wrk_args"]:
     if k in machine:
         w(f"| {k} | {machine[k]} |")
 w("")
@@ -218,7 +218,10 @@ if cost_sizes:
       "seeds), where times on this machine move by ±20%, so this table is what resolves the 10% target. The in-memory "
       "store stands in for KV and D1 and, like the edge's memo within its window, keeps pages of comments and comment "
       "counts until the next comment write. A copy counts one instruction per byte here (`rep movsb`), which weighs long "
-      "pages more than their time does.")
+      "pages more than their time does."
+      + (f" **Counted at commit {machine['cost_commit']}**, a change made after this run's other figures: only the "
+         "instructions were counted again (the report's other figures are from the commit in *Machine*)."
+         if machine.get("cost_commit") else ""))
     w("")
     w("| page | " + " | ".join(f"{n:,} posts" for n in cost_sizes) + f" | growth {cost_sizes[0]:,} → {cost_sizes[-1]:,} |"
       + (f" growth {cost_sizes[1]:,} → {cost_sizes[-1]:,} |" if len(cost_sizes) > 2 else ""))
