@@ -13,7 +13,7 @@ use crate::core::slug::slugify;
 use chrono::{DateTime, Datelike, Utc};
 use serde::{Deserialize, Serialize};
 use std::cell::Cell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
@@ -33,6 +33,9 @@ pub struct SiteIndex {
     /// Positions of the sticky posts in `posts`, found once per parsed index.
     #[serde(skip)]
     sticky: OnceLock<Vec<usize>>,
+    /// Positions in `posts` of each tag's posts, by the tag's slug, found once per parsed index.
+    #[serde(skip)]
+    by_tag: OnceLock<HashMap<String, Vec<usize>>>,
     /// Where the visible posts began at the last request: time only moves on, so it is checked first.
     #[serde(skip)]
     scheduled_hint: Cell<usize>,
@@ -210,7 +213,21 @@ impl SiteIndex {
 
     /// Visible posts with the tag whose slug is `tag_slug`, and the tag's display name.
     pub fn tagged(&self, tag_slug: &str, now: DateTime<Utc>) -> (Option<String>, Vec<&PostSummary>) {
-        let posts: Vec<_> = self.visible(now).filter(|p| p.has_tag(tag_slug)).collect();
+        let by_tag = self.by_tag.get_or_init(|| {
+            let mut by_tag: HashMap<String, Vec<usize>> = HashMap::new();
+            for (i, post) in self.posts.iter().enumerate() {
+                for tag in &post.tags {
+                    let positions = by_tag.entry(slugify(tag)).or_default();
+                    if positions.last() != Some(&i) {
+                        positions.push(i);
+                    }
+                }
+            }
+            by_tag
+        });
+        let start = self.scheduled(now);
+        let positions = by_tag.get(tag_slug).map_or(&[][..], Vec::as_slice);
+        let posts: Vec<_> = positions[positions.partition_point(|&i| i < start)..].iter().map(|&i| &self.posts[i]).collect();
         let name = posts.first().and_then(|p| p.tags.iter().find(|t| slugify(t) == tag_slug).cloned());
         (name, posts)
     }
@@ -401,6 +418,24 @@ mod tests {
             let now = Utc.with_ymd_and_hms(2024, 10, 1, 12, 0, 0).unwrap() + chrono::Duration::days(i64::from(day));
             let expected = whole.posts.iter().filter(|p| !p.is_visible(now)).count();
             assert_eq!(whole.scheduled(now), expected, "day {day}");
+        }
+    }
+
+    #[test]
+    fn a_tag_lists_its_visible_posts_once_each_whenever_it_is_asked() {
+        let whole = site(60, |i| match i % 3 {
+            0 => "tags = [\"Rust\", \"rust\"]",
+            1 => "tags = [\"Edge Cases\"]",
+            _ => "",
+        });
+        for day in [0u32, 40, 10, 90] {
+            let now = Utc.with_ymd_and_hms(2024, 10, 1, 12, 0, 0).unwrap() + chrono::Duration::days(i64::from(day));
+            for tag in ["rust", "edge-cases", "none"] {
+                let expected: Vec<_> = whole.visible(now).filter(|p| p.has_tag(tag)).map(|p| p.slug.as_str()).collect();
+                let (name, posts) = whole.tagged(tag, now);
+                assert_eq!(posts.iter().map(|p| p.slug.as_str()).collect::<Vec<_>>(), expected, "{tag} on day {day}");
+                assert_eq!(name.is_some(), !expected.is_empty());
+            }
         }
     }
 
