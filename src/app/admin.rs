@@ -37,7 +37,7 @@ pub struct Notification {
 
 impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
     fn admin_layout(&self, title: &str, path: &str) -> Layout {
-        let mut layout = Layout::new(self.site, None, Some(title), None, path);
+        let mut layout = Layout::new(self.site, [], Some(title), None, path);
         layout.noindex = true;
         layout
     }

@@ -148,17 +148,19 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         let day = self.now.timestamp().div_euclid(86_400);
         // A page past the last has nothing of its own to keep.
         let pages = loaded.as_ref().map_or(1, |l| l.pages(self.site.comments.threads_per_page));
+        // The navigation links the pages visible now: given the version, their number says which they are.
+        let nav = index.visible_pages(self.now).count();
         let key = loaded
             .as_ref()
             .ok()
             .and_then(|l| l.snapshot)
             .filter(|_| plain && page <= pages)
-            .map(|snapshot| format!("{slug}:{}:{}:{snapshot}:{page}:{closed}:{day}", doc.version, index.version));
+            .map(|snapshot| format!("{slug}:{}:{}:{nav}:{snapshot}:{page}:{closed}:{day}", doc.version, index.version));
         if let Some(kept) = key.as_ref().and_then(|k| POST_PAGES.with(|m| m.borrow().get(k).cloned())) {
             let html = kept.around_token.join(&form_token(self.key, slug.as_str(), self.now.timestamp()));
             return Ok(PostOut { html, etag: kept.etag.clone() });
         }
-        let mut post_page = PostPage::new(self.site, Some(&index), &doc.page);
+        let mut post_page = PostPage::new(self.site, index.visible_pages(self.now), &doc.page);
         let mut section = self.comment_section(&doc.page, loaded, opts.reply_to, page).await;
         section.notice = self.notice(slug, opts).await;
         let token = section.form.as_ref().map(|f| f.issued.clone());
@@ -400,7 +402,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
 
     async fn rejected_page(&self, post: &Prepared, form: CommentForm, errors: FieldErrors, why: Rejection) -> Result<String, AppError> {
         let index = self.content.navigation().await?;
-        let mut page = PostPage::new(self.site, Some(&index), post);
+        let mut page = PostPage::new(self.site, index.visible_pages(self.now), post);
         let mut section = self.comment_section(post, self.comment_page(post, 1).await, None, 1).await;
         if why == Rejection::Closed || section.form.is_none() {
             let message = section.closed.clone().unwrap_or_else(|| "Comments cannot be accepted just now.".into());
@@ -430,7 +432,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         notice: Option<String>,
     ) -> Result<String, AppError> {
         let action = format!("/comments/{manage_key}/");
-        let mut layout = Layout::new(self.site, None, Some("Your comment"), None, &action);
+        let mut layout = Layout::new(self.site, [], Some("Your comment"), None, &action);
         layout.noindex = true;
         let page = ManagePage {
             layout,

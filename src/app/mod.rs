@@ -2,12 +2,13 @@
 
 pub mod admin;
 pub mod comments;
+mod listing;
 mod publishing;
 mod reader;
 
 pub use comments::{ImportOutcome, ModerationAction, PostOut, Rejection, ShowOptions, Submitted};
+pub use listing::Listing;
 pub use publishing::prepare;
-pub use reader::Listing;
 
 use crate::core::config::SiteConfig;
 use crate::core::feed::FeedMeta;
@@ -199,6 +200,43 @@ mod tests {
             assert!(list.body.contains("/posts/third/"), "{}", list.body);
         }
         assert!(block_on(later.tags()).unwrap().body.contains("/tags/intro/"));
+    }
+
+    #[test]
+    fn a_site_feed_written_from_an_older_whole_index_is_not_served_for_a_newer_front() {
+        let (site, store) = (SiteConfig::default(), MemoryStore::default());
+        let app = app(&site, &store);
+        // 60 posts a day apart, the 44 newest still scheduled: the front's 50 hold 6 visible, too few for the feed.
+        let newest = Utc.with_ymd_and_hms(2025, 2, 14, 0, 0, 0).unwrap();
+        for i in 0..60 {
+            let date = (newest - chrono::Duration::days(i)).format("%Y-%m-%d");
+            block_on(app.publish(Kind::Post, &slug(&format!("p{i}")), &format!("+++\ntitle = \"P{i}\"\ndate = {date}\n+++\nText.\n")))
+                .unwrap();
+        }
+        let older_whole = block_on(store.index(crate::core::index::Part::Whole)).unwrap();
+        block_on(app.publish(Kind::Post, &slug("fresh"), "+++\ntitle = \"Fresh\"\ndate = 2024-12-31\n+++\nNew.\n")).unwrap();
+        let whole = block_on(store.index(crate::core::index::Part::Whole)).unwrap();
+        // KV still serves the whole index as it was, and the front as it is now.
+        store.serve_part(crate::core::index::Part::Whole, older_whole);
+        assert!(!block_on(app.feed(None, false)).unwrap().body.contains("/posts/fresh/"), "written from the older index");
+        store.serve_part(crate::core::index::Part::Whole, whole);
+        assert!(block_on(app.feed(None, false)).unwrap().body.contains("/posts/fresh/"), "not kept under the front's key");
+    }
+
+    #[test]
+    fn a_scheduled_page_is_linked_and_listed_from_its_time() {
+        let (site, store) = (SiteConfig::default(), MemoryStore::default());
+        let today = app(&site, &store);
+        block_on(today.publish(Kind::Post, &slug("hello"), HELLO)).unwrap();
+        block_on(today.publish(Kind::Page, &slug("about"), "+++\ntitle = \"About\"\ndate = 2025-01-05\n+++\nWho.\n")).unwrap();
+        let shown = |app: &App<'_, MemoryStore, MemoryStore>| {
+            let post = block_on(app.show_post(&slug("hello"), &ShowOptions::default())).unwrap().html;
+            let pages = [block_on(app.home(1)).unwrap(), post, block_on(app.archive()).unwrap().body.clone()];
+            (pages.map(|p| p.contains("href=\"/about/\"")), block_on(app.sitemap()).unwrap().body.contains("/about/"))
+        };
+        assert_eq!(shown(&today), ([false; 3], false), "a scheduled page's title is not shown before its time");
+        let later = App { now: Utc.with_ymd_and_hms(2025, 1, 6, 0, 0, 0).unwrap(), ..today };
+        assert_eq!(shown(&later), ([true; 3], true), "kept pages follow without a publish");
     }
 
     #[test]

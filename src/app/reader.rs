@@ -1,8 +1,8 @@
 //! Reader use cases: lists, pages, tags, archive, search, feeds and the sitemap.
 
-use super::{remember, App, AppError};
+use super::listing::{Listed, Listing};
+use super::{App, AppError};
 use crate::core::feed::{self, FeedEntry};
-use crate::core::hash;
 use crate::core::index::{Part, SiteIndex};
 use crate::core::post::{Kind, PostSummary};
 use crate::core::search::fts_query;
@@ -13,28 +13,10 @@ use crate::core::views::{
 };
 use crate::store::{Catalog, CommentStore, ContentStore, SNIPPET_CLOSE, SNIPPET_OPEN};
 use askama::Template;
-use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 const FEED_LENGTH: usize = 20;
 const SEARCH_LIMIT: usize = 20;
-const LISTING_CACHE_SIZE: usize = 64;
-
-/// A page made from the index alone (a feed, the archive, the tags, the sitemap) as served, and its ETag.
-#[derive(Debug)]
-pub struct Listing {
-    pub body: String,
-    pub etag: String,
-}
-
-thread_local! {
-    /// Listings by what they are, the index version and the number of posts still scheduled: all they are made
-    /// from. Written once per index version, so a request costs a lookup however many posts they list, and feed
-    /// readers' polls, the most frequent requests of a blog, cost the least.
-    static LISTINGS: RefCell<HashMap<String, Rc<Listing>>> = RefCell::default();
-}
-
 impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
     /// Approved comment counts for list pages; a failing comment store shows none rather than failing the page.
     async fn cards(&self, posts: &[&PostSummary]) -> Vec<PostCard> {
@@ -55,7 +37,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         let paged = index.page(page, self.site.posts_per_page, self.now).ok_or(AppError::NotFound)?;
         let path = if page == 1 { "/".to_string() } else { format!("/page/{page}/") };
         let title = (page > 1).then(|| format!("Page {page}"));
-        let layout = Layout::new(self.site, Some(&index), title.as_deref(), None, &path);
+        let layout = Layout::new(self.site, index.visible_pages(self.now), title.as_deref(), None, &path);
         let posts = self.cards(&paged.items).await;
         Ok(ListPage { layout, heading: None, posts, pager: Pager::new(paged.page, paged.total_pages) }.render()?)
     }
@@ -64,7 +46,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
     pub async fn show_page(&self, slug: &Slug) -> Result<String, AppError> {
         let doc = self.visible_doc(Kind::Page, slug).await?;
         let index = self.content.navigation().await?;
-        Ok(PostPage::new(self.site, Some(&index), &doc.page).render()?)
+        Ok(PostPage::new(self.site, index.visible_pages(self.now), &doc.page).render()?)
     }
 
     /// `/tags/<tag>/`.
@@ -73,7 +55,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         let (name, posts) = index.tagged(tag_slug, self.now);
         let name = name.ok_or(AppError::NotFound)?;
         let heading = format!("Posts tagged “{name}”");
-        let mut layout = Layout::new(self.site, Some(&index), Some(&heading), None, &format!("/tags/{tag_slug}/"));
+        let mut layout = Layout::new(self.site, index.visible_pages(self.now), Some(&heading), None, &format!("/tags/{tag_slug}/"));
         layout.feeds.push(Link { title: format!("{} · {name}", self.site.title), url: format!("/tags/{tag_slug}/feed.xml") });
         let posts = self.cards(&posts).await;
         Ok(ListPage { layout, heading: Some(heading), posts, pager: Pager::default() }.render()?)
@@ -82,44 +64,29 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
     /// `/tags/`.
     pub async fn tags(&self) -> Result<Rc<Listing>, AppError> {
         let index = self.content.index(Part::Whole).await?;
-        if let Some(kept) = self.kept("tags", &index) {
+        if let Some(kept) = self.kept(Listed::Tags, &index) {
             return Ok(kept);
         }
-        let layout = Layout::new(self.site, Some(&index), Some("Tags"), None, "/tags/");
-        Ok(self.keep("tags", &index, TagsPage { layout, tags: index.tags(self.now) }.render()?))
+        let layout = Layout::new(self.site, index.visible_pages(self.now), Some("Tags"), None, "/tags/");
+        Ok(self.keep(Listed::Tags, &index, TagsPage { layout, tags: index.tags(self.now) }.render()?))
     }
 
     /// `/archive/`.
     pub async fn archive(&self) -> Result<Rc<Listing>, AppError> {
         let index = self.content.index(Part::Whole).await?;
-        if let Some(kept) = self.kept("archive", &index) {
+        if let Some(kept) = self.kept(Listed::Archive, &index) {
             return Ok(kept);
         }
-        let layout = Layout::new(self.site, Some(&index), Some("Archive"), None, "/archive/");
+        let layout = Layout::new(self.site, index.visible_pages(self.now), Some("Archive"), None, "/archive/");
         let months = index.archive(self.now).iter().map(ArchiveMonthView::new).collect();
-        Ok(self.keep("archive", &index, ArchivePage { layout, months }.render()?))
-    }
-
-    /// The listing `what` made from `index` for the posts a reader sees now, if it is kept.
-    fn kept(&self, what: &str, index: &SiteIndex) -> Option<Rc<Listing>> {
-        let key = format!("{what}:{}", index.visible_as_of(self.now)?);
-        LISTINGS.with(|m| m.borrow().get(&key).cloned())
-    }
-
-    /// Keeps `body` as the listing `what` made from `index` for the posts a reader sees now.
-    fn keep(&self, what: &str, index: &SiteIndex, body: String) -> Rc<Listing> {
-        let listing = Rc::new(Listing { etag: hash::etag(body.as_bytes()), body });
-        if let Some(seen) = index.visible_as_of(self.now) {
-            remember(&LISTINGS, format!("{what}:{seen}"), listing.clone(), LISTING_CACHE_SIZE);
-        }
-        listing
+        Ok(self.keep(Listed::Archive, &index, ArchivePage { layout, months }.render()?))
     }
 
     /// `/search?q=`: a failing search backend is reported on the page, not as an error.
     pub async fn search(&self, query: &str) -> Result<String, AppError> {
         let index = self.content.navigation().await?;
         let query: String = query.trim().chars().take(200).collect();
-        let mut layout = Layout::new(self.site, Some(&index), Some("Search"), None, "/search");
+        let mut layout = Layout::new(self.site, index.visible_pages(self.now), Some("Search"), None, "/search");
         layout.noindex = true;
         let mut page = SearchPage { layout, query: query.clone(), searched: false, results: Vec::new(), unavailable: false };
         if let Some(fts) = fts_query(&query) {
@@ -144,11 +111,11 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
 
     /// The Atom (`rss == false`) or RSS feed of the site, or of one tag.
     pub async fn feed(&self, tag_slug: Option<&str>, rss: bool) -> Result<Rc<Listing>, AppError> {
-        let what = format!("{}:{}", if rss { "rss" } else { "atom" }, tag_slug.unwrap_or(""));
-        // The site's feeds are keyed by the front, which every request reads anyway; the whole index is read only to
-        // write one the front does not hold.
+        let listed = Listed::Feed { rss, tag: tag_slug };
+        // The site's feeds are looked up by the front, which every request reads anyway; the whole index is read only
+        // to write one the front does not hold, and the feed is kept by the key of what it was written from.
         let keyed = self.content.index(if tag_slug.is_some() { Part::Whole } else { Part::Front }).await?;
-        if let Some(kept) = self.kept(&what, &keyed) {
+        if let Some(kept) = self.kept(listed, &keyed) {
             return Ok(kept);
         }
         let index = match tag_slug {
@@ -169,7 +136,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         let meta = self.feed_meta(title, &html_path, &feed_path);
         let entries: Vec<FeedEntry> = posts.iter().take(FEED_LENGTH).map(|p| self.feed_entry(p)).collect();
         let body = if rss { feed::rss(&meta, &entries, self.now) } else { feed::atom(&meta, &entries, self.now) };
-        Ok(self.keep(&what, &keyed, body))
+        Ok(self.keep(listed, &index, body))
     }
 
     fn feed_entry(&self, post: &PostSummary) -> FeedEntry {
@@ -190,16 +157,16 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
     /// `/sitemap.xml`: the home page, every visible post and page, tags and the archive.
     pub async fn sitemap(&self) -> Result<Rc<Listing>, AppError> {
         let index = self.content.index(Part::Whole).await?;
-        if let Some(kept) = self.kept("sitemap", &index) {
+        if let Some(kept) = self.kept(Listed::Sitemap, &index) {
             return Ok(kept);
         }
         let newest = index.visible(self.now).next().and_then(|p| p.last_modified());
         let mut urls =
             vec![(self.site.absolute("/"), newest), (self.site.absolute("/archive/"), newest), (self.site.absolute("/tags/"), newest)];
-        urls.extend(index.pages.iter().filter(|p| p.is_visible(self.now)).map(|p| (self.site.absolute(&p.url()), p.last_modified())));
+        urls.extend(index.visible_pages(self.now).map(|p| (self.site.absolute(&p.url()), p.last_modified())));
         urls.extend(index.visible(self.now).map(|p| (self.site.absolute(&p.url()), p.last_modified())));
         urls.extend(index.tags(self.now).iter().map(|t| (self.site.absolute(&format!("/tags/{}/", t.slug)), None)));
-        Ok(self.keep("sitemap", &index, feed::sitemap(&urls)))
+        Ok(self.keep(Listed::Sitemap, &index, feed::sitemap(&urls)))
     }
 
     /// `/robots.txt`.
@@ -216,7 +183,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
     /// A page in the site's design for an error; falls back to a page without navigation when storage is down.
     pub async fn error_page(&self, heading: &str, message: &str, path: &str) -> String {
         let index = self.content.navigation().await.ok();
-        let page = ErrorPage::new(self.site, index.as_deref(), heading, message, path);
+        let page = ErrorPage::new(self.site, index.iter().flat_map(|i| i.visible_pages(self.now)), heading, message, path);
         page.render().unwrap_or_else(|_| format!("<!doctype html><title>{heading}</title><h1>{heading}</h1><p>{message}</p>"))
     }
 }

@@ -12,9 +12,8 @@ use crate::core::post::{Kind, PostSummary};
 use crate::core::slug::slugify;
 use chrono::{DateTime, Datelike, Utc};
 use serde::{Deserialize, Serialize};
-use std::cell::Cell;
+use std::cell::{Cell, OnceCell};
 use std::collections::{BTreeMap, HashMap};
-use std::sync::OnceLock;
 
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
 pub struct SiteIndex {
@@ -30,13 +29,15 @@ pub struct SiteIndex {
     /// older than every non-sticky post it holds.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub omitted: usize,
-    /// Positions of the sticky posts in `posts`, found once per parsed index.
+    // What follows is found from `posts` on first use and lives as long as this parsed index. An index is read by
+    // one isolate's requests, on one thread, so plain cells do.
+    /// Positions of the sticky posts in `posts`.
     #[serde(skip)]
-    sticky: OnceLock<Vec<usize>>,
-    /// Positions in `posts` of each tag's posts, by the tag's slug, found once per parsed index.
+    sticky: OnceCell<Vec<usize>>,
+    /// Positions in `posts` of each tag's posts, by the tag's slug.
     #[serde(skip)]
-    by_tag: OnceLock<HashMap<String, Vec<usize>>>,
-    /// Where the visible posts began at the last request: time only moves on, so it is checked first.
+    by_tag: OnceCell<HashMap<String, Vec<usize>>>,
+    /// The last answer of [`SiteIndex::scheduled`], checked before searching.
     #[serde(skip)]
     scheduled_hint: Cell<usize>,
 }
@@ -175,8 +176,9 @@ impl SiteIndex {
         &self.posts[self.scheduled(now)..]
     }
 
-    /// How many posts are scheduled after `now`: they sort first. The answer of the last request is checked first,
-    /// and is still right until a scheduled post comes due, so a request costs the same however many posts there are.
+    /// How many posts are scheduled after `now`: they sort first. The last answer is checked first (two posts
+    /// around it tell whether it still holds, whichever way the clock moved); it holds until a post comes due, so a
+    /// request costs the same however many posts there are.
     pub fn scheduled(&self, now: DateTime<Utc>) -> usize {
         let hint = self.scheduled_hint.get();
         let before_hint_scheduled = hint == 0 || self.posts.get(hint - 1).is_some_and(|p| !p.is_visible(now));
@@ -189,11 +191,17 @@ impl SiteIndex {
         scheduled
     }
 
-    /// Names the posts a reader sees now, to key what is made from them: the version, and how many posts are still
-    /// scheduled. `None` from a front whose newest posts are all scheduled, where that count would say too little.
-    pub fn visible_as_of(&self, now: DateTime<Utc>) -> Option<String> {
-        let scheduled = self.scheduled(now);
-        (self.omitted == 0 || scheduled < FRONT_POSTS).then(|| format!("{}:{scheduled}", self.version))
+    /// Names what a reader sees of the index now, to key what is made from it: the version, and how many posts
+    /// and pages are still scheduled (given the version, the counts say which). `None` from a part that cannot tell how many of the posts it leaves out are
+    /// visible: one that holds no visible post older than them.
+    pub fn listing_key(&self, now: DateTime<Utc>) -> Option<String> {
+        (self.omitted == 0 || self.covers(1, now))
+            .then(|| format!("{}:{}:{}", self.version, self.scheduled(now), self.pages.len() - self.visible_pages(now).count()))
+    }
+
+    /// Pages a reader may see now, by title: the site's navigation.
+    pub fn visible_pages(&self, now: DateTime<Utc>) -> impl Iterator<Item = &PostSummary> {
+        self.pages.iter().filter(move |p| p.is_visible(now))
     }
 
     /// Page `page` (1-based) of the visible posts for the home page, sticky ones first; `None` past the last page.
@@ -431,7 +439,8 @@ mod tests {
         for day in [0u32, 40, 10, 90] {
             let now = Utc.with_ymd_and_hms(2024, 10, 1, 12, 0, 0).unwrap() + chrono::Duration::days(i64::from(day));
             for tag in ["rust", "edge-cases", "none"] {
-                let expected: Vec<_> = whole.visible(now).filter(|p| p.has_tag(tag)).map(|p| p.slug.as_str()).collect();
+                let visible = whole.posts.iter().filter(|p| p.is_visible(now));
+                let expected: Vec<_> = visible.filter(|p| p.has_tag(tag)).map(|p| p.slug.as_str()).collect();
                 let (name, posts) = whole.tagged(tag, now);
                 assert_eq!(posts.iter().map(|p| p.slug.as_str()).collect::<Vec<_>>(), expected, "{tag} on day {day}");
                 assert_eq!(name.is_some(), !expected.is_empty());
@@ -440,18 +449,31 @@ mod tests {
     }
 
     #[test]
-    fn what_a_reader_sees_is_named_by_the_version_and_the_posts_still_scheduled() {
-        // 60 posts a day apart, the newest on 2024-12-31.
-        let whole = site(60, |_| "");
+    fn what_a_reader_sees_is_named_by_the_version_and_the_posts_and_pages_still_scheduled() {
+        // 60 posts a day apart, the newest on 2024-12-31, and a page dated 2024-12-25.
+        let page = Post::parse("+++\ntitle = \"About\"\ndate = 2024-12-25\n+++\nHi.", Kind::Page, Some("about")).unwrap();
+        let whole = SiteIndex::build(site(60, |_| "").posts.into_iter().chain([page.summary(&page.render())]));
         let front = whole.part(Part::Front);
         let at = |m: u32, d: u32| Utc.with_ymd_and_hms(2024, m, d, 12, 0, 0).unwrap();
         for index in [&whole, &front] {
-            assert_eq!(index.visible_as_of(at(12, 31)), Some(format!("{}:0", whole.version)));
-            assert_eq!(index.visible_as_of(at(12, 21)), Some(format!("{}:10", whole.version)), "10 still scheduled");
+            assert_eq!(index.listing_key(at(12, 31)), Some(format!("{}:0:0", whole.version)));
+            assert_eq!(index.listing_key(at(12, 21)), Some(format!("{}:10:1", whole.version)), "10 posts and the page scheduled");
+            assert_eq!(index.visible_pages(at(12, 21)).count(), 0);
         }
         // 55 still scheduled: the front's 50 newest all are, so it cannot tell 55 from 52; the whole can.
-        assert_eq!(whole.visible_as_of(at(11, 6)), Some(format!("{}:55", whole.version)));
-        assert_eq!((front.visible_as_of(at(11, 6)), front.visible_as_of(at(11, 9))), (None, None));
+        assert_eq!(whole.listing_key(at(11, 6)), Some(format!("{}:55:1", whole.version)));
+        assert_eq!((front.listing_key(at(11, 6)), front.listing_key(at(11, 9))), (None, None));
+    }
+
+    #[test]
+    fn a_front_whose_only_visible_post_is_an_old_sticky_one_names_nothing() {
+        // The 50 newest scheduled; the sticky post is older than every one the front leaves out.
+        let whole = site(60, |i| if i == 59 { "sticky = true" } else { "" });
+        let front = whole.part(Part::Front);
+        let now = Utc.with_ymd_and_hms(2024, 11, 6, 12, 0, 0).unwrap();
+        assert_eq!((front.omitted, front.visible(now).count()), (9, 1));
+        assert_eq!(front.listing_key(now), None);
+        assert!(whole.listing_key(now).is_some());
     }
 
     #[test]

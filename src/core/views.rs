@@ -3,7 +3,7 @@
 use crate::core::comment::{Comment, CommentForm, CommentStatus, FieldErrors, Threaded};
 use crate::core::config::SiteConfig;
 use crate::core::date;
-use crate::core::index::{ArchiveMonth, SiteIndex, TagCount};
+use crate::core::index::{ArchiveMonth, TagCount};
 use crate::core::post::{Kind, PostSummary, Prepared};
 use crate::core::slug::slugify;
 use askama::Template;
@@ -40,8 +40,14 @@ pub struct Link {
 }
 
 impl Layout {
-    /// The layout for a page at `path`; `title` of `None` means the site's home.
-    pub fn new(site: &SiteConfig, index: Option<&SiteIndex>, title: Option<&str>, description: Option<&str>, path: &str) -> Layout {
+    /// The layout for a page at `path`, linking the pages `nav`; `title` of `None` means the site's home.
+    pub fn new<'a>(
+        site: &SiteConfig,
+        nav: impl IntoIterator<Item = &'a PostSummary>,
+        title: Option<&str>,
+        description: Option<&str>,
+        path: &str,
+    ) -> Layout {
         Layout {
             site_title: site.title.clone(),
             site_url: site.url.clone(),
@@ -55,7 +61,7 @@ impl Layout {
             canonical: site.absolute(path),
             og_type: "website",
             json_ld: None,
-            nav: index.map(|i| i.pages.iter().map(|p| Link { title: p.title.clone(), url: p.url() }).collect()).unwrap_or_default(),
+            nav: nav.into_iter().map(|p| Link { title: p.title.clone(), url: p.url() }).collect(),
             feeds: Vec::new(),
             noindex: false,
         }
@@ -175,9 +181,9 @@ pub struct PostView {
 }
 
 impl PostPage {
-    pub fn new(site: &SiteConfig, index: Option<&SiteIndex>, post: &Prepared) -> PostPage {
+    pub fn new<'a>(site: &SiteConfig, nav: impl IntoIterator<Item = &'a PostSummary>, post: &Prepared) -> PostPage {
         let url = post.url();
-        let mut layout = Layout::new(site, index, Some(&post.meta.title), Some(&post.description), &url);
+        let mut layout = Layout::new(site, nav, Some(&post.meta.title), Some(&post.description), &url);
         let author = post.meta.author.clone().unwrap_or_else(|| site.author.clone());
         if post.kind == Kind::Post {
             layout.og_type = "article";
@@ -437,8 +443,14 @@ pub struct ErrorPage {
 }
 
 impl ErrorPage {
-    pub fn new(site: &SiteConfig, index: Option<&SiteIndex>, heading: &str, message: &str, path: &str) -> ErrorPage {
-        let mut layout = Layout::new(site, index, Some(heading), Some(message), path);
+    pub fn new<'a>(
+        site: &SiteConfig,
+        nav: impl IntoIterator<Item = &'a PostSummary>,
+        heading: &str,
+        message: &str,
+        path: &str,
+    ) -> ErrorPage {
+        let mut layout = Layout::new(site, nav, Some(heading), Some(message), path);
         layout.noindex = true;
         ErrorPage { layout, heading: heading.into(), message: message.into() }
     }
@@ -478,7 +490,7 @@ mod tests {
     #[test]
     fn post_page_carries_canonical_opengraph_and_json_ld() {
         let site = SiteConfig::default();
-        let page = PostPage::new(&site, None, &post()).render().unwrap();
+        let page = PostPage::new(&site, [], &post()).render().unwrap();
         assert!(page.contains(r#"<link rel="canonical" href="http://127.0.0.1:8787/posts/hello/">"#), "{page}");
         assert!(page.contains(r#"<meta property="og:type" content="article">"#), "{page}");
         assert!(page.contains(r#""@type":"BlogPosting""#), "{page}");
@@ -497,7 +509,7 @@ mod tests {
         )
         .unwrap();
         let prepared = Prepared { description: "desc <x>".into(), ..post.prepared(&post.render()) };
-        let page = PostPage::new(&SiteConfig::default(), None, &prepared).render().unwrap();
+        let page = PostPage::new(&SiteConfig::default(), [], &prepared).render().unwrap();
         let expected = r#"<script type="application/ld+json">{"@context":"https://schema.org","@type":"BlogPosting","author":{"@type":"Person","name":"The author"},"dateModified":"2024-06-01T10:00:00+00:00","datePublished":"2024-05-01T00:00:00+00:00","description":"desc \u003cx\u003e","headline":"A \u003cb\u003e & \"q\"","keywords":"X, Y","mainEntityOfPage":"http://127.0.0.1:8787/posts/a/","publisher":{"@type":"Organization","name":"A quiet blog"},"url":"http://127.0.0.1:8787/posts/a/"}</script>"#;
         assert!(page.contains(expected), "{page}");
     }

@@ -134,16 +134,16 @@ async fn route(
             Err(AppError::NotFound) => return not_found_or_alias(app, &path).await,
             page => Reply::html(page?, CachePolicy::Revalidate),
         },
-        Route::Tags => kept(app.tags().await?, |body| Reply::html(body, CachePolicy::Revalidate)),
+        Route::Tags => listing_reply(app.tags().await?, |body| Reply::html(body, CachePolicy::Revalidate)),
         Route::Tag(tag) => Reply::html(app.tag(&tag).await?, CachePolicy::Revalidate),
-        Route::TagFeed(tag) => kept(app.feed(Some(&tag), false).await?, Reply::atom),
-        Route::Archive => kept(app.archive().await?, |body| Reply::html(body, CachePolicy::Revalidate)),
+        Route::TagFeed(tag) => listing_reply(app.feed(Some(&tag), false).await?, Reply::atom),
+        Route::Archive => listing_reply(app.archive().await?, |body| Reply::html(body, CachePolicy::Revalidate)),
         Route::Search => Reply::html(app.search(&url.param("q").unwrap_or_default()).await?, CachePolicy::Revalidate),
-        Route::AtomFeed => kept(app.feed(None, false).await?, Reply::atom),
-        Route::RssFeed => kept(app.feed(None, true).await?, Reply::rss),
+        Route::AtomFeed => listing_reply(app.feed(None, false).await?, Reply::atom),
+        Route::RssFeed => listing_reply(app.feed(None, true).await?, Reply::rss),
         Route::CommentsFeed => Reply::atom(app.comments_feed(None).await?).cached(CachePolicy::Revalidate),
         Route::PostCommentsFeed(slug) => Reply::atom(app.comments_feed(Some(&slug)).await?).cached(CachePolicy::Revalidate),
-        Route::Sitemap => kept(app.sitemap().await?, Reply::xml),
+        Route::Sitemap => listing_reply(app.sitemap().await?, Reply::xml),
         Route::Robots => Reply::text(200, app.robots()).cached(CachePolicy::Day),
         Route::AdminApiPost(slug) => admin_document(req, app, Kind::Post, &slug, method).await?,
         Route::AdminApiPage(slug) => admin_document(req, app, Kind::Page, &slug, method).await?,
@@ -173,7 +173,7 @@ async fn route(
 }
 
 /// A kept listing: its body copied into the response, its ETag as computed when it was written.
-fn kept(listing: Rc<Listing>, reply: impl FnOnce(String) -> Reply) -> Reply {
+fn listing_reply(listing: Rc<Listing>, reply: impl FnOnce(String) -> Reply) -> Reply {
     reply(listing.body.clone()).with_etag(listing.etag.clone())
 }
 

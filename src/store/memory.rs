@@ -40,6 +40,12 @@ pub struct MemoryStore {
 static SNAPSHOTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 impl MemoryStore {
+    /// Serves `index` as one part, as KV may serve an older version of one part than of another while each is
+    /// trusted for its own window.
+    pub fn serve_part(&self, part: Part, index: Rc<SiteIndex>) {
+        self.index.borrow_mut()[part as usize] = index;
+    }
+
     fn comments_changed(&self) {
         self.snapshot.set(SNAPSHOTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
         self.pages.borrow_mut().clear();

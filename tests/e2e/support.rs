@@ -303,11 +303,15 @@ impl TestApp {
     }
 
     pub fn delete_post(&self, slug: &str, token: Option<&str>) -> Resp {
-        let mut req = self.agent.delete(&self.url(&format!("/admin/api/posts/{slug}")));
+        self.delete_doc("posts", slug, token)
+    }
+
+    pub fn delete_doc(&self, kind: &str, slug: &str, token: Option<&str>) -> Resp {
+        let mut req = self.agent.delete(&self.url(&format!("/admin/api/{kind}/{slug}")));
         if let Some(token) = token {
             req = req.header("Authorization", &format!("Bearer {token}"));
         }
-        self.read(req.call(), &format!("DELETE {slug}"))
+        self.read(req.call(), &format!("DELETE {kind}/{slug}"))
     }
 
     /// Runs the `blog` CLI from the project root against this app's config and state.

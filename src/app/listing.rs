@@ -1,0 +1,119 @@
+//! Listings kept per isolate: pages made from the index alone (the feeds, the archive, the tags page, the sitemap),
+//! written once per thing a reader can see and then served as they are, so a request costs a lookup however many
+//! posts they list, and feed readers' polls, the most frequent requests of a blog, cost the least.
+
+use super::{remember, App};
+use crate::core::hash;
+use crate::core::index::SiteIndex;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::thread::LocalKey;
+
+/// Tag feeds kept at once; past this the memo starts again, so a crawl of every tag's feed cannot grow it.
+const TAG_FEEDS_KEPT: usize = 32;
+
+/// A listing as served, and its ETag.
+#[derive(Debug)]
+pub struct Listing {
+    pub body: String,
+    pub etag: String,
+}
+
+/// Which listing.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Listed<'a> {
+    Tags,
+    Archive,
+    Sitemap,
+    /// The Atom (`rss == false`) or RSS feed of the site, or of one tag.
+    Feed {
+        rss: bool,
+        tag: Option<&'a str>,
+    },
+}
+
+impl Listed<'_> {
+    fn name(self) -> String {
+        match self {
+            Listed::Tags => "tags".into(),
+            Listed::Archive => "archive".into(),
+            Listed::Sitemap => "sitemap".into(),
+            Listed::Feed { rss, tag } => format!("{}:{}", if rss { "rss" } else { "atom" }, tag.unwrap_or("")),
+        }
+    }
+
+    /// The memo it is kept in, and that memo's bound.
+    fn memo(self) -> (&'static LocalKey<RefCell<HashMap<String, Kept>>>, usize) {
+        match self {
+            Listed::Feed { tag: Some(_), .. } => (&TAG_FEEDS, TAG_FEEDS_KEPT),
+            _ => (&SITE, usize::MAX),
+        }
+    }
+}
+
+/// A listing and the [`SiteIndex::listing_key`] of the index it was made from.
+struct Kept {
+    key: String,
+    listing: Rc<Listing>,
+}
+
+thread_local! {
+    // One listing of each, the last made: an isolate holds at most one version of the archive and the sitemap,
+    // which run to megabytes on a large site.
+    static SITE: RefCell<HashMap<String, Kept>> = RefCell::default();
+    static TAG_FEEDS: RefCell<HashMap<String, Kept>> = RefCell::default();
+}
+
+impl<C, D> App<'_, C, D> {
+    /// The listing made from an index that shows what `index` shows now, if one is kept. The site's settings are not
+    /// in the key: they come from the worker's environment, fixed for an isolate's life.
+    pub(super) fn kept(&self, listed: Listed<'_>, index: &SiteIndex) -> Option<Rc<Listing>> {
+        let key = index.listing_key(self.now)?;
+        listed.memo().0.with(|m| m.borrow().get(&listed.name()).filter(|k| k.key == key).map(|k| k.listing.clone()))
+    }
+
+    /// Keeps `body` as the listing made from `index` now, in place of any earlier one.
+    pub(super) fn keep(&self, listed: Listed<'_>, index: &SiteIndex, body: String) -> Rc<Listing> {
+        let listing = Rc::new(Listing { etag: hash::etag(body.as_bytes()), body });
+        if let Some(key) = index.listing_key(self.now) {
+            let (memo, limit) = listed.memo();
+            remember(memo, listed.name(), Kept { key, listing: listing.clone() }, limit);
+        }
+        listing
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::config::SiteConfig;
+    use crate::core::index::Part;
+    use crate::core::post::Kind;
+    use crate::core::slug::Slug;
+    use crate::store::memory::MemoryStore;
+    use crate::store::ContentStore;
+    use chrono::{TimeZone, Utc};
+    use pollster::block_on;
+
+    #[test]
+    fn an_isolate_keeps_one_of_each_site_listing_and_a_bounded_number_of_tag_feeds() {
+        let (site, store) = (SiteConfig::default(), MemoryStore::default());
+        let app = App { site: &site, content: &store, db: &store, now: Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap(), key: b"k" };
+        let tags: Vec<String> = (0..40).map(|i| format!("\"t{i}\"")).collect();
+        for n in 0..3 {
+            let file = format!("+++\ntitle = \"P{n}\"\ndate = 2024-06-0{}\ntags = [{}]\n+++\nText.\n", n + 1, tags.join(", "));
+            block_on(app.publish(Kind::Post, &Slug::parse(&format!("p{n}")).unwrap(), &file)).unwrap();
+            block_on(app.archive()).unwrap();
+            block_on(app.sitemap()).unwrap();
+            block_on(app.feed(None, false)).unwrap();
+            for i in 0..40 {
+                block_on(app.feed(Some(&format!("t{i}")), false)).unwrap();
+            }
+        }
+        let version = block_on(store.index(Part::Whole)).unwrap().version.clone();
+        let kept: Vec<bool> = SITE.with(|m| m.borrow().values().map(|k| k.key.starts_with(&version)).collect());
+        assert_eq!(kept, [true; 3], "one archive, sitemap and feed, each of the last version");
+        assert!(TAG_FEEDS.with(|m| m.borrow().len()) <= TAG_FEEDS_KEPT);
+    }
+}
