@@ -149,13 +149,13 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         // A page past the last has nothing of its own to keep.
         let pages = loaded.as_ref().map_or(1, |l| l.pages(self.site.comments.threads_per_page));
         // The navigation links the pages visible now: given the version, their number says which they are.
-        let nav = index.visible_pages(self.now).count();
+        let linked_pages = index.visible_pages(self.now).count();
         let key = loaded
             .as_ref()
             .ok()
             .and_then(|l| l.snapshot)
             .filter(|_| plain && page <= pages)
-            .map(|snapshot| format!("{slug}:{}:{}:{nav}:{snapshot}:{page}:{closed}:{day}", doc.version, index.version));
+            .map(|snapshot| format!("{slug}:{}:{}:{linked_pages}:{snapshot}:{page}:{closed}:{day}", doc.version, index.version));
         if let Some(kept) = key.as_ref().and_then(|k| POST_PAGES.with(|m| m.borrow().get(k).cloned())) {
             let html = kept.around_token.join(&form_token(self.key, slug.as_str(), self.now.timestamp()));
             return Ok(PostOut { html, etag: kept.etag.clone() });

@@ -12,6 +12,8 @@ use std::thread::LocalKey;
 
 /// Tag feeds kept at once; past this the memo starts again, so a crawl of every tag's feed cannot grow it.
 const TAG_FEEDS_KEPT: usize = 32;
+/// The site's listings have fixed names, so this bound is only a guard.
+const SITE_LISTINGS_KEPT: usize = 8;
 
 /// A listing as served, and its ETag.
 #[derive(Debug)]
@@ -47,7 +49,7 @@ impl Listed<'_> {
     fn memo(self) -> (&'static LocalKey<RefCell<HashMap<String, Kept>>>, usize) {
         match self {
             Listed::Feed { tag: Some(_), .. } => (&TAG_FEEDS, TAG_FEEDS_KEPT),
-            _ => (&SITE, usize::MAX),
+            _ => (&SITE, SITE_LISTINGS_KEPT),
         }
     }
 }

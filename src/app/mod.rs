@@ -202,17 +202,21 @@ mod tests {
         assert!(block_on(later.tags()).unwrap().body.contains("/tags/intro/"));
     }
 
-    #[test]
-    fn a_site_feed_written_from_an_older_whole_index_is_not_served_for_a_newer_front() {
-        let (site, store) = (SiteConfig::default(), MemoryStore::default());
-        let app = app(&site, &store);
-        // 60 posts a day apart, the 44 newest still scheduled: the front's 50 hold 6 visible, too few for the feed.
-        let newest = Utc.with_ymd_and_hms(2025, 2, 14, 0, 0, 0).unwrap();
-        for i in 0..60 {
+    /// Publishes `n` posts a day apart, the newest dated `newest`.
+    fn publish_daily(app: &App<'_, MemoryStore, MemoryStore>, n: i64, newest: DateTime<Utc>) {
+        for i in 0..n {
             let date = (newest - chrono::Duration::days(i)).format("%Y-%m-%d");
             block_on(app.publish(Kind::Post, &slug(&format!("p{i}")), &format!("+++\ntitle = \"P{i}\"\ndate = {date}\n+++\nText.\n")))
                 .unwrap();
         }
+    }
+
+    #[test]
+    fn a_site_feed_written_from_an_older_whole_index_is_not_served_for_a_newer_front() {
+        let (site, store) = (SiteConfig::default(), MemoryStore::default());
+        let app = app(&site, &store);
+        // The 44 newest of 60 posts still scheduled: the front's 50 hold 6 visible, too few for the feed.
+        publish_daily(&app, 60, Utc.with_ymd_and_hms(2025, 2, 14, 0, 0, 0).unwrap());
         let older_whole = block_on(store.index(crate::core::index::Part::Whole)).unwrap();
         block_on(app.publish(Kind::Post, &slug("fresh"), "+++\ntitle = \"Fresh\"\ndate = 2024-12-31\n+++\nNew.\n")).unwrap();
         let whole = block_on(store.index(crate::core::index::Part::Whole)).unwrap();
@@ -220,23 +224,39 @@ mod tests {
         store.serve_part(crate::core::index::Part::Whole, older_whole);
         assert!(!block_on(app.feed(None, false)).unwrap().body.contains("/posts/fresh/"), "written from the older index");
         store.serve_part(crate::core::index::Part::Whole, whole);
-        assert!(block_on(app.feed(None, false)).unwrap().body.contains("/posts/fresh/"), "not kept under the front's key");
+        let feed = block_on(app.feed(None, false)).unwrap();
+        assert!(feed.body.contains("/posts/fresh/"), "not kept under the front's key");
+        assert!(Rc::ptr_eq(&feed, &block_on(app.feed(None, false)).unwrap()), "a feed written from the whole is kept");
     }
 
     #[test]
-    fn a_scheduled_page_is_linked_and_listed_from_its_time() {
+    fn a_site_feed_is_kept_when_the_fronts_newest_posts_are_all_scheduled() {
+        let (site, store) = (SiteConfig::default(), MemoryStore::default());
+        let app = app(&site, &store);
+        // The 55 newest of 60 posts still scheduled: the front cannot name what a reader sees.
+        publish_daily(&app, 60, Utc.with_ymd_and_hms(2025, 2, 25, 0, 0, 0).unwrap());
+        let first = block_on(app.feed(None, false)).unwrap();
+        assert!(first.body.contains("/posts/p55/") && !first.body.contains("/posts/p54/"), "{}", first.body);
+        assert!(Rc::ptr_eq(&first, &block_on(app.feed(None, false)).unwrap()), "kept under the whole's key");
+    }
+
+    #[test]
+    fn a_scheduled_page_is_linked_listed_and_reached_by_its_old_address_from_its_time() {
         let (site, store) = (SiteConfig::default(), MemoryStore::default());
         let today = app(&site, &store);
         block_on(today.publish(Kind::Post, &slug("hello"), HELLO)).unwrap();
-        block_on(today.publish(Kind::Page, &slug("about"), "+++\ntitle = \"About\"\ndate = 2025-01-05\n+++\nWho.\n")).unwrap();
+        let about = "+++\ntitle = \"About\"\ndate = 2025-01-01T12:00:00Z\naliases = [\"/old-about/\"]\n+++\nWho.\n";
+        block_on(today.publish(Kind::Page, &slug("about"), about)).unwrap();
         let shown = |app: &App<'_, MemoryStore, MemoryStore>| {
             let post = block_on(app.show_post(&slug("hello"), &ShowOptions::default())).unwrap().html;
             let pages = [block_on(app.home(1)).unwrap(), post, block_on(app.archive()).unwrap().body.clone()];
-            (pages.map(|p| p.contains("href=\"/about/\"")), block_on(app.sitemap()).unwrap().body.contains("/about/"))
+            let sitemap = block_on(app.sitemap()).unwrap().body.contains("/about/");
+            (pages.map(|p| p.contains("href=\"/about/\"")), sitemap, block_on(app.alias("/old-about/")).unwrap())
         };
-        assert_eq!(shown(&today), ([false; 3], false), "a scheduled page's title is not shown before its time");
-        let later = App { now: Utc.with_ymd_and_hms(2025, 1, 6, 0, 0, 0).unwrap(), ..today };
-        assert_eq!(shown(&later), ([true; 3], true), "kept pages follow without a publish");
+        assert_eq!(shown(&today), ([false; 3], false, None), "a scheduled page is neither named nor pointed to before its time");
+        // The same day, so that only the page's time changes what the kept pages show.
+        let later = App { now: Utc.with_ymd_and_hms(2025, 1, 1, 13, 0, 0).unwrap(), ..today };
+        assert_eq!(shown(&later), ([true; 3], true, Some("/about/".to_string())), "kept pages follow without a publish");
     }
 
     #[test]

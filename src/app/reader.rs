@@ -112,15 +112,21 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
     /// The Atom (`rss == false`) or RSS feed of the site, or of one tag.
     pub async fn feed(&self, tag_slug: Option<&str>, rss: bool) -> Result<Rc<Listing>, AppError> {
         let listed = Listed::Feed { rss, tag: tag_slug };
-        // The site's feeds are looked up by the front, which every request reads anyway; the whole index is read only
-        // to write one the front does not hold, and the feed is kept by the key of what it was written from.
-        let keyed = self.content.index(if tag_slug.is_some() { Part::Whole } else { Part::Front }).await?;
-        if let Some(kept) = self.kept(listed, &keyed) {
+        // The site's feeds are looked up by the front, which every request reads anyway; one the front does not hold
+        // is looked up and written from the whole, and kept under the key of what it was written from.
+        let looked_up = self.content.index(if tag_slug.is_some() { Part::Whole } else { Part::Front }).await?;
+        if let Some(kept) = self.kept(listed, &looked_up) {
             return Ok(kept);
         }
         let index = match tag_slug {
-            None if !keyed.covers(FEED_LENGTH, self.now) => self.content.index(Part::Whole).await?,
-            _ => keyed.clone(),
+            None if !looked_up.covers(FEED_LENGTH, self.now) => {
+                let whole = self.content.index(Part::Whole).await?;
+                if let Some(kept) = self.kept(listed, &whole) {
+                    return Ok(kept);
+                }
+                whole
+            }
+            _ => looked_up,
         };
         let (title, html_path, feed_path, posts): (String, String, String, Vec<&PostSummary>) = match tag_slug {
             Some(tag) => {
@@ -174,10 +180,18 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         format!("User-agent: *\nAllow: /\nDisallow: /admin/\nDisallow: /search\n\nSitemap: {}\n", self.site.absolute("/sitemap.xml"))
     }
 
-    /// Where an unknown path should be redirected, if it is an old URL of a document.
+    /// Where an unknown path should be redirected, if it is an old URL of a document a reader may see: the old
+    /// address of a scheduled one must not tell where it will be.
     pub async fn alias(&self, path_and_query: &str) -> Result<Option<String>, AppError> {
-        let index = self.content.index(Part::Aliases).await?;
-        Ok(index.alias_target(path_and_query).map(str::to_string))
+        let aliases = self.content.index(Part::Aliases).await?;
+        let Some(target) = aliases.alias_target(path_and_query) else {
+            return Ok(None);
+        };
+        let shown = match self.content.navigation().await?.shows(target, self.now) {
+            Some(shown) => shown,
+            None => self.content.index(Part::Whole).await?.shows(target, self.now).unwrap_or(true),
+        };
+        Ok(shown.then(|| target.to_string()))
     }
 
     /// A page in the site's design for an error; falls back to a page without navigation when storage is down.

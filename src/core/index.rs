@@ -21,7 +21,7 @@ pub struct SiteIndex {
     pub version: String,
     /// Posts that are not drafts, newest first.
     pub posts: Vec<PostSummary>,
-    /// Pages that are not drafts, by title, for the navigation.
+    /// Pages that are not drafts, by title; [`SiteIndex::visible_pages`] are the navigation.
     pub pages: Vec<PostSummary>,
     /// Old path -> canonical URL, from every document's `aliases`.
     pub aliases: BTreeMap<String, String>,
@@ -192,11 +192,20 @@ impl SiteIndex {
     }
 
     /// Names what a reader sees of the index now, to key what is made from it: the version, and how many posts
-    /// and pages are still scheduled (given the version, the counts say which). `None` from a part that cannot tell how many of the posts it leaves out are
-    /// visible: one that holds no visible post older than them.
+    /// and pages are still scheduled (given the version, the counts say which). `None` from a part that cannot tell
+    /// whether the posts it leaves out are visible: one that holds no visible post newer than them.
     pub fn listing_key(&self, now: DateTime<Utc>) -> Option<String> {
-        (self.omitted == 0 || self.covers(1, now))
+        self.covers(1, now)
             .then(|| format!("{}:{}:{}", self.version, self.scheduled(now), self.pages.len() - self.visible_pages(now).count()))
+    }
+
+    /// Whether the post or page at `url` may be shown now: `None` when this part cannot tell (it leaves the
+    /// document out, and may leave out scheduled posts). A URL the index does not know has nothing to hide.
+    pub fn shows(&self, url: &str, now: DateTime<Utc>) -> Option<bool> {
+        match self.posts.iter().chain(&self.pages).find(|p| p.url() == url) {
+            Some(doc) => Some(doc.is_visible(now)),
+            None => self.covers(1, now).then_some(true),
+        }
     }
 
     /// Pages a reader may see now, by title: the site's navigation.
@@ -274,11 +283,6 @@ impl SiteIndex {
             None => format!("{path}/"),
         };
         self.aliases.get(path).or_else(|| self.aliases.get(&toggled)).map(String::as_str)
-    }
-
-    /// The visible page with this slug.
-    pub fn page_titled(&self, slug: &str) -> Option<&PostSummary> {
-        self.pages.iter().find(|p| p.slug.as_str() == slug)
     }
 }
 
@@ -474,6 +478,10 @@ mod tests {
         assert_eq!((front.omitted, front.visible(now).count()), (9, 1));
         assert_eq!(front.listing_key(now), None);
         assert!(whole.listing_key(now).is_some());
+        // Nor can it tell whether a post it leaves out may be shown; the whole can.
+        assert_eq!((front.shows("/posts/p52/", now), whole.shows("/posts/p52/", now)), (None, Some(false)));
+        assert_eq!((front.shows("/posts/p56/", now), whole.shows("/posts/p56/", now)), (None, Some(true)));
+        assert_eq!((front.shows("/posts/p0/", now), front.shows("/posts/p59/", now)), (Some(false), Some(true)));
     }
 
     #[test]

@@ -99,10 +99,13 @@ fn drafts_stay_hidden(app: &TestApp) {
 fn a_scheduled_post_appears_at_its_time_without_a_redeploy(app: &TestApp) {
     let at = chrono::Utc::now() + chrono::Duration::seconds(6);
     let date = at.format("%Y-%m-%dT%H:%M:%SZ").to_string();
-    assert_eq!(app.put_post("scheduled", &doc("Scheduled", &date, "", "From the future.")).status, 201);
+    let old_address = "aliases = [\"/2020/01/scheduled/\"]";
+    assert_eq!(app.put_post("scheduled", &doc("Scheduled", &date, old_address, "From the future.")).status, 201);
     assert_eq!(app.put_doc("pages", "scheduled-page", &doc("Soon", &date, "", "A page."), Some(ADMIN_TOKEN)).status, 201);
     assert_eq!(app.get("/posts/scheduled/").status, 404);
     assert_eq!(app.get("/scheduled-page/").status, 404);
+    let early = app.get("/2020/01/scheduled/");
+    assert_eq!((early.status, early.header("location")), (404, None), "its old address does not tell where it will be");
     for path in ["/", "/feed.xml", "/rss.xml", "/sitemap.xml", "/archive/", "/search?q=future", "/posts/tracking-sleep-gently/"] {
         app.get(path).assert_lacks("/posts/scheduled/");
         app.get(path).assert_lacks("/scheduled-page/");
@@ -111,6 +114,8 @@ fn a_scheduled_post_appears_at_its_time_without_a_redeploy(app: &TestApp) {
     std::thread::sleep(wait);
     assert_eq!(app.get("/posts/scheduled/").status, 200);
     assert_eq!(app.get("/scheduled-page/").status, 200);
+    let moved = app.get("/2020/01/scheduled/");
+    assert_eq!((moved.status, moved.header("location")), (301, Some("/posts/scheduled/")));
     for path in ["/", "/feed.xml", "/rss.xml", "/sitemap.xml", "/archive/", "/search?q=future"] {
         app.get(path).assert_contains("/posts/scheduled/");
     }
