@@ -28,7 +28,7 @@ fn seeded(total: usize) -> MemoryStore {
     let docs = support::posts(total);
     block_on(store.put_docs(&docs)).expect("put docs");
     block_on(store.upsert(&docs)).expect("upsert");
-    let index = SiteIndex::build(docs.iter().map(|d| d.summary.clone()));
+    let index = SiteIndex::build(docs.iter().map(|d| d.summary.clone()), support::newest() + Duration::days(1));
     block_on(store.put_index(&index)).expect("put index");
     let mut next_id = 1;
     for count in support::COMMENTED {

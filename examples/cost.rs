@@ -83,7 +83,8 @@ fn main() {
     let docs = support::posts(posts);
     block_on(store.put_docs(&docs)).expect("put docs");
     block_on(store.upsert(&docs)).expect("upsert");
-    block_on(store.put_index(&SiteIndex::build(docs.iter().map(|d| d.summary.clone())))).expect("put index");
+    block_on(store.put_index(&SiteIndex::build(docs.iter().map(|d| d.summary.clone()), support::newest() + Duration::days(1))))
+        .expect("put index");
     let mut next_id = 1;
     for count in support::COMMENTED {
         for (_, record) in support::comments(&support::bench_slug(count), count, next_id) {

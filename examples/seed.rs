@@ -31,7 +31,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     std::fs::create_dir_all(out)?;
     let docs = support::posts(total);
 
-    let index = SiteIndex::build(docs.iter().map(|d| d.summary.clone()));
+    let index = SiteIndex::build(docs.iter().map(|d| d.summary.clone()), chrono::Utc::now());
     let mut kv: Vec<serde_json::Value> = docs
         .iter()
         .map(|d| Ok(json!({ "key": StoredDoc::key(d.doc.kind, &d.summary.slug), "value": serde_json::to_string(&d.doc)? })))

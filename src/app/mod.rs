@@ -260,6 +260,23 @@ mod tests {
     }
 
     #[test]
+    fn the_old_address_of_a_scheduled_post_leads_nowhere_whichever_versions_the_other_parts_are() {
+        use crate::core::index::Part;
+        let (site, store) = (SiteConfig::default(), MemoryStore::default());
+        let app = app(&site, &store);
+        block_on(app.publish(Kind::Post, &slug("hello"), HELLO)).unwrap();
+        let older = Part::ALL.map(|part| block_on(store.index(part)).unwrap());
+        let soon = "+++\ntitle = \"Soon\"\ndate = 2025-06-01\naliases = [\"/old-soon/\"]\n+++\nLater.\n";
+        block_on(app.publish(Kind::Post, &slug("soon"), soon)).unwrap();
+        // An isolate may trust the front and the whole as they were while it reads the new aliases.
+        store.serve_part(Part::Front, older[Part::Front as usize].clone());
+        store.serve_part(Part::Whole, older[Part::Whole as usize].clone());
+        assert_eq!(block_on(app.alias("/old-soon/")).unwrap(), None);
+        let june = App { now: Utc.with_ymd_and_hms(2025, 6, 1, 0, 0, 0).unwrap(), ..app };
+        assert_eq!(block_on(june.alias("/old-soon")).unwrap().as_deref(), Some("/posts/soon/"));
+    }
+
+    #[test]
     fn publishing_the_same_file_twice_writes_nothing_the_second_time() {
         let (site, store) = (SiteConfig::default(), MemoryStore::default());
         let app = app(&site, &store);

@@ -47,7 +47,7 @@ impl<C: ContentStore, D: Catalog> App<'_, C, D> {
     }
 
     async fn rebuild_index(&self) -> Result<(), AppError> {
-        let index = SiteIndex::build(self.db.summaries().await?);
+        let index = SiteIndex::build(self.db.summaries().await?, self.now);
         self.content.put_index(&index).await?;
         Ok(())
     }

@@ -180,18 +180,10 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         format!("User-agent: *\nAllow: /\nDisallow: /admin/\nDisallow: /search\n\nSitemap: {}\n", self.site.absolute("/sitemap.xml"))
     }
 
-    /// Where an unknown path should be redirected, if it is an old URL of a document a reader may see: the old
-    /// address of a scheduled one must not tell where it will be.
+    /// Where an unknown path should be redirected, if it is an old URL of a document a reader may see.
     pub async fn alias(&self, path_and_query: &str) -> Result<Option<String>, AppError> {
-        let aliases = self.content.index(Part::Aliases).await?;
-        let Some(target) = aliases.alias_target(path_and_query) else {
-            return Ok(None);
-        };
-        let shown = match self.content.navigation().await?.shows(target, self.now) {
-            Some(shown) => shown,
-            None => self.content.index(Part::Whole).await?.shows(target, self.now).unwrap_or(true),
-        };
-        Ok(shown.then(|| target.to_string()))
+        let index = self.content.index(Part::Aliases).await?;
+        Ok(index.alias_target(path_and_query, self.now).map(str::to_string))
     }
 
     /// A page in the site's design for an error; falls back to a page without navigation when storage is down.

@@ -7,6 +7,7 @@
 //! grow with the site: the home page, the feed and every page's navigation read the front; only the archive, tags,
 //! sitemap and admin read the whole.
 
+use crate::core::date;
 use crate::core::hash::short_hash;
 use crate::core::post::{Kind, PostSummary};
 use crate::core::slug::slugify;
@@ -25,6 +26,12 @@ pub struct SiteIndex {
     pub pages: Vec<PostSummary>,
     /// Old path -> canonical URL, from every document's `aliases`.
     pub aliases: BTreeMap<String, String>,
+    /// The URLs among `aliases`' targets that were scheduled when the index was built, with their time (RFC 3339):
+    /// an old address must not tell where a document will be before its time. One that was visible then stays
+    /// visible, so the parts that answer old addresses need nothing else. (Text, as the aliases are: the map then
+    /// shares their reader in the Wasm.)
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub held: BTreeMap<String, String>,
     /// Posts of the whole index left out of this part. The front leaves out only posts that are not sticky and are
     /// older than every non-sticky post it holds.
     #[serde(default, skip_serializing_if = "is_zero")]
@@ -101,17 +108,21 @@ pub struct TagCount {
 }
 
 impl SiteIndex {
-    /// Builds the index from every stored summary, in any order. Drafts are left out.
-    pub fn build(summaries: impl IntoIterator<Item = PostSummary>) -> SiteIndex {
+    /// Builds the index at `now` from every stored summary, in any order. Drafts are left out.
+    pub fn build(summaries: impl IntoIterator<Item = PostSummary>, now: DateTime<Utc>) -> SiteIndex {
         let mut posts = Vec::new();
         let mut pages = Vec::new();
         let mut aliases = BTreeMap::new();
+        let mut held = BTreeMap::new();
         for s in summaries {
             if s.draft {
                 continue;
             }
             for alias in &s.aliases {
                 aliases.insert(alias.clone(), s.url());
+            }
+            if let Some(date) = s.date.filter(|d| *d > now && !s.aliases.is_empty()) {
+                held.insert(s.url(), date::rfc3339(date));
             }
             match s.kind {
                 Kind::Post => posts.push(s),
@@ -120,7 +131,7 @@ impl SiteIndex {
         }
         posts.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.slug.cmp(&b.slug)));
         pages.sort_by(|a, b| a.title.cmp(&b.title).then_with(|| a.slug.cmp(&b.slug)));
-        let mut index = SiteIndex { version: String::new(), posts, pages, aliases, omitted: 0, ..SiteIndex::default() };
+        let mut index = SiteIndex { version: String::new(), posts, pages, aliases, held, omitted: 0, ..SiteIndex::default() };
         index.version = short_hash(serde_json::to_string(&index).unwrap_or_default().as_bytes());
         index
     }
@@ -138,7 +149,8 @@ impl SiteIndex {
             }
             Part::Aliases => (Vec::new(), self.posts.len(), Vec::new(), self.aliases.clone()),
         };
-        SiteIndex { version: self.version.clone(), posts, pages, aliases, omitted, ..SiteIndex::default() }
+        let held = if aliases.is_empty() { BTreeMap::new() } else { self.held.clone() };
+        SiteIndex { version: self.version.clone(), posts, pages, aliases, held, omitted, ..SiteIndex::default() }
     }
 
     /// The (key, JSON) pairs that store this index in KV, in the order to write them.
@@ -197,15 +209,6 @@ impl SiteIndex {
     pub fn listing_key(&self, now: DateTime<Utc>) -> Option<String> {
         self.covers(1, now)
             .then(|| format!("{}:{}:{}", self.version, self.scheduled(now), self.pages.len() - self.visible_pages(now).count()))
-    }
-
-    /// Whether the post or page at `url` may be shown now: `None` when this part cannot tell (it leaves the
-    /// document out, and may leave out scheduled posts). A URL the index does not know has nothing to hide.
-    pub fn shows(&self, url: &str, now: DateTime<Utc>) -> Option<bool> {
-        match self.posts.iter().chain(&self.pages).find(|p| p.url() == url) {
-            Some(doc) => Some(doc.is_visible(now)),
-            None => self.covers(1, now).then_some(true),
-        }
     }
 
     /// Pages a reader may see now, by title: the site's navigation.
@@ -276,13 +279,15 @@ impl SiteIndex {
         months
     }
 
-    /// Where an old URL now lives, trying it with and without a trailing slash.
-    pub fn alias_target(&self, path: &str) -> Option<&str> {
+    /// Where an old URL now lives, trying it with and without a trailing slash; `None` before the document's time.
+    pub fn alias_target(&self, path: &str, now: DateTime<Utc>) -> Option<&str> {
         let toggled = match path.strip_suffix('/') {
             Some(p) => p.to_string(),
             None => format!("{path}/"),
         };
-        self.aliases.get(path).or_else(|| self.aliases.get(&toggled)).map(String::as_str)
+        let target = self.aliases.get(path).or_else(|| self.aliases.get(&toggled))?;
+        let due = |time: &String| date::parse_rfc3339(time).is_some_and(|due| due <= now);
+        self.held.get(target).is_none_or(due).then_some(target.as_str())
     }
 }
 
@@ -302,8 +307,13 @@ mod tests {
         Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap()
     }
 
+    /// The index as published at [`now`].
+    fn build(summaries: impl IntoIterator<Item = PostSummary>) -> SiteIndex {
+        SiteIndex::build(summaries, now())
+    }
+
     fn sample() -> SiteIndex {
-        SiteIndex::build([
+        build([
             summary("old", "2023-03-01", "tags = [\"Rust\"]"),
             summary("new", "2024-12-01", "tags = [\"rust\", \"Life\"]\naliases = [\"/2024/12/new/\"]"),
             summary("mid", "2024-03-15", ""),
@@ -326,7 +336,7 @@ mod tests {
 
     #[test]
     fn sticky_posts_lead_the_home_page_only() {
-        let index = SiteIndex::build([summary("old", "2023-03-01", "sticky = true"), summary("new", "2024-12-01", "")]);
+        let index = build([summary("old", "2023-03-01", "sticky = true"), summary("new", "2024-12-01", "")]);
         let slugs: Vec<&str> = index.page(1, 10, now()).unwrap().items.iter().map(|p| p.slug.as_str()).collect();
         assert_eq!(slugs, ["old", "new"]);
         assert_eq!(index.visible(now()).next().map(|p| p.slug.as_str()), Some("new"), "feeds and archive keep date order");
@@ -334,7 +344,7 @@ mod tests {
 
     #[test]
     fn sticky_posts_count_once_and_wait_for_their_date() {
-        let index = SiteIndex::build([
+        let index = build([
             summary("a", "2024-01-01", ""),
             summary("b", "2024-02-01", ""),
             summary("pinned", "2023-01-01", "sticky = true"),
@@ -375,15 +385,15 @@ mod tests {
     #[test]
     fn aliases_resolve_with_or_without_trailing_slash() {
         let index = sample();
-        assert_eq!(index.alias_target("/2024/12/new/"), Some("/posts/new/"));
-        assert_eq!(index.alias_target("/2024/12/new"), Some("/posts/new/"));
-        assert_eq!(index.alias_target("/nope/"), None);
+        assert_eq!(index.alias_target("/2024/12/new/", now()), Some("/posts/new/"));
+        assert_eq!(index.alias_target("/2024/12/new", now()), Some("/posts/new/"));
+        assert_eq!(index.alias_target("/nope/", now()), None);
     }
 
     /// `n` posts a day apart, the newest on 2024-12-31, with `extra` front matter on the slugs it names.
     fn site(n: usize, extra: impl Fn(usize) -> &'static str) -> SiteIndex {
         let newest = Utc.with_ymd_and_hms(2024, 12, 31, 0, 0, 0).unwrap();
-        SiteIndex::build(
+        build(
             (0..n)
                 .map(|i| summary(&format!("p{i}"), &(newest - chrono::Duration::days(i as i64)).format("%Y-%m-%d").to_string(), extra(i))),
         )
@@ -456,7 +466,7 @@ mod tests {
     fn what_a_reader_sees_is_named_by_the_version_and_the_posts_and_pages_still_scheduled() {
         // 60 posts a day apart, the newest on 2024-12-31, and a page dated 2024-12-25.
         let page = Post::parse("+++\ntitle = \"About\"\ndate = 2024-12-25\n+++\nHi.", Kind::Page, Some("about")).unwrap();
-        let whole = SiteIndex::build(site(60, |_| "").posts.into_iter().chain([page.summary(&page.render())]));
+        let whole = build(site(60, |_| "").posts.into_iter().chain([page.summary(&page.render())]));
         let front = whole.part(Part::Front);
         let at = |m: u32, d: u32| Utc.with_ymd_and_hms(2024, m, d, 12, 0, 0).unwrap();
         for index in [&whole, &front] {
@@ -478,10 +488,21 @@ mod tests {
         assert_eq!((front.omitted, front.visible(now).count()), (9, 1));
         assert_eq!(front.listing_key(now), None);
         assert!(whole.listing_key(now).is_some());
-        // Nor can it tell whether a post it leaves out may be shown; the whole can.
-        assert_eq!((front.shows("/posts/p52/", now), whole.shows("/posts/p52/", now)), (None, Some(false)));
-        assert_eq!((front.shows("/posts/p56/", now), whole.shows("/posts/p56/", now)), (None, Some(true)));
-        assert_eq!((front.shows("/posts/p0/", now), front.shows("/posts/p59/", now)), (Some(false), Some(true)));
+    }
+
+    #[test]
+    fn the_old_address_of_a_scheduled_document_leads_nowhere_until_its_time() {
+        let index =
+            build([summary("soon", "2025-06-01", "aliases = [\"/old/soon/\"]"), summary("new", "2024-12-01", "aliases = [\"/old/new/\"]")]);
+        let aliases = index.part(Part::Aliases);
+        let june = Utc.with_ymd_and_hms(2025, 6, 1, 0, 0, 0).unwrap();
+        for part in [&index, &aliases] {
+            assert_eq!((part.alias_target("/old/soon/", now()), part.alias_target("/old/new/", now())), (None, Some("/posts/new/")));
+            assert_eq!(part.alias_target("/old/soon", june), Some("/posts/soon/"));
+        }
+        assert!(index.part(Part::Front).held.is_empty(), "only the parts with aliases carry it");
+        let later = SiteIndex::build(index.posts.clone(), june);
+        assert!(later.held.is_empty(), "an index built after the time holds nothing back");
     }
 
     #[test]
@@ -492,7 +513,7 @@ mod tests {
         assert!(front.covers(1000, now()));
         let aliases = index.part(Part::Aliases);
         assert!(aliases.posts.is_empty() && !aliases.covers(1, now()), "the aliases part never serves a list");
-        assert_eq!(aliases.alias_target("/2024/12/new"), Some("/posts/new/"));
+        assert_eq!(aliases.alias_target("/2024/12/new", now()), Some("/posts/new/"));
     }
 
     #[test]
@@ -514,9 +535,9 @@ mod tests {
 
     #[test]
     fn version_changes_with_content_and_not_with_order() {
-        let a = SiteIndex::build([summary("a", "2024-01-01", ""), summary("b", "2024-01-02", "")]);
-        let b = SiteIndex::build([summary("b", "2024-01-02", ""), summary("a", "2024-01-01", "")]);
+        let a = build([summary("a", "2024-01-01", ""), summary("b", "2024-01-02", "")]);
+        let b = build([summary("b", "2024-01-02", ""), summary("a", "2024-01-01", "")]);
         assert_eq!(a.version, b.version);
-        assert_ne!(a.version, SiteIndex::build([summary("a", "2024-01-01", "")]).version);
+        assert_ne!(a.version, build([summary("a", "2024-01-01", "")]).version);
     }
 }
