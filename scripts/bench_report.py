@@ -281,6 +281,22 @@ for posts in post_counts:
 if seed:
     w("Seeding (bulk KV and D1 writes, not part of any figure): " + "; ".join(s.strip() for s in seed) + ".")
     w("")
+first_path = os.path.join(results, "first.txt")
+first = [line.split() for line in open(first_path) if line.strip()] if os.path.exists(first_path) else []
+if first:
+    w("### The first requests of a fresh isolate")
+    w("")
+    w("Wall time of single requests (curl) right after `wrangler dev` starts, in this order, in each of three fresh "
+      "isolates: the home page (reads the front of the index: 50 posts), the archive (reads and parses the whole "
+      "index, then writes and keeps the page), the archive again (kept). Median (min–max), ms.")
+    w("")
+    w("| site | home page, first | archive, first | archive, kept |")
+    w("|---|---|---|---|")
+    for n in post_counts:
+        rows = [[float(x) * 1000 for x in r[1:]] for r in first if int(r[0]) == n]
+        if rows:
+            w(f"| {n:,} posts | " + " | ".join(fmt_mmm([r[i] for r in rows], '{:.1f}') for i in range(3)) + " |")
+    w("")
 
 # --- scale ---
 if len(post_counts) > 1:
