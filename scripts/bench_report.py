@@ -382,8 +382,14 @@ if len(post_counts) > 1:
                 over.append(label)
     verdict = f"instructions: {yes(not over)}" + (f" ({', '.join(l.split(' (')[0] for l in over)})" if over else "")
     verdict += f"; HTTP: {yes(ok)}" + ("" if ok else f" (largest growth {worst[0][0] * 100:+.0f}%; see how far to trust it below)")
+    firsts = {n: sorted(float(r[2]) * 1000 for r in first if int(r[0]) == n) for n in (lo_n, hi_n)}
+    first_desc = ""
+    if all(firsts.values()):
+        a, b = (firsts[n][len(firsts[n]) // 2] for n in (lo_n, hi_n))
+        first_desc = f" First request of a fresh isolate, archive (whole index parsed): {a:.1f} → {b:.1f} ms wall."
+        verdict += f"; first request: {yes(b / a - 1 <= 0.10)}"
     t.append(f"| cost flat within 10% from {lo_n:,} to {hi_n:,} posts, every page | instructions per request: {'; '.join(counted)}. "
-             f"HTTP (largest growths): {desc} | {verdict} |")
+             f"HTTP (largest growths): {desc}.{first_desc} | {verdict} |")
     http_ok, native_ok = True, True
     parts = []
     for n in post_counts:
@@ -394,7 +400,7 @@ if len(post_counts) > 1:
     w500, w1 = native_row("post_page/warm/500"), native_row("post_page/warm/1")
     verdict = f"HTTP {yes(http_ok)}"
     if w500 and w1:
-        parts.append(f"native warm {w500[0] / w1[0]:.0f}×")
+        parts.append(f"native warm {w500[0] / w1[0]:.1f}×")
         verdict += f", native {yes(w500[0] / w1[0] <= 2)}"
     t.append(f"| 500 comments within 2× of 1 comment | cost {'; '.join(parts)} | {verdict} |")
 t.append("")
