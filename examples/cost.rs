@@ -15,6 +15,7 @@ use chrono::Duration;
 use edge_blog::app::{App, ShowOptions};
 use edge_blog::core::config::SiteConfig;
 use edge_blog::core::index::SiteIndex;
+use edge_blog::core::route::Sitemap;
 use edge_blog::core::slug::Slug;
 use edge_blog::store::memory::MemoryStore;
 use edge_blog::store::{Catalog, CommentStore, ContentStore};
@@ -37,11 +38,11 @@ fn feed(app: &BenchApp<'_>) -> usize {
 }
 
 fn archive(app: &BenchApp<'_>) -> usize {
-    block_on(app.archive()).expect("archive").body.len()
+    block_on(app.archive(1)).expect("archive").body.len()
 }
 
 fn sitemap(app: &BenchApp<'_>) -> usize {
-    block_on(app.sitemap()).expect("sitemap").body.len()
+    block_on(app.sitemap(Sitemap::Posts(1))).expect("sitemap").body.len()
 }
 
 fn not_found(app: &BenchApp<'_>) -> usize {

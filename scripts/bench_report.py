@@ -65,8 +65,8 @@ COST_PAGES = [
     ("post_page_500", "post page, 500 comments"),
     ("home_page", "home page (10 posts)"),
     ("atom_feed", "Atom feed (20 newest; 10 in a site of 10 posts)"),
-    ("archive", "archive (every post, kept per index version)"),
-    ("sitemap", "sitemap (every post, kept per index version)"),
+    ("archive", "archive, first page (two newest chunks: up to 1,000 posts; kept per index version)"),
+    ("sitemap", "posts sitemap (one chunk: up to 500 posts; kept per index version)"),
     ("not_found", "404 page"),
 ]
 
@@ -174,7 +174,7 @@ POST_KINDS = {"warm": "warm", "cold": "cold", "cold_from_markdown": "cold from M
               "doc_json_prepared": "doc JSON (prepared)", "doc_json_from_markdown": "doc JSON (Markdown only)"}
 order = [f"post_page/{k}/{c}" for c in (0, 1, 50, 500) for k in POST_KINDS]
 order += sorted(k for k in native if k.startswith("post_page_1_of")) + sorted(k for k in native if k.startswith("not_found_of"))
-order += sorted(k for k in native if k.startswith("list_page")) + sorted(k for k in native if k.startswith("atom_feed")) + sorted(k for k in native if k.startswith("front_parse")) + sorted(k for k in native if k.startswith("index_parse"))
+order += sorted(k for k in native if k.startswith("list_page")) + sorted(k for k in native if k.startswith("atom_feed")) + sorted(k for k in native if k.startswith("front_parse")) + sorted(k for k in native if k.startswith("index_parse")) + sorted(k for k in native if k.startswith("chunk_parse"))
 labels = {
     "post_page_1_of": "post page, 1 comment, warm, in a site of {} posts",
     "not_found_of": "404 page (aliases looked up, error page rendered) in a site of {} posts",
@@ -182,7 +182,8 @@ labels = {
     "atom_feed_of": "Atom feed (20 newest) of a site of {} posts, kept (every poll after the first for an index version)",
     "atom_feed_first_of": "Atom feed (20 newest) of a site of {} posts, first request for an index version (written)",
     "front_parse_of": "parse the KV `index:front` JSON of a site of {} posts (home page, feed, navigation: once per isolate and index version)",
-    "index_parse_of": "parse the KV `index` JSON of {} posts (archive, tags, sitemap: once per isolate and index version)",
+    "index_parse_of": "parse the KV `index` JSON of {} posts (tags, later home pages, admin: once per isolate and index version)",
+    "chunk_parse_of": "parse the JSON of the oldest chunk of posts (up to 500) of a site of {} posts (archive, posts sitemaps: once per isolate and chunk)",
 }
 
 
@@ -287,15 +288,16 @@ if first:
     w("### The first requests of a fresh isolate")
     w("")
     w("Wall time of single requests (curl) right after `wrangler dev` starts, in this order, in each of three fresh "
-      "isolates: the home page (reads the front of the index: 50 posts), the archive (reads and parses the whole "
-      "index, then writes and keeps the page), the archive again (kept). Median (min–max), ms.")
+      "isolates: the home page (reads the front of the index: 50 posts), the archive's first page (reads its two "
+      "newest chunks of posts, up to 1,000, then writes and keeps the page), the archive again (kept), the newest "
+      "posts sitemap (one chunk), the tags page (reads and parses the whole index). Median (min–max), ms.")
     w("")
-    w("| site | home page, first | archive, first | archive, kept |")
-    w("|---|---|---|---|")
+    w("| site | home page, first | archive, first | archive, kept | newest posts sitemap, first | tags page, first |")
+    w("|---|---|---|---|---|---|")
     for n in post_counts:
         rows = [[float(x) * 1000 for x in r[1:]] for r in first if int(r[0]) == n]
         if rows:
-            w(f"| {n:,} posts | " + " | ".join(fmt_mmm([r[i] for r in rows], '{:.1f}') for i in range(3)) + " |")
+            w(f"| {n:,} posts | " + " | ".join(fmt_mmm([r[i] for r in rows], '{:.1f}') if all(len(r) > i for r in rows) else "–" for i in range(5)) + " |")
     w("")
 
 # --- scale ---
@@ -382,12 +384,21 @@ if len(post_counts) > 1:
                 over.append(label)
     verdict = f"instructions: {yes(not over)}" + (f" ({', '.join(l.split(' (')[0] for l in over)})" if over else "")
     verdict += f"; HTTP: {yes(ok)}" + ("" if ok else f" (largest growth {worst[0][0] * 100:+.0f}%; see how far to trust it below)")
-    firsts = {n: sorted(float(r[2]) * 1000 for r in first if int(r[0]) == n) for n in (lo_n, hi_n)}
-    first_desc = ""
-    if all(firsts.values()):
-        a, b = (firsts[n][len(firsts[n]) // 2] for n in (lo_n, hi_n))
-        first_desc = f" First request of a fresh isolate, archive (whole index parsed): {a:.1f} → {b:.1f} ms wall."
-        verdict += f"; first request: {yes(b / a - 1 <= 0.10)}"
+    # The first request of a fresh isolate, per page: its median wall time at each site size.
+    def first_median(n, col):
+        times = sorted(float(r[col]) * 1000 for r in first if int(r[0]) == n and len(r) > col)
+        return times[len(times) // 2] if times else None
+
+    first_desc, first_verdicts = [], []
+    for col, name in [(2, "archive, first page"), (4, "newest posts sitemap"), (5, "tags page (whole index parsed)")]:
+        times = [first_median(n, col) for n in post_counts]
+        if None in times:
+            continue
+        first_desc.append(f"{name} {' / '.join(f'{t:.1f}' for t in times)} ms")
+        first_verdicts.append(f"{name.split(' (')[0]} {yes(times[-1] / times[0] - 1 <= 0.10)}")
+    if first_desc:
+        verdict += f"; first request: {', '.join(first_verdicts)}"
+    first_desc = f" First request of a fresh isolate, wall, at {' / '.join(f'{n:,}' for n in post_counts)} posts: {'; '.join(first_desc)}." if first_desc else ""
     t.append(f"| cost flat within 10% from {lo_n:,} to {hi_n:,} posts, every page | instructions per request: {'; '.join(counted)}. "
              f"HTTP (largest growths): {desc}.{first_desc} | {verdict} |")
     http_ok, native_ok = True, True

@@ -1,18 +1,20 @@
-//! Listings kept per isolate: pages made from the index alone (the feeds, the archive, the tags page, the sitemap),
+//! Listings kept per isolate: pages made from the index alone (the feeds, the archive, the tags page, the sitemaps),
 //! written once per thing a reader can see and then served as they are, so a request costs a lookup however many
 //! posts they list, and feed readers' polls, the most frequent requests of a blog, cost the least.
 
 use super::{remember, App};
 use crate::core::hash;
 use crate::core::index::SiteIndex;
+use crate::core::route::Sitemap;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 use std::thread::LocalKey;
 
-/// Tag feeds kept at once; past this the memo starts again, so a crawl of every tag's feed cannot grow it.
-const TAG_FEEDS_KEPT: usize = 32;
-/// The site's listings have fixed names, so this bound is only a guard.
+/// Listings of which a site has many (tag feeds, the archive's later pages, the posts sitemaps) kept at once; past this
+/// the memo starts again, so a crawl of them all cannot grow it.
+const MANY_KEPT: usize = 32;
+/// The site's own listings have fixed names, so this bound is only a guard.
 const SITE_LISTINGS_KEPT: usize = 8;
 
 /// A listing as served, and its ETag.
@@ -26,8 +28,9 @@ pub struct Listing {
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Listed<'a> {
     Tags,
-    Archive,
-    Sitemap,
+    /// A page of the archive.
+    Archive(usize),
+    Sitemap(Sitemap),
     /// The Atom (`rss == false`) or RSS feed of the site, or of one tag.
     Feed {
         rss: bool,
@@ -39,8 +42,10 @@ impl Listed<'_> {
     fn name(self) -> String {
         match self {
             Listed::Tags => "tags".into(),
-            Listed::Archive => "archive".into(),
-            Listed::Sitemap => "sitemap".into(),
+            Listed::Archive(page) => format!("archive:{page}"),
+            Listed::Sitemap(Sitemap::Index) => "sitemap".into(),
+            Listed::Sitemap(Sitemap::Site) => "sitemap:site".into(),
+            Listed::Sitemap(Sitemap::Posts(n)) => format!("sitemap:{n}"),
             Listed::Feed { rss, tag } => format!("{}:{}", if rss { "rss" } else { "atom" }, tag.unwrap_or("")),
         }
     }
@@ -48,7 +53,8 @@ impl Listed<'_> {
     /// The memo it is kept in, and that memo's bound.
     fn memo(self) -> (&'static LocalKey<RefCell<HashMap<String, Kept>>>, usize) {
         match self {
-            Listed::Feed { tag: Some(_), .. } => (&TAG_FEEDS, TAG_FEEDS_KEPT),
+            Listed::Feed { tag: Some(_), .. } | Listed::Sitemap(Sitemap::Posts(_)) => (&MANY, MANY_KEPT),
+            Listed::Archive(page) if page > 1 => (&MANY, MANY_KEPT),
             _ => (&SITE, SITE_LISTINGS_KEPT),
         }
     }
@@ -61,10 +67,9 @@ struct Kept {
 }
 
 thread_local! {
-    // One listing of each, the last made: an isolate holds at most one version of the archive and the sitemap,
-    // which run to megabytes on a large site.
+    // One listing of each name, the last made: an isolate holds one version of each.
     static SITE: RefCell<HashMap<String, Kept>> = RefCell::default();
-    static TAG_FEEDS: RefCell<HashMap<String, Kept>> = RefCell::default();
+    static MANY: RefCell<HashMap<String, Kept>> = RefCell::default();
 }
 
 impl<C, D> App<'_, C, D> {
@@ -99,15 +104,15 @@ mod tests {
     use pollster::block_on;
 
     #[test]
-    fn an_isolate_keeps_one_of_each_site_listing_and_a_bounded_number_of_tag_feeds() {
+    fn an_isolate_keeps_one_of_each_site_listing_and_a_bounded_number_of_the_others() {
         let (site, store) = (SiteConfig::default(), MemoryStore::default());
         let app = App { site: &site, content: &store, db: &store, now: Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap(), key: b"k" };
         let tags: Vec<String> = (0..40).map(|i| format!("\"t{i}\"")).collect();
         for n in 0..3 {
             let file = format!("+++\ntitle = \"P{n}\"\ndate = 2024-06-0{}\ntags = [{}]\n+++\nText.\n", n + 1, tags.join(", "));
             block_on(app.publish(Kind::Post, &Slug::parse(&format!("p{n}")).unwrap(), &file)).unwrap();
-            block_on(app.archive()).unwrap();
-            block_on(app.sitemap()).unwrap();
+            block_on(app.archive(1)).unwrap();
+            block_on(app.sitemap(Sitemap::Index)).unwrap();
             block_on(app.feed(None, false)).unwrap();
             for i in 0..40 {
                 block_on(app.feed(Some(&format!("t{i}")), false)).unwrap();
@@ -116,6 +121,6 @@ mod tests {
         let version = block_on(store.index(Part::Whole)).unwrap().version.clone();
         let kept: Vec<bool> = SITE.with(|m| m.borrow().values().map(|k| k.key.starts_with(&version)).collect());
         assert_eq!(kept, [true; 3], "one archive, sitemap and feed, each of the last version");
-        assert!(TAG_FEEDS.with(|m| m.borrow().len()) <= TAG_FEEDS_KEPT);
+        assert!(MANY.with(|m| m.borrow().len()) <= MANY_KEPT);
     }
 }

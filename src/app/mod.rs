@@ -135,6 +135,8 @@ pub(crate) fn remember<V>(memo: &'static LocalKey<RefCell<HashMap<String, V>>>, 
 mod tests {
     use super::*;
     use crate::core::config::SiteConfig;
+    use crate::core::index::{Part, SiteIndex};
+    use crate::core::route::Sitemap;
     use crate::store::memory::MemoryStore;
     use crate::store::PublishedDoc;
     use chrono::TimeZone;
@@ -162,7 +164,7 @@ mod tests {
         assert!(block_on(app.tag("intro")).unwrap().contains("/posts/hello/"));
         assert!(block_on(app.search("edge")).unwrap().contains("/posts/hello/"));
         assert!(block_on(app.feed(None, false)).unwrap().body.contains("http://127.0.0.1:8787/posts/hello/"));
-        assert!(block_on(app.sitemap()).unwrap().body.contains("http://127.0.0.1:8787/posts/hello/"));
+        assert!(sitemaps(&app).contains("http://127.0.0.1:8787/posts/hello/"));
         assert_eq!(block_on(app.alias("/2024/05/hello")).unwrap().as_deref(), Some("/posts/hello/"));
     }
 
@@ -178,10 +180,10 @@ mod tests {
         assert!(Rc::ptr_eq(&first, &block_on(today.feed(None, false)).unwrap()), "the second poll is the kept feed");
         assert!(block_on(today.feed(None, true)).unwrap().body.contains("<rss"), "RSS is kept apart from Atom");
         let lists = |app: &App<'_, MemoryStore, MemoryStore>| {
-            [block_on(app.archive()).unwrap(), block_on(app.sitemap()).unwrap(), block_on(app.feed(Some("intro"), false)).unwrap()]
+            [block_on(app.archive(1)).unwrap().body.clone(), sitemaps(app), block_on(app.feed(Some("intro"), false)).unwrap().body.clone()]
         };
         for list in lists(&today) {
-            assert!(list.body.contains("/posts/hello/") && !list.body.contains("/posts/tomorrow/"), "{}", list.body);
+            assert!(list.contains("/posts/hello/") && !list.contains("/posts/tomorrow/"), "{list}");
         }
         assert!(matches!(block_on(today.feed(Some("no-such-tag"), false)), Err(AppError::NotFound)));
 
@@ -190,16 +192,33 @@ mod tests {
         assert!(due.body.contains("/posts/tomorrow/"), "the scheduled post appears without a publish: {}", due.body);
         assert_ne!(due.etag, first.etag);
         for list in lists(&later) {
-            assert!(list.body.contains("/posts/tomorrow/"), "{}", list.body);
+            assert!(list.contains("/posts/tomorrow/"), "{list}");
         }
 
         block_on(later.publish(Kind::Post, &slug("third"), "+++\ntitle = \"Third\"\ndate = 2025-01-02\ntags = [\"Intro\"]\n+++\nThree.\n"))
             .unwrap();
         assert!(block_on(later.feed(None, false)).unwrap().body.contains("/posts/third/"), "a publish is shown at once");
         for list in lists(&later) {
-            assert!(list.body.contains("/posts/third/"), "{}", list.body);
+            assert!(list.contains("/posts/third/"), "{list}");
         }
         assert!(block_on(later.tags()).unwrap().body.contains("/tags/intro/"));
+    }
+
+    /// Every sitemap `/sitemap.xml` lists, one after the other.
+    fn sitemaps(app: &App<'_, MemoryStore, MemoryStore>) -> String {
+        let index = block_on(app.sitemap(Sitemap::Index)).unwrap().body.clone();
+        let mut all = block_on(app.sitemap(Sitemap::Site)).unwrap().body.clone();
+        for n in 1.. {
+            match block_on(app.sitemap(Sitemap::Posts(n))) {
+                Ok(sitemap) => all.push_str(&sitemap.body),
+                Err(AppError::NotFound) => {
+                    assert_eq!(index.matches("<sitemap>").count(), n, "the site's own and {} of posts: {index}", n - 1);
+                    break;
+                }
+                Err(e) => panic!("posts sitemap {n}: {e}"),
+            }
+        }
+        all
     }
 
     /// Publishes `n` posts a day apart, the newest dated `newest`.
@@ -208,6 +227,73 @@ mod tests {
             let date = (newest - chrono::Duration::days(i)).format("%Y-%m-%d");
             block_on(app.publish(Kind::Post, &slug(&format!("p{i}")), &format!("+++\ntitle = \"P{i}\"\ndate = {date}\n+++\nText.\n")))
                 .unwrap();
+        }
+    }
+
+    /// Publishes `n` posts at once, a day apart, the newest dated 2025-01-10 (so nine are scheduled at [`app`]'s
+    /// time): tagged "all", and the 20 newest also "recent".
+    fn publish_site(app: &App<'_, MemoryStore, MemoryStore>, n: i64) {
+        let newest = Utc.with_ymd_and_hms(2025, 1, 10, 0, 0, 0).unwrap();
+        let docs: Vec<_> = (0..n)
+            .map(|i| {
+                let date = (newest - chrono::Duration::days(i)).format("%Y-%m-%d");
+                let tags = if i < 20 { "[\"All\", \"Recent\"]" } else { "[\"All\"]" };
+                prepare(Kind::Post, &format!("+++\ntitle = \"P{i}\"\ndate = {date}\ntags = {tags}\n+++\nText.\n"), Some(&format!("p{i}")))
+                    .unwrap()
+            })
+            .collect();
+        block_on(app.publish_all(&docs)).unwrap();
+    }
+
+    /// How many times each of posts `p0`..`p<n>` is linked in `text`.
+    fn links(text: &str, n: usize) -> Vec<usize> {
+        (0..n).map(|i| text.matches(&format!("/posts/p{i}/\"")).count() + text.matches(&format!("/posts/p{i}/<")).count()).collect()
+    }
+
+    #[test]
+    fn the_archive_is_paged_by_chunks_and_lists_each_visible_post_once() {
+        let (site, store) = (SiteConfig::default(), MemoryStore::default());
+        let app = app(&site, &store);
+        publish_site(&app, 1100);
+        let (first, second) = (block_on(app.archive(1)).unwrap(), block_on(app.archive(2)).unwrap());
+        assert!(matches!(block_on(app.archive(3)), Err(AppError::NotFound)));
+        let expected: Vec<usize> = (0..1100).map(|i| usize::from(i >= 9)).collect();
+        assert_eq!(links(&format!("{}{}", first.body, second.body), 1100), expected, "every visible post once, no scheduled one");
+        assert!(first.body.contains("/posts/p599/") && second.body.contains("/posts/p600/"), "the two newest chunks come first");
+        assert!(first.body.contains("href=\"/archive/page/2/\"") && second.body.contains("href=\"/archive/\""), "pager");
+        assert!(second.body.contains("<title>Archive, page 2"), "{}", second.body);
+    }
+
+    #[test]
+    fn the_sitemaps_list_each_visible_post_and_tag_once() {
+        let (site, store) = (SiteConfig::default(), MemoryStore::default());
+        let app = app(&site, &store);
+        publish_site(&app, 1100);
+        let all = sitemaps(&app);
+        let expected: Vec<usize> = (0..1100).map(|i| usize::from(i >= 9)).collect();
+        assert_eq!(links(&all, 1100), expected);
+        assert_eq!((all.matches("/tags/all/<").count(), all.matches("/tags/recent/<").count()), (1, 1));
+        assert!(block_on(app.sitemap(Sitemap::Posts(3))).unwrap().body.contains("/tags/recent/"), "in the chunk of its oldest post");
+        assert!(block_on(app.sitemap(Sitemap::Site)).unwrap().body.contains("/archive/page/2/"));
+        let early = App { now: Utc.with_ymd_and_hms(2024, 12, 20, 0, 0, 0).unwrap(), ..app };
+        assert!(!sitemaps(&early).contains("/tags/recent/"), "a tag whose posts are all scheduled is not listed");
+    }
+
+    #[test]
+    fn a_chunk_the_store_does_not_hold_is_cut_from_the_whole_index() {
+        let (site, store) = (SiteConfig::default(), MemoryStore::default());
+        let app = app(&site, &store);
+        publish_site(&app, 1100);
+        let front = block_on(store.index(Part::Front)).unwrap();
+        let expected = block_on(app.archive(2)).unwrap().body.clone();
+        // A front written before chunks names none; one whose chunks KV does not hold yet names others. (Each under a
+        // version of its own, so that what was kept for the real one is not served.)
+        for (i, chunks) in [Vec::new(), vec!["elsewhere".to_string(); 3]].into_iter().enumerate() {
+            let mut served: SiteIndex = (*front).clone();
+            (served.chunks, served.version) = (chunks, format!("{}-{i}", front.version));
+            store.serve_part(Part::Front, Rc::new(served));
+            assert_eq!(block_on(app.archive(2)).unwrap().body, expected);
+            assert_eq!(links(&sitemaps(&app), 1100).iter().sum::<usize>(), 1091);
         }
     }
 
@@ -249,8 +335,8 @@ mod tests {
         block_on(today.publish(Kind::Page, &slug("about"), about)).unwrap();
         let shown = |app: &App<'_, MemoryStore, MemoryStore>| {
             let post = block_on(app.show_post(&slug("hello"), &ShowOptions::default())).unwrap().html;
-            let pages = [block_on(app.home(1)).unwrap(), post, block_on(app.archive()).unwrap().body.clone()];
-            let sitemap = block_on(app.sitemap()).unwrap().body.contains("/about/");
+            let pages = [block_on(app.home(1)).unwrap(), post, block_on(app.archive(1)).unwrap().body.clone()];
+            let sitemap = sitemaps(app).contains("/about/");
             (pages.map(|p| p.contains("href=\"/about/\"")), sitemap, block_on(app.alias("/old-about/")).unwrap())
         };
         assert_eq!(shown(&today), ([false; 3], false, None), "a scheduled page is neither named nor pointed to before its time");

@@ -3,8 +3,9 @@
 use super::listing::{Listed, Listing};
 use super::{App, AppError};
 use crate::core::feed::{self, FeedEntry};
-use crate::core::index::{Part, SiteIndex};
+use crate::core::index::{archive_chunks, archive_pages, months, Chunk, Part, SiteIndex};
 use crate::core::post::{Kind, PostSummary};
+use crate::core::route::Sitemap;
 use crate::core::search::fts_query;
 use crate::core::slug::Slug;
 use crate::core::views::{
@@ -13,6 +14,7 @@ use crate::core::views::{
 };
 use crate::store::{Catalog, CommentStore, ContentStore, SNIPPET_CLOSE, SNIPPET_OPEN};
 use askama::Template;
+use chrono::{DateTime, Utc};
 use std::rc::Rc;
 
 const FEED_LENGTH: usize = 20;
@@ -39,7 +41,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         let title = (page > 1).then(|| format!("Page {page}"));
         let layout = Layout::new(self.site, index.visible_pages(self.now), title.as_deref(), None, &path);
         let posts = self.cards(&paged.items).await;
-        Ok(ListPage { layout, heading: None, posts, pager: Pager::new(paged.page, paged.total_pages) }.render()?)
+        Ok(ListPage { layout, heading: None, posts, pager: Pager::new("/", paged.page, paged.total_pages) }.render()?)
     }
 
     /// A page such as `/about/`.
@@ -71,15 +73,37 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         Ok(self.keep(Listed::Tags, &index, TagsPage { layout, tags: index.tags(self.now) }.render()?))
     }
 
-    /// `/archive/`.
-    pub async fn archive(&self) -> Result<Rc<Listing>, AppError> {
-        let index = self.content.index(Part::Whole).await?;
-        if let Some(kept) = self.kept(Listed::Archive, &index) {
+    /// Chunk `n` of the posts the index `front` names: from the store, or cut from the whole index when the store
+    /// holds another (an index written before chunks, or a chunk not yet seen here).
+    async fn chunk(&self, front: &SiteIndex, n: usize) -> Result<Rc<Chunk>, AppError> {
+        if let Some(version) = front.chunk_version(n) {
+            if let Some(chunk) = self.content.chunk(n, version).await? {
+                return Ok(chunk);
+            }
+        }
+        let whole = self.content.index(Part::Whole).await?;
+        whole.cut().into_iter().nth(n).map(Rc::new).ok_or(AppError::NotFound)
+    }
+
+    /// `/archive/` and its later pages: the posts of one or two chunks by month, whatever the site's size.
+    pub async fn archive(&self, page: usize) -> Result<Rc<Listing>, AppError> {
+        let front = self.content.index(Part::Front).await?;
+        let listed = Listed::Archive(page);
+        if let Some(kept) = self.kept(listed, &front) {
             return Ok(kept);
         }
-        let layout = Layout::new(self.site, index.visible_pages(self.now), Some("Archive"), None, "/archive/");
-        let months = index.archive(self.now).iter().map(ArchiveMonthView::new).collect();
-        Ok(self.keep(Listed::Archive, &index, ArchivePage { layout, months }.render()?))
+        let mut chunks = Vec::new();
+        for n in archive_chunks(page, front.chunk_count()).ok_or(AppError::NotFound)? {
+            chunks.push(self.chunk(&front, n).await?);
+        }
+        let (title, path) = match page {
+            1 => ("Archive".to_string(), "/archive/".to_string()),
+            _ => (format!("Archive, page {page}"), format!("/archive/page/{page}/")),
+        };
+        let layout = Layout::new(self.site, front.visible_pages(self.now), Some(&title), None, &path);
+        let months = months(chunks.iter().flat_map(|c| c.visible(self.now))).iter().map(ArchiveMonthView::new).collect();
+        let pager = Pager::new("/archive/", page, archive_pages(front.chunk_count()));
+        Ok(self.keep(listed, &front, ArchivePage { layout, months, pager }.render()?))
     }
 
     /// `/search?q=`: a failing search backend is reported on the page, not as an error.
@@ -160,19 +184,52 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         }
     }
 
-    /// `/sitemap.xml`: the home page, every visible post and page, tags and the archive.
-    pub async fn sitemap(&self) -> Result<Rc<Listing>, AppError> {
-        let index = self.content.index(Part::Whole).await?;
-        if let Some(kept) = self.kept(Listed::Sitemap, &index) {
+    /// `/sitemap.xml` and the sitemaps it lists: the site's own pages, and the posts chunk by chunk with the tags
+    /// first used in each, so that no sitemap grows with the site.
+    pub async fn sitemap(&self, which: Sitemap) -> Result<Rc<Listing>, AppError> {
+        let front = self.content.index(Part::Front).await?;
+        let listed = Listed::Sitemap(which);
+        if let Some(kept) = self.kept(listed, &front) {
             return Ok(kept);
         }
-        let newest = index.visible(self.now).next().and_then(|p| p.last_modified());
-        let mut urls =
-            vec![(self.site.absolute("/"), newest), (self.site.absolute("/archive/"), newest), (self.site.absolute("/tags/"), newest)];
-        urls.extend(index.visible_pages(self.now).map(|p| (self.site.absolute(&p.url()), p.last_modified())));
-        urls.extend(index.visible(self.now).map(|p| (self.site.absolute(&p.url()), p.last_modified())));
-        urls.extend(index.tags(self.now).iter().map(|t| (self.site.absolute(&format!("/tags/{}/", t.slug)), None)));
-        Ok(self.keep(Listed::Sitemap, &index, feed::sitemap(&urls)))
+        let chunks = front.chunk_count();
+        // Paths with their last change, made absolute below.
+        let mut entries: Vec<(String, Option<DateTime<Utc>>)> = Vec::new();
+        match which {
+            Sitemap::Index => {
+                entries.push(("/sitemaps/site.xml".into(), None));
+                for n in 1..=chunks {
+                    entries.push((format!("/sitemaps/posts-{n}.xml"), None));
+                }
+            }
+            Sitemap::Site => {
+                let newest = front.visible(self.now).next().and_then(|p| p.last_modified());
+                for path in ["/", "/archive/", "/tags/"] {
+                    entries.push((path.into(), newest));
+                }
+                for page in 2..=archive_pages(chunks) {
+                    entries.push((format!("/archive/page/{page}/"), None));
+                }
+                for page in front.visible_pages(self.now) {
+                    entries.push((page.url(), page.last_modified()));
+                }
+            }
+            Sitemap::Posts(n) if n <= chunks => {
+                let chunk = self.chunk(&front, n - 1).await?;
+                for post in chunk.visible(self.now) {
+                    entries.push((post.url(), post.last_modified()));
+                }
+                for tag in chunk.visible_first_tags(self.now) {
+                    entries.push((format!("/tags/{tag}/"), None));
+                }
+            }
+            Sitemap::Posts(_) => return Err(AppError::NotFound),
+        }
+        for (path, _) in &mut entries {
+            *path = self.site.absolute(path);
+        }
+        let body = if which == Sitemap::Index { feed::sitemap_index(&entries) } else { feed::sitemap(&entries) };
+        Ok(self.keep(listed, &front, body))
     }
 
     /// `/robots.txt`.

@@ -138,12 +138,22 @@ fn finish(w: W, result: io::Result<()>) -> String {
 
 /// A sitemap of absolute URLs with their last modification time.
 pub fn sitemap(urls: &[(String, Option<DateTime<Utc>>)]) -> String {
+    sitemap_document("urlset", "url", urls)
+}
+
+/// A sitemap index: the sitemaps at these absolute URLs, with their last modification time.
+pub fn sitemap_index(sitemaps: &[(String, Option<DateTime<Utc>>)]) -> String {
+    sitemap_document("sitemapindex", "sitemap", sitemaps)
+}
+
+/// The two share a shape: a root of entries, each a location and an optional date.
+fn sitemap_document(root: &str, entry: &str, entries: &[(String, Option<DateTime<Utc>>)]) -> String {
     let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
     let result = (|| -> io::Result<()> {
         w.get_mut().extend_from_slice(b"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
-        w.create_element("urlset").with_attribute(("xmlns", "http://www.sitemaps.org/schemas/sitemap/0.9")).write_inner_content(|w| {
-            for (loc, lastmod) in urls {
-                w.create_element("url").write_inner_content(|w| {
+        w.create_element(root).with_attribute(("xmlns", "http://www.sitemaps.org/schemas/sitemap/0.9")).write_inner_content(|w| {
+            for (loc, lastmod) in entries {
+                w.create_element(entry).write_inner_content(|w| {
                     text(w, "loc", loc)?;
                     if let Some(m) = lastmod {
                         text(w, "lastmod", &date::ymd(*m))?;
@@ -225,5 +235,16 @@ mod tests {
         let xml = sitemap(&[("https://b.example/".into(), None), ("https://b.example/posts/a/".into(), Some(t))]);
         assert_well_formed(&xml);
         assert!(xml.contains("<lastmod>2024-05-01</lastmod>"), "{xml}");
+    }
+
+    #[test]
+    fn a_sitemap_index_lists_sitemaps() {
+        let xml = sitemap_index(&[
+            ("https://b.example/sitemaps/site.xml".into(), None),
+            ("https://b.example/sitemaps/posts-1.xml?a&b".into(), None),
+        ]);
+        assert_well_formed(&xml);
+        assert!(xml.contains("<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">"), "{xml}");
+        assert!(xml.contains("<sitemap>\n    <loc>https://b.example/sitemaps/posts-1.xml?a&amp;b</loc>\n  </sitemap>"), "{xml}");
     }
 }

@@ -4,8 +4,8 @@
 //! decided at request time against the clock, so a scheduled post appears with no redeploy.
 //!
 //! KV keeps it in parts (see [`Part`]), so that the pages every reader opens parse a document whose size does not
-//! grow with the site: the home page, the feed and every page's navigation read the front; only the archive, tags,
-//! sitemap and admin read the whole.
+//! grow with the site: the home page, the feed and every page's navigation read the front; the archive and the
+//! sitemaps read one or two [`Chunk`]s of posts; only the tags, later home pages and admin read the whole.
 
 use crate::core::date;
 use crate::core::hash::short_hash;
@@ -14,7 +14,7 @@ use crate::core::slug::slugify;
 use chrono::{DateTime, Datelike, Utc};
 use serde::{Deserialize, Serialize};
 use std::cell::{Cell, OnceCell};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
 pub struct SiteIndex {
@@ -36,6 +36,15 @@ pub struct SiteIndex {
     /// older than every non-sticky post it holds.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub omitted: usize,
+    /// The version of each [`Chunk`] of the whole index's posts, oldest first; empty in an index written before
+    /// chunks.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub chunks: Vec<String>,
+    /// In a chunk, the slugs of the tags whose oldest post is in it, in the order met walking its posts from the
+    /// oldest. A tag is visible once that post is (the others are newer), so each tag's page is listed in one
+    /// sitemap: this chunk's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub first_tags: Vec<String>,
     // What follows is found from `posts` on first use and lives as long as this parsed index. An index is read by
     // one isolate's requests, on one thread, so plain cells do.
     /// Positions of the sticky posts in `posts`.
@@ -56,6 +65,9 @@ fn is_zero(n: &usize) -> bool {
 /// The newest posts the front of the index holds (scheduled ones count among them), besides older sticky ones:
 /// the first pages of the home page and the feeds, whatever the site's size.
 pub const FRONT_POSTS: usize = 50;
+
+/// Posts in a [`Chunk`]: a page of the archive and a posts sitemap are made from one or two, whatever the site's size.
+pub const CHUNK_POSTS: usize = 500;
 
 /// KV key of the index's version, written after its parts: a reader who sees a version finds parts that carry it.
 pub const VERSION_KEY: &str = "index:version";
@@ -81,6 +93,45 @@ impl Part {
             Part::Aliases => "index:aliases",
         }
     }
+}
+
+/// A run of [`CHUNK_POSTS`] posts, counted from the oldest (the newest chunk holds what is left), stored as an index
+/// of its own whose `version` is the hash of its contents. Older chunks stay as they are while new posts fill the
+/// newest, and KV keeps each under its own key ([`chunk_key`]), so a publish writes only the chunks it changed:
+/// usually the newest alone. (An index, so that the worker reads and writes it with the index's own code.)
+pub type Chunk = SiteIndex;
+
+/// KV key of chunk `n`, 0 being the oldest.
+pub fn chunk_key(n: usize) -> String {
+    format!("index:posts:{n}")
+}
+
+/// Pages of the archive over `chunks` chunks: one for each chunk but the newest, which shares the first page with
+/// the one before it (so that page never holds only the few posts of a chunk just begun).
+pub fn archive_pages(chunks: usize) -> usize {
+    chunks.saturating_sub(1).max(1)
+}
+
+/// The chunks page `page` (1-based) of the archive shows, newest first; `None` past the last page.
+pub fn archive_chunks(page: usize, chunks: usize) -> Option<Vec<usize>> {
+    match page {
+        1 => Some((chunks.saturating_sub(2)..chunks).rev().collect()),
+        p if p > 1 && p <= archive_pages(chunks) => Some(vec![chunks - 1 - p]),
+        _ => None,
+    }
+}
+
+/// Posts grouped by month, in the order given (newest first): months of the archive.
+pub fn months<'a>(posts: impl IntoIterator<Item = &'a PostSummary>) -> Vec<ArchiveMonth<'a>> {
+    let mut months: Vec<ArchiveMonth<'a>> = Vec::new();
+    for post in posts {
+        let Some(date) = post.date else { continue };
+        match months.last_mut() {
+            Some(m) if m.year == date.year() && m.month == date.month() => m.posts.push(post),
+            _ => months.push(ArchiveMonth { year: date.year(), month: date.month(), posts: vec![post] }),
+        }
+    }
+    months
 }
 
 /// One page of a paginated list.
@@ -132,6 +183,7 @@ impl SiteIndex {
         posts.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.slug.cmp(&b.slug)));
         pages.sort_by(|a, b| a.title.cmp(&b.title).then_with(|| a.slug.cmp(&b.slug)));
         let mut index = SiteIndex { version: String::new(), posts, pages, aliases, held, omitted: 0, ..SiteIndex::default() };
+        index.chunks = index.cut().into_iter().map(|c| c.version).collect();
         index.version = short_hash(serde_json::to_string(&index).unwrap_or_default().as_bytes());
         index
     }
@@ -150,13 +202,47 @@ impl SiteIndex {
             Part::Aliases => (Vec::new(), self.posts.len(), Vec::new(), self.aliases.clone()),
         };
         let held = if aliases.is_empty() { BTreeMap::new() } else { self.held.clone() };
-        SiteIndex { version: self.version.clone(), posts, pages, aliases, held, omitted, ..SiteIndex::default() }
+        let chunks = if part == Part::Aliases { Vec::new() } else { self.chunks.clone() };
+        SiteIndex { version: self.version.clone(), posts, pages, aliases, held, omitted, chunks, ..SiteIndex::default() }
     }
 
-    /// The (key, JSON) pairs that store this index in KV, in the order to write them.
-    pub fn stored(&self) -> Result<Vec<(&'static str, String)>, serde_json::Error> {
-        let mut entries = Part::ALL.iter().map(|&p| Ok((p.key(), serde_json::to_string(&self.part(p))?))).collect::<Result<Vec<_>, _>>()?;
-        entries.push((VERSION_KEY, self.version.clone()));
+    /// The posts of this (whole) index in chunks, oldest chunk first.
+    pub fn cut(&self) -> Vec<Chunk> {
+        let mut seen = HashSet::new();
+        // From the end of the newest-first list: the oldest run first, each run still newest first.
+        let runs = self.posts.rchunks(CHUNK_POSTS).map(|posts| {
+            let first_tags = posts.iter().rev().flat_map(|p| &p.tags).map(|t| slugify(t)).filter(|t| seen.insert(t.clone())).collect();
+            let mut chunk = Chunk { posts: posts.to_vec(), first_tags, ..Chunk::default() };
+            chunk.version = short_hash(serde_json::to_string(&chunk).unwrap_or_default().as_bytes());
+            chunk
+        });
+        runs.collect()
+    }
+
+    /// How many chunks the whole index's posts fill.
+    pub fn chunk_count(&self) -> usize {
+        (self.posts.len() + self.omitted).div_ceil(CHUNK_POSTS)
+    }
+
+    /// The version of chunk `n`; `None` from an index written before chunks.
+    pub fn chunk_version(&self, n: usize) -> Option<&str> {
+        self.chunks.get(n).filter(|_| self.chunks.len() == self.chunk_count()).map(String::as_str)
+    }
+
+    /// The (key, JSON) pairs that store this index in KV, in the order to write them: the chunks whose version
+    /// `stored_chunks` (those of the index stored before, as its front lists them) does not hold at their number,
+    /// then the parts, which name the chunks, then the version.
+    pub fn stored(&self, stored_chunks: &[String]) -> Result<Vec<(String, String)>, serde_json::Error> {
+        let mut entries = Vec::new();
+        for (n, chunk) in self.cut().iter().enumerate() {
+            if stored_chunks.get(n) != Some(&chunk.version) {
+                entries.push((chunk_key(n), serde_json::to_string(chunk)?));
+            }
+        }
+        for part in Part::ALL {
+            entries.push((part.key().to_string(), serde_json::to_string(&self.part(part))?));
+        }
+        entries.push((VERSION_KEY.to_string(), self.version.clone()));
         Ok(entries)
     }
 
@@ -266,17 +352,17 @@ impl SiteIndex {
         tags
     }
 
-    /// Visible posts grouped by month, newest month first.
-    pub fn archive(&self, now: DateTime<Utc>) -> Vec<ArchiveMonth<'_>> {
-        let mut months: Vec<ArchiveMonth<'_>> = Vec::new();
-        for post in self.visible(now) {
-            let Some(date) = post.date else { continue };
-            match months.last_mut() {
-                Some(m) if m.year == date.year() && m.month == date.month() => m.posts.push(post),
-                _ => months.push(ArchiveMonth { year: date.year(), month: date.month(), posts: vec![post] }),
+    /// In a chunk, the tags whose page its sitemap lists now: those first used in it on a post a reader may see.
+    pub fn visible_first_tags(&self, now: DateTime<Utc>) -> &[String] {
+        // `first_tags` is in the order the tags are met walking the posts from the oldest, and the visible posts are
+        // the oldest: the visible first tags are those met on the same walk over the visible posts.
+        let mut met = 0;
+        for tag in self.posts.iter().rev().take_while(|p| p.is_visible(now)).flat_map(|p| &p.tags) {
+            if self.first_tags.get(met).is_some_and(|first| *first == slugify(tag)) {
+                met += 1;
             }
         }
-        months
+        &self.first_tags[..met]
     }
 
     /// Where an old URL now lives, trying it with and without a trailing slash; `None` before the document's time.
@@ -378,7 +464,7 @@ mod tests {
     #[test]
     fn archive_groups_by_month() {
         let index = sample();
-        let months: Vec<_> = index.archive(now()).iter().map(|m| (m.year, m.month, m.posts.len())).collect();
+        let months: Vec<_> = months(index.visible(now())).iter().map(|m| (m.year, m.month, m.posts.len())).collect();
         assert_eq!(months, [(2024, 12, 1), (2024, 3, 1), (2023, 3, 1)]);
     }
 
@@ -519,9 +605,9 @@ mod tests {
     #[test]
     fn stored_parts_parse_back_and_the_version_is_written_last() {
         let index = site(120, |_| "");
-        let stored = index.stored().unwrap();
-        let keys: Vec<_> = stored.iter().map(|(k, _)| *k).collect();
-        assert_eq!(keys, ["index", "index:front", "index:aliases", VERSION_KEY]);
+        let stored = index.stored(&index.chunks).unwrap();
+        let keys: Vec<_> = stored.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["index", "index:front", "index:aliases", VERSION_KEY], "the chunks stored before are not written again");
         for (part, (_, json)) in Part::ALL.iter().zip(&stored) {
             let parsed: SiteIndex = serde_json::from_str(json).unwrap();
             assert_eq!(
@@ -531,6 +617,67 @@ mod tests {
         }
         assert_eq!(stored[3].1, index.version);
         assert!(!stored[0].1.contains("omitted"), "the whole index is stored as before, so its version is unchanged");
+    }
+
+    #[test]
+    fn posts_are_cut_in_chunks_from_the_oldest_and_a_new_post_changes_only_the_newest() {
+        let index = site(1200, |_| "");
+        let chunks = index.cut();
+        assert_eq!(chunks.iter().map(|c| c.posts.len()).collect::<Vec<_>>(), [500, 500, 200]);
+        assert_eq!(
+            (chunks[0].posts[499].slug.as_str(), chunks[2].posts[0].slug.as_str()),
+            ("p1199", "p0"),
+            "oldest first, each newest first"
+        );
+        assert_eq!(index.chunks, chunks.iter().map(|c| c.version.clone()).collect::<Vec<_>>());
+        let front = index.part(Part::Front);
+        assert_eq!((front.chunk_count(), front.chunk_version(2)), (3, Some(chunks[2].version.as_str())));
+
+        let grown = build(index.posts.iter().cloned().chain([summary("newest", "2025-01-01", "")]));
+        assert_eq!(&grown.chunks[..2], &index.chunks[..2]);
+        assert_ne!(grown.chunks[2], index.chunks[2]);
+        let written: Vec<_> = grown.stored(&index.chunks).unwrap().into_iter().map(|(k, _)| k).collect();
+        assert_eq!(written, ["index:posts:2", "index", "index:front", "index:aliases", VERSION_KEY], "chunks first: the parts name them");
+        assert_eq!(grown.stored(&[]).unwrap().len(), 3 + 4, "a first publish writes every chunk");
+    }
+
+    #[test]
+    fn an_index_written_before_chunks_names_none() {
+        let mut index = site(700, |_| "");
+        index.chunks.clear();
+        let front: SiteIndex = serde_json::from_str(&serde_json::to_string(&index.part(Part::Front)).unwrap()).unwrap();
+        assert_eq!((front.chunk_count(), front.chunk_version(0)), (2, None));
+        assert_eq!(SiteIndex::default().chunk_count(), 0);
+    }
+
+    #[test]
+    fn each_tag_is_first_used_in_one_chunk_and_listed_once_its_oldest_post_is_visible() {
+        // 600 posts a day apart, the newest on 2024-12-31: "everywhere" on all, "new" on the 50 newest.
+        let index = site(600, |i| if i < 50 { "tags = [\"Everywhere\", \"New\"]" } else { "tags = [\"Everywhere\"]" });
+        let chunks = index.cut();
+        assert_eq!(
+            (chunks[0].first_tags.as_slice(), chunks[1].first_tags.as_slice()),
+            (&["everywhere".to_string()][..], &["new".to_string()][..])
+        );
+        assert_eq!(chunks[1].visible_first_tags(now()), ["new"]);
+        let between = Utc.with_ymd_and_hms(2024, 11, 20, 0, 0, 0).unwrap();
+        assert_eq!(chunks[1].visible_first_tags(between), ["new"], "its oldest post is visible, newer ones not yet");
+        let before_new = Utc.with_ymd_and_hms(2024, 11, 1, 0, 0, 0).unwrap();
+        assert!(chunks[1].visible_first_tags(before_new).is_empty(), "no post tagged new is visible yet");
+        assert_eq!(chunks[0].visible_first_tags(before_new), ["everywhere"]);
+    }
+
+    #[test]
+    fn the_first_archive_page_shows_the_two_newest_chunks_and_each_later_page_one_older() {
+        assert_eq!((archive_pages(0), archive_chunks(1, 0)), (1, Some(vec![])), "an empty archive is one page");
+        assert_eq!((archive_pages(1), archive_chunks(1, 1)), (1, Some(vec![0])));
+        assert_eq!((archive_pages(2), archive_chunks(1, 2), archive_chunks(2, 2)), (1, Some(vec![1, 0]), None));
+        assert_eq!(archive_pages(20), 19);
+        assert_eq!(
+            (archive_chunks(1, 20), archive_chunks(2, 20), archive_chunks(19, 20)),
+            (Some(vec![19, 18]), Some(vec![17]), Some(vec![0]))
+        );
+        assert_eq!((archive_chunks(0, 20), archive_chunks(20, 20)), (None, None));
     }
 
     #[test]

@@ -15,12 +15,15 @@ pub enum Route {
     Tags,
     Tag(String),
     TagFeed(String),
-    Archive,
+    /// `/archive/` and its later pages, `/archive/page/<n>/`.
+    Archive {
+        page: usize,
+    },
     Search,
     AtomFeed,
     RssFeed,
     CommentsFeed,
-    Sitemap,
+    Sitemap(Sitemap),
     Robots,
     /// `/comments/<key>/`: a commenter's private page for their comment.
     ManageComment(String),
@@ -45,6 +48,17 @@ pub enum Route {
     /// The same resource lives at this canonical path (a missing trailing slash, `/page/1/`).
     Redirect(String),
     NotFound,
+}
+
+/// The sitemaps: `/sitemap.xml` lists the others, so that none grows with the site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sitemap {
+    /// `/sitemap.xml`: a sitemap index.
+    Index,
+    /// `/sitemaps/site.xml`: the home page, the archive's pages, the tags page and the pages.
+    Site,
+    /// `/sitemaps/posts-<n>.xml`: the posts of chunk `n - 1` (1 the oldest) and the tags first used there.
+    Posts(usize),
 }
 
 /// HTTP methods the routes use.
@@ -85,17 +99,18 @@ impl Route {
         match segments.as_slice() {
             [""] => Route::Home { page: 1 },
             ["page", "1", ""] | ["page", "1"] => Route::Redirect("/".into()),
-            ["page", n] | ["page", n, ""] => match n.parse::<usize>() {
-                Ok(page) if page > 1 && !n.starts_with('0') => dir(Route::Home { page }),
-                _ => Route::NotFound,
-            },
+            ["page", n] | ["page", n, ""] => number(n).filter(|&p| p > 1).map_or(Route::NotFound, |page| dir(Route::Home { page })),
             ["posts", s] | ["posts", s, ""] => slug(s).map_or(Route::NotFound, |s| dir(Route::Post(s))),
             ["posts", s, "comments"] => slug(s).map_or(Route::NotFound, Route::PostComments),
             ["posts", s, "comments.xml"] => slug(s).map_or(Route::NotFound, Route::PostCommentsFeed),
             ["tags"] | ["tags", ""] => dir(Route::Tags),
             ["tags", t] | ["tags", t, ""] if valid_tag(t) => dir(Route::Tag(t.to_string())),
             ["tags", t, "feed.xml"] if valid_tag(t) => Route::TagFeed(t.to_string()),
-            ["archive"] | ["archive", ""] => dir(Route::Archive),
+            ["archive"] | ["archive", ""] => dir(Route::Archive { page: 1 }),
+            ["archive", "page", "1"] | ["archive", "page", "1", ""] => Route::Redirect("/archive/".into()),
+            ["archive", "page", n] | ["archive", "page", n, ""] => {
+                number(n).filter(|&p| p > 1).map_or(Route::NotFound, |page| dir(Route::Archive { page }))
+            }
             ["search"] => Route::Search,
             ["feed.xml"] => Route::AtomFeed,
             // WordPress's feed addresses, kept for readers coming from an imported blog.
@@ -103,7 +118,12 @@ impl Route {
             ["comments", "feed"] | ["comments", "feed", ""] => Route::Redirect("/comments.xml".into()),
             ["rss.xml"] => Route::RssFeed,
             ["comments.xml"] => Route::CommentsFeed,
-            ["sitemap.xml"] => Route::Sitemap,
+            ["sitemap.xml"] => Route::Sitemap(Sitemap::Index),
+            ["sitemaps", "site.xml"] => Route::Sitemap(Sitemap::Site),
+            ["sitemaps", file] => {
+                let n = file.strip_prefix("posts-").and_then(|f| f.strip_suffix(".xml")).and_then(number).filter(|&n| n > 0);
+                n.map_or(Route::NotFound, |n| Route::Sitemap(Sitemap::Posts(n)))
+            }
             ["robots.txt"] => Route::Robots,
             ["comments", key] | ["comments", key, ""] if is_manage_key(key) => dir(Route::ManageComment(key.to_string())),
             ["admin"] => Route::Redirect("/admin/".into()),
@@ -172,12 +192,12 @@ impl Route {
             ("/tags/", Route::Tags),
             ("/tags/x/", Route::Tag("x".into())),
             ("/tags/x/feed.xml", Route::TagFeed("x".into())),
-            ("/archive/", Route::Archive),
+            ("/archive/", Route::Archive { page: 1 }),
             ("/search", Route::Search),
             ("/feed.xml", Route::AtomFeed),
             ("/rss.xml", Route::RssFeed),
             ("/comments.xml", Route::CommentsFeed),
-            ("/sitemap.xml", Route::Sitemap),
+            ("/sitemap.xml", Route::Sitemap(Sitemap::Index)),
             ("/robots.txt", Route::Robots),
             ("/comments/{key}/", Route::ManageComment(key.clone())),
             ("/admin/", Route::AdminHome),
@@ -210,12 +230,12 @@ impl Route {
             Route::Tags => 5,
             Route::Tag(_) => 6,
             Route::TagFeed(_) => 7,
-            Route::Archive => 8,
+            Route::Archive { .. } => 8,
             Route::Search => 9,
             Route::AtomFeed => 10,
             Route::RssFeed => 11,
             Route::CommentsFeed => 12,
-            Route::Sitemap => 13,
+            Route::Sitemap(_) => 13,
             Route::Robots => 14,
             Route::ManageComment(_) => 15,
             Route::AdminHome => 16,
@@ -256,6 +276,11 @@ pub enum Guard {
 /// Private manage keys are 64 lowercase hex digits.
 pub fn is_manage_key(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// A page or file number as written in a URL: digits, without leading zeros.
+fn number(s: &str) -> Option<usize> {
+    s.parse().ok().filter(|_| !s.starts_with('0') && s.bytes().all(|b| b.is_ascii_digit()))
 }
 
 fn comment_id(s: &str) -> Option<i64> {
@@ -305,6 +330,9 @@ mod tests {
         assert_eq!(Route::parse("/comments.xml"), Route::CommentsFeed);
         assert_eq!(Route::parse("/feed.xml"), Route::AtomFeed);
         assert_eq!(Route::parse("/search"), Route::Search);
+        assert_eq!(Route::parse("/archive/page/3/"), Route::Archive { page: 3 });
+        assert_eq!(Route::parse("/sitemaps/site.xml"), Route::Sitemap(Sitemap::Site));
+        assert_eq!(Route::parse("/sitemaps/posts-12.xml"), Route::Sitemap(Sitemap::Posts(12)));
     }
 
     #[test]
@@ -312,6 +340,8 @@ mod tests {
         assert_eq!(Route::parse("/posts/hello"), Route::Redirect("/posts/hello/".into()));
         assert_eq!(Route::parse("/about"), Route::Redirect("/about/".into()));
         assert_eq!(Route::parse("/page/1/"), Route::Redirect("/".into()));
+        assert_eq!(Route::parse("/archive/page/1/"), Route::Redirect("/archive/".into()));
+        assert_eq!(Route::parse("/archive/page/2"), Route::Redirect("/archive/page/2/".into()));
     }
 
     #[test]
@@ -324,8 +354,11 @@ mod tests {
     #[test]
     fn nonsense_is_not_found() {
         let doubled = ["//", "//////", "//posts/hello/", "/posts//hello/", "/posts/hello//", "//evil.example/"];
-        for path in
-            ["/posts/Hello/", "/page/0/", "/page/x/", "/page/01/", "/a/b/c/", "/posts/", "/admin/nope", "/tags/a b/"].iter().chain(&doubled)
+        for path in ["/posts/Hello/", "/page/0/", "/page/x/", "/page/01/", "/a/b/c/", "/posts/", "/admin/nope", "/tags/a b/"]
+            .iter()
+            .chain(&["/archive/page/0/", "/archive/page/02/", "/archive/page/+2/", "/sitemaps/posts-0.xml", "/sitemaps/posts-01.xml"])
+            .chain(&["/sitemaps/posts-.xml", "/sitemaps/posts-1.xml/", "/sitemaps/other.xml", "/page/+2/"])
+            .chain(&doubled)
         {
             assert_eq!(Route::parse(path), Route::NotFound, "{path}");
         }

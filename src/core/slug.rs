@@ -17,6 +17,7 @@ pub const RESERVED: &[&str] = &[
     "rss.xml",
     "search",
     "sitemap.xml",
+    "sitemaps",
     "static",
     "tags",
     "favicon.ico",

@@ -130,15 +130,15 @@ pub struct Pager {
 }
 
 impl Pager {
-    /// `base` is the list's first page, such as `/`; later pages live at `/page/<n>/`.
-    pub fn new(page: usize, total_pages: usize) -> Pager {
+    /// `base` is the list's first page, such as `/` or `/archive/`; later pages live at `<base>page/<n>/`.
+    pub fn new(base: &str, page: usize, total_pages: usize) -> Pager {
         Pager {
             newer: match page {
                 0 | 1 => None,
-                2 => Some("/".into()),
-                n => Some(format!("/page/{}/", n - 1)),
+                2 => Some(base.into()),
+                n => Some(format!("{base}page/{}/", n - 1)),
             },
-            older: (page < total_pages).then(|| format!("/page/{}/", page + 1)),
+            older: (page < total_pages).then(|| format!("{base}page/{}/", page + 1)),
             page,
             total_pages,
         }
@@ -389,12 +389,13 @@ pub struct TagsPage {
     pub tags: Vec<TagCount>,
 }
 
-/// `/archive/`: posts by month.
+/// `/archive/` and its later pages: posts by month.
 #[derive(Template)]
 #[template(path = "archive.html")]
 pub struct ArchivePage {
     pub layout: Layout,
     pub months: Vec<ArchiveMonthView>,
+    pub pager: Pager,
 }
 
 #[derive(Debug, Clone)]
@@ -516,10 +517,12 @@ mod tests {
 
     #[test]
     fn pager_links_to_neighbours() {
-        let p = Pager::new(2, 3);
+        let p = Pager::new("/", 2, 3);
         assert_eq!((p.newer.as_deref(), p.older.as_deref()), (Some("/"), Some("/page/3/")));
-        let last = Pager::new(3, 3);
+        let last = Pager::new("/", 3, 3);
         assert_eq!((last.newer.as_deref(), last.older), (Some("/page/2/"), None));
+        let archive = Pager::new("/archive/", 2, 3);
+        assert_eq!((archive.newer.as_deref(), archive.older.as_deref()), (Some("/archive/"), Some("/archive/page/3/")));
     }
 
     #[test]

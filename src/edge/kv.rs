@@ -1,11 +1,11 @@
 //! Posts, pages and the site index in Workers KV.
 //!
 //! Keys: `post:<slug>` and `page:<slug>` hold a [`StoredDoc`] as JSON; the parts of the [`SiteIndex`] each have
-//! their key ([`Part::key`]); `index:version` holds their version alone, so a request can tell that its cached
+//! their key ([`Part::key`]), and so does each [`Chunk`] of its posts ([`chunk_key`]); `index:version` holds their version alone, so a request can tell that its cached
 //! copies are current with one small read, and within the cache window (`CACHE_SECONDS`) with none.
 
 use super::memo::{now_ms, Entries, Memo};
-use crate::core::index::{Part, SiteIndex, VERSION_KEY};
+use crate::core::index::{chunk_key, Chunk, Part, SiteIndex, VERSION_KEY};
 use crate::core::post::{Kind, StoredDoc};
 use crate::core::slug::Slug;
 use crate::store::{ContentStore, PublishedDoc, StoreError};
@@ -15,8 +15,11 @@ use worker::{Env, KvStore};
 
 /// How long the navigation of a post page may trust the cached index without checking its version.
 const NAVIGATION_STALENESS_MS: u64 = 30_000;
-/// KV edge-cache time for the parts of the index; safe because their version is checked after reading.
+/// KV edge-cache time for the parts of the index and its chunks; safe because their version is checked
+/// after reading.
 const INDEX_CACHE_TTL_SECONDS: u64 = 300;
+/// Chunks an isolate keeps parsed: the two of the archive's first page and a few more.
+const CHUNKS_KEPT: usize = 4;
 
 /// A parsed part of the index and when its version was last confirmed.
 struct Cached {
@@ -28,6 +31,9 @@ thread_local! {
     /// The parsed parts of the index by `Part as usize`, reused by every request of this isolate while their
     /// version holds.
     static PARTS: RefCell<[Option<Cached>; 3]> = const { RefCell::new([None, None, None]) };
+    /// The chunks this isolate read last, the newest last. A chunk's version is a hash of it, so a copy serves for as
+    /// long as the index names it.
+    static CHUNKS: RefCell<Vec<Rc<Chunk>>> = RefCell::default();
     /// Documents by KV key, read within the cache window.
     static DOCS: Entries<Rc<StoredDoc>> = RefCell::default();
     /// Counts this isolate's publishes, so that a read that began before one does not store what it read.
@@ -68,13 +74,18 @@ fn confirmed_within(part: Part, window_ms: u64) -> Option<Rc<SiteIndex>> {
 }
 
 impl KvContent {
-    /// A part as KV holds it; `None` when the key is missing (an index written before parts existed).
-    async fn read_part(&self, part: Part, cache_ttl: Option<u64>) -> Result<Option<SiteIndex>, StoreError> {
-        let mut get = self.kv()?.get(part.key());
+    /// The text at `key`, from KV's edge cache for `cache_ttl` seconds if given.
+    async fn read(&self, key: &str, cache_ttl: Option<u64>) -> Result<Option<String>, StoreError> {
+        let mut get = self.kv()?.get(key);
         if let Some(ttl) = cache_ttl {
             get = get.cache_ttl(ttl);
         }
-        let Some(text) = get.text().await.map_err(unavailable)? else { return Ok(None) };
+        get.text().await.map_err(unavailable)
+    }
+
+    /// A part as KV holds it; `None` when the key is missing (an index written before parts existed).
+    async fn read_part(&self, part: Part, cache_ttl: Option<u64>) -> Result<Option<SiteIndex>, StoreError> {
+        let Some(text) = self.read(part.key(), cache_ttl).await? else { return Ok(None) };
         serde_json::from_str(&text).map(Some).map_err(|e| StoreError::Corrupt(format!("{}: {e}", part.key())))
     }
 
@@ -137,6 +148,29 @@ impl ContentStore for KvContent {
         Ok(index)
     }
 
+    async fn chunk(&self, n: usize, version: &str) -> Result<Option<Rc<Chunk>>, StoreError> {
+        if let Some(kept) = CHUNKS.with(|c| c.borrow().iter().find(|c| c.version == version).cloned()) {
+            return Ok(Some(kept));
+        }
+        // An edge-cached copy may predate the index, and then the read goes past the cache. One that does not
+        // parse counts as another: the caller cuts the chunk from the whole index.
+        for ttl in [Some(INDEX_CACHE_TTL_SECONDS), None] {
+            let text = self.read(&chunk_key(n), ttl).await?;
+            if let Some(chunk) = text.and_then(|t| serde_json::from_str::<Chunk>(&t).ok()).filter(|c| c.version == version) {
+                let chunk = Rc::new(chunk);
+                CHUNKS.with(|c| {
+                    let mut kept = c.borrow_mut();
+                    if kept.len() >= CHUNKS_KEPT {
+                        kept.remove(0);
+                    }
+                    kept.push(chunk.clone());
+                });
+                return Ok(Some(chunk));
+            }
+        }
+        Ok(None)
+    }
+
     async fn navigation(&self) -> Result<Rc<SiteIndex>, StoreError> {
         match confirmed_within(Part::Front, NAVIGATION_STALENESS_MS.max(self.index_window_ms)) {
             Some(index) => Ok(index),
@@ -163,9 +197,16 @@ impl ContentStore for KvContent {
 
     async fn put_index(&self, index: &SiteIndex) -> Result<(), StoreError> {
         let kv = self.kv()?;
-        // In order, the version last: a reader who sees the new version must find the new parts.
-        for (key, value) in index.stored().map_err(|e| StoreError::Corrupt(e.to_string()))? {
-            kv.put(key, value).map_err(unavailable)?.execute().await.map_err(unavailable)?;
+        // The chunks the stored index names are not written again: KV counts every key written, and most publishes
+        // change the newest chunk alone. A front that cannot be read names none, and every chunk is written.
+        let stored = self.read_part(Part::Front, None).await.ok().flatten().map(|f| f.chunks).unwrap_or_default();
+        // In order, the version last: a reader who sees the new version must find the new parts and chunks.
+        for (key, value) in index.stored(&stored).map_err(|e| StoreError::Corrupt(e.to_string()))? {
+            kv.put(&key, value).map_err(unavailable)?.execute().await.map_err(unavailable)?;
+        }
+        // Chunks past the new last one name nothing now.
+        for n in index.chunks.len()..stored.len() {
+            kv.delete(&chunk_key(n)).await.map_err(unavailable)?;
         }
         // The author sees their own publish at once.
         PARTS.with(|c| *c.borrow_mut() = [None, None, None]);

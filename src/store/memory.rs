@@ -5,7 +5,7 @@ use super::{
     SearchRow, StoreError, SNIPPET_CLOSE, SNIPPET_OPEN,
 };
 use crate::core::comment::{Comment, CommentStatus};
-use crate::core::index::{Part, SiteIndex};
+use crate::core::index::{Chunk, Part, SiteIndex};
 use crate::core::post::{Kind, PostSummary, StoredDoc};
 use crate::core::slug::Slug;
 use chrono::{DateTime, Utc};
@@ -19,6 +19,8 @@ pub struct MemoryStore {
     docs: RefCell<BTreeMap<(String, String), Rc<StoredDoc>>>,
     /// The parts of the index, as KV keeps them, by `Part as usize`.
     index: RefCell<[Rc<SiteIndex>; 3]>,
+    /// The chunks of the index's posts, oldest first.
+    chunks: RefCell<Vec<Rc<Chunk>>>,
     catalog: RefCell<BTreeMap<(String, String), (PostSummary, String)>>,
     comments: RefCell<Vec<(Comment, CommentRecord)>>,
     hits: RefCell<HashMap<String, u32>>,
@@ -64,6 +66,9 @@ impl ContentStore for MemoryStore {
     async fn index(&self, part: Part) -> Result<Rc<SiteIndex>, StoreError> {
         Ok(self.index.borrow()[part as usize].clone())
     }
+    async fn chunk(&self, n: usize, version: &str) -> Result<Option<Rc<Chunk>>, StoreError> {
+        Ok(self.chunks.borrow().get(n).filter(|c| c.version == version).cloned())
+    }
     async fn put_docs(&self, docs: &[PublishedDoc]) -> Result<(), StoreError> {
         for d in docs {
             *self.writes.borrow_mut() += 1;
@@ -79,6 +84,7 @@ impl ContentStore for MemoryStore {
     async fn put_index(&self, index: &SiteIndex) -> Result<(), StoreError> {
         *self.writes.borrow_mut() += 1;
         *self.index.borrow_mut() = Part::ALL.map(|p| Rc::new(index.part(p)));
+        *self.chunks.borrow_mut() = index.cut().into_iter().map(Rc::new).collect();
         Ok(())
     }
 }

@@ -3,7 +3,7 @@
 pub mod memory;
 
 use crate::core::comment::{Comment, CommentStatus};
-use crate::core::index::{Part, SiteIndex};
+use crate::core::index::{Chunk, Part, SiteIndex};
 use crate::core::post::{Kind, PostSummary, StoredDoc};
 use crate::core::slug::Slug;
 use chrono::{DateTime, Utc};
@@ -56,8 +56,12 @@ pub trait ContentStore {
     async fn navigation(&self) -> Result<Rc<SiteIndex>, StoreError> {
         self.index(Part::Front).await
     }
+    /// Chunk `n` of the posts (0 the oldest), if the store holds it at this version; `None` when it holds another or
+    /// none (one written by an older release, or not yet seen here), and the caller cuts it from the whole index.
+    async fn chunk(&self, n: usize, version: &str) -> Result<Option<Rc<Chunk>>, StoreError>;
     async fn put_docs(&self, docs: &[PublishedDoc]) -> Result<(), StoreError>;
     async fn delete_doc(&self, kind: Kind, slug: &Slug) -> Result<(), StoreError>;
+    /// Stores the index: its parts, and the chunks the index stored before did not hold.
     async fn put_index(&self, index: &SiteIndex) -> Result<(), StoreError>;
 }
 

@@ -12,6 +12,7 @@ mod hostile;
 mod load;
 mod publishing;
 mod reader;
+mod scale;
 mod support;
 mod wxr;
 mod xss;
@@ -28,7 +29,7 @@ fn main() {
     let filter: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
     let selected = |name: &str| filter.is_empty() || filter.iter().any(|f| name.contains(f.as_str()));
     let own_app: Vec<OwnAppTest> =
-        [faults::TESTS, cache::TESTS, load::TESTS].concat().into_iter().filter(|(name, _)| selected(name)).collect();
+        [faults::TESTS, cache::TESTS, scale::TESTS, load::TESTS].concat().into_iter().filter(|(name, _)| selected(name)).collect();
     let tests: Vec<Test> =
         [reader::TESTS, publishing::TESTS, comments::TESTS, admin::TESTS, wxr::TESTS, browser::TESTS, xss::TESTS, hostile::TESTS]
             .concat()

@@ -62,9 +62,10 @@ fn publish_update_republish_and_delete_through_the_api(app: &TestApp) {
 
     assert_eq!(app.delete_post("edge-notes", Some(ADMIN_TOKEN)).status, 204);
     assert_eq!(app.get("/posts/edge-notes/").status, 404);
-    for path in ["/", "/feed.xml", "/rss.xml", "/sitemap.xml", "/archive/", "/search?q=wombats"] {
+    for path in ["/", "/feed.xml", "/rss.xml", "/archive/", "/search?q=wombats"] {
         app.get(path).assert_lacks("/posts/edge-notes/");
     }
+    app.sitemaps().assert_lacks("/posts/edge-notes/");
     assert_eq!(app.get("/tags/api-test/").status, 404);
     assert_eq!(app.delete_post("edge-notes", Some(ADMIN_TOKEN)).status, 404);
 }
@@ -88,9 +89,10 @@ fn bad_front_matter_is_a_400_with_the_reason(app: &TestApp) {
 fn drafts_stay_hidden(app: &TestApp) {
     assert_eq!(app.put_post("secret-draft", &doc("Secret draft", "2024-02-02", "draft = true", "Not yet.")).status, 201);
     assert_eq!(app.get("/posts/secret-draft/").status, 404);
-    for path in ["/", "/feed.xml", "/sitemap.xml", "/archive/", "/search?q=secret"] {
+    for path in ["/", "/feed.xml", "/archive/", "/search?q=secret"] {
         app.get(path).assert_lacks("/posts/secret-draft/");
     }
+    app.sitemaps().assert_lacks("/posts/secret-draft/");
     assert_eq!(app.put_post("secret-draft", &doc("Secret draft", "2024-02-02", "draft = false", "Now.")).status, 200);
     assert_eq!(app.get("/posts/secret-draft/").status, 200);
     assert_eq!(app.delete_post("secret-draft", Some(ADMIN_TOKEN)).status, 204);
@@ -106,23 +108,29 @@ fn a_scheduled_post_appears_at_its_time_without_a_redeploy(app: &TestApp) {
     assert_eq!(app.get("/scheduled-page/").status, 404);
     let early = app.get("/2020/01/scheduled/");
     assert_eq!((early.status, early.header("location")), (404, None), "its old address does not tell where it will be");
-    for path in ["/", "/feed.xml", "/rss.xml", "/sitemap.xml", "/archive/", "/search?q=future", "/posts/tracking-sleep-gently/"] {
+    for path in ["/", "/feed.xml", "/rss.xml", "/archive/", "/search?q=future", "/posts/tracking-sleep-gently/"] {
         app.get(path).assert_lacks("/posts/scheduled/");
         app.get(path).assert_lacks("/scheduled-page/");
     }
+    let sitemaps = app.sitemaps();
+    sitemaps.assert_lacks("/posts/scheduled/");
+    sitemaps.assert_lacks("/scheduled-page/");
     let wait = (at - chrono::Utc::now()).to_std().unwrap_or_default() + Duration::from_secs(2);
     std::thread::sleep(wait);
     assert_eq!(app.get("/posts/scheduled/").status, 200);
     assert_eq!(app.get("/scheduled-page/").status, 200);
     let moved = app.get("/2020/01/scheduled/");
     assert_eq!((moved.status, moved.header("location")), (301, Some("/posts/scheduled/")));
-    for path in ["/", "/feed.xml", "/rss.xml", "/sitemap.xml", "/archive/", "/search?q=future"] {
+    for path in ["/", "/feed.xml", "/rss.xml", "/archive/", "/search?q=future"] {
         app.get(path).assert_contains("/posts/scheduled/");
     }
     // The page is linked from every page's navigation, and listed in the sitemap.
-    for path in ["/", "/sitemap.xml", "/archive/", "/posts/tracking-sleep-gently/"] {
+    for path in ["/", "/archive/", "/posts/tracking-sleep-gently/"] {
         app.get(path).assert_contains("/scheduled-page/");
     }
+    let sitemaps = app.sitemaps();
+    sitemaps.assert_contains("/posts/scheduled/");
+    sitemaps.assert_contains("/scheduled-page/");
     assert_eq!(app.delete_post("scheduled", Some(ADMIN_TOKEN)).status, 204);
     assert_eq!(app.delete_doc("pages", "scheduled-page", Some(ADMIN_TOKEN)).status, 204);
 }

@@ -85,6 +85,10 @@ fn pages_tags_and_archive(app: &TestApp) {
     assert_eq!(archive.status, 200);
     archive.assert_contains("March 2026");
     archive.assert_contains("/posts/tracking-sleep-gently/");
+    archive.assert_lacks("class=\"pager\"");
+    assert_eq!(app.get("/archive/page/2/").status, 404, "a small site's archive is one page");
+    let first = app.get("/archive/page/1/");
+    assert_eq!((first.status, first.header("location")), (301, Some("/archive/")));
 }
 
 fn search_finds_published_words_and_survives_syntax(app: &TestApp) {
@@ -127,10 +131,22 @@ fn feeds_and_sitemap_are_valid_xml(app: &TestApp) {
     tag.assert_contains("/posts/the-five-minute-pause/");
     tag.assert_lacks("/posts/when-to-ask-for-help/");
     assert_eq!(app.get("/tags/no-such-tag/feed.xml").status, 404);
-    let sitemap = app.get("/sitemap.xml");
-    well_formed(&sitemap.body);
-    sitemap.assert_contains(&format!("<loc>{}/posts/when-to-ask-for-help/</loc>", app.base));
-    sitemap.assert_contains(&format!("<loc>{}/about/</loc>", app.base));
+    // A sitemap index of the site's own pages and of the posts, so that no sitemap grows with the site.
+    let index = app.get("/sitemap.xml");
+    well_formed(&index.body);
+    index.assert_contains("<sitemapindex");
+    index.assert_contains(&format!("<loc>{}/sitemaps/site.xml</loc>", app.base));
+    index.assert_contains(&format!("<loc>{}/sitemaps/posts-1.xml</loc>", app.base));
+    let site = app.get("/sitemaps/site.xml");
+    assert!(site.header("content-type").unwrap_or_default().starts_with("application/xml"), "{:?}", site.headers);
+    well_formed(&site.body);
+    site.assert_contains(&format!("<loc>{}/about/</loc>", app.base));
+    site.assert_contains(&format!("<loc>{}/archive/</loc>", app.base));
+    let posts = app.get("/sitemaps/posts-1.xml");
+    well_formed(&posts.body);
+    posts.assert_contains(&format!("<loc>{}/posts/when-to-ask-for-help/</loc>", app.base));
+    posts.assert_contains(&format!("<loc>{}/tags/practice/</loc>", app.base));
+    assert_eq!(app.get("/sitemaps/posts-99.xml").status, 404);
     let robots = app.get("/robots.txt");
     robots.assert_contains(&format!("Sitemap: {}/sitemap.xml", app.base));
     robots.assert_contains("Disallow: /admin/");

@@ -157,6 +157,21 @@ impl TestApp {
         self.read(self.agent.get(&self.url(path)).call(), &format!("GET {path}"))
     }
 
+    /// `/sitemap.xml` and every sitemap it lists, as one response: all a search engine reads of the site. Each must
+    /// answer 200.
+    pub fn sitemaps(&self) -> Resp {
+        let index = self.get("/sitemap.xml");
+        assert_eq!(index.status, 200, "GET /sitemap.xml");
+        let mut body = index.body.clone();
+        for loc in index.body.split("<loc>").skip(1).filter_map(|l| l.split("</loc>").next()) {
+            let path = loc.strip_prefix(&self.base).unwrap_or_else(|| panic!("{loc} is not on {}", self.base));
+            let sitemap = self.get(path);
+            assert_eq!(sitemap.status, 200, "GET {path}");
+            body.push_str(&sitemap.body);
+        }
+        Resp { status: 200, headers: index.headers, body }
+    }
+
     pub fn get_with(&self, path: &str, header: (&str, &str)) -> Resp {
         self.read(self.agent.get(&self.url(path)).header(header.0, header.1).call(), &format!("GET {path}"))
     }

@@ -4,7 +4,7 @@
 //! API runs; writes are batched into one `d1 execute` and one `kv bulk put`.
 
 use anyhow::{bail, Context, Result};
-use edge_blog::core::index::{Part, SiteIndex};
+use edge_blog::core::index::{Chunk, Part, SiteIndex};
 use edge_blog::core::post::{Kind, PostSummary, StoredDoc};
 use edge_blog::core::slug::Slug;
 use edge_blog::store::{db_time, Catalog, ContentStore, PublishedDoc, SearchRow, StoreError};
@@ -136,6 +136,9 @@ impl ContentStore for Wrangler {
     async fn index(&self, _part: Part) -> Result<Rc<SiteIndex>, StoreError> {
         Err(StoreError::Unavailable("reading the index is not needed to publish".into()))
     }
+    async fn chunk(&self, _n: usize, _version: &str) -> Result<Option<Rc<Chunk>>, StoreError> {
+        Err(StoreError::Unavailable("reading the index is not needed to publish".into()))
+    }
     async fn put_docs(&self, docs: &[PublishedDoc]) -> Result<(), StoreError> {
         let pairs = docs
             .iter()
@@ -147,8 +150,12 @@ impl ContentStore for Wrangler {
         self.run(&["kv", "key", "delete", &StoredDoc::key(kind, slug), "--binding", "POSTS"]).map(|_| ())
     }
     async fn put_index(&self, index: &SiteIndex) -> Result<(), StoreError> {
-        let entries = index.stored().map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        // One bulk put: the parts of the index and its version land together.
+        // The chunks the stored index names are not written again: KV counts every key written. An index that cannot
+        // be read names none, and every chunk is written.
+        let front = self.run(&["kv", "key", "get", Part::Front.key(), "--binding", "POSTS"]);
+        let stored = front.ok().and_then(|json| serde_json::from_str::<SiteIndex>(&json).ok()).map(|f| f.chunks).unwrap_or_default();
+        let entries = index.stored(&stored).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        // One bulk put: the changed chunks, the parts of the index and its version land together.
         self.kv_bulk_put(entries.into_iter().map(|(key, value)| json!({ "key": key, "value": value })).collect())
     }
 }
