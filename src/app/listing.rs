@@ -2,18 +2,21 @@
 //! written once per thing a reader can see and then served as they are, so a request costs a lookup however many
 //! posts they list, and feed readers' polls, the most frequent requests of a blog, cost the least.
 
-use super::{remember, App};
+use super::{remember, App, AppError};
 use crate::core::hash;
-use crate::core::index::SiteIndex;
+use crate::core::index::{Chunk, Part, SiteIndex};
 use crate::core::route::Sitemap;
+use crate::store::ContentStore;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 use std::thread::LocalKey;
 
-/// Listings of which a site has many (tag feeds, the archive's later pages, the posts sitemaps) kept at once; past this
-/// the memo starts again, so a crawl of them all cannot grow it.
-const MANY_KEPT: usize = 32;
+/// Tag feeds kept at once; past this the memo starts again, so a crawl of every tag's feed cannot grow it.
+const TAG_FEEDS_KEPT: usize = 32;
+/// The archive's later pages and the posts sitemaps kept at once (a site of 10,000 posts has 39): apart from the tag
+/// feeds, so that a crawl of them does not drop what feed readers poll.
+const CHUNK_LISTINGS_KEPT: usize = 48;
 /// The site's own listings have fixed names, so this bound is only a guard.
 const SITE_LISTINGS_KEPT: usize = 8;
 
@@ -53,8 +56,9 @@ impl Listed<'_> {
     /// The memo it is kept in, and that memo's bound.
     fn memo(self) -> (&'static LocalKey<RefCell<HashMap<String, Kept>>>, usize) {
         match self {
-            Listed::Feed { tag: Some(_), .. } | Listed::Sitemap(Sitemap::Posts(_)) => (&MANY, MANY_KEPT),
-            Listed::Archive(page) if page > 1 => (&MANY, MANY_KEPT),
+            Listed::Feed { tag: Some(_), .. } => (&TAG_FEEDS, TAG_FEEDS_KEPT),
+            Listed::Sitemap(Sitemap::Posts(_)) => (&CHUNK_LISTINGS, CHUNK_LISTINGS_KEPT),
+            Listed::Archive(page) if page > 1 => (&CHUNK_LISTINGS, CHUNK_LISTINGS_KEPT),
             _ => (&SITE, SITE_LISTINGS_KEPT),
         }
     }
@@ -69,7 +73,8 @@ struct Kept {
 thread_local! {
     // One listing of each name, the last made: an isolate holds one version of each.
     static SITE: RefCell<HashMap<String, Kept>> = RefCell::default();
-    static MANY: RefCell<HashMap<String, Kept>> = RefCell::default();
+    static TAG_FEEDS: RefCell<HashMap<String, Kept>> = RefCell::default();
+    static CHUNK_LISTINGS: RefCell<HashMap<String, Kept>> = RefCell::default();
 }
 
 impl<C, D> App<'_, C, D> {
@@ -88,6 +93,53 @@ impl<C, D> App<'_, C, D> {
             remember(memo, listed.name(), Kept { key, listing: listing.clone() }, limit);
         }
         listing
+    }
+}
+
+/// What a listing made from chunks of the posts is made from, unless it is kept.
+pub(super) enum ChunksOrKept {
+    Kept(Rc<Listing>),
+    /// The index that named the chunks (what is made from them is kept under its key), the number of chunks that hold
+    /// a visible post, and the chunks chosen.
+    Chunks(Rc<SiteIndex>, usize, Vec<Rc<Chunk>>),
+}
+
+impl<C: ContentStore, D> App<'_, C, D> {
+    /// The kept listing, or the chunks `pick` chooses from the number that hold a visible post (`None`: no such
+    /// page). The front names them when it can tell how many posts are scheduled and the store holds each as named;
+    /// otherwise they are cut from the whole index, which may be of another version than the front.
+    pub(super) async fn chunks_or_kept(
+        &self,
+        listed: Listed<'_>,
+        pick: &dyn Fn(usize) -> Option<Vec<usize>>,
+    ) -> Result<ChunksOrKept, AppError> {
+        let front = self.content.index(Part::Front).await?;
+        if let Some(kept) = self.kept(listed, &front) {
+            return Ok(ChunksOrKept::Kept(kept));
+        }
+        if let Some(count) = front.visible_chunks(self.now) {
+            let numbers = pick(count).ok_or(AppError::NotFound)?;
+            let mut chunks = Vec::with_capacity(numbers.len());
+            for &n in &numbers {
+                let held = match front.chunk_version(n) {
+                    Some(version) => self.content.chunk(n, version).await?,
+                    None => None,
+                };
+                let Some(chunk) = held else { break };
+                chunks.push(chunk);
+            }
+            if chunks.len() == numbers.len() {
+                return Ok(ChunksOrKept::Chunks(front, count, chunks));
+            }
+        }
+        let whole = self.content.index(Part::Whole).await?;
+        if let Some(kept) = self.kept(listed, &whole) {
+            return Ok(ChunksOrKept::Kept(kept));
+        }
+        let count = whole.visible_chunks(self.now).unwrap_or_default();
+        let numbers = pick(count).ok_or(AppError::NotFound)?;
+        let chunks = numbers.iter().filter_map(|&n| whole.cut().get(n).cloned()).collect();
+        Ok(ChunksOrKept::Chunks(whole, count, chunks))
     }
 }
 
@@ -121,6 +173,6 @@ mod tests {
         let version = block_on(store.index(Part::Whole)).unwrap().version.clone();
         let kept: Vec<bool> = SITE.with(|m| m.borrow().values().map(|k| k.key.starts_with(&version)).collect());
         assert_eq!(kept, [true; 3], "one archive, sitemap and feed, each of the last version");
-        assert!(MANY.with(|m| m.borrow().len()) <= MANY_KEPT);
+        assert!(TAG_FEEDS.with(|m| m.borrow().len()) <= TAG_FEEDS_KEPT);
     }
 }

@@ -298,6 +298,41 @@ mod tests {
     }
 
     #[test]
+    fn chunks_of_scheduled_posts_alone_are_neither_listed_nor_counted() {
+        let (site, store) = (SiteConfig::default(), MemoryStore::default());
+        let today = app(&site, &store);
+        // 1,009 posts, the 9 newest scheduled: 1,000 visible fill two chunks, the third holds scheduled posts only.
+        publish_site(&today, 1009);
+        let index = block_on(today.sitemap(Sitemap::Index)).unwrap();
+        assert!(index.body.contains("/sitemaps/posts-2.xml") && !index.body.contains("/sitemaps/posts-3.xml"), "{}", index.body);
+        assert!(matches!(block_on(today.sitemap(Sitemap::Posts(3))), Err(AppError::NotFound)));
+        assert!(!block_on(today.sitemap(Sitemap::Site)).unwrap().body.contains("/archive/page/2/"));
+        assert!(!block_on(today.archive(1)).unwrap().body.contains("class=\"pager\""), "one page: no sign of a second");
+        assert!(matches!(block_on(today.archive(2)), Err(AppError::NotFound)));
+        let later = App { now: Utc.with_ymd_and_hms(2025, 1, 11, 0, 0, 0).unwrap(), ..today };
+        assert!(block_on(later.sitemap(Sitemap::Posts(3))).unwrap().body.contains("/posts/p0/"), "shown once they are due");
+        assert!(block_on(later.archive(1)).unwrap().body.contains("href=\"/archive/page/2/\""));
+    }
+
+    #[test]
+    fn a_listing_cut_from_a_whole_index_of_another_version_is_not_kept_for_the_front() {
+        let (site, store) = (SiteConfig::default(), MemoryStore::default());
+        let app = app(&site, &store);
+        publish_site(&app, 1100);
+        let older_whole = block_on(store.index(Part::Whole)).unwrap();
+        block_on(app.publish(Kind::Post, &slug("fresh"), "+++\ntitle = \"Fresh\"\ndate = 2024-12-31T12:00:00Z\n+++\nNew.\n")).unwrap();
+        let (front, whole) = (block_on(store.index(Part::Front)).unwrap(), block_on(store.index(Part::Whole)).unwrap());
+        // KV serves the new front, naming chunks it does not hold yet, and the whole index as it was.
+        let mut unheld: SiteIndex = (*front).clone();
+        unheld.chunks = vec!["elsewhere".to_string(); 3];
+        store.serve_part(Part::Front, Rc::new(unheld));
+        store.serve_part(Part::Whole, older_whole);
+        assert!(!block_on(app.archive(1)).unwrap().body.contains("/posts/fresh/"), "written from the older whole");
+        store.serve_part(Part::Whole, whole);
+        assert!(block_on(app.archive(1)).unwrap().body.contains("/posts/fresh/"), "not kept under the front's key");
+    }
+
+    #[test]
     fn a_site_feed_written_from_an_older_whole_index_is_not_served_for_a_newer_front() {
         let (site, store) = (SiteConfig::default(), MemoryStore::default());
         let app = app(&site, &store);

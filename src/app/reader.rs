@@ -1,6 +1,6 @@
 //! Reader use cases: lists, pages, tags, archive, search, feeds and the sitemap.
 
-use super::listing::{Listed, Listing};
+use super::listing::{ChunksOrKept, Listed, Listing};
 use super::{App, AppError};
 use crate::core::feed::{self, FeedEntry};
 use crate::core::index::{archive_chunks, archive_pages, months, Chunk, Part, SiteIndex};
@@ -73,37 +73,21 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         Ok(self.keep(Listed::Tags, &index, TagsPage { layout, tags: index.tags(self.now) }.render()?))
     }
 
-    /// Chunk `n` of the posts the index `front` names: from the store, or cut from the whole index when the store
-    /// holds another (an index written before chunks, or a chunk not yet seen here).
-    async fn chunk(&self, front: &SiteIndex, n: usize) -> Result<Rc<Chunk>, AppError> {
-        if let Some(version) = front.chunk_version(n) {
-            if let Some(chunk) = self.content.chunk(n, version).await? {
-                return Ok(chunk);
-            }
-        }
-        let whole = self.content.index(Part::Whole).await?;
-        whole.cut().into_iter().nth(n).map(Rc::new).ok_or(AppError::NotFound)
-    }
-
     /// `/archive/` and its later pages: the posts of one or two chunks by month, whatever the site's size.
     pub async fn archive(&self, page: usize) -> Result<Rc<Listing>, AppError> {
-        let front = self.content.index(Part::Front).await?;
         let listed = Listed::Archive(page);
-        if let Some(kept) = self.kept(listed, &front) {
-            return Ok(kept);
-        }
-        let mut chunks = Vec::new();
-        for n in archive_chunks(page, front.chunk_count()).ok_or(AppError::NotFound)? {
-            chunks.push(self.chunk(&front, n).await?);
-        }
+        let (index, count, chunks) = match self.chunks_or_kept(listed, &|count| archive_chunks(page, count)).await? {
+            ChunksOrKept::Kept(kept) => return Ok(kept),
+            ChunksOrKept::Chunks(index, count, chunks) => (index, count, chunks),
+        };
         let (title, path) = match page {
             1 => ("Archive".to_string(), "/archive/".to_string()),
             _ => (format!("Archive, page {page}"), format!("/archive/page/{page}/")),
         };
-        let layout = Layout::new(self.site, front.visible_pages(self.now), Some(&title), None, &path);
+        let layout = Layout::new(self.site, index.visible_pages(self.now), Some(&title), None, &path);
         let months = months(chunks.iter().flat_map(|c| c.visible(self.now))).iter().map(ArchiveMonthView::new).collect();
-        let pager = Pager::new("/archive/", page, archive_pages(front.chunk_count()));
-        Ok(self.keep(listed, &front, ArchivePage { layout, months, pager }.render()?))
+        let pager = Pager::new("/archive/", page, archive_pages(count));
+        Ok(self.keep(listed, &index, ArchivePage { layout, months, pager }.render()?))
     }
 
     /// `/search?q=`: a failing search backend is reported on the page, not as an error.
@@ -185,51 +169,66 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
     }
 
     /// `/sitemap.xml` and the sitemaps it lists: the site's own pages, and the posts chunk by chunk with the tags
-    /// first used in each, so that no sitemap grows with the site.
+    /// first used in each, so that no sitemap grows with the site but the index, by one line per 500 posts.
     pub async fn sitemap(&self, which: Sitemap) -> Result<Rc<Listing>, AppError> {
-        let front = self.content.index(Part::Front).await?;
         let listed = Listed::Sitemap(which);
-        if let Some(kept) = self.kept(listed, &front) {
-            return Ok(kept);
-        }
-        let chunks = front.chunk_count();
-        // Paths with their last change, made absolute below.
+        let pick = |count: usize| match which {
+            Sitemap::Posts(n) => (1..=count).contains(&n).then(|| vec![n - 1]),
+            Sitemap::Index | Sitemap::Site => Some(Vec::new()),
+        };
+        let (index, count, chunks) = match self.chunks_or_kept(listed, &pick).await? {
+            ChunksOrKept::Kept(kept) => return Ok(kept),
+            ChunksOrKept::Chunks(index, count, chunks) => (index, count, chunks),
+        };
+        let entries = self.sitemap_entries(which, &index, count, &chunks);
+        let body = if which == Sitemap::Index { feed::sitemap_index(&entries) } else { feed::sitemap(&entries) };
+        Ok(self.keep(listed, &index, body))
+    }
+
+    /// The absolute URLs a sitemap lists, with their last change: `count` chunks hold a visible post, and `chunks`
+    /// are those it lists.
+    fn sitemap_entries(
+        &self,
+        which: Sitemap,
+        index: &SiteIndex,
+        count: usize,
+        chunks: &[Rc<Chunk>],
+    ) -> Vec<(String, Option<DateTime<Utc>>)> {
         let mut entries: Vec<(String, Option<DateTime<Utc>>)> = Vec::new();
         match which {
             Sitemap::Index => {
                 entries.push(("/sitemaps/site.xml".into(), None));
-                for n in 1..=chunks {
+                for n in 1..=count {
                     entries.push((format!("/sitemaps/posts-{n}.xml"), None));
                 }
             }
             Sitemap::Site => {
-                let newest = front.visible(self.now).next().and_then(|p| p.last_modified());
+                let newest = index.visible(self.now).next().and_then(|p| p.last_modified());
                 for path in ["/", "/archive/", "/tags/"] {
                     entries.push((path.into(), newest));
                 }
-                for page in 2..=archive_pages(chunks) {
+                for page in 2..=archive_pages(count) {
                     entries.push((format!("/archive/page/{page}/"), None));
                 }
-                for page in front.visible_pages(self.now) {
+                for page in index.visible_pages(self.now) {
                     entries.push((page.url(), page.last_modified()));
                 }
             }
-            Sitemap::Posts(n) if n <= chunks => {
-                let chunk = self.chunk(&front, n - 1).await?;
-                for post in chunk.visible(self.now) {
-                    entries.push((post.url(), post.last_modified()));
-                }
-                for tag in chunk.visible_first_tags(self.now) {
-                    entries.push((format!("/tags/{tag}/"), None));
+            Sitemap::Posts(_) => {
+                for chunk in chunks {
+                    for post in chunk.visible(self.now) {
+                        entries.push((post.url(), post.last_modified()));
+                    }
+                    for tag in chunk.visible_first_tags(self.now) {
+                        entries.push((format!("/tags/{tag}/"), None));
+                    }
                 }
             }
-            Sitemap::Posts(_) => return Err(AppError::NotFound),
         }
         for (path, _) in &mut entries {
             *path = self.site.absolute(path);
         }
-        let body = if which == Sitemap::Index { feed::sitemap_index(&entries) } else { feed::sitemap(&entries) };
-        Ok(self.keep(listed, &front, body))
+        entries
     }
 
     /// `/robots.txt`.

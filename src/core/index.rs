@@ -15,6 +15,7 @@ use chrono::{DateTime, Datelike, Utc};
 use serde::{Deserialize, Serialize};
 use std::cell::{Cell, OnceCell};
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::rc::Rc;
 
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
 pub struct SiteIndex {
@@ -56,6 +57,9 @@ pub struct SiteIndex {
     /// The last answer of [`SiteIndex::scheduled`], checked before searching.
     #[serde(skip)]
     scheduled_hint: Cell<usize>,
+    /// The posts in chunks, cut on first use: when the index is built and stored, or when the store lacks a chunk.
+    #[serde(skip)]
+    chunked: OnceCell<Vec<Rc<Chunk>>>,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -75,7 +79,7 @@ pub const VERSION_KEY: &str = "index:version";
 /// A part of the index, each a KV document of its own with the same version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Part {
-    /// Everything: the archive, tags, sitemap, later pages and admin.
+    /// Everything: tags, later home pages and admin, and the chunks of posts the store lacks.
     Whole,
     /// The newest [`FRONT_POSTS`] posts, every sticky post and the pages, without aliases.
     Front,
@@ -183,7 +187,7 @@ impl SiteIndex {
         posts.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.slug.cmp(&b.slug)));
         pages.sort_by(|a, b| a.title.cmp(&b.title).then_with(|| a.slug.cmp(&b.slug)));
         let mut index = SiteIndex { version: String::new(), posts, pages, aliases, held, omitted: 0, ..SiteIndex::default() };
-        index.chunks = index.cut().into_iter().map(|c| c.version).collect();
+        index.chunks = index.cut().iter().map(|c| c.version.clone()).collect();
         index.version = short_hash(serde_json::to_string(&index).unwrap_or_default().as_bytes());
         index
     }
@@ -206,22 +210,31 @@ impl SiteIndex {
         SiteIndex { version: self.version.clone(), posts, pages, aliases, held, omitted, chunks, ..SiteIndex::default() }
     }
 
-    /// The posts of this (whole) index in chunks, oldest chunk first.
-    pub fn cut(&self) -> Vec<Chunk> {
-        let mut seen = HashSet::new();
-        // From the end of the newest-first list: the oldest run first, each run still newest first.
-        let runs = self.posts.rchunks(CHUNK_POSTS).map(|posts| {
-            let first_tags = posts.iter().rev().flat_map(|p| &p.tags).map(|t| slugify(t)).filter(|t| seen.insert(t.clone())).collect();
-            let mut chunk = Chunk { posts: posts.to_vec(), first_tags, ..Chunk::default() };
-            chunk.version = short_hash(serde_json::to_string(&chunk).unwrap_or_default().as_bytes());
-            chunk
-        });
-        runs.collect()
+    /// The posts of this (whole) index in chunks, oldest chunk first; cut once per index.
+    pub fn cut(&self) -> &[Rc<Chunk>] {
+        self.chunked.get_or_init(|| {
+            let mut seen = HashSet::new();
+            // From the end of the newest-first list: the oldest run first, each run still newest first.
+            let runs = self.posts.rchunks(CHUNK_POSTS).map(|posts| {
+                let first_tags = posts.iter().rev().flat_map(|p| &p.tags).map(|t| slugify(t)).filter(|t| seen.insert(t.clone())).collect();
+                let mut chunk = Chunk { posts: posts.to_vec(), first_tags, ..Chunk::default() };
+                chunk.version = short_hash(serde_json::to_string(&chunk).unwrap_or_default().as_bytes());
+                Rc::new(chunk)
+            });
+            runs.collect()
+        })
     }
 
     /// How many chunks the whole index's posts fill.
     pub fn chunk_count(&self) -> usize {
         (self.posts.len() + self.omitted).div_ceil(CHUNK_POSTS)
+    }
+
+    /// How many chunks hold a post a reader may see now: counted from the oldest, scheduled posts fill the newest
+    /// chunks, and a chunk of them alone must not be shown (not even as a page number). `None` from a part that
+    /// cannot tell how many posts are scheduled (see [`SiteIndex::listing_key`]).
+    pub fn visible_chunks(&self, now: DateTime<Utc>) -> Option<usize> {
+        self.covers(1, now).then(|| (self.posts.len() + self.omitted - self.scheduled(now)).div_ceil(CHUNK_POSTS))
     }
 
     /// The version of chunk `n`; `None` from an index written before chunks.
@@ -236,7 +249,7 @@ impl SiteIndex {
         let mut entries = Vec::new();
         for (n, chunk) in self.cut().iter().enumerate() {
             if stored_chunks.get(n) != Some(&chunk.version) {
-                entries.push((chunk_key(n), serde_json::to_string(chunk)?));
+                entries.push((chunk_key(n), serde_json::to_string(&**chunk)?));
             }
         }
         for part in Part::ALL {

@@ -1,8 +1,9 @@
 //! Posts, pages and the site index in Workers KV.
 //!
 //! Keys: `post:<slug>` and `page:<slug>` hold a [`StoredDoc`] as JSON; the parts of the [`SiteIndex`] each have
-//! their key ([`Part::key`]), and so does each [`Chunk`] of its posts ([`chunk_key`]); `index:version` holds their version alone, so a request can tell that its cached
-//! copies are current with one small read, and within the cache window (`CACHE_SECONDS`) with none.
+//! their key ([`Part::key`]), and so does each [`Chunk`] of its posts ([`chunk_key`]); `index:version` holds their
+//! version alone, so a request can tell that its cached copies are current with one small read, and within the cache
+//! window (`CACHE_SECONDS`) with none.
 
 use super::memo::{now_ms, Entries, Memo};
 use crate::core::index::{chunk_key, Chunk, Part, SiteIndex, VERSION_KEY};
@@ -198,15 +199,12 @@ impl ContentStore for KvContent {
     async fn put_index(&self, index: &SiteIndex) -> Result<(), StoreError> {
         let kv = self.kv()?;
         // The chunks the stored index names are not written again: KV counts every key written, and most publishes
-        // change the newest chunk alone. A front that cannot be read names none, and every chunk is written.
+        // change the newest chunk alone. A front that cannot be read names none, and every chunk is written. (Chunks
+        // past the new last one, after posts are removed, are left: no index names them.)
         let stored = self.read_part(Part::Front, None).await.ok().flatten().map(|f| f.chunks).unwrap_or_default();
         // In order, the version last: a reader who sees the new version must find the new parts and chunks.
         for (key, value) in index.stored(&stored).map_err(|e| StoreError::Corrupt(e.to_string()))? {
             kv.put(&key, value).map_err(unavailable)?.execute().await.map_err(unavailable)?;
-        }
-        // Chunks past the new last one name nothing now.
-        for n in index.chunks.len()..stored.len() {
-            kv.delete(&chunk_key(n)).await.map_err(unavailable)?;
         }
         // The author sees their own publish at once.
         PARTS.with(|c| *c.borrow_mut() = [None, None, None]);

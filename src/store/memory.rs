@@ -84,7 +84,7 @@ impl ContentStore for MemoryStore {
     async fn put_index(&self, index: &SiteIndex) -> Result<(), StoreError> {
         *self.writes.borrow_mut() += 1;
         *self.index.borrow_mut() = Part::ALL.map(|p| Rc::new(index.part(p)));
-        *self.chunks.borrow_mut() = index.cut().into_iter().map(Rc::new).collect();
+        *self.chunks.borrow_mut() = index.cut().to_vec();
         Ok(())
     }
 }

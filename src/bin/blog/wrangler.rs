@@ -155,7 +155,8 @@ impl ContentStore for Wrangler {
         let front = self.run(&["kv", "key", "get", Part::Front.key(), "--binding", "POSTS"]);
         let stored = front.ok().and_then(|json| serde_json::from_str::<SiteIndex>(&json).ok()).map(|f| f.chunks).unwrap_or_default();
         let entries = index.stored(&stored).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        // One bulk put: the changed chunks, the parts of the index and its version land together.
+        // One bulk put of the changed chunks, the parts of the index and its version, in that order. (KV shows them to
+        // readers elsewhere in no set order; a reader checks versions.)
         self.kv_bulk_put(entries.into_iter().map(|(key, value)| json!({ "key": key, "value": value })).collect())
     }
 }
