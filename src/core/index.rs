@@ -210,7 +210,8 @@ impl SiteIndex {
         SiteIndex { version: self.version.clone(), posts, pages, aliases, held, omitted, chunks, ..SiteIndex::default() }
     }
 
-    /// The posts of this (whole) index in chunks, oldest chunk first; cut once per index.
+    /// The posts of this index in chunks, oldest chunk first; cut once per index. Only the whole index holds every
+    /// post, so only its cut is the one KV keeps (and `posts` must not change after it).
     pub fn cut(&self) -> &[Rc<Chunk>] {
         self.chunked.get_or_init(|| {
             let mut seen = HashSet::new();

@@ -90,8 +90,9 @@ impl KvContent {
         serde_json::from_str(&text).map(Some).map_err(|e| StoreError::Corrupt(format!("{}: {e}", part.key())))
     }
 
-    /// The part at `version`, if KV holds it: an edge-cached copy may predate it, and then the read goes past the
-    /// cache. `None` when the part is missing or of another version (written by a publish that knew no parts).
+    /// The part at `version`, if KV holds it: a copy edge-cached for `INDEX_CACHE_TTL_SECONDS` may predate it, and
+    /// then it is read again without `cacheTtl` (KV's own edge cache then holds it at most 60 s). `None` when the part
+    /// is missing or of another version (written by a publish that knew no parts).
     async fn read_current(&self, part: Part, version: &str) -> Result<Option<SiteIndex>, StoreError> {
         for ttl in [Some(INDEX_CACHE_TTL_SECONDS), None] {
             if let Some(index) = self.read_part(part, ttl).await?.filter(|i| i.version == version) {
@@ -153,8 +154,9 @@ impl ContentStore for KvContent {
         if let Some(kept) = CHUNKS.with(|c| c.borrow().iter().find(|c| c.version == version).cloned()) {
             return Ok(Some(kept));
         }
-        // An edge-cached copy may predate the index, and then the read goes past the cache. One that does not
-        // parse counts as another: the caller cuts the chunk from the whole index.
+        // A copy edge-cached for `INDEX_CACHE_TTL_SECONDS` may predate the index, and then it is read again without
+        // `cacheTtl` (KV's own edge cache then holds it at most 60 s; until then, the caller cuts the chunk from the
+        // whole index). One that does not parse counts as another.
         for ttl in [Some(INDEX_CACHE_TTL_SECONDS), None] {
             let text = self.read(&chunk_key(n), ttl).await?;
             if let Some(chunk) = text.and_then(|t| serde_json::from_str::<Chunk>(&t).ok()).filter(|c| c.version == version) {
