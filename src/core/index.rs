@@ -101,13 +101,14 @@ impl Part {
 
 /// A run of [`CHUNK_POSTS`] posts, counted from the oldest (the newest chunk holds what is left), stored as an index
 /// of its own whose `version` is the hash of its contents. Older chunks stay as they are while new posts fill the
-/// newest, and KV keeps each under its own key ([`chunk_key`]), so a publish writes only the chunks it changed:
-/// usually the newest alone. (An index, so that the worker reads and writes it with the index's own code.)
+/// newest, and KV keeps each under a key named by its version ([`chunk_key`]), so a publish writes only the chunks
+/// it changed, usually the newest alone, and a key never changes: an edge-cached copy is never stale. (An index, so
+/// that the worker reads and writes it with the index's own code.)
 pub type Chunk = SiteIndex;
 
-/// KV key of chunk `n`, 0 being the oldest.
-pub fn chunk_key(n: usize) -> String {
-    format!("index:posts:{n}")
+/// KV key of chunk `n` (0 the oldest) at `version`.
+pub fn chunk_key(n: usize, version: &str) -> String {
+    format!("index:posts:{n}:{version}")
 }
 
 /// Pages of the archive over `chunks` chunks: one for each chunk but the newest, which shares the first page with
@@ -244,13 +245,14 @@ impl SiteIndex {
     }
 
     /// The (key, JSON) pairs that store this index in KV, in the order to write them: the chunks whose version
-    /// `stored_chunks` (those of the index stored before, as its front lists them) does not hold at their number,
-    /// then the parts, which name the chunks, then the version.
+    /// `stored_chunks` (those of the index stored before, as its front lists them) does not hold at their number
+    /// (one it holds was written before that front, under a key that never changes), then the parts, which name the
+    /// chunks, then the version.
     pub fn stored(&self, stored_chunks: &[String]) -> Result<Vec<(String, String)>, serde_json::Error> {
         let mut entries = Vec::new();
         for (n, chunk) in self.cut().iter().enumerate() {
             if stored_chunks.get(n) != Some(&chunk.version) {
-                entries.push((chunk_key(n), serde_json::to_string(&**chunk)?));
+                entries.push((chunk_key(n, &chunk.version), serde_json::to_string(&**chunk)?));
             }
         }
         for part in Part::ALL {
@@ -258,6 +260,12 @@ impl SiteIndex {
         }
         entries.push((VERSION_KEY.to_string(), self.version.clone()));
         Ok(entries)
+    }
+
+    /// The keys of the chunks `stored_chunks` names that this index does not: to delete once it is stored.
+    pub fn superseded(&self, stored_chunks: &[String]) -> Vec<String> {
+        let named = |n: usize, version: &String| self.chunks.get(n) == Some(version);
+        stored_chunks.iter().enumerate().filter(|(n, v)| !named(*n, v)).map(|(n, v)| chunk_key(n, v)).collect()
     }
 
     /// Whether this part holds the first `n` posts a reader may see now, so that a list of them can be served from
@@ -651,8 +659,13 @@ mod tests {
         assert_eq!(&grown.chunks[..2], &index.chunks[..2]);
         assert_ne!(grown.chunks[2], index.chunks[2]);
         let written: Vec<_> = grown.stored(&index.chunks).unwrap().into_iter().map(|(k, _)| k).collect();
-        assert_eq!(written, ["index:posts:2", "index", "index:front", "index:aliases", VERSION_KEY], "chunks first: the parts name them");
+        let newest = format!("index:posts:2:{}", grown.chunks[2]);
+        assert_eq!(written, [newest.as_str(), "index", "index:front", "index:aliases", VERSION_KEY], "chunks first: the parts name them");
         assert_eq!(grown.stored(&[]).unwrap().len(), 3 + 4, "a first publish writes every chunk");
+        assert_eq!(grown.superseded(&index.chunks), [format!("index:posts:2:{}", index.chunks[2])], "the newest chunk it replaced");
+        assert!(grown.superseded(&grown.chunks).is_empty());
+        let shrunk = site(400, |_| "");
+        assert_eq!(shrunk.superseded(&index.chunks).len(), 3, "a site cut to one chunk names none of the three");
     }
 
     #[test]

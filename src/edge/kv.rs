@@ -154,24 +154,21 @@ impl ContentStore for KvContent {
         if let Some(kept) = CHUNKS.with(|c| c.borrow().iter().find(|c| c.version == version).cloned()) {
             return Ok(Some(kept));
         }
-        // A copy edge-cached for `INDEX_CACHE_TTL_SECONDS` may predate the index, and then it is read again without
-        // `cacheTtl` (KV's own edge cache then holds it at most 60 s; until then, the caller cuts the chunk from the
-        // whole index). One that does not parse counts as another.
-        for ttl in [Some(INDEX_CACHE_TTL_SECONDS), None] {
-            let text = self.read(&chunk_key(n), ttl).await?;
-            if let Some(chunk) = text.and_then(|t| serde_json::from_str::<Chunk>(&t).ok()).filter(|c| c.version == version) {
-                let chunk = Rc::new(chunk);
-                CHUNKS.with(|c| {
-                    let mut kept = c.borrow_mut();
-                    if kept.len() >= CHUNKS_KEPT {
-                        kept.remove(0);
-                    }
-                    kept.push(chunk.clone());
-                });
-                return Ok(Some(chunk));
+        // Its key names its version, so an edge-cached copy is never stale. One that is missing (not yet seen here,
+        // or lost), does not parse, or holds another chunk counts as absent: the caller cuts it from the whole index.
+        let text = self.read(&chunk_key(n, version), Some(INDEX_CACHE_TTL_SECONDS)).await?;
+        let Some(chunk) = text.and_then(|t| serde_json::from_str::<Chunk>(&t).ok()).filter(|c| c.version == version) else {
+            return Ok(None);
+        };
+        let chunk = Rc::new(chunk);
+        CHUNKS.with(|c| {
+            let mut kept = c.borrow_mut();
+            if kept.len() >= CHUNKS_KEPT {
+                kept.remove(0);
             }
-        }
-        Ok(None)
+            kept.push(chunk.clone());
+        });
+        Ok(Some(chunk))
     }
 
     async fn navigation(&self) -> Result<Rc<SiteIndex>, StoreError> {
@@ -201,12 +198,16 @@ impl ContentStore for KvContent {
     async fn put_index(&self, index: &SiteIndex) -> Result<(), StoreError> {
         let kv = self.kv()?;
         // The chunks the stored index names are not written again: KV counts every key written, and most publishes
-        // change the newest chunk alone. A front that cannot be read names none, and every chunk is written. (Chunks
-        // past the new last one, after posts are removed, are left: no index names them.)
+        // change the newest chunk alone. A front that cannot be read names none, and every chunk is written.
         let stored = self.read_part(Part::Front, None).await.ok().flatten().map(|f| f.chunks).unwrap_or_default();
         // In order, the version last: a reader who sees the new version must find the new parts and chunks.
         for (key, value) in index.stored(&stored).map_err(|e| StoreError::Corrupt(e.to_string()))? {
             kv.put(&key, value).map_err(unavailable)?.execute().await.map_err(unavailable)?;
+        }
+        // Then the chunks only the stored index named. A reader still on it finds one missing and cuts it from the
+        // whole index (so does a reader of a concurrent publish that names it again, until a publish changes it).
+        for key in index.superseded(&stored) {
+            kv.delete(&key).await.map_err(unavailable)?;
         }
         // The author sees their own publish at once.
         PARTS.with(|c| *c.borrow_mut() = [None, None, None]);

@@ -30,32 +30,43 @@ fn a_large_site_pages_its_archive_and_sitemaps_by_chunk() {
     }
     let out = app.blog_publish_local(dir.path());
     assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    let keys = app.kv(&["key", "list", "--prefix", "index:posts:"]);
+    // Each chunk under a key named by its version, as the front names them.
+    let key = |n: usize| {
+        let front: serde_json::Value = serde_json::from_str(&app.kv(&["key", "get", "index:front"])).expect("index:front is JSON");
+        format!("index:posts:{n}:{}", front["chunks"][n].as_str().expect("the front names the chunk"))
+    };
+    let keys = || app.kv(&["key", "list", "--prefix", "index:posts:"]);
+    let stored = keys();
+    assert_eq!(stored.matches("\"name\"").count(), 3, "{stored}");
     for n in 0..3 {
-        assert!(keys.contains(&format!("\"index:posts:{n}\"")), "chunk {n} stored: {keys}");
+        assert!(stored.contains(&format!("\"{}\"", key(n))), "chunk {n} stored: {stored}");
     }
-    let chunk = |n: usize| app.kv(&["key", "get", &format!("index:posts:{n}")]).trim().to_string();
+    let chunk = |n: usize| app.kv(&["key", "get", &key(n)]).trim().to_string();
     let put_chunk = |n: usize, json: &str| {
         let file = dir.path().join(format!("chunk-{n}.json"));
         std::fs::write(&file, json).expect("write chunk");
-        app.kv(&["key", "put", &format!("index:posts:{n}"), "--path", file.to_str().expect("UTF-8 path")]);
+        app.kv(&["key", "put", &key(n), "--path", file.to_str().expect("UTF-8 path")]);
     };
 
     // Before anything is read, KV loses a chunk: what needs it is cut from the whole index.
     let lost = chunk(1);
-    app.kv(&["key", "delete", "index:posts:1"]);
+    app.kv(&["key", "delete", &key(1)]);
     check_archive_and_sitemaps(&app, &[]);
 
-    // With every chunk held: a publish writes the chunk it changes and leaves the others. A copy of the oldest laid
-    // out differently (the same JSON, so the same chunk to a reader) is still there after it.
+    // With every chunk held: a publish writes the chunk it changes, under a new key, deletes the one it replaces, and
+    // leaves the others. A copy of the oldest laid out differently (the same JSON, so the same chunk to a reader) is
+    // still there after it.
     put_chunk(1, &lost);
     let relaid = serde_json::to_string_pretty(&serde_json::from_str::<serde_json::Value>(&chunk(0)).expect("chunk JSON")).expect("JSON");
     put_chunk(0, &relaid);
-    let newest = chunk(2);
+    let newest = key(2);
     let file = "+++\ntitle = \"Newest bulk\"\ndate = 2026-11-01\n+++\nOne more.\n";
     assert_eq!(app.put_post("bulk-newest", file).status, 201);
     assert_eq!(chunk(0), relaid, "the oldest chunk is not written again");
-    assert_ne!(chunk(2), newest, "the newest chunk is");
+    assert_ne!(key(2), newest, "the newest chunk is, under its new version");
+    let stored = keys();
+    assert!(stored.contains(&format!("\"{}\"", key(2))) && !stored.contains(&format!("\"{newest}\"")), "{stored}");
+    assert_eq!(stored.matches("\"name\"").count(), 3, "the replaced chunk is deleted: {stored}");
     check_archive_and_sitemaps(&app, &["/posts/bulk-newest/"]);
 }
 

@@ -157,7 +157,14 @@ impl ContentStore for Wrangler {
         let entries = index.stored(&stored).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         // One bulk put of the changed chunks, the parts of the index and its version, in that order. (KV shows them to
         // readers elsewhere in no set order; a reader checks versions.)
-        self.kv_bulk_put(entries.into_iter().map(|(key, value)| json!({ "key": key, "value": value })).collect())
+        self.kv_bulk_put(entries.into_iter().map(|(key, value)| json!({ "key": key, "value": value })).collect())?;
+        // Then the chunks only the stored index named (see the worker's `put_index`).
+        let superseded = index.superseded(&stored);
+        if superseded.is_empty() {
+            return Ok(());
+        }
+        let file = self.write_file("superseded.json", &Value::from(superseded).to_string())?;
+        self.run(&["kv", "bulk", "delete", path_str(&file)?, "--force", "--binding", "POSTS"]).map(|_| ())
     }
 }
 
