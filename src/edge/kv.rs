@@ -16,8 +16,8 @@ use worker::{Env, KvStore};
 
 /// How long the navigation of a post page may trust the cached index without checking its version.
 const NAVIGATION_STALENESS_MS: u64 = 30_000;
-/// KV edge-cache time for the parts of the index and its chunks; safe because their version is checked
-/// after reading.
+/// KV edge-cache time for the parts of the index, safe because their version is checked after reading, and for its
+/// chunks, whose keys name their version.
 const INDEX_CACHE_TTL_SECONDS: u64 = 300;
 /// Chunks an isolate keeps parsed: the two of the archive's first page and a few more.
 const CHUNKS_KEPT: usize = 4;
