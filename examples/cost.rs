@@ -45,6 +45,15 @@ fn sitemap(app: &BenchApp<'_>) -> usize {
     block_on(app.sitemap(Sitemap::Posts(1))).expect("sitemap").body.len()
 }
 
+fn tags_page(app: &BenchApp<'_>) -> usize {
+    block_on(app.tags()).expect("tags page").body.len()
+}
+
+/// The tag on every filler post: at every site size, its first page reads one chunk of its posts.
+fn tag_page(app: &BenchApp<'_>) -> usize {
+    block_on(app.tag("notes", 1)).expect("tag page").len()
+}
+
 fn not_found(app: &BenchApp<'_>) -> usize {
     assert!(block_on(app.alias("/no/such/page/")).expect("aliases").is_none());
     block_on(app.error_page("Not found", "There is no page here.", "/no/such/page/")).len()
@@ -71,6 +80,8 @@ measured! {
     measure_atom_feed => feed;
     measure_archive => archive;
     measure_sitemap => sitemap;
+    measure_tags_page => tags_page;
+    measure_tag_page => tag_page;
     measure_not_found => not_found;
 }
 
@@ -97,7 +108,7 @@ fn main() {
     let app = App { site: &site, content: &store, db: &store, now: support::newest() + Duration::days(1), key: b"bench-signing-key" };
     // Warm: the isolate's memos filled, as after each page's first request.
     let mut bytes = post(&app, 0) + post(&app, 1) + post(&app, 50) + post(&app, 500) + home(&app) + feed(&app) + not_found(&app);
-    bytes += archive(&app) + sitemap(&app);
+    bytes += archive(&app) + sitemap(&app) + tags_page(&app) + tag_page(&app);
     for measure in [
         measure_post_page_0,
         measure_post_page_1,
@@ -107,6 +118,8 @@ fn main() {
         measure_atom_feed,
         measure_archive,
         measure_sitemap,
+        measure_tags_page,
+        measure_tag_page,
         measure_not_found,
     ] {
         bytes += measure(&app, requests);

@@ -116,6 +116,7 @@ post_c1|/posts/bench-c1/||200
 home|/||200
 feed|/feed.xml||200
 not_found|/no-such-page/||404
+tag|/tags/notes/||200
 revalidate_304|/posts/bench-c1/|If-None-Match: $ETAG|304
 post_c0|/posts/bench-c0/||200
 post_c50|/posts/bench-c50/||200
@@ -177,9 +178,10 @@ for POSTS in $POST_COUNTS; do
   stop_server; start_server
 
   # The first requests of a fresh isolate: the home page reads the front of the index; the archive's first page its
-  # two newest chunks (up to 1,000 posts), written then kept; the tags page the whole index (parsed once per version
+  # two newest chunks (up to 1,000 posts), written then kept; the tags page the tags part (parsed once per version
   # per isolate); and, in an isolate of its own so that no chunk is read before it, the newest posts sitemap one
-  # chunk. Wall time through wrangler dev.
+  # chunk, then the first page of the tag on every filler post the tags part and one chunk of that tag's posts.
+  # Wall time through wrangler dev.
   newest_sitemap=$(curl -sf "$BASE/sitemap.xml" | grep -o 'posts-[0-9]*\.xml' | tail -1)
   [[ -n "$newest_sitemap" ]] || { echo "no posts sitemap in /sitemap.xml" >&2; exit 1; }
   for _ in 1 2 3; do
@@ -190,7 +192,8 @@ for POSTS in $POST_COUNTS; do
     tags=$(curl -s -o /dev/null -w '%{time_total}' "$BASE/tags/")
     stop_server; start_server
     sitemap=$(curl -s -o /dev/null -w '%{time_total}' "$BASE/sitemaps/$newest_sitemap")
-    echo "$POSTS $home $archive $kept $sitemap $tags" >> "$RESULTS/first.txt"
+    tag=$(curl -s -o /dev/null -w '%{time_total}' "$BASE/tags/notes/")
+    echo "$POSTS $home $archive $kept $sitemap $tags $tag" >> "$RESULTS/first.txt"
   done
   declare -A SIZES=()
   SIZES[floor]=$(curl -sf "$BASE/bench/floor" | wc -c)

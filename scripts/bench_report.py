@@ -67,6 +67,8 @@ COST_PAGES = [
     ("atom_feed", "Atom feed (20 newest; 10 in a site of 10 posts)"),
     ("archive", "archive, first page (two newest chunks: up to 1,000 posts; kept per index version)"),
     ("sitemap", "posts sitemap (one chunk: up to 500 posts; kept per index version)"),
+    ("tags_page", "tags page (kept per index version)"),
+    ("tag_page", "tag page (10 posts, from one chunk of the tag's posts)"),
     ("not_found", "404 page"),
 ]
 
@@ -98,6 +100,7 @@ PAGES = [
     ("home", "home page (10 posts)"),
     ("feed", "Atom feed"),
     ("not_found", "404 page"),
+    ("tag", "tag page (10 posts of the tag on every filler post)"),
     ("revalidate_304", "post page, 1 comment, 304 (If-None-Match)"),
     ("post_c0", "post page, 0 comments"),
     ("post_c50", "post page, 50 comments"),
@@ -174,7 +177,7 @@ POST_KINDS = {"warm": "warm", "cold": "cold", "cold_from_markdown": "cold from M
               "doc_json_prepared": "doc JSON (prepared)", "doc_json_from_markdown": "doc JSON (Markdown only)"}
 order = [f"post_page/{k}/{c}" for c in (0, 1, 50, 500) for k in POST_KINDS]
 order += sorted(k for k in native if k.startswith("post_page_1_of")) + sorted(k for k in native if k.startswith("not_found_of"))
-order += sorted(k for k in native if k.startswith("list_page")) + sorted(k for k in native if k.startswith("atom_feed")) + sorted(k for k in native if k.startswith("front_parse")) + sorted(k for k in native if k.startswith("index_parse")) + sorted(k for k in native if k.startswith("chunk_parse"))
+order += sorted(k for k in native if k.startswith("list_page")) + sorted(k for k in native if k.startswith("atom_feed")) + sorted(k for k in native if k.startswith("front_parse")) + sorted(k for k in native if k.startswith("tags_parse")) + sorted(k for k in native if k.startswith("index_parse")) + sorted(k for k in native if k.startswith("chunk_parse"))
 labels = {
     "post_page_1_of": "post page, 1 comment, warm, in a site of {} posts",
     "not_found_of": "404 page (aliases looked up, error page rendered) in a site of {} posts",
@@ -182,7 +185,8 @@ labels = {
     "atom_feed_of": "Atom feed (20 newest) of a site of {} posts, kept (every poll after the first for an index version)",
     "atom_feed_first_of": "Atom feed (20 newest) of a site of {} posts, first request for an index version (written)",
     "front_parse_of": "parse the KV `index:front` JSON of a site of {} posts (home page, feed, navigation: once per isolate and index version)",
-    "index_parse_of": "parse the KV `index` JSON of {} posts (tags, later home pages, admin: once per isolate and index version)",
+    "tags_parse_of": "parse the KV `index:tags` JSON of a site of {} posts (the front and every tag: tags page, tag pages and feeds, once per isolate and index version)",
+    "index_parse_of": "parse the KV `index` JSON of {} posts (later home pages, admin: once per isolate and index version)",
     "chunk_parse_of": "parse the JSON of the oldest chunk of posts (up to 500) of a site of {} posts (archive, posts sitemaps: once per isolate and chunk)",
 }
 
@@ -290,15 +294,16 @@ if first:
     w("Wall time of single requests (curl) right after `wrangler dev` starts, in this order, in each of three fresh "
       "isolates: the home page (reads the front of the index: 50 posts), the archive's first page (reads its two "
       "newest chunks of posts, up to 1,000, then writes and keeps the page), the archive again (kept), the tags page "
-      "(reads and parses the whole index); and, in a fresh isolate of its own, the newest posts sitemap (reads one "
-      "chunk). Median (min–max), ms.")
+      "(reads the tags part: the front and every tag); and, in a fresh isolate of its own, the newest posts sitemap "
+      "(reads one chunk), then the first page of the tag on every filler post (reads the tags part and the newest "
+      "chunk of that tag's posts). Median (min–max), ms.")
     w("")
-    w("| site | home page, first | archive, first | archive, kept | newest posts sitemap, first | tags page, first |")
-    w("|---|---|---|---|---|---|")
+    w("| site | home page, first | archive, first | archive, kept | newest posts sitemap, first | tags page, first | tag page, first |")
+    w("|---|---|---|---|---|---|---|")
     for n in post_counts:
         rows = [[float(x) * 1000 for x in r[1:]] for r in first if int(r[0]) == n]
         if rows:
-            w(f"| {n:,} posts | " + " | ".join(fmt_mmm([r[i] for r in rows], '{:.1f}') if all(len(r) > i for r in rows) else "–" for i in range(5)) + " |")
+            w(f"| {n:,} posts | " + " | ".join(fmt_mmm([r[i] for r in rows], '{:.1f}') if all(len(r) > i for r in rows) else "–" for i in range(6)) + " |")
     w("")
 
 # --- scale ---
@@ -391,7 +396,7 @@ if len(post_counts) > 1:
         return times[len(times) // 2] if times else None
 
     first_desc, first_verdicts = [], []
-    for col, name in [(2, "archive, first page"), (4, "newest posts sitemap"), (5, "tags page (whole index parsed)")]:
+    for col, name in [(2, "archive, first page"), (4, "newest posts sitemap"), (5, "tags page"), (6, "tag page")]:
         times = [first_median(n, col) for n in post_counts]
         if None in times:
             continue

@@ -4,7 +4,7 @@
 
 use super::{remember, App, AppError};
 use crate::core::hash;
-use crate::core::index::{Chunk, Part, SiteIndex};
+use crate::core::index::{chunk_key, tag_chunk_key, Chunk, Part, SiteIndex, Span};
 use crate::core::route::Sitemap;
 use crate::store::ContentStore;
 use std::cell::RefCell;
@@ -96,6 +96,16 @@ impl<C, D> App<'_, C, D> {
     }
 }
 
+/// A run of one tag's visible posts, read from the chunks of its posts that hold it.
+pub(super) struct Tagged {
+    /// The index that named the chunks: what is made from them is kept under its key.
+    pub index: Rc<SiteIndex>,
+    /// The tag as written.
+    pub name: String,
+    pub span: Span,
+    pub chunks: Vec<Rc<Chunk>>,
+}
+
 /// What a listing made from chunks of the posts is made from, unless it is kept.
 pub(super) enum ChunksOrKept {
     Kept(Rc<Listing>),
@@ -119,16 +129,8 @@ impl<C: ContentStore, D> App<'_, C, D> {
         }
         if let Some(count) = front.visible_chunks(self.now) {
             let numbers = pick(count).ok_or(AppError::NotFound)?;
-            let mut chunks = Vec::with_capacity(numbers.len());
-            for &n in &numbers {
-                let held = match front.chunk_version(n) {
-                    Some(version) => self.content.chunk(n, version).await?,
-                    None => None,
-                };
-                let Some(chunk) = held else { break };
-                chunks.push(chunk);
-            }
-            if chunks.len() == numbers.len() {
+            let named = numbers.iter().map(|&n| front.chunk_version(n).map(|v| (chunk_key(n, v), v)));
+            if let Some(chunks) = self.held_chunks(named).await? {
                 return Ok(ChunksOrKept::Chunks(front, count, chunks));
             }
         }
@@ -140,6 +142,42 @@ impl<C: ContentStore, D> App<'_, C, D> {
         let numbers = pick(count).ok_or(AppError::NotFound)?;
         let chunks = numbers.iter().filter_map(|&n| whole.cut().get(n).cloned()).collect();
         Ok(ChunksOrKept::Chunks(whole, count, chunks))
+    }
+
+    /// `len` of tag `slug`'s visible posts from the `offset`th newest (`NotFound` when it has none there), from the
+    /// chunks the tags part names when it can tell how many posts are scheduled and the store holds each as named;
+    /// otherwise from the whole index, which may be of another version.
+    pub(super) async fn tagged(&self, slug: &str, offset: usize, len: usize) -> Result<Tagged, AppError> {
+        let part = self.content.index(Part::Tags).await?;
+        if part.covers(1, self.now) {
+            let entry = part.tag(slug).ok_or(AppError::NotFound)?;
+            let span = part.tag_span(entry, offset, len, self.now).ok_or(AppError::NotFound)?;
+            let named = span.chunks.iter().map(|&n| entry.chunk_version(n).map(|v| (tag_chunk_key(slug, n, v), v)));
+            if let Some(chunks) = self.held_chunks(named).await? {
+                let name = entry.name.clone();
+                return Ok(Tagged { index: part, name, span, chunks });
+            }
+        }
+        let whole = self.content.index(Part::Whole).await?;
+        let entry = whole.tag(slug).ok_or(AppError::NotFound)?;
+        let span = whole.tag_span(entry, offset, len, self.now).ok_or(AppError::NotFound)?;
+        let cut = whole.tag_chunks(slug);
+        let chunks = span.chunks.iter().filter_map(|&n| cut.get(n).cloned()).collect();
+        Ok(Tagged { name: entry.name.clone(), span, chunks, index: whole })
+    }
+
+    /// The chunks named by (key, version), if the store holds every one; `None` when one is not named or not held.
+    pub(super) async fn held_chunks<'v>(
+        &self,
+        named: impl Iterator<Item = Option<(String, &'v str)>>,
+    ) -> Result<Option<Vec<Rc<Chunk>>>, AppError> {
+        let mut chunks = Vec::new();
+        for name in named {
+            let Some((key, version)) = name else { return Ok(None) };
+            let Some(chunk) = self.content.chunk(&key, version).await? else { return Ok(None) };
+            chunks.push(chunk);
+        }
+        Ok(Some(chunks))
     }
 }
 

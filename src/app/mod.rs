@@ -161,7 +161,7 @@ mod tests {
         assert_eq!((published.url.as_str(), published.created), ("/posts/hello/", true));
         assert!(block_on(app.show_post(&slug("hello"), &ShowOptions::default())).unwrap().html.contains("First words about edges."));
         assert!(block_on(app.home(1)).unwrap().contains("/posts/hello/"));
-        assert!(block_on(app.tag("intro")).unwrap().contains("/posts/hello/"));
+        assert!(block_on(app.tag("intro", 1)).unwrap().contains("/posts/hello/"));
         assert!(block_on(app.search("edge")).unwrap().contains("/posts/hello/"));
         assert!(block_on(app.feed(None, false)).unwrap().body.contains("http://127.0.0.1:8787/posts/hello/"));
         assert!(sitemaps(&app).contains("http://127.0.0.1:8787/posts/hello/"));
@@ -314,6 +314,87 @@ mod tests {
         assert!(block_on(later.archive(1)).unwrap().body.contains("href=\"/archive/page/2/\""));
     }
 
+    /// Every page `page(1)`, `page(2)`… gives, one after the other, until one is not found; and how many there were.
+    fn all_pages(page: impl Fn(usize) -> Result<String, AppError>) -> (String, usize) {
+        let mut all = String::new();
+        for n in 1.. {
+            match page(n) {
+                Ok(body) => all.push_str(&body),
+                Err(AppError::NotFound) => return (all, n - 1),
+                Err(e) => panic!("{e}"),
+            }
+        }
+        unreachable!()
+    }
+
+    fn home_pages(app: &App<'_, MemoryStore, MemoryStore>) -> (String, usize) {
+        all_pages(|n| block_on(app.home(n)))
+    }
+
+    fn tag_pages(app: &App<'_, MemoryStore, MemoryStore>, slug: &str) -> (String, usize) {
+        all_pages(|n| block_on(app.tag(slug, n)))
+    }
+
+    #[test]
+    fn later_home_pages_are_read_from_the_chunks_that_hold_them() {
+        let (site, store) = (SiteConfig::default(), MemoryStore::default());
+        let app = app(&site, &store);
+        publish_site(&app, 1100);
+        let whole = block_on(store.index(Part::Whole)).unwrap();
+        // The whole index out of reach: every page comes from the front or the chunks.
+        store.serve_part(Part::Whole, Rc::new(SiteIndex::default()));
+        let (all, pages) = home_pages(&app);
+        assert_eq!(pages, 110, "1,091 visible posts, 10 a page");
+        assert_eq!(links(&all, 1100), (0..1100).map(|i| usize::from(i >= 9)).collect::<Vec<_>>());
+        assert!(block_on(app.home(60)).unwrap().contains("href=\"/page/61/\""));
+        // A front whose chunks the store does not hold: the whole index serves the same pages.
+        store.serve_part(Part::Whole, whole);
+        let front = block_on(store.index(Part::Front)).unwrap();
+        let mut unheld: SiteIndex = (*front).clone();
+        unheld.chunks = vec!["elsewhere".to_string(); 3];
+        store.serve_part(Part::Front, Rc::new(unheld));
+        assert_eq!(home_pages(&app), (all, pages));
+    }
+
+    #[test]
+    fn a_tag_is_paged_from_the_chunks_of_its_own_posts_and_lists_each_visible_post_once() {
+        let (site, store) = (SiteConfig::default(), MemoryStore::default());
+        let app = app(&site, &store);
+        publish_site(&app, 1100);
+        let (all, pages) = tag_pages(&app, "all");
+        assert_eq!(pages, 110, "1,091 visible posts, 10 a page");
+        assert_eq!(links(&all, 1100), (0..1100).map(|i| usize::from(i >= 9)).collect::<Vec<_>>());
+        let second = block_on(app.tag("all", 2)).unwrap();
+        assert!(second.contains("href=\"/tags/all/page/3/\"") && second.contains("href=\"/tags/all/\""), "pager");
+        assert!(second.contains("<title>Posts tagged “All”, page 2"));
+        let (recent, pages) = tag_pages(&app, "recent");
+        assert_eq!((links(&recent, 20).iter().sum::<usize>(), pages), (11, 2));
+        let feed = block_on(app.feed(Some("all"), false)).unwrap();
+        assert_eq!(
+            links(&feed.body, 40),
+            (0..40).map(|i| usize::from((9..29).contains(&i)) * 2).collect::<Vec<_>>(),
+            "the 20 newest, twice each"
+        );
+        let tags = block_on(app.tags()).unwrap();
+        assert!(tags.body.contains(">All</a> <span class=\"count\">1091<") && tags.body.contains(">Recent</a> <span class=\"count\">11<"));
+        assert!(matches!(block_on(app.tag("none", 1)), Err(AppError::NotFound)));
+    }
+
+    #[test]
+    fn a_tag_chunk_the_store_does_not_hold_is_cut_from_the_whole_index() {
+        let (site, store) = (SiteConfig::default(), MemoryStore::default());
+        let app = app(&site, &store);
+        publish_site(&app, 1100);
+        let (expected, feed) = (tag_pages(&app, "all"), block_on(app.feed(Some("all"), true)).unwrap().body.clone());
+        let tags = block_on(store.index(Part::Tags)).unwrap();
+        let mut served: SiteIndex = (*tags).clone();
+        served.version = format!("{}-elsewhere", tags.version);
+        served.tags.iter_mut().for_each(|t| t.chunks = vec!["elsewhere".to_string(); t.chunks.len()]);
+        store.serve_part(Part::Tags, Rc::new(served));
+        assert_eq!(tag_pages(&app, "all"), expected);
+        assert_eq!(block_on(app.feed(Some("all"), true)).unwrap().body, feed);
+    }
+
     #[test]
     fn a_listing_cut_from_a_whole_index_of_another_version_is_not_kept_for_the_front() {
         let (site, store) = (SiteConfig::default(), MemoryStore::default());
@@ -417,7 +498,7 @@ mod tests {
         assert!(matches!(block_on(app.show_post(&slug("hello"), &ShowOptions::default())), Err(AppError::NotFound)));
         assert!(!block_on(app.home(1)).unwrap().contains("/posts/hello/"));
         assert!(!block_on(app.search("edges")).unwrap().contains("/posts/hello/"));
-        assert!(matches!(block_on(app.tag("intro")), Err(AppError::NotFound)));
+        assert!(matches!(block_on(app.tag("intro", 1)), Err(AppError::NotFound)));
         assert!(matches!(block_on(app.unpublish(Kind::Post, &slug("hello"))), Err(AppError::NotFound)));
     }
 

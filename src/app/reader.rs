@@ -3,7 +3,7 @@
 use super::listing::{ChunksOrKept, Listed, Listing};
 use super::{App, AppError};
 use crate::core::feed::{self, FeedEntry};
-use crate::core::index::{archive_chunks, archive_pages, months, Chunk, Part, SiteIndex};
+use crate::core::index::{archive_chunks, archive_pages, chunk_key, months, Chunk, Paged, Part, SiteIndex, Span};
 use crate::core::post::{Kind, PostSummary};
 use crate::core::route::Sitemap;
 use crate::core::search::fts_query;
@@ -27,21 +27,36 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         posts.iter().map(|p| PostCard::new(p, counts.get(p.slug.as_str()).copied().unwrap_or(0))).collect()
     }
 
-    /// The index for a list of the first `n` visible posts: its front, a small document, when that holds them.
-    async fn index_listing(&self, n: usize) -> Result<Rc<SiteIndex>, AppError> {
-        let front = self.content.index(Part::Front).await?;
-        Ok(if front.covers(n, self.now) { front } else { self.content.index(Part::Whole).await? })
-    }
-
-    /// The home page or one of its later pages.
+    /// The home page or one of its later pages: from the front when it holds the page's posts, otherwise from the
+    /// chunks of posts that do (from the whole index when the front cannot place them or the store lacks them).
     pub async fn home(&self, page: usize) -> Result<String, AppError> {
-        let index = self.index_listing(page.saturating_mul(self.site.posts_per_page)).await?;
-        let paged = index.page(page, self.site.posts_per_page, self.now).ok_or(AppError::NotFound)?;
+        let per_page = self.site.posts_per_page;
+        let front = self.content.index(Part::Front).await?;
+        // Past the last page for certain: the front counts the posts it leaves out as visible.
+        front.page(page, per_page, self.now).ok_or(AppError::NotFound)?;
+        let held = front.covers(page.saturating_mul(per_page), self.now);
+        let later = if held { None } else { self.later_home_page(&front, page, per_page).await? };
+        let whole = if held || later.is_some() { None } else { Some(self.content.index(Part::Whole).await?) };
+        let paged = match (&later, &whole) {
+            (Some((span, chunks)), _) => {
+                let items = span.posts(chunks, per_page, |p| !p.sticky).collect();
+                Paged { items, page, total_pages: span.visible.div_ceil(per_page) }
+            }
+            (None, Some(whole)) => whole.page(page, per_page, self.now).ok_or(AppError::NotFound)?,
+            (None, None) => front.page(page, per_page, self.now).ok_or(AppError::NotFound)?,
+        };
         let path = if page == 1 { "/".to_string() } else { format!("/page/{page}/") };
         let title = (page > 1).then(|| format!("Page {page}"));
-        let layout = Layout::new(self.site, index.visible_pages(self.now), title.as_deref(), None, &path);
+        let layout = Layout::new(self.site, front.visible_pages(self.now), title.as_deref(), None, &path);
         let posts = self.cards(&paged.items).await;
         Ok(ListPage { layout, heading: None, posts, pager: Pager::new("/", paged.page, paged.total_pages) }.render()?)
+    }
+
+    /// The span of a home page past the front, and its chunks, if the front can place it and the store holds them.
+    async fn later_home_page(&self, front: &SiteIndex, page: usize, per_page: usize) -> Result<Option<(Span, Vec<Rc<Chunk>>)>, AppError> {
+        let Some(span) = front.home_span(page, per_page, self.now) else { return Ok(None) };
+        let named = span.chunks.iter().map(|&n| front.chunk_version(n).map(|v| (chunk_key(n, v), v)));
+        Ok(self.held_chunks(named).await?.map(|chunks| (span, chunks)))
     }
 
     /// A page such as `/about/`.
@@ -51,26 +66,36 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         Ok(PostPage::new(self.site, index.visible_pages(self.now), &doc.page).render()?)
     }
 
-    /// `/tags/<tag>/`.
-    pub async fn tag(&self, tag_slug: &str) -> Result<String, AppError> {
-        let index = self.content.index(Part::Whole).await?;
-        let (name, posts) = index.tagged(tag_slug, self.now);
-        let name = name.ok_or(AppError::NotFound)?;
+    /// `/tags/<tag>/` and its later pages: read from the one or two chunks of the tag's posts that hold the page.
+    pub async fn tag(&self, tag_slug: &str, page: usize) -> Result<String, AppError> {
+        let per_page = self.site.posts_per_page.max(1);
+        let tagged = self.tagged(tag_slug, (page - 1).saturating_mul(per_page), per_page).await?;
+        let (name, base) = (&tagged.name, format!("/tags/{tag_slug}/"));
         let heading = format!("Posts tagged “{name}”");
-        let mut layout = Layout::new(self.site, index.visible_pages(self.now), Some(&heading), None, &format!("/tags/{tag_slug}/"));
-        layout.feeds.push(Link { title: format!("{} · {name}", self.site.title), url: format!("/tags/{tag_slug}/feed.xml") });
+        let (title, path) = match page {
+            1 => (heading.clone(), base.clone()),
+            _ => (format!("{heading}, page {page}"), format!("{base}page/{page}/")),
+        };
+        let mut layout = Layout::new(self.site, tagged.index.visible_pages(self.now), Some(&title), None, &path);
+        layout.feeds.push(Link { title: format!("{} · {name}", self.site.title), url: format!("{base}feed.xml") });
+        let posts: Vec<&PostSummary> = tagged.span.posts(&tagged.chunks, per_page, |_| true).collect();
         let posts = self.cards(&posts).await;
-        Ok(ListPage { layout, heading: Some(heading), posts, pager: Pager::default() }.render()?)
+        let pager = Pager::new(&base, page, tagged.span.visible.div_ceil(per_page));
+        Ok(ListPage { layout, heading: Some(heading), posts, pager }.render()?)
     }
 
-    /// `/tags/`.
+    /// `/tags/`: from the tags part, which holds the list of tags, unless it cannot tell how many posts are
+    /// scheduled.
     pub async fn tags(&self) -> Result<Rc<Listing>, AppError> {
-        let index = self.content.index(Part::Whole).await?;
+        let mut index = self.content.index(Part::Tags).await?;
+        if !index.covers(1, self.now) {
+            index = self.content.index(Part::Whole).await?;
+        }
         if let Some(kept) = self.kept(Listed::Tags, &index) {
             return Ok(kept);
         }
         let layout = Layout::new(self.site, index.visible_pages(self.now), Some("Tags"), None, "/tags/");
-        Ok(self.keep(Listed::Tags, &index, TagsPage { layout, tags: index.tags(self.now) }.render()?))
+        Ok(self.keep(Listed::Tags, &index, TagsPage { layout, tags: index.tag_counts(self.now) }.render()?))
     }
 
     /// `/archive/` and its later pages: the posts of one or two chunks by month, whatever the site's size.
@@ -120,37 +145,43 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
     /// The Atom (`rss == false`) or RSS feed of the site, or of one tag.
     pub async fn feed(&self, tag_slug: Option<&str>, rss: bool) -> Result<Rc<Listing>, AppError> {
         let listed = Listed::Feed { rss, tag: tag_slug };
-        // The site's feeds are looked up by the front, which every request reads anyway; one the front does not hold
-        // is looked up and written from the whole, and kept under the key of what it was written from.
-        let looked_up = self.content.index(if tag_slug.is_some() { Part::Whole } else { Part::Front }).await?;
+        // The site's feeds are looked up by the front, which every request reads anyway, and a tag's by the tags part;
+        // one they do not hold is written from the whole (or a tag's chunks), and kept under the key of what it was
+        // written from.
+        let looked_up = self.content.index(if tag_slug.is_some() { Part::Tags } else { Part::Front }).await?;
         if let Some(kept) = self.kept(listed, &looked_up) {
             return Ok(kept);
         }
-        let index = match tag_slug {
-            None if !looked_up.covers(FEED_LENGTH, self.now) => {
-                let whole = self.content.index(Part::Whole).await?;
-                if let Some(kept) = self.kept(listed, &whole) {
-                    return Ok(kept);
-                }
-                whole
+        let Some(tag) = tag_slug else {
+            let index = if looked_up.covers(FEED_LENGTH, self.now) { looked_up } else { self.content.index(Part::Whole).await? };
+            if let Some(kept) = self.kept(listed, &index) {
+                return Ok(kept);
             }
-            _ => looked_up,
+            let feed_path = if rss { "/rss.xml" } else { "/feed.xml" };
+            let posts: Vec<_> = index.visible(self.now).take(FEED_LENGTH).collect();
+            return Ok(self.write_feed(listed, &index, self.site.title.clone(), "/", feed_path, &posts));
         };
-        let (title, html_path, feed_path, posts): (String, String, String, Vec<&PostSummary>) = match tag_slug {
-            Some(tag) => {
-                let (name, posts) = index.tagged(tag, self.now);
-                let name = name.ok_or(AppError::NotFound)?;
-                (format!("{} · {name}", self.site.title), format!("/tags/{tag}/"), format!("/tags/{tag}/feed.xml"), posts)
-            }
-            None => {
-                let feed_path = if rss { "/rss.xml" } else { "/feed.xml" };
-                (self.site.title.clone(), "/".into(), feed_path.into(), index.visible(self.now).take(FEED_LENGTH).collect())
-            }
-        };
-        let meta = self.feed_meta(title, &html_path, &feed_path);
-        let entries: Vec<FeedEntry> = posts.iter().take(FEED_LENGTH).map(|p| self.feed_entry(p)).collect();
+        let tagged = self.tagged(tag, 0, FEED_LENGTH).await?;
+        let posts: Vec<_> = tagged.span.posts(&tagged.chunks, FEED_LENGTH, |_| true).collect();
+        let title = format!("{} · {}", self.site.title, tagged.name);
+        Ok(self.write_feed(listed, &tagged.index, title, &format!("/tags/{tag}/"), &format!("/tags/{tag}/feed.xml"), &posts))
+    }
+
+    /// Writes a feed of `posts` and keeps it as made from `index`.
+    fn write_feed(
+        &self,
+        listed: Listed<'_>,
+        index: &SiteIndex,
+        title: String,
+        html_path: &str,
+        feed_path: &str,
+        posts: &[&PostSummary],
+    ) -> Rc<Listing> {
+        let rss = matches!(listed, Listed::Feed { rss: true, .. });
+        let meta = self.feed_meta(title, html_path, feed_path);
+        let entries: Vec<FeedEntry> = posts.iter().map(|p| self.feed_entry(p)).collect();
         let body = if rss { feed::rss(&meta, &entries, self.now) } else { feed::atom(&meta, &entries, self.now) };
-        Ok(self.keep(listed, &index, body))
+        self.keep(listed, index, body)
     }
 
     fn feed_entry(&self, post: &PostSummary) -> FeedEntry {

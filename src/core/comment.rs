@@ -1,5 +1,6 @@
 //! Readers' comments: the form as typed, its validation, statuses, and threading for display.
 
+use crate::core::named::{deserialize_by_name, Named};
 use serde::{Deserialize, Serialize};
 
 pub const MAX_AUTHOR_CHARS: usize = 100;
@@ -8,7 +9,7 @@ const MAX_EMAIL_CHARS: usize = 254;
 const MAX_URL_CHARS: usize = 2_000;
 
 /// Where a comment stands in moderation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CommentStatus {
     Pending,
@@ -33,6 +34,14 @@ impl CommentStatus {
         CommentStatus::ALL.into_iter().find(|c| c.as_str() == s)
     }
 }
+
+impl Named for CommentStatus {
+    const ALL: &'static [Self] = &CommentStatus::ALL;
+    fn as_str(self) -> &'static str {
+        self.as_str()
+    }
+}
+deserialize_by_name!(CommentStatus);
 
 /// The comment form exactly as the reader sent it, kept so that a refused form comes back intact.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

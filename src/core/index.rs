@@ -5,7 +5,8 @@
 //!
 //! KV keeps it in parts (see [`Part`]), so that the pages every reader opens parse a document whose size does not
 //! grow with the site: the home page, the feed and every page's navigation read the front; the archive and the
-//! sitemaps read one or two [`Chunk`]s of posts; only the tags, later home pages and admin read the whole.
+//! sitemaps read one or two [`Chunk`]s of posts; the tags page reads the front with the list of tags, and a tag's
+//! pages and feed one or two chunks of that tag's posts; only later home pages and admin read the whole.
 
 use crate::core::date;
 use crate::core::hash::short_hash;
@@ -46,14 +47,24 @@ pub struct SiteIndex {
     /// sitemap: this chunk's.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub first_tags: Vec<String>,
+    /// In the front and the tags part, the positions among all posts of the sticky posts held past the newest
+    /// [`FRONT_POSTS`]: a later home page finds where its posts lie in the chunks.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sticky_at: Vec<usize>,
+    /// In the whole index and its tags part, every tag, in the order of first use (so a new one comes last).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<TagEntry>,
     // What follows is found from `posts` on first use and lives as long as this parsed index. An index is read by
     // one isolate's requests, on one thread, so plain cells do.
     /// Positions of the sticky posts in `posts`.
     #[serde(skip)]
     sticky: OnceCell<Vec<usize>>,
-    /// Positions in `posts` of each tag's posts, by the tag's slug.
+    /// Each tag's slug and its posts in chunks, cut on first use (as `chunked`).
     #[serde(skip)]
-    by_tag: OnceCell<HashMap<String, Vec<usize>>>,
+    tags_chunked: OnceCell<Vec<(String, Vec<Rc<Chunk>>)>>,
+    /// The tags of a whole index written before `tags`, found from its posts.
+    #[serde(skip)]
+    tags_found: OnceCell<Vec<TagEntry>>,
     /// The last answer of [`SiteIndex::scheduled`], checked before searching.
     #[serde(skip)]
     scheduled_hint: Cell<usize>,
@@ -79,24 +90,79 @@ pub const VERSION_KEY: &str = "index:version";
 /// A part of the index, each a KV document of its own with the same version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Part {
-    /// Everything: tags, later home pages and admin, and the chunks of posts the store lacks.
+    /// Everything: later home pages and admin, and the chunks the store lacks.
     Whole,
     /// The newest [`FRONT_POSTS`] posts, every sticky post and the pages, without aliases.
     Front,
     /// Only the aliases, for the not-found path.
     Aliases,
+    /// The front and every tag: the tags page, and what names the chunks of a tag's posts.
+    Tags,
 }
 
 impl Part {
-    pub const ALL: [Part; 3] = [Part::Whole, Part::Front, Part::Aliases];
+    pub const ALL: [Part; 4] = [Part::Whole, Part::Front, Part::Aliases, Part::Tags];
 
     pub fn key(self) -> &'static str {
         match self {
             Part::Whole => "index",
             Part::Front => "index:front",
             Part::Aliases => "index:aliases",
+            Part::Tags => "index:tags",
         }
     }
+}
+
+/// A tag, and the chunks its posts are cut in as the site's are (see [`Chunk`]): a tag's page or feed reads the one
+/// or two that hold what it shows, whatever the number of its posts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TagEntry {
+    pub slug: String,
+    /// As written on its oldest post, the first a reader sees.
+    pub name: String,
+    /// Its posts, scheduled ones included.
+    pub count: usize,
+    /// The version of each chunk of its posts, oldest first ([`tag_chunk_key`]).
+    pub chunks: Vec<String>,
+}
+
+impl TagEntry {
+    /// The version of chunk `n`, if the entry names all of its chunks.
+    pub fn chunk_version(&self, n: usize) -> Option<&str> {
+        self.chunks.get(n).filter(|_| self.chunks.len() == self.count.div_ceil(CHUNK_POSTS)).map(String::as_str)
+    }
+}
+
+/// Where a run of visible posts (a tag's, or a later home page's) lies in the chunks that hold them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Span {
+    /// How many posts of the list a reader may see now.
+    pub visible: usize,
+    /// The chunks that hold the run, newest first.
+    pub chunks: Vec<usize>,
+    /// How many posts of those chunks, newest first, come before the run.
+    pub skip: usize,
+}
+
+impl Span {
+    /// The run's posts, newest first, out of its `chunks` as read: `len` of those `listed`.
+    pub fn posts<'a>(
+        &self,
+        chunks: &'a [Rc<Chunk>],
+        len: usize,
+        listed: fn(&PostSummary) -> bool,
+    ) -> impl Iterator<Item = &'a PostSummary> {
+        chunks.iter().flat_map(|c| &c.posts).skip(self.skip).filter(move |p| listed(p)).take(len)
+    }
+}
+
+/// Where posts `start..end` of `count` (counted from the newest) lie in their chunks, which are counted from the
+/// oldest: those chunks, newest first, and how many of their posts come before `start`.
+fn span(count: usize, start: usize, end: usize) -> (Vec<usize>, usize) {
+    let (oldest, newest) = (count - end, count - 1 - start);
+    let chunks = (oldest / CHUNK_POSTS..=newest / CHUNK_POSTS).rev().collect();
+    let newest_chunk_end = ((newest / CHUNK_POSTS + 1) * CHUNK_POSTS).min(count);
+    (chunks, start - (count - newest_chunk_end))
 }
 
 /// A run of [`CHUNK_POSTS`] posts, counted from the oldest (the newest chunk holds what is left), stored as an index
@@ -109,6 +175,33 @@ pub type Chunk = SiteIndex;
 /// KV key of chunk `n` (0 the oldest) at `version`.
 pub fn chunk_key(n: usize, version: &str) -> String {
     format!("index:posts:{n}:{version}")
+}
+
+/// KV key of chunk `n` (0 the oldest) of the posts tagged `slug`, at `version`.
+pub fn tag_chunk_key(slug: &str, n: usize, version: &str) -> String {
+    format!("index:tag:{slug}:{n}:{version}")
+}
+
+/// `posts` (newest first) in chunks, the oldest chunk first, each newest first; `first_tags` tells each chunk's.
+fn cut(posts: &[PostSummary], mut first_tags: impl FnMut(&[PostSummary]) -> Vec<String>) -> Vec<Rc<Chunk>> {
+    // From the end of the newest-first list: the oldest run first.
+    let runs = posts.rchunks(CHUNK_POSTS).map(|posts| {
+        let mut chunk = Chunk { posts: posts.to_vec(), first_tags: first_tags(posts), ..Chunk::default() };
+        chunk.version = short_hash(serde_json::to_string(&chunk).unwrap_or_default().as_bytes());
+        Rc::new(chunk)
+    });
+    runs.collect()
+}
+
+/// The slugs of a post's tags, each once.
+fn tag_slugs(post: &PostSummary) -> Vec<String> {
+    let mut slugs: Vec<String> = Vec::with_capacity(post.tags.len());
+    for slug in post.tags.iter().map(|t| slugify(t)) {
+        if !slug.is_empty() && !slugs.contains(&slug) {
+            slugs.push(slug);
+        }
+    }
+    slugs
 }
 
 /// Pages of the archive over `chunks` chunks: one for each chunk but the newest, which shares the first page with
@@ -189,18 +282,21 @@ impl SiteIndex {
         pages.sort_by(|a, b| a.title.cmp(&b.title).then_with(|| a.slug.cmp(&b.slug)));
         let mut index = SiteIndex { version: String::new(), posts, pages, aliases, held, omitted: 0, ..SiteIndex::default() };
         index.chunks = index.cut().iter().map(|c| c.version.clone()).collect();
+        index.tags = index.tag_entries().to_vec();
         index.version = short_hash(serde_json::to_string(&index).unwrap_or_default().as_bytes());
         index
     }
 
     /// The part of this (whole) index that KV stores under `part.key()`.
     pub fn part(&self, part: Part) -> SiteIndex {
+        let mut sticky_at = Vec::new();
         let (posts, omitted, pages, aliases) = match part {
             Part::Whole => return self.clone(),
             // The newest posts, then the older sticky ones: still newest first.
-            Part::Front => {
+            Part::Front | Part::Tags => {
                 let (newest, older) = self.posts.split_at(self.posts.len().min(FRONT_POSTS));
                 let sticky: Vec<_> = older.iter().filter(|p| p.sticky).cloned().collect();
+                sticky_at = (newest.len()..self.posts.len()).filter(|&i| self.posts[i].sticky).collect();
                 let omitted = older.len() - sticky.len();
                 ([newest, &sticky].concat(), omitted, self.pages.clone(), BTreeMap::new())
             }
@@ -208,7 +304,8 @@ impl SiteIndex {
         };
         let held = if aliases.is_empty() { BTreeMap::new() } else { self.held.clone() };
         let chunks = if part == Part::Aliases { Vec::new() } else { self.chunks.clone() };
-        SiteIndex { version: self.version.clone(), posts, pages, aliases, held, omitted, chunks, ..SiteIndex::default() }
+        let tags = if part == Part::Tags { self.tag_entries().to_vec() } else { Vec::new() };
+        SiteIndex { version: self.version.clone(), posts, pages, aliases, held, omitted, chunks, sticky_at, tags, ..SiteIndex::default() }
     }
 
     /// The posts of this index in chunks, oldest chunk first; cut once per index. Only the whole index holds every
@@ -216,15 +313,127 @@ impl SiteIndex {
     pub fn cut(&self) -> &[Rc<Chunk>] {
         self.chunked.get_or_init(|| {
             let mut seen = HashSet::new();
-            // From the end of the newest-first list: the oldest run first, each run still newest first.
-            let runs = self.posts.rchunks(CHUNK_POSTS).map(|posts| {
-                let first_tags = posts.iter().rev().flat_map(|p| &p.tags).map(|t| slugify(t)).filter(|t| seen.insert(t.clone())).collect();
-                let mut chunk = Chunk { posts: posts.to_vec(), first_tags, ..Chunk::default() };
-                chunk.version = short_hash(serde_json::to_string(&chunk).unwrap_or_default().as_bytes());
-                Rc::new(chunk)
-            });
-            runs.collect()
+            cut(&self.posts, |posts| {
+                posts.iter().rev().flat_map(|p| &p.tags).map(|t| slugify(t)).filter(|t| seen.insert(t.clone())).collect()
+            })
         })
+    }
+
+    /// Each tag's slug and its posts in chunks as [`SiteIndex::cut`] cuts the site's, in the order of first use; cut
+    /// once per index, and only the whole index's is the one KV keeps.
+    pub fn tag_cut(&self) -> &[(String, Vec<Rc<Chunk>>)] {
+        self.tags_chunked.get_or_init(|| {
+            let mut tagged: Vec<(String, Vec<PostSummary>)> = Vec::new();
+            let mut at: HashMap<String, usize> = HashMap::new();
+            for post in self.posts.iter().rev() {
+                for slug in tag_slugs(post) {
+                    let i = *at.entry(slug.clone()).or_insert(tagged.len());
+                    if i == tagged.len() {
+                        tagged.push((slug, Vec::new()));
+                    }
+                    tagged[i].1.push(post.clone());
+                }
+            }
+            // Gathered from the oldest; cut newest first.
+            tagged
+                .into_iter()
+                .map(|(slug, mut posts)| {
+                    (
+                        slug,
+                        cut(
+                            &{
+                                posts.reverse();
+                                posts
+                            },
+                            |_| Vec::new(),
+                        ),
+                    )
+                })
+                .collect()
+        })
+    }
+
+    /// The chunks of tag `slug`'s posts, cut from this index.
+    pub fn tag_chunks(&self, slug: &str) -> &[Rc<Chunk>] {
+        self.tag_cut().iter().find(|(s, _)| s == slug).map_or(&[], |(_, chunks)| chunks)
+    }
+
+    /// Every tag, in the order of first use: as stored, or found from the posts of a whole index written before tags
+    /// were.
+    pub fn tag_entries(&self) -> &[TagEntry] {
+        if !self.tags.is_empty() || self.omitted > 0 {
+            return &self.tags;
+        }
+        self.tags_found.get_or_init(|| {
+            let entry = |(slug, chunks): &(String, Vec<Rc<Chunk>>)| {
+                let oldest = chunks.first().and_then(|c| c.posts.last());
+                let name = oldest.and_then(|p| p.tags.iter().find(|t| slugify(t) == *slug)).cloned().unwrap_or_else(|| slug.clone());
+                let count = chunks.iter().map(|c| c.posts.len()).sum();
+                TagEntry { slug: slug.clone(), name, count, chunks: chunks.iter().map(|c| c.version.clone()).collect() }
+            };
+            self.tag_cut().iter().map(entry).collect()
+        })
+    }
+
+    /// The tag whose slug is `slug`.
+    pub fn tag(&self, slug: &str) -> Option<&TagEntry> {
+        self.tag_entries().iter().find(|t| t.slug == slug)
+    }
+
+    /// Where `len` of the visible posts of tag `entry` lie, from the `offset`th newest; `None` when it has none
+    /// there. From the whole index, or a part that [`covers`](SiteIndex::covers) a visible post: it then holds
+    /// every scheduled post, which are the newest of each tag.
+    pub fn tag_span(&self, entry: &TagEntry, offset: usize, len: usize, now: DateTime<Utc>) -> Option<Span> {
+        let scheduled = self.posts[..self.scheduled(now)].iter().filter(|p| p.has_tag(&entry.slug)).count();
+        let visible = entry.count.saturating_sub(scheduled);
+        if offset >= visible || len == 0 {
+            return None;
+        }
+        // Counted among all its posts, scheduled ones first.
+        let start = scheduled + offset;
+        let (chunks, skip) = span(entry.count, start, (start + len).min(entry.count));
+        Some(Span { visible, chunks, skip })
+    }
+
+    /// Where later home page `page` finds its posts in the chunks of the site's posts, from the front: past the
+    /// sticky posts, which lead the first pages, it lists the visible posts that are not sticky, newest first. The
+    /// front holds every sticky post, and `sticky_at` tells where those past its newest are among all posts. `None`
+    /// when it cannot tell how many posts are scheduled, or the page shows a sticky post.
+    pub fn home_span(&self, page: usize, per_page: usize, now: DateTime<Utc>) -> Option<Span> {
+        // A front written before `sticky_at` cannot place its older sticky posts.
+        let placed = self.sticky_at.len() == self.posts.len().saturating_sub(FRONT_POSTS);
+        if !placed || !self.covers(1, now) || per_page == 0 {
+            return None;
+        }
+        let (scheduled, count) = (self.scheduled(now), self.posts.len() + self.omitted);
+        // The visible sticky posts' positions among all posts, in order: the front's newest are all posts' newest.
+        let newest = self.posts.iter().take(FRONT_POSTS).enumerate().filter(|(_, p)| p.sticky).map(|(i, _)| i);
+        let sticky: Vec<usize> = newest.chain(self.sticky_at.iter().copied()).filter(|&i| i >= scheduled).collect();
+        let rank = page.checked_sub(1)?.checked_mul(per_page)?.checked_sub(sticky.len())?;
+        // The position of the `rank`th visible post that is not sticky.
+        let at = |rank: usize| sticky.iter().fold(scheduled + rank, |p, &q| if q <= p { p + 1 } else { p });
+        let start = at(rank);
+        if start >= count {
+            return None;
+        }
+        let (chunks, skip) = span(count, start, (at(rank + per_page - 1) + 1).min(count));
+        Some(Span { visible: count - scheduled, chunks, skip })
+    }
+
+    /// Every chunk of this (whole) index with its KV key: the posts', then each tag's.
+    pub fn keyed_chunks(&self) -> impl Iterator<Item = (String, &Rc<Chunk>)> {
+        let site = self.cut().iter().enumerate().map(|(n, c)| (chunk_key(n, &c.version), c));
+        let tags = self
+            .tag_cut()
+            .iter()
+            .flat_map(|(slug, chunks)| chunks.iter().enumerate().map(move |(n, c)| (tag_chunk_key(slug, n, &c.version), c)));
+        site.chain(tags)
+    }
+
+    /// The KV keys of the chunks this index names: the posts', then each tag's.
+    fn chunk_keys(&self) -> impl Iterator<Item = String> + '_ {
+        let tags = self.tags.iter().flat_map(|t| t.chunks.iter().enumerate().map(move |(n, v)| tag_chunk_key(&t.slug, n, v)));
+        self.chunks.iter().enumerate().map(|(n, v)| chunk_key(n, v)).chain(tags)
     }
 
     /// How many chunks the whole index's posts fill.
@@ -244,16 +453,15 @@ impl SiteIndex {
         self.chunks.get(n).filter(|_| self.chunks.len() == self.chunk_count()).map(String::as_str)
     }
 
-    /// The (key, JSON) pairs that store this index in KV, in the order to write them: the chunks whose version
-    /// `stored_chunks` (those of the index stored before, as its front lists them) does not hold at their number
-    /// (one it holds was written before that front, under a key that never changes), then the parts, which name the
-    /// chunks, then the version.
-    pub fn stored(&self, stored_chunks: &[String]) -> Result<Vec<(String, String)>, serde_json::Error> {
+    /// The (key, JSON) pairs that store this index in KV, in the order to write them: the chunks (the site's and
+    /// each tag's) that `stored`, the part of the index stored before that names them all (its tags part, or the
+    /// front of an older release), does not name (one it names was written before, under a key that never changes),
+    /// then the parts, which name the chunks, then the version.
+    pub fn stored(&self, stored: &SiteIndex) -> Result<Vec<(String, String)>, serde_json::Error> {
+        let held: HashSet<String> = stored.chunk_keys().collect();
         let mut entries = Vec::new();
-        for (n, chunk) in self.cut().iter().enumerate() {
-            if stored_chunks.get(n) != Some(&chunk.version) {
-                entries.push((chunk_key(n, &chunk.version), serde_json::to_string(&**chunk)?));
-            }
+        for (key, chunk) in self.keyed_chunks().filter(|(key, _)| !held.contains(key)) {
+            entries.push((key, serde_json::to_string(&**chunk)?));
         }
         for part in Part::ALL {
             entries.push((part.key().to_string(), serde_json::to_string(&self.part(part))?));
@@ -262,10 +470,10 @@ impl SiteIndex {
         Ok(entries)
     }
 
-    /// The keys of the chunks `stored_chunks` names that this index does not: to delete once it is stored.
-    pub fn superseded(&self, stored_chunks: &[String]) -> Vec<String> {
-        let named = |n: usize, version: &String| self.chunks.get(n) == Some(version);
-        stored_chunks.iter().enumerate().filter(|(n, v)| !named(*n, v)).map(|(n, v)| chunk_key(n, v)).collect()
+    /// The keys of the chunks `stored` names that this index does not: to delete once it is stored.
+    pub fn superseded(&self, stored: &SiteIndex) -> Vec<String> {
+        let named: HashSet<String> = self.chunk_keys().collect();
+        stored.chunk_keys().filter(|key| !named.contains(key)).collect()
     }
 
     /// Whether this part holds the first `n` posts a reader may see now, so that a list of them can be served from
@@ -339,37 +547,20 @@ impl SiteIndex {
         Some(Paged { items, page, total_pages })
     }
 
-    /// Visible posts with the tag whose slug is `tag_slug`, and the tag's display name.
-    pub fn tagged(&self, tag_slug: &str, now: DateTime<Utc>) -> (Option<String>, Vec<&PostSummary>) {
-        let by_tag = self.by_tag.get_or_init(|| {
-            let mut by_tag: HashMap<String, Vec<usize>> = HashMap::new();
-            for (i, post) in self.posts.iter().enumerate() {
-                for tag in &post.tags {
-                    let positions = by_tag.entry(slugify(tag)).or_default();
-                    if positions.last() != Some(&i) {
-                        positions.push(i);
-                    }
-                }
-            }
-            by_tag
-        });
-        let start = self.scheduled(now);
-        let positions = by_tag.get(tag_slug).map_or(&[][..], Vec::as_slice);
-        let posts: Vec<_> = positions[positions.partition_point(|&i| i < start)..].iter().map(|&i| &self.posts[i]).collect();
-        let name = posts.first().and_then(|p| p.tags.iter().find(|t| slugify(t) == tag_slug).cloned());
-        (name, posts)
-    }
-
-    /// Every tag on a visible post with its count, by name.
-    pub fn tags(&self, now: DateTime<Utc>) -> Vec<TagCount> {
-        let mut counts: BTreeMap<String, TagCount> = BTreeMap::new();
-        for post in self.visible(now) {
-            for tag in &post.tags {
-                let slug = slugify(tag);
-                counts.entry(slug.clone()).or_insert(TagCount { name: tag.clone(), slug, count: 0 }).count += 1;
-            }
+    /// Every tag on a visible post with its count, by name. From the whole index or a part that
+    /// [`covers`](SiteIndex::covers) a visible post (see [`SiteIndex::tag_span`]).
+    pub fn tag_counts(&self, now: DateTime<Utc>) -> Vec<TagCount> {
+        let mut scheduled: HashMap<String, usize> = HashMap::new();
+        for slug in self.posts[..self.scheduled(now)].iter().flat_map(tag_slugs) {
+            *scheduled.entry(slug).or_default() += 1;
         }
-        let mut tags: Vec<_> = counts.into_values().collect();
+        let count = |t: &TagEntry| t.count.saturating_sub(scheduled.get(&t.slug).copied().unwrap_or(0));
+        let mut tags: Vec<TagCount> = self
+            .tag_entries()
+            .iter()
+            .map(|t| TagCount { name: t.name.clone(), slug: t.slug.clone(), count: count(t) })
+            .filter(|t| t.count > 0)
+            .collect();
         tags.sort_by_key(|t| t.name.to_lowercase());
         tags
     }
@@ -476,11 +667,18 @@ mod tests {
 
     #[test]
     fn tags_are_counted_case_insensitively_over_visible_posts() {
-        let tags = sample().tags(now());
-        assert_eq!(tags.iter().map(|t| (t.slug.as_str(), t.count)).collect::<Vec<_>>(), [("life", 1), ("rust", 2)]);
         let index = sample();
-        let (name, posts) = index.tagged("rust", now());
-        assert_eq!((name.as_deref(), posts.len()), (Some("rust"), 2));
+        let tags = index.tag_counts(now());
+        assert_eq!(
+            tags.iter().map(|t| (t.name.as_str(), t.count)).collect::<Vec<_>>(),
+            [("Life", 1), ("Rust", 2)],
+            "named as first written"
+        );
+        let rust = index.tag("rust").unwrap();
+        assert_eq!((rust.count, index.tag_span(rust, 0, 10, now()).map(|s| s.visible)), (3, Some(2)), "the scheduled one waits");
+        let later = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 1).unwrap();
+        assert_eq!(index.tag_counts(later).iter().map(|t| t.count).collect::<Vec<_>>(), [1, 3]);
+        assert_eq!(index.tag("none"), None);
     }
 
     #[test]
@@ -552,22 +750,101 @@ mod tests {
     }
 
     #[test]
-    fn a_tag_lists_its_visible_posts_once_each_whenever_it_is_asked() {
-        let whole = site(60, |i| match i % 3 {
-            0 => "tags = [\"Rust\", \"rust\"]",
-            1 => "tags = [\"Edge Cases\"]",
-            _ => "",
+    fn a_tag_lists_its_visible_posts_once_each_page_by_page_from_its_own_chunks() {
+        // 1,300 posts a day apart, the newest on 2024-12-31: "Rust" on two in three (two chunks and more), "Edge
+        // Cases" on one in three, and "Late" on the 30 newest only.
+        let whole = site(1300, |i| match (i % 3, i < 30) {
+            (0, true) => "tags = [\"Rust\", \"rust\", \"Late\"]",
+            (0, false) => "tags = [\"Rust\", \"rust\"]",
+            (1, _) => "tags = [\"Edge Cases\", \"Rust\"]",
+            _ => "tags = [\"Edge Cases\"]",
         });
-        for day in [0u32, 40, 10, 90] {
+        let tags = whole.part(Part::Tags);
+        assert_eq!(whole.tag("rust").map(|t| (t.count, t.chunks.len())), Some((867, 2)));
+        for day in [90u32, 70, 85] {
+            // Day 90 is the newest post's: nothing is scheduled; on day 70, the 20 newest are.
             let now = Utc.with_ymd_and_hms(2024, 10, 1, 12, 0, 0).unwrap() + chrono::Duration::days(i64::from(day));
-            for tag in ["rust", "edge-cases", "none"] {
-                let visible = whole.posts.iter().filter(|p| p.is_visible(now));
-                let expected: Vec<_> = visible.filter(|p| p.has_tag(tag)).map(|p| p.slug.as_str()).collect();
-                let (name, posts) = whole.tagged(tag, now);
-                assert_eq!(posts.iter().map(|p| p.slug.as_str()).collect::<Vec<_>>(), expected, "{tag} on day {day}");
-                assert_eq!(name.is_some(), !expected.is_empty());
+            for slug in ["rust", "edge-cases", "late"] {
+                let expected: Vec<_> = whole.visible(now).filter(|p| p.has_tag(slug)).map(|p| p.slug.as_str()).collect();
+                for per_page in [7, 500, 1000] {
+                    let mut listed = Vec::new();
+                    for page in 0.. {
+                        let entry = tags.tag(slug).unwrap();
+                        let Some(span) = tags.tag_span(entry, page * per_page, per_page, now) else { break };
+                        assert_eq!(Some(&span), whole.tag_span(whole.tag(slug).unwrap(), page * per_page, per_page, now).as_ref());
+                        assert!(span.chunks.len() <= 2 && span.visible == expected.len());
+                        let chunks: Vec<_> = span.chunks.iter().map(|&n| whole.tag_chunks(slug)[n].clone()).collect();
+                        listed.extend(span.posts(&chunks, per_page, |_| true).map(|p| p.slug.as_str().to_string()));
+                    }
+                    assert_eq!(listed, expected, "{slug} by {per_page} on day {day}");
+                }
             }
         }
+        let first_day = Utc.with_ymd_and_hms(2024, 12, 1, 12, 0, 0).unwrap();
+        assert!(tags.tag_span(tags.tag("late").unwrap(), 0, 10, first_day).is_none(), "no post tagged late is visible yet");
+        assert!(tags.tag_counts(first_day).iter().all(|t| t.slug != "late"));
+    }
+
+    #[test]
+    fn a_later_home_page_finds_in_the_chunks_what_the_whole_index_lists() {
+        // 1,300 posts a day apart, the newest on 2024-12-31: sticky ones among the newest, in the first chunks and
+        // at a chunk's edge.
+        let whole = site(1300, |i| if [3, 20, 60, 499, 500, 800, 1299].contains(&i) { "sticky = true" } else { "" });
+        let front = whole.part(Part::Front);
+        assert_eq!(front.sticky_at, [60, 499, 500, 800, 1299]);
+        for day in [90u32, 80, 50] {
+            // Day 90 is the newest post's: nothing is scheduled; on day 80, the 10 newest are, on day 50 the 40 newest.
+            let now = Utc.with_ymd_and_hms(2024, 10, 1, 12, 0, 0).unwrap() + chrono::Duration::days(i64::from(day));
+            for per_page in [10, 7, 100] {
+                for page in 1.. {
+                    let Some(expected) = whole.page(page, per_page, now) else {
+                        assert_eq!(front.home_span(page, per_page, now), None);
+                        break;
+                    };
+                    let Some(span) = front.home_span(page, per_page, now) else {
+                        assert!(
+                            (page - 1) * per_page < 7,
+                            "only a page that shows a sticky post is left to the front: {page} by {per_page}"
+                        );
+                        continue;
+                    };
+                    let chunks: Vec<_> = span.chunks.iter().map(|&n| whole.cut()[n].clone()).collect();
+                    let items: Vec<_> = span.posts(&chunks, per_page, |p| !p.sticky).collect();
+                    assert_eq!(slugs(&items), slugs(&expected.items), "page {page} by {per_page} on day {day}");
+                    assert_eq!(span.visible.div_ceil(per_page), expected.total_pages);
+                    assert!(span.chunks.len() <= 2);
+                }
+            }
+        }
+        let mut older = front.clone();
+        older.sticky_at.clear();
+        let now = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap();
+        assert_eq!(older.home_span(20, 10, now), None, "a front written before it cannot place its older sticky posts");
+    }
+
+    #[test]
+    fn a_tag_chunk_changes_only_with_that_tags_posts() {
+        let index = site(1200, |i| if i % 2 == 0 { "tags = [\"Even\"]" } else { "tags = [\"Odd\"]" });
+        let grown = build(index.posts.iter().cloned().chain([summary("newest", "2025-01-01", "tags = [\"Even\"]")]));
+        let (even, odd) = (grown.tag("even").unwrap(), grown.tag("odd").unwrap());
+        assert_eq!((even.count, odd.count), (601, 600));
+        assert_eq!(odd.chunks, index.tag("odd").unwrap().chunks, "untouched");
+        assert_eq!(even.chunks[0], index.tag("even").unwrap().chunks[0]);
+        let written: Vec<_> = grown.stored(&index.part(Part::Tags)).unwrap().into_iter().map(|(k, _)| k).collect();
+        let newest = [format!("index:posts:2:{}", grown.chunks[2]), format!("index:tag:even:1:{}", even.chunks[1])];
+        assert_eq!(written[..2], newest, "the newest chunk of the site and of the tag alone");
+        let replaced = [format!("index:posts:2:{}", index.chunks[2]), format!("index:tag:even:1:{}", index.tag("even").unwrap().chunks[1])];
+        assert_eq!(grown.superseded(&index.part(Part::Tags)), replaced);
+    }
+
+    #[test]
+    fn a_whole_index_written_before_tags_finds_them_from_its_posts() {
+        let mut index = sample();
+        index.tags.clear();
+        let whole: SiteIndex = serde_json::from_str(&serde_json::to_string(&index).unwrap()).unwrap();
+        assert_eq!(whole.tag_entries(), sample().tags);
+        assert_eq!(whole.part(Part::Tags).tags, sample().tags);
+        assert!(whole.part(Part::Front).tags.is_empty(), "the front stays small");
     }
 
     #[test]
@@ -627,9 +904,13 @@ mod tests {
     #[test]
     fn stored_parts_parse_back_and_the_version_is_written_last() {
         let index = site(120, |_| "");
-        let stored = index.stored(&index.chunks).unwrap();
+        let stored = index.stored(&index.part(Part::Tags)).unwrap();
         let keys: Vec<_> = stored.iter().map(|(k, _)| k.as_str()).collect();
-        assert_eq!(keys, ["index", "index:front", "index:aliases", VERSION_KEY], "the chunks stored before are not written again");
+        assert_eq!(
+            keys,
+            ["index", "index:front", "index:aliases", "index:tags", VERSION_KEY],
+            "the chunks stored before are not written again"
+        );
         for (part, (_, json)) in Part::ALL.iter().zip(&stored) {
             let parsed: SiteIndex = serde_json::from_str(json).unwrap();
             assert_eq!(
@@ -637,7 +918,7 @@ mod tests {
                 (index.part(*part).posts.len(), index.part(*part).omitted, &index.version)
             );
         }
-        assert_eq!(stored[3].1, index.version);
+        assert_eq!(stored[4].1, index.version);
         assert!(!stored[0].1.contains("omitted"), "the whole index is stored as before, so its version is unchanged");
     }
 
@@ -658,14 +939,17 @@ mod tests {
         let grown = build(index.posts.iter().cloned().chain([summary("newest", "2025-01-01", "")]));
         assert_eq!(&grown.chunks[..2], &index.chunks[..2]);
         assert_ne!(grown.chunks[2], index.chunks[2]);
-        let written: Vec<_> = grown.stored(&index.chunks).unwrap().into_iter().map(|(k, _)| k).collect();
+        let written: Vec<_> = grown.stored(&index.part(Part::Tags)).unwrap().into_iter().map(|(k, _)| k).collect();
         let newest = format!("index:posts:2:{}", grown.chunks[2]);
-        assert_eq!(written, [newest.as_str(), "index", "index:front", "index:aliases", VERSION_KEY], "chunks first: the parts name them");
-        assert_eq!(grown.stored(&[]).unwrap().len(), 3 + 4, "a first publish writes every chunk");
-        assert_eq!(grown.superseded(&index.chunks), [format!("index:posts:2:{}", index.chunks[2])], "the newest chunk it replaced");
-        assert!(grown.superseded(&grown.chunks).is_empty());
+        let parts = ["index", "index:front", "index:aliases", "index:tags", VERSION_KEY];
+        assert_eq!(written, [&[newest.as_str()][..], &parts].concat(), "chunks first: the parts name them");
+        assert_eq!(grown.stored(&SiteIndex::default()).unwrap().len(), 3 + 5, "a first publish writes every chunk");
+        let front = index.part(Part::Front);
+        assert_eq!(grown.stored(&front).unwrap().len(), 1 + 5, "an older release's front names the chunks as well");
+        assert_eq!(grown.superseded(&front), [format!("index:posts:2:{}", index.chunks[2])], "the newest chunk it replaced");
+        assert!(grown.superseded(&grown.part(Part::Tags)).is_empty());
         let shrunk = site(400, |_| "");
-        assert_eq!(shrunk.superseded(&index.chunks).len(), 3, "a site cut to one chunk names none of the three");
+        assert_eq!(shrunk.superseded(&front).len(), 3, "a site cut to one chunk names none of the three");
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod html_to_markdown;
 pub mod index;
 pub mod markdown;
 pub mod moderation;
+pub mod named;
 pub mod post;
 pub mod route;
 pub mod sanitize;

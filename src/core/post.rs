@@ -3,6 +3,7 @@
 use crate::core::date;
 use crate::core::front_matter::{self, FrontMatterError};
 use crate::core::markdown::{self, Rendered};
+use crate::core::named::{deserialize_by_name, Named};
 use crate::core::slug::{slugify, Slug};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -14,7 +15,7 @@ use serde::{Deserialize, Serialize};
 pub const RENDERER: &str = "1";
 
 /// Posts are dated and listed; pages (such as `/about/`) are neither.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     Post,
@@ -31,13 +32,31 @@ impl Kind {
 }
 
 /// Whether readers may comment, as set by the `comments` front matter key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum CommentsPolicy {
     #[default]
     Open,
     Closed,
 }
+
+impl Named for Kind {
+    const ALL: &'static [Self] = &[Kind::Post, Kind::Page];
+    fn as_str(self) -> &'static str {
+        self.as_str()
+    }
+}
+
+impl Named for CommentsPolicy {
+    const ALL: &'static [Self] = &[CommentsPolicy::Open, CommentsPolicy::Closed];
+    fn as_str(self) -> &'static str {
+        match self {
+            CommentsPolicy::Open => "open",
+            CommentsPolicy::Closed => "closed",
+        }
+    }
+}
+deserialize_by_name!(Kind, CommentsPolicy);
 
 /// Validated front matter.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -13,7 +13,11 @@ pub enum Route {
     PostCommentsFeed(Slug),
     Page(Slug),
     Tags,
-    Tag(String),
+    /// `/tags/<tag>/` and its later pages, `/tags/<tag>/page/<n>/`.
+    Tag {
+        tag: String,
+        page: usize,
+    },
     TagFeed(String),
     /// `/archive/` and its later pages, `/archive/page/<n>/`.
     Archive {
@@ -104,7 +108,11 @@ impl Route {
             ["posts", s, "comments"] => slug(s).map_or(Route::NotFound, Route::PostComments),
             ["posts", s, "comments.xml"] => slug(s).map_or(Route::NotFound, Route::PostCommentsFeed),
             ["tags"] | ["tags", ""] => dir(Route::Tags),
-            ["tags", t] | ["tags", t, ""] if valid_tag(t) => dir(Route::Tag(t.to_string())),
+            ["tags", t] | ["tags", t, ""] if valid_tag(t) => dir(Route::Tag { tag: t.to_string(), page: 1 }),
+            ["tags", t, "page", "1"] | ["tags", t, "page", "1", ""] if valid_tag(t) => Route::Redirect(format!("/tags/{t}/")),
+            ["tags", t, "page", n] | ["tags", t, "page", n, ""] if valid_tag(t) => {
+                number(n).filter(|&p| p > 1).map_or(Route::NotFound, |page| dir(Route::Tag { tag: t.to_string(), page }))
+            }
             ["tags", t, "feed.xml"] if valid_tag(t) => Route::TagFeed(t.to_string()),
             ["archive"] | ["archive", ""] => dir(Route::Archive { page: 1 }),
             ["archive", "page", "1"] | ["archive", "page", "1", ""] => Route::Redirect("/archive/".into()),
@@ -190,7 +198,7 @@ impl Route {
             ("/posts/x/comments.xml", Route::PostCommentsFeed(s("x"))),
             ("/about/", Route::Page(s("about"))),
             ("/tags/", Route::Tags),
-            ("/tags/x/", Route::Tag("x".into())),
+            ("/tags/x/", Route::Tag { tag: "x".into(), page: 1 }),
             ("/tags/x/feed.xml", Route::TagFeed("x".into())),
             ("/archive/", Route::Archive { page: 1 }),
             ("/search", Route::Search),
@@ -228,7 +236,7 @@ impl Route {
             Route::PostCommentsFeed(_) => 3,
             Route::Page(_) => 4,
             Route::Tags => 5,
-            Route::Tag(_) => 6,
+            Route::Tag { .. } => 6,
             Route::TagFeed(_) => 7,
             Route::Archive { .. } => 8,
             Route::Search => 9,
@@ -283,8 +291,9 @@ fn number(s: &str) -> Option<usize> {
     s.parse().ok().filter(|_| !s.starts_with('0') && s.bytes().all(|b| b.is_ascii_digit()))
 }
 
+/// A comment id as written in a URL: digits, without leading zeros, as [`number`].
 fn comment_id(s: &str) -> Option<i64> {
-    s.parse::<i64>().ok().filter(|id| *id > 0 && !s.starts_with('0'))
+    number(s).and_then(|id| i64::try_from(id).ok()).filter(|id| *id > 0)
 }
 
 fn valid_tag(t: &str) -> bool {
@@ -323,7 +332,11 @@ mod tests {
         assert_eq!(Route::parse("/posts/hello/"), Route::Post(slug("hello")));
         assert_eq!(Route::parse("/about/"), Route::Page(slug("about")));
         assert_eq!(Route::parse("/tags/"), Route::Tags);
-        assert_eq!(Route::parse("/tags/rust/"), Route::Tag("rust".into()));
+        assert_eq!(Route::parse("/tags/rust/"), Route::Tag { tag: "rust".into(), page: 1 });
+        assert_eq!(Route::parse("/tags/rust/page/2/"), Route::Tag { tag: "rust".into(), page: 2 });
+        assert_eq!(Route::parse("/tags/rust/page/2"), Route::Redirect("/tags/rust/page/2/".into()));
+        assert_eq!(Route::parse("/tags/rust/page/1/"), Route::Redirect("/tags/rust/".into()));
+        assert_eq!(Route::parse("/tags/rust/page/02/"), Route::NotFound);
         assert_eq!(Route::parse("/tags/rust/feed.xml"), Route::TagFeed("rust".into()));
         assert_eq!(Route::parse("/posts/hello/comments.xml"), Route::PostCommentsFeed(slug("hello")));
         assert_eq!(Route::parse("/posts/hello/comments"), Route::PostComments(slug("hello")));
@@ -392,7 +405,9 @@ mod tests {
         assert_eq!(Route::parse("/admin/api/posts/x").guard(), Guard::Bearer);
         assert_eq!(Route::parse("/admin/api/comments/12/approve"), Route::AdminApiCommentAction(12, "approve".into()));
         assert_eq!(Route::parse("/admin/api/comments/12/explode"), Route::NotFound);
-        assert_eq!(Route::parse("/admin/api/comments/012"), Route::NotFound);
+        for id in ["012", "+5", "-5", "0", "99999999999999999999"] {
+            assert_eq!(Route::parse(&format!("/admin/api/comments/{id}")), Route::NotFound, "{id}");
+        }
         assert_eq!(Route::parse("/admin/api/comments").guard(), Guard::Bearer);
         let key = "a".repeat(64);
         assert_eq!(Route::parse(&format!("/comments/{key}/")), Route::ManageComment(key.clone()));

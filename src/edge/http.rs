@@ -70,8 +70,8 @@ impl Reply {
         Reply::new(status, Some(body), "text/plain; charset=utf-8", CachePolicy::NoStore)
     }
 
-    pub fn json(status: u16, body: String) -> Reply {
-        Reply::new(status, Some(body), "application/json", CachePolicy::NoStore)
+    pub fn json(status: u16, body: &impl serde::Serialize) -> Reply {
+        Reply::new(status, Some(serde_json::to_string(body).unwrap_or_default()), "application/json", CachePolicy::NoStore)
     }
 
     pub fn empty(status: u16) -> Reply {

@@ -1,12 +1,13 @@
 //! Posts, pages and the site index in Workers KV.
 //!
 //! Keys: `post:<slug>` and `page:<slug>` hold a [`StoredDoc`] as JSON; the parts of the [`SiteIndex`] each have
-//! their key ([`Part::key`]), and so does each [`Chunk`] of its posts ([`chunk_key`]); `index:version` holds their
+//! their key ([`Part::key`]), and so does each [`Chunk`] of its posts and of each tag's
+//! ([`chunk_key`](crate::core::index::chunk_key), [`tag_chunk_key`](crate::core::index::tag_chunk_key)); `index:version` holds their
 //! version alone, so a request can tell that its cached copies are current with one small read, and within the cache
 //! window (`CACHE_SECONDS`) with none.
 
 use super::memo::{now_ms, Entries, Memo};
-use crate::core::index::{chunk_key, Chunk, Part, SiteIndex, VERSION_KEY};
+use crate::core::index::{Chunk, Part, SiteIndex, VERSION_KEY};
 use crate::core::post::{Kind, StoredDoc};
 use crate::core::slug::Slug;
 use crate::store::{ContentStore, PublishedDoc, StoreError};
@@ -19,8 +20,8 @@ const NAVIGATION_STALENESS_MS: u64 = 30_000;
 /// KV edge-cache time for the parts of the index, safe because their version is checked after reading, and for its
 /// chunks, whose keys name their version.
 const INDEX_CACHE_TTL_SECONDS: u64 = 300;
-/// Chunks an isolate keeps parsed: the two of the archive's first page and a few more.
-const CHUNKS_KEPT: usize = 4;
+/// Chunks an isolate keeps parsed: the two of the archive's first page, and a few more of it or of tags.
+const CHUNKS_KEPT: usize = 6;
 
 /// A parsed part of the index and when its version was last confirmed.
 struct Cached {
@@ -31,7 +32,7 @@ struct Cached {
 thread_local! {
     /// The parsed parts of the index by `Part as usize`, reused by every request of this isolate while their
     /// version holds.
-    static PARTS: RefCell<[Option<Cached>; 3]> = const { RefCell::new([None, None, None]) };
+    static PARTS: RefCell<[Option<Cached>; 4]> = const { RefCell::new([None, None, None, None]) };
     /// The chunks this isolate read last, the newest last. A chunk's version is a hash of it, so a copy serves for as
     /// long as the index names it.
     static CHUNKS: RefCell<Vec<Rc<Chunk>>> = RefCell::default();
@@ -150,13 +151,13 @@ impl ContentStore for KvContent {
         Ok(index)
     }
 
-    async fn chunk(&self, n: usize, version: &str) -> Result<Option<Rc<Chunk>>, StoreError> {
+    async fn chunk(&self, key: &str, version: &str) -> Result<Option<Rc<Chunk>>, StoreError> {
         if let Some(kept) = CHUNKS.with(|c| c.borrow().iter().find(|c| c.version == version).cloned()) {
             return Ok(Some(kept));
         }
         // Its key names its version, so an edge-cached copy is never stale. One that is missing (not yet seen here,
         // or lost), does not parse, or holds another chunk counts as absent: the caller cuts it from the whole index.
-        let text = self.read(&chunk_key(n, version), Some(INDEX_CACHE_TTL_SECONDS)).await?;
+        let text = self.read(key, Some(INDEX_CACHE_TTL_SECONDS)).await?;
         let Some(chunk) = text.and_then(|t| serde_json::from_str::<Chunk>(&t).ok()).filter(|c| c.version == version) else {
             return Ok(None);
         };
@@ -198,8 +199,12 @@ impl ContentStore for KvContent {
     async fn put_index(&self, index: &SiteIndex) -> Result<(), StoreError> {
         let kv = self.kv()?;
         // The chunks the stored index names are not written again: KV counts every key written, and most publishes
-        // change the newest chunk alone. A front that cannot be read names none, and every chunk is written.
-        let stored = self.read_part(Part::Front, None).await.ok().flatten().map(|f| f.chunks).unwrap_or_default();
+        // change the newest chunk of the site and of a few tags alone. Its tags part names them all (the front of an
+        // older release, the site's); an index that cannot be read names none, and every chunk is written.
+        let stored = match self.read_part(Part::Tags, None).await.ok().flatten() {
+            Some(tags) => tags,
+            None => self.read_part(Part::Front, None).await.ok().flatten().unwrap_or_default(),
+        };
         // In order, the version last: a reader who sees the new version must find the new parts and chunks.
         for (key, value) in index.stored(&stored).map_err(|e| StoreError::Corrupt(e.to_string()))? {
             kv.put(&key, value).map_err(unavailable)?.execute().await.map_err(unavailable)?;
@@ -210,7 +215,7 @@ impl ContentStore for KvContent {
             kv.delete(&key).await.map_err(unavailable)?;
         }
         // The author sees their own publish at once.
-        PARTS.with(|c| *c.borrow_mut() = [None, None, None]);
+        PARTS.with(|c| *c.borrow_mut() = Default::default());
         GENERATION.set(GENERATION.get() + 1);
         Ok(())
     }

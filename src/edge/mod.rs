@@ -20,6 +20,7 @@ use chrono::{DateTime, Utc};
 use d1::D1;
 use http::{CachePolicy, Reply};
 use kv::KvContent;
+use serde::Serialize;
 use std::rc::Rc;
 use worker::{event, Context, Env, Request, Response, ScheduleContext, ScheduledEvent};
 
@@ -100,8 +101,8 @@ async fn route(
     if guard == Guard::Bearer {
         let header = req.headers().get("Authorization").ok().flatten();
         if !bearer_matches(header.as_deref(), admin_token.unwrap_or_default()) {
-            let body = r#"{"error":"missing or wrong Authorization: Bearer <ADMIN_TOKEN>"}"#;
-            return Ok(Reply::json(401, body.into()).with_header("WWW-Authenticate", "Bearer"));
+            let error = ApiError { error: "missing or wrong Authorization: Bearer <ADMIN_TOKEN>" };
+            return Ok(Reply::json(401, &error).with_header("WWW-Authenticate", "Bearer"));
         }
     }
     let allowed = route.allowed();
@@ -135,7 +136,7 @@ async fn route(
             page => Reply::html(page?, CachePolicy::Revalidate),
         },
         Route::Tags => listing_reply(app.tags().await?, |body| Reply::html(body, CachePolicy::Revalidate)),
-        Route::Tag(tag) => Reply::html(app.tag(&tag).await?, CachePolicy::Revalidate),
+        Route::Tag { tag, page } => Reply::html(app.tag(&tag, page).await?, CachePolicy::Revalidate),
         Route::TagFeed(tag) => listing_reply(app.feed(Some(&tag), false).await?, Reply::atom),
         Route::Archive { page } => listing_reply(app.archive(page).await?, |body| Reply::html(body, CachePolicy::Revalidate)),
         Route::Search => Reply::html(app.search(&url.param("q").unwrap_or_default()).await?, CachePolicy::Revalidate),
@@ -157,7 +158,7 @@ async fn route(
             let action = ModerationAction::parse(&action).ok_or(AppError::NotFound)?;
             app.moderate(id, action).await?;
             let comment = app.db_comment(id).await?;
-            Reply::json(200, serde_json::json!({ "id": id, "status": comment.map(|c| c.status) }).to_string())
+            Reply::json(200, &Moderated { id, status: comment.map(|c| c.status) })
         }
         Route::Redirect(to) => Reply::redirect(&with_query(&to, &url)),
         Route::NotFound => return not_found_or_alias(app, &path).await,
@@ -265,6 +266,36 @@ async fn manage_comment(req: &mut Request, app: &EdgeApp<'_>, key: &str, method:
     })
 }
 
+/// The admin API's answers, as JSON (typed rather than `json!`: serde_json's `Value` would cost the worker 3 KB).
+#[derive(Serialize)]
+struct ApiError<'a> {
+    error: &'a str,
+}
+
+#[derive(Serialize)]
+struct Moderated {
+    id: i64,
+    status: Option<CommentStatus>,
+}
+
+#[derive(Serialize)]
+struct Published<'a> {
+    slug: &'a str,
+    url: &'a str,
+}
+
+/// A comment without what the API never shows (the commenter's address, the rendered body).
+#[derive(Serialize)]
+struct ApiComment<'a> {
+    id: i64,
+    post: &'a str,
+    parent: Option<i64>,
+    author: &'a str,
+    body: &'a str,
+    status: CommentStatus,
+    created_at: &'a str,
+}
+
 /// `GET /admin/api/comments?status=…`.
 async fn admin_comments(app: &EdgeApp<'_>, url: &RequestUrl) -> Result<Reply, AppError> {
     let status_text = url.param("status").unwrap_or_else(|| "pending".into());
@@ -273,19 +304,29 @@ async fn admin_comments(app: &EdgeApp<'_>, url: &RequestUrl) -> Result<Reply, Ap
     let comments = app.comments_with_status(status, 500).await?;
     let list: Vec<_> = comments
         .iter()
-        .map(|c| serde_json::json!({"id": c.id, "post": c.post, "parent": c.parent, "author": c.author, "body": c.body, "status": c.status, "created_at": c.created_at}))
+        .map(|c| ApiComment {
+            id: c.id,
+            post: &c.post,
+            parent: c.parent,
+            author: &c.author,
+            body: &c.body,
+            status: c.status,
+            created_at: &c.created_at,
+        })
         .collect();
-    Ok(Reply::json(200, serde_json::Value::Array(list).to_string()))
+    Ok(Reply::json(200, &list))
 }
 
 /// `POST /admin/api/comments/import`: a JSON array of comments from `blog import-wxr`.
 async fn import_comments(req: &mut Request, app: &EdgeApp<'_>) -> Result<Reply, AppError> {
     let bytes = req.bytes().await.map_err(|e| AppError::BadRequest(format!("could not read the body: {e}")))?;
     if bytes.len() > MAX_IMPORT_BYTES {
-        return Ok(Reply::json(413, serde_json::json!({"error": "send at most 4 MiB of comments per request"}).to_string()));
+        return Ok(Reply::json(413, &ApiError { error: "send at most 4 MiB of comments per request" }));
     }
+    // Read as text, as every other JSON is: a reader of bytes would be a second copy of serde_json's parser.
+    let text = std::str::from_utf8(&bytes).map_err(|e| AppError::BadRequest(format!("the body is not UTF-8: {e}")))?;
     let comments: Vec<crate::core::wxr::ImportedComment> =
-        serde_json::from_slice(&bytes).map_err(|e| AppError::BadRequest(format!("expected a JSON array of comments: {e}")))?;
+        serde_json::from_str(text).map_err(|e| AppError::BadRequest(format!("expected a JSON array of comments: {e}")))?;
     let mut keys = Vec::with_capacity(comments.len());
     for _ in &comments {
         let mut random = [0u8; 32];
@@ -293,7 +334,7 @@ async fn import_comments(req: &mut Request, app: &EdgeApp<'_>) -> Result<Reply, 
         keys.push(hex::encode(random));
     }
     let outcome = app.import_comments(&comments, &keys).await?;
-    Ok(Reply::json(200, serde_json::to_string(&outcome).unwrap_or_default()))
+    Ok(Reply::json(200, &outcome))
 }
 
 /// `PUT` publishes the whole Markdown file in the body, `DELETE` unpublishes.
@@ -304,12 +345,11 @@ async fn admin_document(req: &mut Request, app: &EdgeApp<'_>, kind: Kind, slug: 
     }
     let bytes = req.bytes().await.map_err(|e| AppError::BadDocument(format!("could not read the body: {e}")))?;
     if bytes.len() > MAX_DOCUMENT_BYTES {
-        return Ok(Reply::json(413, serde_json::json!({"error": "the file is larger than 1 MiB"}).to_string()));
+        return Ok(Reply::json(413, &ApiError { error: "the file is larger than 1 MiB" }));
     }
     let source = String::from_utf8(bytes).map_err(|_| AppError::BadDocument("the file is not valid UTF-8".into()))?;
     let published = app.publish(kind, slug, &source).await?;
-    let body = serde_json::json!({ "slug": published.slug.as_str(), "url": published.url }).to_string();
-    Ok(Reply::json(if published.created { 201 } else { 200 }, body))
+    Ok(Reply::json(if published.created { 201 } else { 200 }, &Published { slug: published.slug.as_str(), url: &published.url }))
 }
 
 /// WordPress links such as `/?p=12` live on the home route; they redirect when an alias names them.
@@ -360,7 +400,7 @@ async fn error_reply(app: &EdgeApp<'_>, err: AppError, path: &str) -> Reply {
             AppError::Store(StoreError::Unavailable(_)) => "storage is unavailable; try again".into(),
             _ => "internal error; see the worker log".into(),
         };
-        return Reply::json(status, serde_json::json!({ "error": message }).to_string());
+        return Reply::json(status, &ApiError { error: &message });
     }
     let policy = if status == 404 { CachePolicy::Short } else { CachePolicy::NoStore };
     Reply::html(app.error_page(heading, &message, path).await, policy).with_status(status)

@@ -18,9 +18,9 @@ use std::rc::Rc;
 pub struct MemoryStore {
     docs: RefCell<BTreeMap<(String, String), Rc<StoredDoc>>>,
     /// The parts of the index, as KV keeps them, by `Part as usize`.
-    index: RefCell<[Rc<SiteIndex>; 3]>,
-    /// The chunks of the index's posts, oldest first.
-    chunks: RefCell<Vec<Rc<Chunk>>>,
+    index: RefCell<[Rc<SiteIndex>; 4]>,
+    /// The chunks of the index's posts and of each tag's, by key.
+    chunks: RefCell<HashMap<String, Rc<Chunk>>>,
     catalog: RefCell<BTreeMap<(String, String), (PostSummary, String)>>,
     comments: RefCell<Vec<(Comment, CommentRecord)>>,
     hits: RefCell<HashMap<String, u32>>,
@@ -66,8 +66,8 @@ impl ContentStore for MemoryStore {
     async fn index(&self, part: Part) -> Result<Rc<SiteIndex>, StoreError> {
         Ok(self.index.borrow()[part as usize].clone())
     }
-    async fn chunk(&self, n: usize, version: &str) -> Result<Option<Rc<Chunk>>, StoreError> {
-        Ok(self.chunks.borrow().get(n).filter(|c| c.version == version).cloned())
+    async fn chunk(&self, key: &str, version: &str) -> Result<Option<Rc<Chunk>>, StoreError> {
+        Ok(self.chunks.borrow().get(key).filter(|c| c.version == version).cloned())
     }
     async fn put_docs(&self, docs: &[PublishedDoc]) -> Result<(), StoreError> {
         for d in docs {
@@ -84,7 +84,7 @@ impl ContentStore for MemoryStore {
     async fn put_index(&self, index: &SiteIndex) -> Result<(), StoreError> {
         *self.writes.borrow_mut() += 1;
         *self.index.borrow_mut() = Part::ALL.map(|p| Rc::new(index.part(p)));
-        *self.chunks.borrow_mut() = index.cut().to_vec();
+        *self.chunks.borrow_mut() = index.keyed_chunks().map(|(key, chunk)| (key, chunk.clone())).collect();
         Ok(())
     }
 }

@@ -56,12 +56,14 @@ pub trait ContentStore {
     async fn navigation(&self) -> Result<Rc<SiteIndex>, StoreError> {
         self.index(Part::Front).await
     }
-    /// Chunk `n` of the posts (0 the oldest), if the store holds it at this version; `None` when it holds another or
-    /// none (one written by an older release, or not yet seen here), and the caller cuts it from the whole index.
-    async fn chunk(&self, n: usize, version: &str) -> Result<Option<Rc<Chunk>>, StoreError>;
+    /// The chunk at `key` ([`chunk_key`](crate::core::index::chunk_key) or
+    /// [`tag_chunk_key`](crate::core::index::tag_chunk_key)), if the store holds it at `version`; `None` when it holds
+    /// another or none (one written by an older release, or not yet seen here), and the caller cuts it from the whole
+    /// index.
+    async fn chunk(&self, key: &str, version: &str) -> Result<Option<Rc<Chunk>>, StoreError>;
     async fn put_docs(&self, docs: &[PublishedDoc]) -> Result<(), StoreError>;
     async fn delete_doc(&self, kind: Kind, slug: &Slug) -> Result<(), StoreError>;
-    /// Stores the index: its parts, and the chunks the index stored before did not hold.
+    /// Stores the index: its parts, and the chunks the index stored before did not name.
     async fn put_index(&self, index: &SiteIndex) -> Result<(), StoreError>;
 }
 

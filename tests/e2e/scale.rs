@@ -1,11 +1,12 @@
-//! A site of more posts than a chunk holds: the archive comes in pages and the sitemaps by chunk, through the real
-//! runtime and its KV, and a publish writes only the chunk it changed. Its own app, so that the shared one stays small.
+//! A site of more posts than a chunk holds: the archive comes in pages, the sitemaps by chunk and a tag's pages from
+//! the chunks of its own posts, through the real runtime and its KV, and a publish writes only the chunks it changed.
+//! Its own app, so that the shared one stays small.
 
 use crate::support::TestApp;
 use crate::OwnAppTest;
 
 pub const TESTS: &[OwnAppTest] =
-    &[("a_large_site_pages_its_archive_and_sitemaps_by_chunk", a_large_site_pages_its_archive_and_sitemaps_by_chunk)];
+    &[("a_large_site_pages_its_archive_sitemaps_and_tags_by_chunk", a_large_site_pages_its_archive_sitemaps_and_tags_by_chunk)];
 
 /// Posts published besides the sample content, a day apart from 2020-01-01: with it, three chunks of 500.
 const POSTS: usize = 1_050;
@@ -21,7 +22,7 @@ fn links(text: &str) -> Vec<usize> {
     (0..POSTS).map(|i| text.matches(&format!("/posts/bulk-{i}/\"")).count() + text.matches(&format!("/posts/bulk-{i}/<")).count()).collect()
 }
 
-fn a_large_site_pages_its_archive_and_sitemaps_by_chunk() {
+fn a_large_site_pages_its_archive_sitemaps_and_tags_by_chunk() {
     let app = TestApp::start();
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::create_dir_all(dir.path().join("posts")).expect("posts dir");
@@ -48,15 +49,32 @@ fn a_large_site_pages_its_archive_and_sitemaps_by_chunk() {
         app.kv(&["key", "put", &key(n), "--path", file.to_str().expect("UTF-8 path")]);
     };
 
-    // Before anything is read, KV loses a chunk: what needs it is cut from the whole index.
+    // The tag on every bulk post has three chunks of its own, named by the tags part.
+    let tag_key = |n: usize| {
+        let tags: serde_json::Value = serde_json::from_str(&app.kv(&["key", "get", "index:tags"])).expect("index:tags is JSON");
+        let bulk = tags["tags"].as_array().expect("tags").iter().find(|t| t["slug"] == "bulk").expect("the bulk tag").clone();
+        format!("index:tag:bulk:{n}:{}", bulk["chunks"][n].as_str().expect("the tags part names the chunk"))
+    };
+    let tag_keys = || app.kv(&["key", "list", "--prefix", "index:tag:bulk:"]);
+    let stored_tag_chunks = tag_keys();
+    assert_eq!(stored_tag_chunks.matches("\"name\"").count(), 3, "{stored_tag_chunks}");
+
+    // Before anything is read, KV loses a chunk of the site's and one of the tag's: what needs them is cut from the
+    // whole index.
     let lost = chunk(1);
     app.kv(&["key", "delete", &key(1)]);
+    let lost_tag_chunk = (tag_key(1), app.kv(&["key", "get", &tag_key(1)]));
+    app.kv(&["key", "delete", &lost_tag_chunk.0]);
     check_archive_and_sitemaps(&app, &[]);
+    check_tags(&app);
 
     // With every chunk held: a publish writes the chunk it changes, under a new key, deletes the one it replaces, and
     // leaves the others. A copy of the oldest laid out differently (the same JSON, so the same chunk to a reader) is
     // still there after it.
     put_chunk(1, &lost);
+    let file = dir.path().join("tag-chunk.json");
+    std::fs::write(&file, &lost_tag_chunk.1).expect("write tag chunk");
+    app.kv(&["key", "put", &lost_tag_chunk.0, "--path", file.to_str().expect("UTF-8 path")]);
     let relaid = serde_json::to_string_pretty(&serde_json::from_str::<serde_json::Value>(&chunk(0)).expect("chunk JSON")).expect("JSON");
     put_chunk(0, &relaid);
     let newest = key(2);
@@ -68,6 +86,33 @@ fn a_large_site_pages_its_archive_and_sitemaps_by_chunk() {
     assert!(stored.contains(&format!("\"{}\"", key(2))) && !stored.contains(&format!("\"{newest}\"")), "{stored}");
     assert_eq!(stored.matches("\"name\"").count(), 3, "the replaced chunk is deleted: {stored}");
     check_archive_and_sitemaps(&app, &["/posts/bulk-newest/"]);
+    assert_eq!(tag_keys(), stored_tag_chunks, "a post without the tag changes none of its chunks");
+    check_tags(&app);
+}
+
+/// The tags page counts every post; the bulk tag's pages, followed from the first, list each of its posts once,
+/// newest first, `POSTS_PER_PAGE` (3 in tests) a page; its feed the 20 newest.
+fn check_tags(app: &TestApp) {
+    let tags = app.get("/tags/");
+    tags.assert_contains("href=\"/tags/bulk/\" rel=\"tag\">Bulk</a> <span class=\"count\">1050</span>");
+    tags.assert_contains("href=\"/tags/bulk-late/\" rel=\"tag\">Bulk late</a> <span class=\"count\">10</span>");
+    let (mut pages, mut path, mut count) = (String::new(), Some("/tags/bulk/".to_string()), 0);
+    while let Some(at) = path {
+        let resp = app.get(&at);
+        assert_eq!(resp.status, 200, "GET {at}");
+        count += 1;
+        path = resp.body.split("<a rel=\"next\" href=\"").nth(1).and_then(|s| s.split('"').next()).map(str::to_string);
+        assert!(path.as_ref().is_none_or(|p| *p == format!("/tags/bulk/page/{}/", count + 1)), "{path:?} after {at}");
+        pages.push_str(&resp.body);
+    }
+    assert_eq!((count, links(&pages)), (350, vec![1; POSTS]));
+    assert_eq!(app.get("/tags/bulk/page/351/").status, 404);
+    app.get("/tags/bulk/").assert_contains("/posts/bulk-1049/");
+    app.get("/tags/bulk/page/350/").assert_contains("/posts/bulk-0/");
+    let feed = app.get("/tags/bulk/feed.xml");
+    assert_eq!(links(&feed.body).iter().filter(|&&n| n > 0).count(), 20, "{}", feed.body);
+    feed.assert_contains("/posts/bulk-1030/");
+    feed.assert_lacks("/posts/bulk-1029/");
 }
 
 /// The archive: the two newest chunks, then the oldest; the sitemaps: every post once, each tag once, in the sitemap

@@ -136,7 +136,7 @@ impl ContentStore for Wrangler {
     async fn index(&self, _part: Part) -> Result<Rc<SiteIndex>, StoreError> {
         Err(StoreError::Unavailable("reading the index is not needed to publish".into()))
     }
-    async fn chunk(&self, _n: usize, _version: &str) -> Result<Option<Rc<Chunk>>, StoreError> {
+    async fn chunk(&self, _key: &str, _version: &str) -> Result<Option<Rc<Chunk>>, StoreError> {
         Err(StoreError::Unavailable("reading the index is not needed to publish".into()))
     }
     async fn put_docs(&self, docs: &[PublishedDoc]) -> Result<(), StoreError> {
@@ -150,10 +150,12 @@ impl ContentStore for Wrangler {
         self.run(&["kv", "key", "delete", &StoredDoc::key(kind, slug), "--binding", "POSTS"]).map(|_| ())
     }
     async fn put_index(&self, index: &SiteIndex) -> Result<(), StoreError> {
-        // The chunks the stored index names are not written again: KV counts every key written. An index that cannot
-        // be read names none, and every chunk is written.
-        let front = self.run(&["kv", "key", "get", Part::Front.key(), "--binding", "POSTS"]);
-        let stored = front.ok().and_then(|json| serde_json::from_str::<SiteIndex>(&json).ok()).map(|f| f.chunks).unwrap_or_default();
+        // The chunks the stored index names are not written again: KV counts every key written. Its tags part names
+        // them all (the front of an older release, the site's); an index that cannot be read names none, and every
+        // chunk is written.
+        let read = |part: Part| self.run(&["kv", "key", "get", part.key(), "--binding", "POSTS"]).ok();
+        let parsed = |json: String| serde_json::from_str::<SiteIndex>(&json).ok();
+        let stored = read(Part::Tags).and_then(parsed).or_else(|| read(Part::Front).and_then(parsed)).unwrap_or_default();
         let entries = index.stored(&stored).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         // One bulk put of the changed chunks, the parts of the index and its version, in that order. (KV shows them to
         // readers elsewhere in no set order; a reader checks versions.)
