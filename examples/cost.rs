@@ -49,7 +49,7 @@ fn tags_page(app: &BenchApp<'_>) -> usize {
     block_on(app.tags()).expect("tags page").body.len()
 }
 
-/// The tag on every filler post: at every site size, its first page reads one chunk of its posts.
+/// The tag on every post: at every site size, its first page lists 10 posts from one chunk of its posts.
 fn tag_page(app: &BenchApp<'_>) -> usize {
     block_on(app.tag("notes", 1)).expect("tag page").len()
 }

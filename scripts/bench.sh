@@ -180,7 +180,7 @@ for POSTS in $POST_COUNTS; do
   # The first requests of a fresh isolate: the home page reads the front of the index; the archive's first page its
   # two newest chunks (up to 1,000 posts), written then kept; the tags page the tags part (parsed once per version
   # per isolate); and, in an isolate of its own so that no chunk is read before it, the newest posts sitemap one
-  # chunk, then the first page of the tag on every filler post the tags part and one chunk of that tag's posts.
+  # chunk, then the first page of the tag on every post the tags part and one chunk of that tag's posts.
   # Wall time through wrangler dev.
   newest_sitemap=$(curl -sf "$BASE/sitemap.xml" | grep -o 'posts-[0-9]*\.xml' | tail -1)
   [[ -n "$newest_sitemap" ]] || { echo "no posts sitemap in /sitemap.xml" >&2; exit 1; }

@@ -100,7 +100,7 @@ PAGES = [
     ("home", "home page (10 posts)"),
     ("feed", "Atom feed"),
     ("not_found", "404 page"),
-    ("tag", "tag page (10 posts of the tag on every filler post)"),
+    ("tag", "tag page (10 posts of the tag on every post)"),
     ("revalidate_304", "post page, 1 comment, 304 (If-None-Match)"),
     ("post_c0", "post page, 0 comments"),
     ("post_c50", "post page, 50 comments"),
@@ -295,7 +295,7 @@ if first:
       "isolates: the home page (reads the front of the index: 50 posts), the archive's first page (reads its two "
       "newest chunks of posts, up to 1,000, then writes and keeps the page), the archive again (kept), the tags page "
       "(reads the tags part: the front and every tag); and, in a fresh isolate of its own, the newest posts sitemap "
-      "(reads one chunk), then the first page of the tag on every filler post (reads the tags part and the newest "
+      "(reads one chunk), then the first page of the tag on every post (reads the tags part and the newest "
       "chunk of that tag's posts). Median (min–max), ms.")
     w("")
     w("| site | home page, first | archive, first | archive, kept | newest posts sitemap, first | tags page, first | tag page, first |")

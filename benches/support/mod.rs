@@ -33,7 +33,7 @@ fn sample_body() -> &'static str {
 pub fn full_post_source(slug: &str, n: usize) -> String {
     let date = (newest() - Duration::hours(n as i64)).format("%Y-%m-%dT%H:%M:%SZ");
     format!(
-        "+++\ntitle = \"Tracking Sleep, Gently ({n})\"\ndate = {date}\nslug = \"{slug}\"\ntags = [\"sleep\", \"practice\"]\n\
+        "+++\ntitle = \"Tracking Sleep, Gently ({n})\"\ndate = {date}\nslug = \"{slug}\"\ntags = [\"sleep\", \"practice\", \"notes\"]\n\
          summary = \"A simple paper sleep diary, and how to keep it without turning rest into another test.\"\n+++\n{}",
         sample_body()
     )

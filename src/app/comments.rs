@@ -515,7 +515,8 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
             let doc = match Slug::parse(&c.post) {
                 Ok(slug) => match self.visible_doc(Kind::Post, &slug).await {
                     Ok(doc) => Some(doc),
-                    Err(AppError::NotFound) => None,
+                    // A post that no longer parses is left out, as its page answers with an error of its own.
+                    Err(AppError::NotFound | AppError::CorruptDoc { .. }) => None,
                     Err(e) => return Err(e),
                 },
                 Err(_) => None,

@@ -313,9 +313,7 @@ impl SiteIndex {
     pub fn cut(&self) -> &[Rc<Chunk>] {
         self.chunked.get_or_init(|| {
             let mut seen = HashSet::new();
-            cut(&self.posts, |posts| {
-                posts.iter().rev().flat_map(|p| &p.tags).map(|t| slugify(t)).filter(|t| seen.insert(t.clone())).collect()
-            })
+            cut(&self.posts, |posts| posts.iter().rev().flat_map(tag_slugs).filter(|t| seen.insert(t.clone())).collect())
         })
     }
 
@@ -468,6 +466,16 @@ impl SiteIndex {
         }
         entries.push((VERSION_KEY.to_string(), self.version.clone()));
         Ok(entries)
+    }
+
+    /// What names the chunks of the index stored before, from its parts as KV holds them: its tags part, when that is
+    /// of the front's version (an older release, or one rolled back to, writes the front and leaves the tags part of
+    /// an earlier index), otherwise its front, which names the site's chunks; nothing when there is no front.
+    pub fn stored_names(front: Option<SiteIndex>, tags: Option<SiteIndex>) -> SiteIndex {
+        match (front, tags) {
+            (Some(front), Some(tags)) if tags.version == front.version => tags,
+            (front, _) => front.unwrap_or_default(),
+        }
     }
 
     /// The keys of the chunks `stored` names that this index does not: to delete once it is stored.
@@ -835,6 +843,28 @@ mod tests {
         assert_eq!(written[..2], newest, "the newest chunk of the site and of the tag alone");
         let replaced = [format!("index:posts:2:{}", index.chunks[2]), format!("index:tag:even:1:{}", index.tag("even").unwrap().chunks[1])];
         assert_eq!(grown.superseded(&index.part(Part::Tags)), replaced);
+    }
+
+    #[test]
+    fn a_tag_without_a_slug_has_no_page_to_list() {
+        // The front matter refuses such a tag now; a document stored before may still carry one.
+        let mut post = summary("p", "2024-01-01", "tags = [\"Rust\"]");
+        post.tags = vec!["日本語".into(), "++".into(), "Rust".into()];
+        let index = build([post]);
+        assert_eq!(index.cut()[0].first_tags, ["rust"]);
+        assert_eq!(index.tags.iter().map(|t| t.slug.as_str()).collect::<Vec<_>>(), ["rust"]);
+    }
+
+    #[test]
+    fn the_chunks_stored_before_are_named_by_the_tags_part_of_the_fronts_version_only() {
+        let (index, grown) = (site(600, |_| "tags = [\"All\"]"), site(601, |_| "tags = [\"All\"]"));
+        let (front, tags) = (index.part(Part::Front), index.part(Part::Tags));
+        assert_eq!(SiteIndex::stored_names(Some(front.clone()), Some(tags.clone())).chunk_keys().count(), 2 + 2);
+        // A release that knew no tags part wrote a newer front over it: only the front names what is stored.
+        let stale = SiteIndex::stored_names(Some(grown.part(Part::Front)), Some(tags));
+        assert_eq!((&stale.version, stale.chunk_keys().count()), (&grown.version, 2));
+        assert_eq!(SiteIndex::stored_names(None, Some(grown.part(Part::Tags))).chunk_keys().count(), 0, "no front, nothing named");
+        assert_eq!(SiteIndex::stored_names(Some(front), None).chunk_keys().count(), 2);
     }
 
     #[test]

@@ -291,9 +291,9 @@ fn number(s: &str) -> Option<usize> {
     s.parse().ok().filter(|_| !s.starts_with('0') && s.bytes().all(|b| b.is_ascii_digit()))
 }
 
-/// A comment id as written in a URL: digits, without leading zeros, as [`number`].
+/// A comment id as written in a URL: digits, without leading zeros, as [`number`] (but 64-bit on every target).
 fn comment_id(s: &str) -> Option<i64> {
-    number(s).and_then(|id| i64::try_from(id).ok()).filter(|id| *id > 0)
+    s.parse().ok().filter(|&id| id > 0 && !s.starts_with('0') && s.bytes().all(|b| b.is_ascii_digit()))
 }
 
 fn valid_tag(t: &str) -> bool {
@@ -408,6 +408,7 @@ mod tests {
         for id in ["012", "+5", "-5", "0", "99999999999999999999"] {
             assert_eq!(Route::parse(&format!("/admin/api/comments/{id}")), Route::NotFound, "{id}");
         }
+        assert_eq!(Route::parse("/admin/api/comments/4294967296"), Route::AdminApiComment(4_294_967_296), "past 32 bits, as D1 ids may be");
         assert_eq!(Route::parse("/admin/api/comments").guard(), Guard::Bearer);
         let key = "a".repeat(64);
         assert_eq!(Route::parse(&format!("/comments/{key}/")), Route::ManageComment(key.clone()));

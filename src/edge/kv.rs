@@ -91,6 +91,15 @@ impl KvContent {
         serde_json::from_str(&text).map(Some).map_err(|e| StoreError::Corrupt(format!("{}: {e}", part.key())))
     }
 
+    /// A part as stored, to publish over it: one that does not parse names nothing (the publish writes it anew), but a
+    /// KV that does not answer stops the publish.
+    async fn stored_part(&self, part: Part) -> Result<Option<SiteIndex>, StoreError> {
+        match self.read_part(part, None).await {
+            Err(StoreError::Corrupt(_)) => Ok(None),
+            read => read,
+        }
+    }
+
     /// The part at `version`, if KV holds it: a copy edge-cached for `INDEX_CACHE_TTL_SECONDS` may predate it, and
     /// then it is read again without `cacheTtl` (KV's own edge cache then holds it at most 60 s). `None` when the part
     /// is missing or of another version (written by a publish that knew no parts).
@@ -199,12 +208,8 @@ impl ContentStore for KvContent {
     async fn put_index(&self, index: &SiteIndex) -> Result<(), StoreError> {
         let kv = self.kv()?;
         // The chunks the stored index names are not written again: KV counts every key written, and most publishes
-        // change the newest chunk of the site and of a few tags alone. Its tags part names them all (the front of an
-        // older release, the site's); an index that cannot be read names none, and every chunk is written.
-        let stored = match self.read_part(Part::Tags, None).await.ok().flatten() {
-            Some(tags) => tags,
-            None => self.read_part(Part::Front, None).await.ok().flatten().unwrap_or_default(),
-        };
+        // change the newest chunk of the site and of a few tags alone (see `SiteIndex::stored_names`).
+        let stored = SiteIndex::stored_names(self.stored_part(Part::Front).await?, self.stored_part(Part::Tags).await?);
         // In order, the version last: a reader who sees the new version must find the new parts and chunks.
         for (key, value) in index.stored(&stored).map_err(|e| StoreError::Corrupt(e.to_string()))? {
             kv.put(&key, value).map_err(unavailable)?.execute().await.map_err(unavailable)?;

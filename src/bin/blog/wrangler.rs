@@ -150,12 +150,11 @@ impl ContentStore for Wrangler {
         self.run(&["kv", "key", "delete", &StoredDoc::key(kind, slug), "--binding", "POSTS"]).map(|_| ())
     }
     async fn put_index(&self, index: &SiteIndex) -> Result<(), StoreError> {
-        // The chunks the stored index names are not written again: KV counts every key written. Its tags part names
-        // them all (the front of an older release, the site's); an index that cannot be read names none, and every
-        // chunk is written.
+        // The chunks the stored index names are not written again: KV counts every key written (see
+        // `SiteIndex::stored_names`). A part that cannot be read names none, and every chunk is written.
         let read = |part: Part| self.run(&["kv", "key", "get", part.key(), "--binding", "POSTS"]).ok();
         let parsed = |json: String| serde_json::from_str::<SiteIndex>(&json).ok();
-        let stored = read(Part::Tags).and_then(parsed).or_else(|| read(Part::Front).and_then(parsed)).unwrap_or_default();
+        let stored = SiteIndex::stored_names(read(Part::Front).and_then(parsed), read(Part::Tags).and_then(parsed));
         let entries = index.stored(&stored).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         // One bulk put of the changed chunks, the parts of the index and its version, in that order. (KV shows them to
         // readers elsewhere in no set order; a reader checks versions.)
