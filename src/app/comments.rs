@@ -513,13 +513,14 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
                 continue;
             }
             let doc = match Slug::parse(&c.post) {
-                Ok(slug) => match self.visible_doc(Kind::Post, &slug).await {
-                    Ok(doc) => Some(doc),
-                    // A post that no longer parses is left out, as its page answers with an error of its own.
-                    Err(AppError::NotFound | AppError::CorruptDoc { .. }) => None,
-                    Err(e) => return Err(e),
-                },
-                Err(_) => None,
+                Ok(slug) => self.visible_doc(Kind::Post, &slug).await,
+                Err(_) => Err(AppError::NotFound),
+            };
+            let doc = match doc {
+                Ok(doc) => Some(doc),
+                // A post that no longer parses is left out, as its page answers with an error of its own.
+                Err(AppError::NotFound | AppError::CorruptDoc { .. }) => None,
+                Err(e) => return Err(e),
             };
             posts.insert(&c.post, doc);
         }

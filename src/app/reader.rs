@@ -33,7 +33,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         let per_page = self.site.posts_per_page;
         let front = self.content.index(Part::Front).await?;
         // Past the last page for certain: the front counts the posts it leaves out as visible.
-        front.page(page, per_page, self.now).ok_or(AppError::NotFound)?;
+        let from_front = front.page(page, per_page, self.now).ok_or(AppError::NotFound)?;
         let held = front.covers(page.saturating_mul(per_page), self.now);
         let later = if held { None } else { self.later_home_page(&front, page, per_page).await? };
         let whole = if held || later.is_some() { None } else { Some(self.content.index(Part::Whole).await?) };
@@ -43,7 +43,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
                 Paged { items, page, total_pages: span.visible.div_ceil(per_page) }
             }
             (None, Some(whole)) => whole.page(page, per_page, self.now).ok_or(AppError::NotFound)?,
-            (None, None) => front.page(page, per_page, self.now).ok_or(AppError::NotFound)?,
+            (None, None) => from_front,
         };
         let path = if page == 1 { "/".to_string() } else { format!("/page/{page}/") };
         let title = (page > 1).then(|| format!("Page {page}"));

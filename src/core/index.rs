@@ -282,7 +282,7 @@ impl SiteIndex {
         pages.sort_by(|a, b| a.title.cmp(&b.title).then_with(|| a.slug.cmp(&b.slug)));
         let mut index = SiteIndex { version: String::new(), posts, pages, aliases, held, omitted: 0, ..SiteIndex::default() };
         index.chunks = index.cut().iter().map(|c| c.version.clone()).collect();
-        index.tags = index.tag_entries().to_vec();
+        index.tags = index.tags_from_posts();
         index.version = short_hash(serde_json::to_string(&index).unwrap_or_default().as_bytes());
         index
     }
@@ -333,21 +333,11 @@ impl SiteIndex {
                 }
             }
             // Gathered from the oldest; cut newest first.
-            tagged
-                .into_iter()
-                .map(|(slug, mut posts)| {
-                    (
-                        slug,
-                        cut(
-                            &{
-                                posts.reverse();
-                                posts
-                            },
-                            |_| Vec::new(),
-                        ),
-                    )
-                })
-                .collect()
+            let cut_newest_first = |(slug, mut posts): (String, Vec<PostSummary>)| {
+                posts.reverse();
+                (slug, cut(&posts, |_| Vec::new()))
+            };
+            tagged.into_iter().map(cut_newest_first).collect()
         })
     }
 
@@ -362,15 +352,18 @@ impl SiteIndex {
         if !self.tags.is_empty() || self.omitted > 0 {
             return &self.tags;
         }
-        self.tags_found.get_or_init(|| {
-            let entry = |(slug, chunks): &(String, Vec<Rc<Chunk>>)| {
-                let oldest = chunks.first().and_then(|c| c.posts.last());
-                let name = oldest.and_then(|p| p.tags.iter().find(|t| slugify(t) == *slug)).cloned().unwrap_or_else(|| slug.clone());
-                let count = chunks.iter().map(|c| c.posts.len()).sum();
-                TagEntry { slug: slug.clone(), name, count, chunks: chunks.iter().map(|c| c.version.clone()).collect() }
-            };
-            self.tag_cut().iter().map(entry).collect()
-        })
+        self.tags_found.get_or_init(|| self.tags_from_posts())
+    }
+
+    /// Every tag, found from the posts of this (whole) index.
+    fn tags_from_posts(&self) -> Vec<TagEntry> {
+        let entry = |(slug, chunks): &(String, Vec<Rc<Chunk>>)| {
+            let oldest = chunks.first().and_then(|c| c.posts.last());
+            let name = oldest.and_then(|p| p.tags.iter().find(|t| slugify(t) == *slug)).cloned().unwrap_or_else(|| slug.clone());
+            let count = chunks.iter().map(|c| c.posts.len()).sum();
+            TagEntry { slug: slug.clone(), name, count, chunks: chunks.iter().map(|c| c.version.clone()).collect() }
+        };
+        self.tag_cut().iter().map(entry).collect()
     }
 
     /// The tag whose slug is `slug`.
