@@ -143,14 +143,16 @@ pub fn parse(source: &str, kind: Kind, file_slug: Option<&str>) -> Result<(PostM
         Some("closed") => CommentsPolicy::Closed,
         Some(other) => return Err(err("comments", format!("must be \"open\" or \"closed\", not {other:?}"))),
     };
-    let mut tags = Vec::new();
+    let (mut tags, mut slugs) = (Vec::new(), Vec::new());
     for tag in raw.tags {
         let tag = tag.trim().to_string();
-        if slugify(&tag).is_empty() {
+        let slug = slugify(&tag);
+        if slug.is_empty() {
             return Err(err("tags", format!("the tag {tag:?} has no letters or digits")));
         }
-        if !tags.iter().any(|t: &String| slugify(t) == slugify(&tag)) {
+        if !slugs.contains(&slug) {
             tags.push(tag);
+            slugs.push(slug);
         }
     }
     let aliases = raw

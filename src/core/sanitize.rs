@@ -144,12 +144,23 @@ pub fn comment<'a>(events: impl IntoIterator<Item = Event<'a>>) -> String {
 }
 
 fn clean<'a>(policy: &Policy, events: impl IntoIterator<Item = Event<'a>>) -> String {
-    let mut cleaner = Cleaner { policy, open: Vec::new(), depth: 0, block: None, out: Vec::new() };
+    let events = events.into_iter();
+    let out = Vec::with_capacity(events.size_hint().0);
+    let mut cleaner = Cleaner { policy, open: Vec::new(), depth: 0, block: None, out };
     for event in events {
         cleaner.event(event);
     }
     cleaner.close_raw_tags(0);
-    let mut html = String::new();
+    // Room for the text and some markup per event, so that the page is not copied as it grows.
+    let text: usize = cleaner
+        .out
+        .iter()
+        .map(|e| match e {
+            Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => t.len(),
+            _ => 10,
+        })
+        .sum();
+    let mut html = String::with_capacity(text + text / 8);
     html::push_html(&mut html, cleaner.out.into_iter());
     html
 }

@@ -93,25 +93,40 @@ impl fmt::Display for Slug {
 
 /// Makes a slug from free text: lowercase ASCII, accents folded where common, other runs become one hyphen.
 pub fn slugify(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+    let mut out = Vec::with_capacity(text.len());
     let mut pending_hyphen = false;
-    for c in text.chars().flat_map(fold_accent) {
-        if c.is_ascii_alphanumeric() {
+    let mut push = |b: u8| {
+        if b.is_ascii_alphanumeric() {
             if pending_hyphen && !out.is_empty() {
-                out.push('-');
+                out.push(b'-');
             }
             pending_hyphen = false;
-            out.push(c.to_ascii_lowercase());
-        } else if c != '\'' && c != '’' {
+            out.push(b.to_ascii_lowercase());
+        } else {
             pending_hyphen = true;
+        }
+    };
+    for c in text.chars() {
+        match fold_accent(c) {
+            _ if c == '\'' || c == '’' => {}
+            Some(folded) => folded.bytes().for_each(&mut push),
+            // ASCII as it is; any other character separates words, as a space does.
+            None => push(u8::try_from(c).unwrap_or(b' ')),
         }
     }
     out.truncate(100);
-    out.trim_end_matches('-').to_string()
+    while out.last() == Some(&b'-') {
+        out.pop();
+    }
+    String::from_utf8(out).expect("a slug is ASCII")
 }
 
-fn fold_accent(c: char) -> impl Iterator<Item = char> {
-    let folded: &str = match c {
+/// The ASCII letters a common accented letter is written with in a slug.
+fn fold_accent(c: char) -> Option<&'static str> {
+    if c.is_ascii() {
+        return None;
+    }
+    Some(match c {
         'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' => "a",
         'æ' | 'Æ' => "ae",
         'ç' | 'Ç' => "c",
@@ -123,10 +138,8 @@ fn fold_accent(c: char) -> impl Iterator<Item = char> {
         'ß' => "ss",
         'ù' | 'ú' | 'û' | 'ü' | 'Ù' | 'Ú' | 'Û' | 'Ü' => "u",
         'ý' | 'ÿ' | 'Ý' => "y",
-        _ => "",
-    };
-    let own = if folded.is_empty() { Some(c) } else { None };
-    folded.chars().chain(own)
+        _ => return None,
+    })
 }
 
 #[cfg(test)]

@@ -61,7 +61,7 @@ pub fn parse(src: &str) -> Result<Vec<Entry>, SyntaxError> {
             return Err(reader.error_at(line, format!("duplicate key `{key}`")));
         }
         reader.spaces();
-        if !reader.eat('=') {
+        if !reader.eat(b'=') {
             return Err(reader.error(format!("expected `=` after the key `{key}`")));
         }
         reader.spaces();
@@ -89,11 +89,10 @@ impl Reader<'_> {
         self.rest().chars().next()
     }
 
-    fn eat(&mut self, c: char) -> bool {
-        let found = self.peek() == Some(c);
-        if found {
-            self.at += c.len_utf8();
-        }
+    /// Steps over `b` (an ASCII character) if it comes next.
+    fn eat(&mut self, b: u8) -> bool {
+        let found = self.src.as_bytes().get(self.at) == Some(&b);
+        self.at += usize::from(found);
         found
     }
 
@@ -114,7 +113,7 @@ impl Reader<'_> {
     }
 
     fn spaces(&mut self) {
-        while self.eat(' ') || self.eat('\t') {}
+        self.at += self.rest().bytes().take_while(|b| *b == b' ' || *b == b'\t').count();
     }
 
     fn comment(&mut self) -> Result<(), SyntaxError> {
@@ -132,7 +131,7 @@ impl Reader<'_> {
     }
 
     fn newline(&mut self) -> bool {
-        self.eat('\n') || (self.rest().starts_with("\r\n") && self.eat('\r') && self.eat('\n'))
+        self.eat(b'\n') || (self.rest().starts_with("\r\n") && self.eat(b'\r') && self.eat(b'\n'))
     }
 
     fn skip_blank_lines(&mut self) -> Result<(), SyntaxError> {
@@ -223,21 +222,21 @@ impl Reader<'_> {
 
     fn array(&mut self) -> Result<Value, SyntaxError> {
         let open_line = self.line();
-        self.eat('[');
+        self.eat(b'[');
         let mut items = Vec::new();
         loop {
             self.skip_blank_lines()?;
             if self.done() {
                 return Err(self.error_at(open_line, "the array has no closing `]`".into()));
             }
-            if self.eat(']') {
+            if self.eat(b']') {
                 return Ok(Value::Array(items));
             }
             items.push(self.value()?);
             self.skip_blank_lines()?;
-            if !self.eat(',') {
+            if !self.eat(b',') {
                 self.skip_blank_lines()?;
-                if self.eat(']') {
+                if self.eat(b']') {
                     return Ok(Value::Array(items));
                 }
                 return Err(if self.done() {
@@ -250,7 +249,7 @@ impl Reader<'_> {
     }
 
     fn basic_string(&mut self) -> Result<String, SyntaxError> {
-        self.eat('"');
+        self.eat(b'"');
         let mut out = String::new();
         loop {
             match self.peek() {
@@ -261,9 +260,12 @@ impl Reader<'_> {
                 }
                 Some('\\') => out.push(self.escape()?),
                 Some(c) if is_control(c) => return Err(self.error(format!("the control character {c:?} must be escaped"))),
-                Some(c) => {
-                    out.push(c);
-                    self.at += c.len_utf8();
+                // The characters up to the next quote, escape or control character, as one run.
+                Some(_) => {
+                    let rest = self.rest();
+                    let run = rest.find(|c| c == '"' || c == '\\' || is_control(c)).unwrap_or(rest.len());
+                    out.push_str(&rest[..run]);
+                    self.at += run;
                 }
             }
         }
@@ -307,7 +309,7 @@ impl Reader<'_> {
             return false;
         }
         self.at += 1 + blank;
-        while self.eat(' ') || self.eat('\t') || self.newline() {}
+        while self.eat(b' ') || self.eat(b'\t') || self.newline() {}
         true
     }
 
@@ -348,7 +350,7 @@ impl Reader<'_> {
     }
 
     fn literal_string(&mut self) -> Result<String, SyntaxError> {
-        self.eat('\'');
+        self.eat(b'\'');
         let rest = self.rest();
         let end = rest.find(['\'', '\n', '\r']).filter(|&end| rest[end..].starts_with('\''));
         let end = end.ok_or_else(|| self.error("the string has no closing `'`".into()))?;
