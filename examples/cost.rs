@@ -4,7 +4,8 @@
 //!
 //! Builds the bench's store with POSTS posts (the fixtures of `benches/render.rs`), serves each page once to warm
 //! the isolate's memos, then REQUESTS times inside a `measure_*` function of its own; callgrind's inclusive count
-//! of that function, divided by REQUESTS, is the cost of one request in the steady state.
+//! of that function, divided by REQUESTS, is the cost of one request in the steady state. Two more count a version's
+//! first render (the cold path), over REQUESTS posts stored and never served.
 //!
 //! Usage: `valgrind --tool=callgrind target/release/examples/cost POSTS REQUESTS`
 
@@ -12,9 +13,10 @@
 mod support;
 
 use chrono::Duration;
-use edge_blog::app::{App, ShowOptions};
+use edge_blog::app::{prepare, App, ShowOptions};
 use edge_blog::core::config::SiteConfig;
 use edge_blog::core::index::SiteIndex;
+use edge_blog::core::post::Kind;
 use edge_blog::core::route::Sitemap;
 use edge_blog::core::slug::Slug;
 use edge_blog::store::memory::MemoryStore;
@@ -25,8 +27,11 @@ use std::hint::black_box;
 type BenchApp<'a> = App<'a, MemoryStore, MemoryStore>;
 
 fn post(app: &BenchApp<'_>, comments: usize) -> usize {
-    let slug = Slug::parse(&support::bench_slug(comments)).expect("slug");
-    block_on(app.show_post(&slug, &ShowOptions::default())).expect("post page").html.len()
+    show(app, &Slug::parse(&support::bench_slug(comments)).expect("slug"))
+}
+
+fn show(app: &BenchApp<'_>, slug: &Slug) -> usize {
+    block_on(app.show_post(slug, &ShowOptions::default())).expect("post page").html.len()
 }
 
 fn home(app: &BenchApp<'_>) -> usize {
@@ -85,6 +90,39 @@ measured! {
     measure_not_found => not_found;
 }
 
+/// A version's first render in an isolate, once for each of `slugs`: posts stored, never served. Their documents
+/// carry the page prepared at publish time, or (`from_markdown`) only their file, as a release before prepared pages
+/// stored them.
+fn first_renders(app: &BenchApp<'_>, slugs: &[Slug]) -> usize {
+    slugs.iter().map(|slug| show(app, slug)).sum()
+}
+
+// Each adds a constant of its own: functions with the same body are merged by the linker, and callgrind would
+// count the two as one.
+#[inline(never)]
+fn measure_post_first_render(app: &BenchApp<'_>, slugs: &[Slug]) -> usize {
+    first_renders(app, slugs) + black_box(1)
+}
+
+#[inline(never)]
+fn measure_post_first_render_from_markdown(app: &BenchApp<'_>, slugs: &[Slug]) -> usize {
+    first_renders(app, slugs) + black_box(2)
+}
+
+/// `n` + 1 copies of the bench's sample post under slugs of their own (each a version of its own), stored as
+/// documents only, so that no list page changes: one to warm up, `n` to measure.
+fn unserved(store: &MemoryStore, prefix: &str, from_markdown: bool, n: usize) -> Vec<Slug> {
+    let slugs: Vec<Slug> = (0..=n).map(|i| Slug::parse(&format!("{prefix}-{i}")).expect("slug")).collect();
+    for slug in &slugs {
+        let mut published = prepare(Kind::Post, &support::full_post_source(slug.as_str(), 0), Some(slug.as_str())).expect("parses");
+        if from_markdown {
+            published.doc.prepared = None;
+        }
+        block_on(store.put_docs(std::slice::from_ref(&published))).expect("put doc");
+    }
+    slugs
+}
+
 fn main() {
     let args: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
     let [posts, requests] = args[..] else {
@@ -124,5 +162,10 @@ fn main() {
     ] {
         bytes += measure(&app, requests);
     }
+    // Last: the first renders fill the isolate's memos of documents and pages, which start again when full.
+    let prepared = unserved(&store, "first-render", false, requests);
+    let from_markdown = unserved(&store, "first-render-md", true, requests);
+    bytes += first_renders(&app, &prepared[..1]) + first_renders(&app, &from_markdown[..1]);
+    bytes += measure_post_first_render(&app, &prepared[1..]) + measure_post_first_render_from_markdown(&app, &from_markdown[1..]);
     println!("{bytes}");
 }

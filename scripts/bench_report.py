@@ -63,6 +63,8 @@ COST_PAGES = [
     ("post_page_1", "post page, 1 comment"),
     ("post_page_50", "post page, 50 comments"),
     ("post_page_500", "post page, 500 comments"),
+    ("post_first_render", "post page, a version's first render (0 comments; from the page prepared at publish time)"),
+    ("post_first_render_from_markdown", "post page, a version's first render from Markdown (0 comments; a document stored without its prepared page)"),
     ("home_page", "home page (10 posts)"),
     ("atom_feed", "Atom feed (20 newest; 10 in a site of 10 posts)"),
     ("archive", "archive, first page (two newest chunks: up to 1,000 posts; kept per index version)"),
@@ -219,7 +221,8 @@ if cost_sizes:
     w("`valgrind --tool=callgrind` on `examples/cost.rs` (release profile of the host, as the Wasm: `opt-level = \"z\"`, "
       "LTO): the bench's store at each site size, each page served once to warm the isolate's memos, then "
       f"{machine.get('cost_requests', '?')} times inside a function of its own, whose inclusive count is divided by the "
-      "requests. This is the steady state of an isolate, as over HTTP. Counts move by about 1% from run to run (hash "
+      "requests. This is the steady state of an isolate, as over HTTP, but for the two rows of a version's first render, "
+      "which serve as many copies of the sample post as there are requests, each stored and never served before. Counts move by about 1% from run to run (hash "
       "seeds), where times on this machine move by ±20%, so this table is what resolves the 10% target. The in-memory "
       "store stands in for KV and D1 and, like the edge's memo within its window, keeps pages of comments and comment "
       "counts until the next comment write. A copy counts one instruction per byte here (`rep movsb`), which weighs long "
