@@ -30,6 +30,8 @@ fn post(app: &BenchApp<'_>, comments: usize) -> usize {
     show(app, &Slug::parse(&support::bench_slug(comments)).expect("slug"))
 }
 
+/// The one call of `show_post` here: a second one changed what the compiler inlines, and the warm post page's count
+/// with it (+7%).
 fn show(app: &BenchApp<'_>, slug: &Slug) -> usize {
     block_on(app.show_post(slug, &ShowOptions::default())).expect("post page").html.len()
 }
