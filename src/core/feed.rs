@@ -1,10 +1,7 @@
-//! Atom and RSS documents, written with quick-xml so that every string is escaped by the library.
+//! Atom and RSS documents and sitemaps, written by a small XML writer that escapes every string it is given.
 
 use crate::core::date;
 use chrono::{DateTime, Utc};
-use quick_xml::events::BytesText;
-use quick_xml::Writer;
-use std::io;
 
 /// What a feed says about itself.
 #[derive(Debug, Clone)]
@@ -33,107 +30,68 @@ pub struct FeedEntry {
     pub categories: Vec<String>,
 }
 
-type W = Writer<Vec<u8>>;
-
-fn text(w: &mut W, name: &str, value: &str) -> io::Result<()> {
-    w.create_element(name).write_text_content(BytesText::new(value))?;
-    Ok(())
-}
-
 /// An Atom 1.0 feed; `updated` is the newest entry's, or `fallback_updated` for an empty feed.
 pub fn atom(meta: &FeedMeta, entries: &[FeedEntry], fallback_updated: DateTime<Utc>) -> String {
     let updated = entries.iter().map(|e| e.updated).max().unwrap_or(fallback_updated);
-    let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
-    let result = (|| -> io::Result<()> {
-        w.get_mut().extend_from_slice(b"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
-        w.create_element("feed")
-            .with_attribute(("xmlns", "http://www.w3.org/2005/Atom"))
-            .with_attribute(("xml:lang", meta.language.as_str()))
-            .write_inner_content(|w| {
-                text(w, "title", &meta.title)?;
-                text(w, "subtitle", &meta.subtitle)?;
-                text(w, "id", &meta.feed_url)?;
-                w.create_element("link").with_attribute(("rel", "self")).with_attribute(("href", meta.feed_url.as_str())).write_empty()?;
-                w.create_element("link")
-                    .with_attribute(("rel", "alternate"))
-                    .with_attribute(("type", "text/html"))
-                    .with_attribute(("href", meta.site_url.as_str()))
-                    .write_empty()?;
-                text(w, "updated", &date::rfc3339(updated))?;
-                w.create_element("author").write_inner_content(|w| text(w, "name", &meta.author))?;
-                text(w, "generator", "edge-blog")?;
-                for e in entries {
-                    w.create_element("entry").write_inner_content(|w| {
-                        text(w, "title", &e.title)?;
-                        text(w, "id", &e.url)?;
-                        w.create_element("link")
-                            .with_attribute(("rel", "alternate"))
-                            .with_attribute(("href", e.url.as_str()))
-                            .write_empty()?;
-                        text(w, "published", &date::rfc3339(e.published))?;
-                        text(w, "updated", &date::rfc3339(e.updated))?;
-                        w.create_element("author").write_inner_content(|w| text(w, "name", &e.author))?;
-                        for c in &e.categories {
-                            w.create_element("category").with_attribute(("term", c.as_str())).write_empty()?;
-                        }
-                        w.create_element("content").with_attribute(("type", "html")).write_text_content(BytesText::new(&e.content_html))?;
-                        Ok(())
-                    })?;
-                }
-                Ok(())
-            })?;
-        Ok(())
-    })();
-    finish(w, result)
+    let mut w = Xml::new(2048 + entries.iter().map(|e| e.content_html.len() * 5 / 4 + 512).sum::<usize>());
+    w.start("feed", &[("xmlns", "http://www.w3.org/2005/Atom"), ("xml:lang", &meta.language)]);
+    w.text("title", &meta.title);
+    w.text("subtitle", &meta.subtitle);
+    w.text("id", &meta.feed_url);
+    w.empty("link", &[("rel", "self"), ("href", &meta.feed_url)]);
+    w.empty("link", &[("rel", "alternate"), ("type", "text/html"), ("href", &meta.site_url)]);
+    w.text("updated", &date::rfc3339(updated));
+    w.start("author", &[]);
+    w.text("name", &meta.author);
+    w.end("author");
+    w.text("generator", "edge-blog");
+    for e in entries {
+        w.start("entry", &[]);
+        w.text("title", &e.title);
+        w.text("id", &e.url);
+        w.empty("link", &[("rel", "alternate"), ("href", &e.url)]);
+        w.text("published", &date::rfc3339(e.published));
+        w.text("updated", &date::rfc3339(e.updated));
+        w.start("author", &[]);
+        w.text("name", &e.author);
+        w.end("author");
+        for c in &e.categories {
+            w.empty("category", &[("term", c)]);
+        }
+        w.element("content", &[("type", "html")], &e.content_html);
+        w.end("entry");
+    }
+    w.end("feed");
+    w.out
 }
 
 /// An RSS 2.0 feed of the same entries.
 pub fn rss(meta: &FeedMeta, entries: &[FeedEntry], fallback_updated: DateTime<Utc>) -> String {
     let updated = entries.iter().map(|e| e.updated).max().unwrap_or(fallback_updated);
-    let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
-    let result = (|| -> io::Result<()> {
-        w.get_mut().extend_from_slice(b"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
-        w.create_element("rss")
-            .with_attribute(("version", "2.0"))
-            .with_attribute(("xmlns:atom", "http://www.w3.org/2005/Atom"))
-            .write_inner_content(|w| {
-                w.create_element("channel").write_inner_content(|w| {
-                    text(w, "title", &meta.title)?;
-                    text(w, "link", &meta.site_url)?;
-                    text(w, "description", &meta.subtitle)?;
-                    text(w, "language", &meta.language)?;
-                    text(w, "lastBuildDate", &date::rfc2822(updated))?;
-                    w.create_element("atom:link")
-                        .with_attribute(("href", meta.feed_url.as_str()))
-                        .with_attribute(("rel", "self"))
-                        .with_attribute(("type", "application/rss+xml"))
-                        .write_empty()?;
-                    for e in entries {
-                        w.create_element("item").write_inner_content(|w| {
-                            text(w, "title", &e.title)?;
-                            text(w, "link", &e.url)?;
-                            w.create_element("guid").with_attribute(("isPermaLink", "true")).write_text_content(BytesText::new(&e.url))?;
-                            text(w, "pubDate", &date::rfc2822(e.published))?;
-                            for c in &e.categories {
-                                text(w, "category", c)?;
-                            }
-                            text(w, "description", &e.content_html)?;
-                            Ok(())
-                        })?;
-                    }
-                    Ok(())
-                })?;
-                Ok(())
-            })?;
-        Ok(())
-    })();
-    finish(w, result)
-}
-
-fn finish(w: W, result: io::Result<()>) -> String {
-    // Writing into a Vec cannot fail; an error here would be a quick-xml bug, so an empty feed is enough.
-    debug_assert!(result.is_ok());
-    String::from_utf8(w.into_inner()).unwrap_or_default()
+    let mut w = Xml::new(2048 + entries.iter().map(|e| e.content_html.len() * 5 / 4 + 512).sum::<usize>());
+    w.start("rss", &[("version", "2.0"), ("xmlns:atom", "http://www.w3.org/2005/Atom")]);
+    w.start("channel", &[]);
+    w.text("title", &meta.title);
+    w.text("link", &meta.site_url);
+    w.text("description", &meta.subtitle);
+    w.text("language", &meta.language);
+    w.text("lastBuildDate", &date::rfc2822(updated));
+    w.empty("atom:link", &[("href", &meta.feed_url), ("rel", "self"), ("type", "application/rss+xml")]);
+    for e in entries {
+        w.start("item", &[]);
+        w.text("title", &e.title);
+        w.text("link", &e.url);
+        w.element("guid", &[("isPermaLink", "true")], &e.url);
+        w.text("pubDate", &date::rfc2822(e.published));
+        for c in &e.categories {
+            w.text("category", c);
+        }
+        w.text("description", &e.content_html);
+        w.end("item");
+    }
+    w.end("channel");
+    w.end("rss");
+    w.out
 }
 
 /// A sitemap of absolute URLs with their last modification time.
@@ -148,24 +106,107 @@ pub fn sitemap_index(sitemaps: &[(String, Option<DateTime<Utc>>)]) -> String {
 
 /// The two share a shape: a root of entries, each a location and an optional date.
 fn sitemap_document(root: &str, entry: &str, entries: &[(String, Option<DateTime<Utc>>)]) -> String {
-    let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
-    let result = (|| -> io::Result<()> {
-        w.get_mut().extend_from_slice(b"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
-        w.create_element(root).with_attribute(("xmlns", "http://www.sitemaps.org/schemas/sitemap/0.9")).write_inner_content(|w| {
-            for (loc, lastmod) in entries {
-                w.create_element(entry).write_inner_content(|w| {
-                    text(w, "loc", loc)?;
-                    if let Some(m) = lastmod {
-                        text(w, "lastmod", &date::ymd(*m))?;
-                    }
-                    Ok(())
-                })?;
-            }
-            Ok(())
-        })?;
-        Ok(())
-    })();
-    finish(w, result)
+    let mut w = Xml::new(256 + entries.iter().map(|(loc, _)| loc.len() + 80).sum::<usize>());
+    w.start(root, &[("xmlns", "http://www.sitemaps.org/schemas/sitemap/0.9")]);
+    for (loc, lastmod) in entries {
+        w.start(entry, &[]);
+        w.text("loc", loc);
+        if let Some(m) = lastmod {
+            w.text("lastmod", &date::ymd(*m));
+        }
+        w.end(entry);
+    }
+    w.end(root);
+    w.out
+}
+
+/// An XML document, each element on a line of its own, indented two spaces a level.
+struct Xml {
+    out: String,
+    depth: usize,
+}
+
+impl Xml {
+    fn new(capacity: usize) -> Xml {
+        let mut out = String::with_capacity(capacity);
+        out.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>");
+        Xml { out, depth: 0 }
+    }
+
+    /// Opens an element whose content is elements.
+    fn start(&mut self, name: &str, attributes: &[(&str, &str)]) {
+        self.open(name, attributes);
+        self.out.push('>');
+        self.depth += 1;
+    }
+
+    fn end(&mut self, name: &str) {
+        self.depth -= 1;
+        self.new_line();
+        self.out.push_str("</");
+        self.out.push_str(name);
+        self.out.push('>');
+    }
+
+    fn empty(&mut self, name: &str, attributes: &[(&str, &str)]) {
+        self.open(name, attributes);
+        self.out.push_str("/>");
+    }
+
+    /// An element whose content is `text`.
+    fn text(&mut self, name: &str, text: &str) {
+        self.element(name, &[], text);
+    }
+
+    fn element(&mut self, name: &str, attributes: &[(&str, &str)], text: &str) {
+        self.open(name, attributes);
+        self.out.push('>');
+        escape(&mut self.out, text);
+        self.out.push_str("</");
+        self.out.push_str(name);
+        self.out.push('>');
+    }
+
+    fn open(&mut self, name: &str, attributes: &[(&str, &str)]) {
+        self.new_line();
+        self.out.push('<');
+        self.out.push_str(name);
+        for (key, value) in attributes {
+            self.out.push(' ');
+            self.out.push_str(key);
+            self.out.push_str("=\"");
+            escape(&mut self.out, value);
+            self.out.push('"');
+        }
+    }
+
+    fn new_line(&mut self) {
+        self.out.push('\n');
+        for _ in 0..self.depth {
+            self.out.push_str("  ");
+        }
+    }
+}
+
+/// Escapes the five characters XML gives a meaning to, for text and attribute values alike, and drops the
+/// characters XML 1.0 does not allow at all (control characters other than tab and line ends), which would make
+/// the whole document unreadable to a feed reader.
+fn escape(out: &mut String, text: &str) {
+    let mut rest = text;
+    while let Some(at) = rest.find(|c: char| matches!(c, '&' | '<' | '>' | '"' | '\'' | '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}')) {
+        out.push_str(&rest[..at]);
+        let c = rest[at..].chars().next().unwrap_or_default();
+        out.push_str(match c {
+            '&' => "&amp;",
+            '<' => "&lt;",
+            '>' => "&gt;",
+            '"' => "&quot;",
+            '\'' => "&apos;",
+            _ => "",
+        });
+        rest = &rest[at + c.len_utf8()..];
+    }
+    out.push_str(rest);
 }
 
 #[cfg(test)]
@@ -219,6 +260,16 @@ mod tests {
         );
         assert!(xml.contains("&lt;p&gt;x &amp;amp; y&lt;/p&gt;"), "{xml}");
         assert!(xml.contains("<updated>2024-05-01T09:00:00+00:00</updated>"), "{xml}");
+    }
+
+    #[test]
+    fn characters_xml_does_not_allow_are_dropped_so_the_feed_stays_readable() {
+        let e = FeedEntry { title: "Bell\u{7} and \u{1b}[0m escape\u{ffff}, tab\tkept".into(), ..entry() };
+        let entries = [e];
+        for xml in [atom(&meta(), &entries, entries[0].updated), rss(&meta(), &entries, entries[0].updated)] {
+            assert_well_formed(&xml);
+            assert!(xml.contains("<title>Bell and [0m escape, tab\tkept</title>"), "{xml}");
+        }
     }
 
     #[test]
