@@ -100,30 +100,36 @@ fn list_and_feed(c: &mut Criterion) {
     for total in [10, 1_000, 10_000] {
         let store = seeded(total);
         let app = app(&site, &store);
-        let home = block_on(app.home(1)).expect("home renders");
+        let home = block_on(app.home(1)).expect("home renders").body.clone();
         assert_eq!(home.matches("class=\"card").count().max(home.matches("<article").count()), 10, "ten posts on the home page");
         c.benchmark_group("list_page_10_of")
             .bench_function(BenchmarkId::from_parameter(total), |b| b.iter(|| black_box(block_on(app.home(1)).expect("home"))));
         c.benchmark_group("atom_feed_of")
             .bench_function(BenchmarkId::from_parameter(total), |b| b.iter(|| black_box(block_on(app.feed(None, false)).expect("feed"))));
-        // The feed's first request for an index version (a publish, or a fresh isolate), when it is written: a
-        // new version per iteration, in a store holding only the front, which is all the feed reads.
+        // The first request for an index version (a publish, or a fresh isolate) of the feed and of the home page,
+        // when each is written: a new version per iteration, in a store holding only the front, which is all they
+        // read (its posts have no comments there).
         let front = block_on(store.index(Part::Front)).expect("front");
         let fresh = MemoryStore::default();
         let fresh_app = self::app(&site, &fresh);
         let mut version = 0u64;
-        c.benchmark_group("atom_feed_first_of").bench_function(BenchmarkId::from_parameter(total), |b| {
-            b.iter_batched(
-                || {
-                    version += 1;
-                    let mut index = SiteIndex::clone(&front);
-                    index.version = format!("bench-{version}");
-                    block_on(fresh.put_index(&index)).expect("put index");
-                },
-                |()| black_box(block_on(fresh_app.feed(None, false)).expect("feed")),
-                BatchSize::PerIteration,
-            )
-        });
+        for (group, home) in [("atom_feed_first_of", false), ("list_page_10_first_of", true)] {
+            c.benchmark_group(group).bench_function(BenchmarkId::from_parameter(total), |b| {
+                b.iter_batched(
+                    || {
+                        version += 1;
+                        let mut index = SiteIndex::clone(&front);
+                        index.version = format!("bench-{version}");
+                        block_on(fresh.put_index(&index)).expect("put index");
+                    },
+                    |()| match home {
+                        true => black_box(block_on(fresh_app.home(1)).expect("home")),
+                        false => black_box(block_on(fresh_app.feed(None, false)).expect("feed")),
+                    },
+                    BatchSize::PerIteration,
+                )
+            });
+        }
         // The pages whose work should not depend on the size of the site at all, measured at each size.
         let slug = Slug::parse(&support::bench_slug(1)).expect("slug");
         let opts = ShowOptions::default();

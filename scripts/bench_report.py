@@ -65,12 +65,13 @@ COST_PAGES = [
     ("post_page_500", "post page, 500 comments"),
     ("post_first_render", "post page, a version's first render (0 comments; from the page prepared at publish time)"),
     ("post_first_render_from_markdown", "post page, a version's first render from Markdown (0 comments; a document stored without its prepared page)"),
-    ("home_page", "home page (10 posts)"),
+    ("home_page", "home page (10 posts; kept while the index and its posts' comment counts are unchanged)"),
+    ("home_page_first", "home page, first request for an index version (written)"),
     ("atom_feed", "Atom feed (20 newest; 10 in a site of 10 posts)"),
     ("archive", "archive, first page (two newest chunks: up to 1,000 posts; kept per index version)"),
     ("sitemap", "posts sitemap (one chunk: up to 500 posts; kept per index version)"),
     ("tags_page", "tags page (kept per index version)"),
-    ("tag_page", "tag page (10 posts, from one chunk of the tag's posts)"),
+    ("tag_page", "tag page (10 posts, from one chunk of the tag's posts; kept as the home page)"),
     ("not_found", "404 page"),
 ]
 
@@ -183,7 +184,8 @@ order += sorted(k for k in native if k.startswith("list_page")) + sorted(k for k
 labels = {
     "post_page_1_of": "post page, 1 comment, warm, in a site of {} posts",
     "not_found_of": "404 page (aliases looked up, error page rendered) in a site of {} posts",
-    "list_page_10_of": "home page (10 posts listed) of a site of {} posts",
+    "list_page_10_of": "home page (10 posts listed) of a site of {} posts, kept (every request after the first for an index version and comment counts)",
+    "list_page_10_first_of": "home page (10 posts listed) of a site of {} posts, first request for an index version (written)",
     "atom_feed_of": "Atom feed (20 newest) of a site of {} posts, kept (every poll after the first for an index version)",
     "atom_feed_first_of": "Atom feed (20 newest) of a site of {} posts, first request for an index version (written)",
     "front_parse_of": "parse the KV `index:front` JSON of a site of {} posts (home page, feed, navigation: once per isolate and index version)",

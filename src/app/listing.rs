@@ -1,6 +1,7 @@
-//! Listings kept per isolate: pages made from the index alone (the feeds, the archive, the tags page, the sitemaps),
-//! written once per thing a reader can see and then served as they are, so a request costs a lookup however many
-//! posts they list, and feed readers' polls, the most frequent requests of a blog, cost the least.
+//! Listings kept per isolate: pages made from the index (the feeds, the archive, the tags page, the sitemaps, and
+//! the lists of posts with their comment counts), written once per thing a reader can see and then served as they
+//! are, so a request costs a lookup however many posts they list, and feed readers' polls, the most frequent
+//! requests of a blog, cost the least.
 
 use super::{remember, App, AppError};
 use crate::core::hash;
@@ -19,6 +20,9 @@ const TAG_FEEDS_KEPT: usize = 32;
 const CHUNK_LISTINGS_KEPT: usize = 48;
 /// The site's own listings have fixed names, so this bound is only a guard.
 const SITE_LISTINGS_KEPT: usize = 8;
+/// The home page's later pages and the tags' pages kept at once: a crawl of them starts this memo again, not the
+/// others.
+const LIST_PAGES_KEPT: usize = 32;
 
 /// A listing as served, and its ETag.
 #[derive(Debug)]
@@ -39,6 +43,13 @@ pub(super) enum Listed<'a> {
         rss: bool,
         tag: Option<&'a str>,
     },
+    /// A page of the home page's list of posts.
+    Home(usize),
+    /// A page of one tag's list of posts.
+    Tag {
+        slug: &'a str,
+        page: usize,
+    },
 }
 
 impl Listed<'_> {
@@ -50,6 +61,8 @@ impl Listed<'_> {
             Listed::Sitemap(Sitemap::Site) => "sitemap:site".into(),
             Listed::Sitemap(Sitemap::Posts(n)) => format!("sitemap:{n}"),
             Listed::Feed { rss, tag } => format!("{}:{}", if rss { "rss" } else { "atom" }, tag.unwrap_or("")),
+            Listed::Home(page) => format!("home:{page}"),
+            Listed::Tag { slug, page } => format!("tag:{slug}:{page}"),
         }
     }
 
@@ -59,12 +72,15 @@ impl Listed<'_> {
             Listed::Feed { tag: Some(_), .. } => (&TAG_FEEDS, TAG_FEEDS_KEPT),
             Listed::Sitemap(Sitemap::Posts(_)) => (&CHUNK_LISTINGS, CHUNK_LISTINGS_KEPT),
             Listed::Archive(page) if page > 1 => (&CHUNK_LISTINGS, CHUNK_LISTINGS_KEPT),
+            Listed::Home(page) if page > 1 => (&LIST_PAGES, LIST_PAGES_KEPT),
+            Listed::Tag { .. } => (&LIST_PAGES, LIST_PAGES_KEPT),
             _ => (&SITE, SITE_LISTINGS_KEPT),
         }
     }
 }
 
-/// A listing and the [`SiteIndex::listing_key`] of the index it was made from.
+/// A listing and the [`SiteIndex::listing_key`] of the index it was made from (with the comment counts it shows,
+/// if any).
 struct Kept {
     key: String,
     listing: Rc<Listing>,
@@ -75,25 +91,35 @@ thread_local! {
     static SITE: RefCell<HashMap<String, Kept>> = RefCell::default();
     static TAG_FEEDS: RefCell<HashMap<String, Kept>> = RefCell::default();
     static CHUNK_LISTINGS: RefCell<HashMap<String, Kept>> = RefCell::default();
+    static LIST_PAGES: RefCell<HashMap<String, Kept>> = RefCell::default();
 }
 
 impl<C, D> App<'_, C, D> {
     /// The listing made from an index that shows what `index` shows now, if one is kept. The site's settings are not
     /// in the key: they come from the worker's environment, fixed for an isolate's life.
     pub(super) fn kept(&self, listed: Listed<'_>, index: &SiteIndex) -> Option<Rc<Listing>> {
-        let key = index.listing_key(self.now)?;
-        listed.memo().0.with(|m| m.borrow().get(&listed.name()).filter(|k| k.key == key).map(|k| k.listing.clone()))
+        kept_under(listed, &index.listing_key(self.now)?)
     }
 
     /// Keeps `body` as the listing made from `index` now, in place of any earlier one.
     pub(super) fn keep(&self, listed: Listed<'_>, index: &SiteIndex, body: String) -> Rc<Listing> {
-        let listing = Rc::new(Listing { etag: hash::etag(body.as_bytes()), body });
-        if let Some(key) = index.listing_key(self.now) {
-            let (memo, limit) = listed.memo();
-            remember(memo, listed.name(), Kept { key, listing: listing.clone() }, limit);
-        }
-        listing
+        keep_under(listed, index.listing_key(self.now), body)
     }
+}
+
+/// The listing kept as `listed` if it was made from what `key` names.
+pub(super) fn kept_under(listed: Listed<'_>, key: &str) -> Option<Rc<Listing>> {
+    listed.memo().0.with(|m| m.borrow().get(&listed.name()).filter(|k| k.key == key).map(|k| k.listing.clone()))
+}
+
+/// Keeps `body` as the listing `listed` made from what `key` names (`None`: not kept), in place of any earlier one.
+pub(super) fn keep_under(listed: Listed<'_>, key: Option<String>, body: String) -> Rc<Listing> {
+    let listing = Rc::new(Listing { etag: hash::etag(body.as_bytes()), body });
+    if let Some(key) = key {
+        let (memo, limit) = listed.memo();
+        remember(memo, listed.name(), Kept { key, listing: listing.clone() }, limit);
+    }
+    listing
 }
 
 /// A run of one tag's visible posts, read from the chunks of its posts that hold it.

@@ -160,8 +160,8 @@ mod tests {
         let published = block_on(app.publish(Kind::Post, &slug("hello"), HELLO)).unwrap();
         assert_eq!((published.url.as_str(), published.created), ("/posts/hello/", true));
         assert!(block_on(app.show_post(&slug("hello"), &ShowOptions::default())).unwrap().html.contains("First words about edges."));
-        assert!(block_on(app.home(1)).unwrap().contains("/posts/hello/"));
-        assert!(block_on(app.tag("intro", 1)).unwrap().contains("/posts/hello/"));
+        assert!(block_on(app.home(1)).unwrap().body.contains("/posts/hello/"));
+        assert!(block_on(app.tag("intro", 1)).unwrap().body.contains("/posts/hello/"));
         assert!(block_on(app.search("edge")).unwrap().contains("/posts/hello/"));
         assert!(block_on(app.feed(None, false)).unwrap().body.contains("http://127.0.0.1:8787/posts/hello/"));
         assert!(sitemaps(&app).contains("http://127.0.0.1:8787/posts/hello/"));
@@ -202,6 +202,51 @@ mod tests {
             assert!(list.contains("/posts/third/"), "{list}");
         }
         assert!(block_on(later.tags()).unwrap().body.contains("/tags/intro/"));
+    }
+
+    #[test]
+    fn a_kept_list_of_posts_changes_when_a_comment_is_approved_or_a_post_published() {
+        use crate::core::comment::CommentStatus;
+        use crate::store::{CommentRecord, CommentStore};
+        let (site, store) = (SiteConfig::default(), MemoryStore::default());
+        let app = app(&site, &store);
+        block_on(app.publish(Kind::Post, &slug("hello"), HELLO)).unwrap();
+        let lists = || [block_on(app.home(1)).unwrap(), block_on(app.tag("intro", 1)).unwrap()];
+        let first = lists();
+        for (list, again) in first.iter().zip(lists()) {
+            assert!(Rc::ptr_eq(list, &again), "the second request is served the kept page");
+            assert!(list.body.contains("/posts/hello/") && !list.body.contains("1 comment"), "{}", list.body);
+        }
+        let record = CommentRecord {
+            post: "hello".into(),
+            parent: None,
+            author: "Ada".into(),
+            email: None,
+            email_hash: None,
+            url: None,
+            body: "Thanks.".into(),
+            body_html: "<p>Thanks.</p>".into(),
+            status: CommentStatus::Pending,
+            held_reason: None,
+            created_at: "2025-01-01 00:00:00".into(),
+            manage_hash: "m".into(),
+            body_hash: "b".into(),
+        };
+        let id = block_on(store.insert(&record)).unwrap();
+        for (list, again) in first.iter().zip(lists()) {
+            assert!(Rc::ptr_eq(list, &again), "a comment held for moderation changes no count");
+        }
+        block_on(app.moderate(id, ModerationAction::Approve)).unwrap();
+        let approved = lists();
+        for (list, now) in first.iter().zip(&approved) {
+            assert!(now.body.contains("1 comment</a>"), "{}", now.body);
+            assert_ne!(list.etag, now.etag);
+        }
+        let second = "+++\ntitle = \"Second\"\ndate = 2024-06-01\ntags = [\"Intro\"]\n+++\nTwo.\n";
+        block_on(app.publish(Kind::Post, &slug("second"), second)).unwrap();
+        for list in lists() {
+            assert!(list.body.contains("/posts/second/") && list.body.contains("1 comment</a>"), "{}", list.body);
+        }
     }
 
     /// Every sitemap `/sitemap.xml` lists, one after the other.
@@ -328,11 +373,11 @@ mod tests {
     }
 
     fn home_pages(app: &App<'_, MemoryStore, MemoryStore>) -> (String, usize) {
-        all_pages(|n| block_on(app.home(n)))
+        all_pages(|n| block_on(app.home(n)).map(|l| l.body.clone()))
     }
 
     fn tag_pages(app: &App<'_, MemoryStore, MemoryStore>, slug: &str) -> (String, usize) {
-        all_pages(|n| block_on(app.tag(slug, n)))
+        all_pages(|n| block_on(app.tag(slug, n)).map(|l| l.body.clone()))
     }
 
     #[test]
@@ -346,7 +391,7 @@ mod tests {
         let (all, pages) = home_pages(&app);
         assert_eq!(pages, 110, "1,091 visible posts, 10 a page");
         assert_eq!(links(&all, 1100), (0..1100).map(|i| usize::from(i >= 9)).collect::<Vec<_>>());
-        assert!(block_on(app.home(60)).unwrap().contains("href=\"/page/61/\""));
+        assert!(block_on(app.home(60)).unwrap().body.contains("href=\"/page/61/\""));
         // A front whose chunks the store does not hold: the whole index serves the same pages.
         store.serve_part(Part::Whole, whole);
         let front = block_on(store.index(Part::Front)).unwrap();
@@ -364,7 +409,7 @@ mod tests {
         let (all, pages) = tag_pages(&app, "all");
         assert_eq!(pages, 110, "1,091 visible posts, 10 a page");
         assert_eq!(links(&all, 1100), (0..1100).map(|i| usize::from(i >= 9)).collect::<Vec<_>>());
-        let second = block_on(app.tag("all", 2)).unwrap();
+        let second = block_on(app.tag("all", 2)).unwrap().body.clone();
         assert!(second.contains("href=\"/tags/all/page/3/\"") && second.contains("href=\"/tags/all/\""), "pager");
         assert!(second.contains("<title>Posts tagged “All”, page 2"));
         let (recent, pages) = tag_pages(&app, "recent");
@@ -451,7 +496,7 @@ mod tests {
         block_on(today.publish(Kind::Page, &slug("about"), about)).unwrap();
         let shown = |app: &App<'_, MemoryStore, MemoryStore>| {
             let post = block_on(app.show_post(&slug("hello"), &ShowOptions::default())).unwrap().html;
-            let pages = [block_on(app.home(1)).unwrap(), post, block_on(app.archive(1)).unwrap().body.clone()];
+            let pages = [block_on(app.home(1)).unwrap().body.clone(), post, block_on(app.archive(1)).unwrap().body.clone()];
             let sitemap = sitemaps(app).contains("/about/");
             (pages.map(|p| p.contains("href=\"/about/\"")), sitemap, block_on(app.alias("/old-about/")).unwrap())
         };
@@ -496,7 +541,7 @@ mod tests {
         block_on(app.publish(Kind::Post, &slug("hello"), HELLO)).unwrap();
         block_on(app.unpublish(Kind::Post, &slug("hello"))).unwrap();
         assert!(matches!(block_on(app.show_post(&slug("hello"), &ShowOptions::default())), Err(AppError::NotFound)));
-        assert!(!block_on(app.home(1)).unwrap().contains("/posts/hello/"));
+        assert!(!block_on(app.home(1)).unwrap().body.contains("/posts/hello/"));
         assert!(!block_on(app.search("edges")).unwrap().contains("/posts/hello/"));
         assert!(matches!(block_on(app.tag("intro", 1)), Err(AppError::NotFound)));
         assert!(matches!(block_on(app.unpublish(Kind::Post, &slug("hello"))), Err(AppError::NotFound)));
@@ -520,10 +565,10 @@ mod tests {
         block_on(app.publish(Kind::Post, &slug("draft"), "+++\ntitle = \"Draft\"\ndate = 2024-06-01\ndraft = true\n+++\nWip.")).unwrap();
         assert!(matches!(block_on(app.show_post(&slug("later"), &ShowOptions::default())), Err(AppError::NotFound)));
         assert!(matches!(block_on(app.show_post(&slug("draft"), &ShowOptions::default())), Err(AppError::NotFound)));
-        assert!(!block_on(app.home(1)).unwrap().contains("Later"));
+        assert!(!block_on(app.home(1)).unwrap().body.contains("Later"));
         let later = App { now: Utc.with_ymd_and_hms(2025, 6, 1, 0, 0, 0).unwrap(), ..app };
         assert!(block_on(later.show_post(&slug("later"), &ShowOptions::default())).unwrap().html.contains("Soon."));
-        assert!(block_on(later.home(1)).unwrap().contains("Later"));
+        assert!(block_on(later.home(1)).unwrap().body.contains("Later"));
     }
 
     #[test]

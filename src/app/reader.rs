@@ -1,6 +1,6 @@
 //! Reader use cases: lists, pages, tags, archive, search, feeds and the sitemap.
 
-use super::listing::{ChunksOrKept, Listed, Listing};
+use super::listing::{keep_under, kept_under, ChunksOrKept, Listed, Listing};
 use super::{App, AppError};
 use crate::core::feed::{self, FeedEntry};
 use crate::core::index::{archive_chunks, archive_pages, chunk_key, months, Chunk, Paged, Part, SiteIndex, Span};
@@ -20,16 +20,30 @@ use std::rc::Rc;
 const FEED_LENGTH: usize = 20;
 const SEARCH_LIMIT: usize = 20;
 impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
-    /// Approved comment counts for list pages; a failing comment store shows none rather than failing the page.
-    async fn cards(&self, posts: &[&PostSummary]) -> Vec<PostCard> {
+    /// A list of posts (a page of the home page or of a tag's), kept under `index`'s listing key and the comment
+    /// counts it shows, so that a request costs the counts' look-up while neither changes. A failing comment store
+    /// shows no counts rather than failing the page.
+    async fn list_page(
+        &self,
+        listed: Listed<'_>,
+        index: &SiteIndex,
+        posts: &[&PostSummary],
+        render: &dyn Fn(Vec<PostCard>) -> Result<String, AppError>,
+    ) -> Result<Rc<Listing>, AppError> {
         let slugs: Vec<&str> = posts.iter().map(|p| p.slug.as_str()).collect();
         let counts = self.db.approved_counts(&slugs).await.unwrap_or_default();
-        posts.iter().map(|p| PostCard::new(p, counts.get(p.slug.as_str()).copied().unwrap_or(0))).collect()
+        let counts: Vec<u32> = slugs.iter().map(|s| counts.get(*s).copied().unwrap_or(0)).collect();
+        let key = index.listing_key(self.now).map(|k| counts.iter().fold(k, |k, n| k + ":" + &n.to_string()));
+        if let Some(kept) = key.as_deref().and_then(|k| kept_under(listed, k)) {
+            return Ok(kept);
+        }
+        let cards = posts.iter().zip(counts).map(|(p, n)| PostCard::new(p, n)).collect();
+        Ok(keep_under(listed, key, render(cards)?))
     }
 
     /// The home page or one of its later pages: from the front when it holds the page's posts, otherwise from the
     /// chunks of posts that do (from the whole index when the front cannot place them or the store lacks them).
-    pub async fn home(&self, page: usize) -> Result<String, AppError> {
+    pub async fn home(&self, page: usize) -> Result<Rc<Listing>, AppError> {
         let per_page = self.site.posts_per_page;
         let front = self.content.index(Part::Front).await?;
         // Past the last page for certain: the front counts the posts it leaves out as visible.
@@ -45,11 +59,15 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
             (None, Some(whole)) => whole.page(page, per_page, self.now).ok_or(AppError::NotFound)?,
             (None, None) => from_front,
         };
-        let path = if page == 1 { "/".to_string() } else { format!("/page/{page}/") };
-        let title = (page > 1).then(|| format!("Page {page}"));
-        let layout = Layout::new(self.site, front.visible_pages(self.now), title.as_deref(), None, &path);
-        let posts = self.cards(&paged.items).await;
-        Ok(ListPage { layout, heading: None, posts, pager: Pager::new("/", paged.page, paged.total_pages) }.render()?)
+        // The whole index, when read, names the page: it may be of another version than the front.
+        let index = whole.as_deref().unwrap_or(&front);
+        self.list_page(Listed::Home(page), index, &paged.items, &|posts| {
+            let path = if page == 1 { "/".to_string() } else { format!("/page/{page}/") };
+            let title = (page > 1).then(|| format!("Page {page}"));
+            let layout = Layout::new(self.site, index.visible_pages(self.now), title.as_deref(), None, &path);
+            Ok(ListPage { layout, heading: None, posts, pager: Pager::new("/", paged.page, paged.total_pages) }.render()?)
+        })
+        .await
     }
 
     /// The span of a home page past the front, and its chunks, if the front can place it and the store holds them.
@@ -67,21 +85,23 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
     }
 
     /// `/tags/<tag>/` and its later pages: read from the one or two chunks of the tag's posts that hold the page.
-    pub async fn tag(&self, tag_slug: &str, page: usize) -> Result<String, AppError> {
+    pub async fn tag(&self, tag_slug: &str, page: usize) -> Result<Rc<Listing>, AppError> {
         let per_page = self.site.posts_per_page.max(1);
         let tagged = self.tagged(tag_slug, (page - 1).saturating_mul(per_page), per_page).await?;
-        let (name, base) = (&tagged.name, format!("/tags/{tag_slug}/"));
-        let heading = format!("Posts tagged “{name}”");
-        let (title, path) = match page {
-            1 => (heading.clone(), base.clone()),
-            _ => (format!("{heading}, page {page}"), format!("{base}page/{page}/")),
-        };
-        let mut layout = Layout::new(self.site, tagged.index.visible_pages(self.now), Some(&title), None, &path);
-        layout.feeds.push(Link { title: format!("{} · {name}", self.site.title), url: format!("{base}feed.xml") });
         let posts: Vec<&PostSummary> = tagged.span.posts(&tagged.chunks, per_page, |_| true).collect();
-        let posts = self.cards(&posts).await;
-        let pager = Pager::new(&base, page, tagged.span.visible.div_ceil(per_page));
-        Ok(ListPage { layout, heading: Some(heading), posts, pager }.render()?)
+        self.list_page(Listed::Tag { slug: tag_slug, page }, &tagged.index, &posts, &|posts| {
+            let (name, base) = (&tagged.name, format!("/tags/{tag_slug}/"));
+            let heading = format!("Posts tagged “{name}”");
+            let (title, path) = match page {
+                1 => (heading.clone(), base.clone()),
+                _ => (format!("{heading}, page {page}"), format!("{base}page/{page}/")),
+            };
+            let mut layout = Layout::new(self.site, tagged.index.visible_pages(self.now), Some(&title), None, &path);
+            layout.feeds.push(Link { title: format!("{} · {name}", self.site.title), url: format!("{base}feed.xml") });
+            let pager = Pager::new(&base, page, tagged.span.visible.div_ceil(per_page));
+            Ok(ListPage { layout, heading: Some(heading), posts, pager }.render()?)
+        })
+        .await
     }
 
     /// `/tags/`: from the tags part, which holds the list of tags, unless it cannot tell how many posts are

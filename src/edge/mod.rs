@@ -120,7 +120,7 @@ async fn route(
             if let Some(target) = wordpress_query_alias(app, &url).await? {
                 return Ok(Reply::redirect(&target));
             }
-            Reply::html(app.home(page).await?, CachePolicy::Revalidate)
+            listing_reply(app.home(page).await?, |body| Reply::html(body, CachePolicy::Revalidate))
         }
         Route::Post(slug) => {
             let opts = show_options(&url);
@@ -136,7 +136,7 @@ async fn route(
             page => Reply::html(page?, CachePolicy::Revalidate),
         },
         Route::Tags => listing_reply(app.tags().await?, |body| Reply::html(body, CachePolicy::Revalidate)),
-        Route::Tag { tag, page } => Reply::html(app.tag(&tag, page).await?, CachePolicy::Revalidate),
+        Route::Tag { tag, page } => listing_reply(app.tag(&tag, page).await?, |body| Reply::html(body, CachePolicy::Revalidate)),
         Route::TagFeed(tag) => listing_reply(app.feed(Some(&tag), false).await?, Reply::atom),
         Route::Archive { page } => listing_reply(app.archive(page).await?, |body| Reply::html(body, CachePolicy::Revalidate)),
         Route::Search => Reply::html(app.search(&url.param("q").unwrap_or_default()).await?, CachePolicy::Revalidate),
