@@ -180,7 +180,9 @@ for POSTS in $POST_COUNTS; do
   # The first requests of a fresh isolate: the home page reads the front of the index; the archive's first page its
   # two newest chunks (up to 1,000 posts), written then kept; the tags page the tags part (parsed once per version
   # per isolate); and, in an isolate of its own so that no chunk is read before it, the newest posts sitemap one
-  # chunk, then the first page of the tag on every post the tags part and one chunk of that tag's posts.
+  # chunk, then the first page of the tag on every post the tags part and one chunk of that tag's posts. A third
+  # isolate serves `robots.txt` first, which reads nothing, and then the home page: the first is the isolate's own
+  # start, the second the home page's first reads of the store without it.
   # Wall time through wrangler dev.
   newest_sitemap=$(curl -sf "$BASE/sitemap.xml" | grep -o 'posts-[0-9]*\.xml' | tail -1)
   [[ -n "$newest_sitemap" ]] || { echo "no posts sitemap in /sitemap.xml" >&2; exit 1; }
@@ -193,7 +195,10 @@ for POSTS in $POST_COUNTS; do
     stop_server; start_server
     sitemap=$(curl -s -o /dev/null -w '%{time_total}' "$BASE/sitemaps/$newest_sitemap")
     tag=$(curl -s -o /dev/null -w '%{time_total}' "$BASE/tags/notes/")
-    echo "$POSTS $home $archive $kept $sitemap $tags $tag" >> "$RESULTS/first.txt"
+    stop_server; start_server
+    robots=$(curl -s -o /dev/null -w '%{time_total}' "$BASE/robots.txt")
+    home_after=$(curl -s -o /dev/null -w '%{time_total}' "$BASE/")
+    echo "$POSTS $home $archive $kept $sitemap $tags $tag $robots $home_after" >> "$RESULTS/first.txt"
   done
   declare -A SIZES=()
   SIZES[floor]=$(curl -sf "$BASE/bench/floor" | wc -c)

@@ -301,14 +301,16 @@ if first:
       "newest chunks of posts, up to 1,000, then writes and keeps the page), the archive again (kept), the tags page "
       "(reads the tags part: the front and every tag); and, in a fresh isolate of its own, the newest posts sitemap "
       "(reads one chunk), then the first page of the tag on every post (reads the tags part and the newest "
-      "chunk of that tag's posts). Median (min–max), ms.")
+      "chunk of that tag's posts); and, in a third, `robots.txt` (reads nothing: the isolate's own start), then the "
+      "home page (its first reads of the store, the isolate started). Median (min–max), ms.")
     w("")
-    w("| site | home page, first | archive, first | archive, kept | newest posts sitemap, first | tags page, first | tag page, first |")
-    w("|---|---|---|---|---|---|---|")
+    w("| site | home page, first | archive, first | archive, kept | newest posts sitemap, first | tags page, first | tag page, first "
+      "| `robots.txt`, first | home page, after `robots.txt` |")
+    w("|---|---|---|---|---|---|---|---|---|")
     for n in post_counts:
         rows = [[float(x) * 1000 for x in r[1:]] for r in first if int(r[0]) == n]
         if rows:
-            w(f"| {n:,} posts | " + " | ".join(fmt_mmm([r[i] for r in rows], '{:.1f}') if all(len(r) > i for r in rows) else "–" for i in range(6)) + " |")
+            w(f"| {n:,} posts | " + " | ".join(fmt_mmm([r[i] for r in rows], '{:.1f}') if all(len(r) > i for r in rows) else "–" for i in range(8)) + " |")
     w("")
 
 # --- scale ---
