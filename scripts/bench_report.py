@@ -301,11 +301,12 @@ if first:
       "newest chunks of posts, up to 1,000, then writes and keeps the page), the archive again (kept), the tags page "
       "(reads the tags part: the front and every tag); and, in a fresh isolate of its own, the newest posts sitemap "
       "(reads one chunk), then the first page of the tag on every post (reads the tags part and the newest "
-      "chunk of that tag's posts); and, in a third, `robots.txt` (reads nothing: the isolate's own start), then the "
-      "home page (its first reads of the store, the isolate started). Median (min–max), ms.")
+      "chunk of that tag's posts); and, in a third, the admin API's list of pending comments (the isolate's first D1 "
+      "query; no KV read), then the home page (its D1 query not the first). Each isolate has answered one `robots.txt` "
+      "(which reads nothing) before, to say it had started. Median (min–max), ms.")
     w("")
     w("| site | home page, first | archive, first | archive, kept | newest posts sitemap, first | tags page, first | tag page, first "
-      "| `robots.txt`, first | home page, after `robots.txt` |")
+      "| admin API's pending comments, first (D1 only) | home page, after it |")
     w("|---|---|---|---|---|---|---|---|---|")
     for n in post_counts:
         rows = [[float(x) * 1000 for x in r[1:]] for r in first if int(r[0]) == n]
