@@ -108,11 +108,15 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
     /// scheduled.
     pub async fn tags(&self) -> Result<Rc<Listing>, AppError> {
         let mut index = self.content.index(Part::Tags).await?;
-        if !index.covers(1, self.now) {
-            index = self.content.index(Part::Whole).await?;
-        }
+        // A part that cannot tell how many posts are scheduled has no key, so nothing is kept for it.
         if let Some(kept) = self.kept(Listed::Tags, &index) {
             return Ok(kept);
+        }
+        if !index.covers(1, self.now) {
+            index = self.content.index(Part::Whole).await?;
+            if let Some(kept) = self.kept(Listed::Tags, &index) {
+                return Ok(kept);
+            }
         }
         let layout = Layout::new(self.site, index.visible_pages(self.now), Some("Tags"), None, "/tags/");
         Ok(self.keep(Listed::Tags, &index, TagsPage { layout, tags: index.tag_counts(self.now) }.render()?))

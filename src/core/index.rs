@@ -481,13 +481,14 @@ impl SiteIndex {
     /// it. The posts it leaves out are older than every non-sticky post it holds, so they are visible once any of
     /// those is.
     pub fn covers(&self, n: usize, now: DateTime<Utc>) -> bool {
-        if self.omitted == 0 {
-            return true;
-        }
-        // Counted from positions, not by walking the posts: the home page and the feed ask on every request.
-        let start = self.scheduled(now);
-        let sticky_visible = self.sticky_positions().iter().filter(|&&i| i >= start).count();
-        self.posts.len() - start - sticky_visible >= n
+        self.omitted == 0 || self.covers_after(self.scheduled(now), n)
+    }
+
+    /// [`SiteIndex::covers`] of a part that leaves posts out, given how many posts are scheduled. Counted from
+    /// positions, not by walking the posts: the home page and the feed ask on every request.
+    fn covers_after(&self, scheduled: usize, n: usize) -> bool {
+        let sticky_visible = self.sticky_positions().iter().filter(|&&i| i >= scheduled).count();
+        self.posts.len() - scheduled - sticky_visible >= n
     }
 
     fn sticky_positions(&self) -> &[usize] {
@@ -524,8 +525,9 @@ impl SiteIndex {
     /// and pages are still scheduled (given the version, the counts say which). `None` from a part that cannot tell
     /// whether the posts it leaves out are visible: one that holds no visible post newer than them.
     pub fn listing_key(&self, now: DateTime<Utc>) -> Option<String> {
-        self.covers(1, now)
-            .then(|| format!("{}:{}:{}", self.version, self.scheduled(now), self.pages.len() - self.visible_pages(now).count()))
+        let scheduled = self.scheduled(now);
+        (self.omitted == 0 || self.covers_after(scheduled, 1))
+            .then(|| format!("{}:{scheduled}:{}", self.version, self.pages.len() - self.visible_pages(now).count()))
     }
 
     /// Pages a reader may see now, by title: the site's navigation.
