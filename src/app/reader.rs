@@ -21,8 +21,8 @@ const FEED_LENGTH: usize = 20;
 const SEARCH_LIMIT: usize = 20;
 impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
     /// A list of posts (a page of the home page or of a tag's), kept under `index`'s listing key and the comment
-    /// counts it shows, so that a request costs the counts' look-up while neither changes. A failing comment store
-    /// shows no counts rather than failing the page.
+    /// counts it shows: while neither changes, a request finds its posts and their counts but does not render them.
+    /// A failing comment store shows no counts rather than failing the page, and that page is not kept.
     async fn list_page(
         &self,
         listed: Listed<'_>,
@@ -31,9 +31,13 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         render: &dyn Fn(Vec<PostCard>) -> Result<String, AppError>,
     ) -> Result<Rc<Listing>, AppError> {
         let slugs: Vec<&str> = posts.iter().map(|p| p.slug.as_str()).collect();
-        let counts = self.db.approved_counts(&slugs).await.unwrap_or_default();
-        let counts: Vec<u32> = slugs.iter().map(|s| counts.get(*s).copied().unwrap_or(0)).collect();
-        let key = index.listing_key(self.now).map(|k| counts.iter().fold(k, |k, n| k + ":" + &n.to_string()));
+        let found = self.db.approved_counts(&slugs).await;
+        let counts: Vec<u32> = match &found {
+            Ok(counts) => slugs.iter().map(|s| counts.get(*s).copied().unwrap_or(0)).collect(),
+            Err(_) => vec![0; slugs.len()],
+        };
+        let key = index.listing_key(self.now).filter(|_| found.is_ok());
+        let key = key.map(|k| counts.iter().fold(k, |k, n| k + ":" + &n.to_string()));
         if let Some(kept) = key.as_deref().and_then(|k| kept_under(listed, k)) {
             return Ok(kept);
         }

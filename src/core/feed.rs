@@ -62,7 +62,7 @@ pub fn atom(meta: &FeedMeta, entries: &[FeedEntry], fallback_updated: DateTime<U
         w.end("entry");
     }
     w.end("feed");
-    w.out
+    w.finish()
 }
 
 /// An RSS 2.0 feed of the same entries.
@@ -91,7 +91,7 @@ pub fn rss(meta: &FeedMeta, entries: &[FeedEntry], fallback_updated: DateTime<Ut
     }
     w.end("channel");
     w.end("rss");
-    w.out
+    w.finish()
 }
 
 /// A sitemap of absolute URLs with their last modification time.
@@ -117,7 +117,7 @@ fn sitemap_document(root: &str, entry: &str, entries: &[(String, Option<DateTime
         w.end(entry);
     }
     w.end(root);
-    w.out
+    w.finish()
 }
 
 /// An XML document, each element on a line of its own, indented two spaces a level.
@@ -180,6 +180,12 @@ impl Xml {
         }
     }
 
+    /// The document, every element closed.
+    fn finish(self) -> String {
+        debug_assert_eq!(self.depth, 0, "an element was left open");
+        self.out
+    }
+
     fn new_line(&mut self) {
         self.out.push('\n');
         for _ in 0..self.depth {
@@ -189,24 +195,25 @@ impl Xml {
 }
 
 /// Escapes the five characters XML gives a meaning to, for text and attribute values alike, and drops the
-/// characters XML 1.0 does not allow at all (control characters other than tab and line ends), which would make
-/// the whole document unreadable to a feed reader.
+/// characters XML 1.0 does not allow at all (control characters other than tab and line ends, U+FFFE and U+FFFF),
+/// which would make the whole document unreadable to a feed reader.
 fn escape(out: &mut String, text: &str) {
-    let mut rest = text;
-    while let Some(at) = rest.find(|c: char| matches!(c, '&' | '<' | '>' | '"' | '\'' | '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}')) {
-        out.push_str(&rest[..at]);
-        let c = rest[at..].chars().next().unwrap_or_default();
-        out.push_str(match c {
+    let mut copied = 0;
+    for (at, c) in text.char_indices() {
+        let replacement = match c {
             '&' => "&amp;",
             '<' => "&lt;",
             '>' => "&gt;",
             '"' => "&quot;",
             '\'' => "&apos;",
-            _ => "",
-        });
-        rest = &rest[at + c.len_utf8()..];
+            '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => "",
+            _ => continue,
+        };
+        out.push_str(&text[copied..at]);
+        out.push_str(replacement);
+        copied = at + c.len_utf8();
     }
-    out.push_str(rest);
+    out.push_str(&text[copied..]);
 }
 
 #[cfg(test)]

@@ -36,6 +36,8 @@ pub struct MemoryStore {
     /// store that the edge does not make.
     pages: RefCell<HashMap<(String, usize, usize), Rc<CommentPage>>>,
     counts: RefCell<HashMap<Vec<String>, HashMap<String, u32>>>,
+    /// Set by a test to make comment counts unavailable, as D1 may be.
+    pub counts_down: std::cell::Cell<bool>,
 }
 
 /// Snapshots are unique across stores, as a memo keyed by them is shared by all the stores of a thread.
@@ -169,6 +171,9 @@ impl CommentStore for MemoryStore {
         Ok(page)
     }
     async fn approved_counts(&self, posts: &[&str]) -> Result<HashMap<String, u32>, StoreError> {
+        if self.counts_down.get() {
+            return Err(StoreError::Unavailable("comment counts are down".into()));
+        }
         let key: Vec<String> = posts.iter().map(|p| p.to_string()).collect();
         if let Some(counts) = self.counts.borrow().get(&key) {
             return Ok(counts.clone());
