@@ -23,3 +23,4 @@ pub mod toml_lite;
 pub mod url;
 pub mod views;
 pub mod wxr;
+pub mod xml;

@@ -8,6 +8,7 @@ use crate::core::html_to_markdown::convert;
 use crate::core::markdown::{render_comment_for_export, render_for_export, MORE_MARKER};
 use crate::core::post::{url_for, CommentsPolicy, Kind, Post};
 use crate::core::slug::{slugify, Slug, RESERVED};
+use crate::core::xml;
 use chrono::{DateTime, Datelike, Utc};
 use quick_xml::events::Event;
 use quick_xml::Reader;
@@ -791,11 +792,14 @@ pub struct ExportComment {
 }
 
 fn cdata(s: &str) -> String {
+    let s: String = s.chars().filter(|&c| xml::allowed(c)).collect();
     format!("<![CDATA[{}]]>", s.replace("]]>", "]]]]><![CDATA[>"))
 }
 
 fn escape_xml(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    let mut out = String::with_capacity(s.len());
+    xml::escape(&mut out, s);
+    out
 }
 
 /// The WordPress id of a post: kept from its `/?p=` (or `/?page_id=`) alias, else none.
@@ -1113,6 +1117,17 @@ mod tests {
         }
         assert_eq!(first.docs.len(), again.docs.len());
         assert_eq!(first.comments, again.comments);
+    }
+
+    #[test]
+    fn export_leaves_out_characters_xml_does_not_allow() {
+        let post =
+            Post::parse("+++\ntitle = \"Bell\"\ndate = 2024-05-01\n+++\nA bell\u{7} rings\u{1b}[0m.", Kind::Post, Some("bell")).unwrap();
+        let site = ExportSite { title: "T\u{1}".into(), url: "https://new.example".into(), description: "D".into(), author: "A".into() };
+        let xml = write(&site, &[post], &[], Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap());
+        assert!(!xml.contains(['\u{1}', '\u{7}', '\u{1b}']), "{xml}");
+        assert!(xml.contains("A bell rings[0m."), "{xml}");
+        assert!(parse(&xml).is_ok(), "{xml}");
     }
 
     #[test]
