@@ -31,13 +31,9 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         render: &dyn Fn(Vec<PostCard>) -> Result<String, AppError>,
     ) -> Result<Rc<Listing>, AppError> {
         let slugs: Vec<&str> = posts.iter().map(|p| p.slug.as_str()).collect();
-        let found = self.db.approved_counts(&slugs).await;
-        let counts: Vec<u32> = match &found {
-            Ok(counts) => slugs.iter().map(|s| counts.get(*s).copied().unwrap_or(0)).collect(),
-            Err(_) => vec![0; slugs.len()],
-        };
-        let key = index.listing_key(self.now).filter(|_| found.is_ok());
-        let key = key.map(|k| counts.iter().fold(k, |k, n| k + ":" + &n.to_string()));
+        let found = self.db.approved_counts(&slugs).await.ok();
+        let counts: Vec<u32> = slugs.iter().map(|s| found.as_ref().and_then(|c| c.get(*s).copied()).unwrap_or(0)).collect();
+        let key = found.and(index.listing_key(self.now)).map(|k| counts.iter().fold(k, |k, n| k + ":" + &n.to_string()));
         if let Some(kept) = key.as_deref().and_then(|k| kept_under(listed, k)) {
             return Ok(kept);
         }

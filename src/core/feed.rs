@@ -34,7 +34,7 @@ pub struct FeedEntry {
 /// An Atom 1.0 feed; `updated` is the newest entry's, or `fallback_updated` for an empty feed.
 pub fn atom(meta: &FeedMeta, entries: &[FeedEntry], fallback_updated: DateTime<Utc>) -> String {
     let updated = entries.iter().map(|e| e.updated).max().unwrap_or(fallback_updated);
-    let mut w = Xml::new(2048 + entries.iter().map(|e| e.content_html.len() * 5 / 4 + 512).sum::<usize>());
+    let mut w = Xml::new(feed_capacity(entries));
     w.start("feed", &[("xmlns", "http://www.w3.org/2005/Atom"), ("xml:lang", &meta.language)]);
     w.text("title", &meta.title);
     w.text("subtitle", &meta.subtitle);
@@ -69,7 +69,7 @@ pub fn atom(meta: &FeedMeta, entries: &[FeedEntry], fallback_updated: DateTime<U
 /// An RSS 2.0 feed of the same entries.
 pub fn rss(meta: &FeedMeta, entries: &[FeedEntry], fallback_updated: DateTime<Utc>) -> String {
     let updated = entries.iter().map(|e| e.updated).max().unwrap_or(fallback_updated);
-    let mut w = Xml::new(2048 + entries.iter().map(|e| e.content_html.len() * 5 / 4 + 512).sum::<usize>());
+    let mut w = Xml::new(feed_capacity(entries));
     w.start("rss", &[("version", "2.0"), ("xmlns:atom", "http://www.w3.org/2005/Atom")]);
     w.start("channel", &[]);
     w.text("title", &meta.title);
@@ -93,6 +93,12 @@ pub fn rss(meta: &FeedMeta, entries: &[FeedEntry], fallback_updated: DateTime<Ut
     w.end("channel");
     w.end("rss");
     w.finish()
+}
+
+/// About the size of a feed of `entries`, so that its text is not moved as it grows: the escaped HTML of each and
+/// its other elements.
+fn feed_capacity(entries: &[FeedEntry]) -> usize {
+    2048 + entries.iter().map(|e| e.content_html.len() * 5 / 4 + 512).sum::<usize>()
 }
 
 /// A sitemap of absolute URLs with their last modification time.

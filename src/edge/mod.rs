@@ -120,7 +120,7 @@ async fn route(
             if let Some(target) = wordpress_query_alias(app, &url).await? {
                 return Ok(Reply::redirect(&target));
             }
-            listing_reply(app.home(page).await?, |body| Reply::html(body, CachePolicy::Revalidate))
+            kept_page(app.home(page).await?)
         }
         Route::Post(slug) => {
             let opts = show_options(&url);
@@ -135,10 +135,10 @@ async fn route(
             Err(AppError::NotFound) => return not_found_or_alias(app, &path).await,
             page => Reply::html(page?, CachePolicy::Revalidate),
         },
-        Route::Tags => listing_reply(app.tags().await?, |body| Reply::html(body, CachePolicy::Revalidate)),
-        Route::Tag { tag, page } => listing_reply(app.tag(&tag, page).await?, |body| Reply::html(body, CachePolicy::Revalidate)),
+        Route::Tags => kept_page(app.tags().await?),
+        Route::Tag { tag, page } => kept_page(app.tag(&tag, page).await?),
         Route::TagFeed(tag) => listing_reply(app.feed(Some(&tag), false).await?, Reply::atom),
-        Route::Archive { page } => listing_reply(app.archive(page).await?, |body| Reply::html(body, CachePolicy::Revalidate)),
+        Route::Archive { page } => kept_page(app.archive(page).await?),
         Route::Search => Reply::html(app.search(&url.param("q").unwrap_or_default()).await?, CachePolicy::Revalidate),
         Route::AtomFeed => listing_reply(app.feed(None, false).await?, Reply::atom),
         Route::RssFeed => listing_reply(app.feed(None, true).await?, Reply::rss),
@@ -176,6 +176,11 @@ async fn route(
 /// A kept listing: its body copied into the response, its ETag as computed when it was written.
 fn listing_reply(listing: Rc<Listing>, reply: impl FnOnce(String) -> Reply) -> Reply {
     reply(listing.body.clone()).with_etag(listing.etag.clone())
+}
+
+/// A kept HTML page of the index (a list of posts, the archive, the tags page).
+fn kept_page(listing: Rc<Listing>) -> Reply {
+    listing_reply(listing, |body| Reply::html(body, CachePolicy::Revalidate))
 }
 
 fn show_options(url: &RequestUrl) -> ShowOptions {
