@@ -10,6 +10,10 @@ export WASM_OPT_BIN := $(CURDIR)/node_modules/.bin/wasm-opt
 export ESBUILD_BIN := $(CURDIR)/node_modules/.bin/esbuild
 export WRANGLER_SEND_METRICS := false
 export CLOUDFLARE_CF_FETCH_ENABLED := false
+# The pages link the stylesheet with a checksum of its bytes, so that browsers may keep it for a year
+# (`public/_headers`): a changed file is a new address. Compiled into the worker (`core::views::STYLESHEET`); the
+# panic page of `src/edge/entry.mjs` imports it from build/stylesheet.js.
+export BLOG_STYLESHEET := /style.css?v=$(shell cksum < public/style.css | cut -d' ' -f1)
 
 .PHONY: dev test tools build migrate content serve check lint unit e2e fmt deploy clean bench fuzz
 
@@ -34,6 +38,7 @@ WASM_FEATURES := $(addprefix --enable-,mutable-globals sign-ext nontrapping-floa
 build:
 	worker-build --release
 	wasm-opt build/index_bg.wasm $(WASM_FEATURES) -Os --low-memory-unused --strip-debug --strip-producers -o build/index_bg.wasm
+	printf 'export default "%s";\n' '$(BLOG_STYLESHEET)' > build/stylesheet.js
 
 .dev.vars:
 	@token=$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n'); \

@@ -10,6 +10,13 @@ use askama::Template;
 use chrono::{DateTime, Timelike, Utc};
 use std::rc::Rc;
 
+/// The stylesheet's address. `make build` appends a checksum of `public/style.css` (`?v=`), so that `public/_headers`
+/// can let browsers keep it for a year without asking again: a changed file is a new address.
+pub const STYLESHEET: &str = match option_env!("BLOG_STYLESHEET") {
+    Some(href) => href,
+    None => "/style.css",
+};
+
 /// What every page carries in its `<head>` and around its content.
 #[derive(Debug, Clone)]
 pub struct Layout {

@@ -4,6 +4,7 @@
 // site's style instead of the runtime's bare error. worker-build's glue sees the same error and starts a fresh
 // instance for the next request.
 import Worker from "../../build/index.js";
+import STYLESHEET from "../../build/stylesheet.js";
 
 const PAGE = `<!doctype html>
 <html lang="en">
@@ -13,7 +14,7 @@ const PAGE = `<!doctype html>
   <meta name="color-scheme" content="light dark">
   <meta name="robots" content="noindex">
   <title>Something went wrong</title>
-  <link rel="stylesheet" href="/style.css">
+  <link rel="stylesheet" href="${STYLESHEET}">
 </head>
 <body>
   <main id="main">

@@ -1,6 +1,6 @@
 //! Headless Chromium (Debian's chromium + chromedriver) driven over WebDriver: what a reader's browser does.
 
-use crate::support::TestApp;
+use crate::support::{stylesheet_href, TestApp};
 use crate::Test;
 use base64::Engine;
 use serde_json::{json, Value};
@@ -12,6 +12,7 @@ pub const TESTS: &[Test] = &[
     ("browser_reader_follows_a_post_link_and_pages_fit_a_phone", browser_reader_follows_a_post_link_and_pages_fit_a_phone),
     ("browser_reader_writes_a_comment_and_gets_the_private_link", browser_reader_writes_a_comment_and_gets_the_private_link),
     ("browser_author_signs_in_and_approves_a_comment", browser_author_signs_in_and_approves_a_comment),
+    ("browser_a_second_page_does_not_ask_for_the_stylesheet_again", browser_a_second_page_does_not_ask_for_the_stylesheet_again),
 ];
 
 /// A chromedriver process and one browser session, closed on drop.
@@ -237,6 +238,23 @@ fn browser_reader_follows_a_post_link_and_pages_fit_a_phone(app: &TestApp) {
     browser.screenshot("post-phone.png");
     let fits = browser.script("return document.documentElement.scrollWidth <= window.innerWidth + 1");
     assert_eq!(fits, json!(true), "the post page scrolls sideways on a 360 px phone");
+}
+
+/// The stylesheet is served to be kept (`public/_headers`), so the next page a reader opens shows without waiting on
+/// a second request for it: Resource Timing records none, or one served from the cache with nothing transferred (a
+/// revalidation, as static files get by default, transfers the 304's headers).
+fn browser_a_second_page_does_not_ask_for_the_stylesheet_again(app: &TestApp) {
+    let browser = Browser::start_recording();
+    let href = app.url(&stylesheet_href());
+    browser.goto(&app.url("/"));
+    assert!(browser.requested_urls().contains(&href), "the first page loads {href}");
+    browser.goto(&app.url("/archive/"));
+    browser.find("main h1");
+    let transfers = browser.call_script("return performance.getEntriesByName(arguments[0]).map(e => e.transferSize)", json!([href]));
+    let transfers = transfers.as_array().cloned().unwrap_or_default();
+    assert!(transfers.iter().all(|t| t == &json!(0)), "the second page fetched the stylesheet again: {transfers:?} bytes");
+    let rules = browser.script("return [...document.styleSheets].map(s => s.cssRules.length).reduce((a, b) => a + b, 0)");
+    assert!(rules.as_u64().unwrap_or_default() > 50, "the second page is styled: {rules} rules");
 }
 
 fn browser_reader_writes_a_comment_and_gets_the_private_link(app: &TestApp) {

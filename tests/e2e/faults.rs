@@ -1,7 +1,7 @@
 //! Faults injected into the real runtime: D1 missing (no binding, or its comments table dropped) and KV missing.
 //! Each test starts its own app with the broken configuration, after the shared app has stopped.
 
-use crate::support::{TestApp, ADMIN_TOKEN};
+use crate::support::{stylesheet_link, TestApp, ADMIN_TOKEN};
 use crate::OwnAppTest;
 use edge_blog::core::moderation::{form_token, signing_key};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -79,7 +79,7 @@ fn fault_a_panic_gives_a_500_page_and_the_next_request_is_served() {
         let r = app.get("/__fault/panic");
         assert_eq!(r.status, 500, "panic {round}: {}", r.body);
         r.assert_contains("Something went wrong");
-        r.assert_contains("<link rel=\"stylesheet\" href=\"/style.css\">");
+        r.assert_contains(&stylesheet_link());
         assert!(!r.body.contains("fault injected"), "the panic message must not reach the reader: {}", r.body);
         let next = app.get(POST);
         assert_eq!(next.status, 200, "the request after panic {round}: {}", next.body);

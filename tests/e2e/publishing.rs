@@ -1,6 +1,6 @@
 //! What the author does: publish through the admin API and the CLI; drafts, scheduled posts, deletion, errors.
 
-use crate::support::{TestApp, ADMIN_TOKEN};
+use crate::support::{stylesheet_link, TestApp, ADMIN_TOKEN};
 use crate::Test;
 use std::time::Duration;
 
@@ -141,7 +141,7 @@ fn a_stored_post_that_cannot_be_parsed_gives_a_designed_500(app: &TestApp) {
     let r = app.get("/posts/mangled/");
     assert_eq!(r.status, 500);
     r.assert_contains("Something went wrong");
-    r.assert_contains("<link rel=\"stylesheet\" href=\"/style.css\">");
+    r.assert_contains(&stylesheet_link());
     assert_eq!(app.get("/posts/tracking-sleep-gently/").status, 200, "the next request is served normally");
 
     // Not even JSON: the same designed 500 (not "cannot reach its storage"), and publishing the file repairs it.

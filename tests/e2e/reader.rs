@@ -1,6 +1,6 @@
 //! What a reader sees: every reader route, metadata, headers, caching, redirects and errors.
 
-use crate::support::TestApp;
+use crate::support::{stylesheet_href, stylesheet_link, TestApp};
 use crate::Test;
 
 pub const TESTS: &[Test] = &[
@@ -157,7 +157,7 @@ fn unknown_urls_get_the_designed_404(app: &TestApp) {
         let r = app.get(path);
         assert_eq!(r.status, 404, "{path}");
         r.assert_contains("Page not found");
-        r.assert_contains("<link rel=\"stylesheet\" href=\"/style.css\">");
+        r.assert_contains(&stylesheet_link());
     }
     let api = app.get("/admin/api/no-such-thing");
     assert_eq!(api.status, 404);
@@ -198,6 +198,15 @@ fn static_files_head_and_wrong_methods(app: &TestApp) {
     let css = app.get("/style.css");
     assert_eq!(css.status, 200);
     assert!(css.header("content-type").unwrap_or_default().starts_with("text/css"));
+    // The address the pages link names the stylesheet's bytes, so browsers keep it without asking again.
+    let page = app.get("/");
+    page.assert_contains(&stylesheet_link());
+    let href = stylesheet_href();
+    let linked = app.get(&href);
+    assert_eq!((linked.status, linked.body.as_str()), (200, css.body.as_str()), "{href}");
+    assert_eq!(linked.header("cache-control"), Some("public, max-age=31536000, immutable"), "{href}");
+    assert!(page.header("cache-control").unwrap_or_default().contains("no-cache"), "pages still revalidate");
+    assert_eq!(app.get("/_headers").status, 404, "the headers file is not served");
     let head = app.head("/posts/tracking-sleep-gently/");
     assert_eq!(head.status, 200);
     assert!(head.body.is_empty());

@@ -51,6 +51,19 @@ pub fn project_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The stylesheet's address on every page: `make build` compiles in the POSIX checksum of `public/style.css`,
+/// computed here by `cksum` itself.
+pub fn stylesheet_href() -> String {
+    let out = Command::new("sh").args(["-c", "cksum < public/style.css"]).current_dir(project_root()).output().expect("cksum runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let sum = text.split_whitespace().next().filter(|_| out.status.success()).expect("cksum prints a checksum");
+    format!("/style.css?v={sum}")
+}
+
+pub fn stylesheet_link() -> String {
+    format!("<link rel=\"stylesheet\" href=\"{}\">", stylesheet_href())
+}
+
 pub fn wrangler() -> PathBuf {
     project_root().join("node_modules/.bin/wrangler")
 }
