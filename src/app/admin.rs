@@ -10,9 +10,8 @@ use crate::core::feed::{self, FeedEntry};
 use crate::core::index::Part;
 use crate::core::markdown::render_comment;
 use crate::core::moderation::client_key;
-use crate::core::views::Layout;
+use crate::core::views::{Layout, Page};
 use crate::store::{db_time, Catalog, CommentStore, ContentStore, Purged, QueueEntry};
-use askama::Template;
 use chrono::Duration;
 
 pub const QUEUE_PAGE_SIZE: usize = 20;
@@ -58,7 +57,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
     }
 
     pub fn login_page(&self, error: Option<String>) -> Result<String, AppError> {
-        Ok(LoginPage { layout: self.admin_layout("Sign in", "/admin/"), error }.render()?)
+        Ok(LoginPage { layout: self.admin_layout("Sign in", "/admin/"), error }.html()?)
     }
 
     async fn tabs(&self, current: Option<CommentStatus>) -> Result<Vec<StatusTab>, AppError> {
@@ -132,7 +131,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
             rules: self.rules(),
             feed_url: self.site.absolute(&format!("/admin/feed.xml?key={}", feed_key(self.key))),
         };
-        Ok(page.render()?)
+        Ok(page.html()?)
     }
 
     pub async fn queue_page(&self, status: CommentStatus, page: usize, csrf: &str, notice: Option<String>) -> Result<String, AppError> {
@@ -151,7 +150,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
             older: has_older.then(|| url(page + 1)),
             notice,
         };
-        Ok(queue.render()?)
+        Ok(queue.html()?)
     }
 
     /// Applies `action` (`approve`, …, or `delete` for good) to each comment; returns how many changed.
@@ -188,7 +187,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
             Some(b) => b,
             None => self.db.comment(id).await?.map(|c| c.body).unwrap_or_default(),
         };
-        Ok(EditPage { layout: self.admin_layout("Edit comment", "/admin/comments"), csrf: csrf.to_string(), item, body, error }.render()?)
+        Ok(EditPage { layout: self.admin_layout("Edit comment", "/admin/comments"), csrf: csrf.to_string(), item, body, error }.html()?)
     }
 
     /// Saves the author's edit of a comment (its status is kept); `Err` carries the reason to show.
@@ -240,7 +239,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         let item = self.queue_item(id).await?;
         let mut layout = self.admin_layout("Confirm", "/admin/");
         layout.noindex = true;
-        Ok(ConfirmPage { layout, item, action_label: label.into(), done }.render()?)
+        Ok(ConfirmPage { layout, item, action_label: label.into(), done }.html()?)
     }
 
     /// The private Atom feed of pending comments.

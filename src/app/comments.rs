@@ -10,7 +10,7 @@ use crate::core::moderation::{self, check_form_token, client_key, form_token, ju
 use crate::core::post::{CommentsPolicy, Kind, PostMeta, Prepared};
 use crate::core::slug::Slug;
 use crate::core::views::{
-    status_for_writer, CommentFormView, CommentList, CommentSection, CommentView, Layout, ManagePage, Notice, PostPage,
+    status_for_writer, CommentFormView, CommentList, CommentSection, CommentView, Layout, ManagePage, Notice, Page, PostPage,
 };
 use crate::core::wxr::ImportedComment;
 use crate::store::{db_time, Catalog, CommentPage, CommentRecord, CommentStore, ContentStore, ImportRecord, StoreError};
@@ -164,7 +164,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         section.notice = self.notice(slug, opts).await;
         let token = section.form.as_ref().map(|f| f.issued.clone());
         post_page.comments = Some(section);
-        let html = post_page.render()?;
+        let html = post_page.html()?;
         // The form's signed time changes every second; the page's identity should not. A cached copy
         // with an older token still works (older only passes the minimum-time check more easily), and
         // the day in the basis refreshes it before its token expires.
@@ -411,7 +411,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
             section.form = Some(self.form_view(post, form, errors, replying_to));
         }
         page.comments = Some(section);
-        Ok(page.render()?)
+        Ok(page.html()?)
     }
 
     async fn own_comment(&self, manage_key: &str) -> Result<(Comment, Rc<ReadyDoc>), AppError> {
@@ -444,7 +444,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
             notice,
             action,
         };
-        Ok(page.render()?)
+        Ok(page.html()?)
     }
 
     /// `GET /comments/<key>/`: the commenter's own comment, whatever its status.

@@ -9,11 +9,10 @@ use crate::core::route::Sitemap;
 use crate::core::search::fts_query;
 use crate::core::slug::Slug;
 use crate::core::views::{
-    snippet_html, ArchiveMonthView, ArchivePage, DateView, ErrorPage, Layout, Link, ListPage, Pager, PostCard, PostPage, SearchHit,
+    snippet_html, ArchiveMonthView, ArchivePage, DateView, ErrorPage, Layout, Link, ListPage, Page, Pager, PostCard, PostPage, SearchHit,
     SearchPage, TagsPage,
 };
 use crate::store::{Catalog, CommentStore, ContentStore, SNIPPET_CLOSE, SNIPPET_OPEN};
-use askama::Template;
 use chrono::{DateTime, Utc};
 use std::rc::Rc;
 
@@ -65,7 +64,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
             let path = if page == 1 { "/".to_string() } else { format!("/page/{page}/") };
             let title = (page > 1).then(|| format!("Page {page}"));
             let layout = Layout::new(self.site, index.visible_pages(self.now), title.as_deref(), None, &path);
-            Ok(ListPage { layout, heading: None, posts, pager: Pager::new("/", paged.page, paged.total_pages) }.render()?)
+            Ok(ListPage { layout, heading: None, posts, pager: Pager::new("/", paged.page, paged.total_pages) }.html()?)
         })
         .await
     }
@@ -81,7 +80,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
     pub async fn show_page(&self, slug: &Slug) -> Result<String, AppError> {
         let doc = self.visible_doc(Kind::Page, slug).await?;
         let index = self.content.navigation().await?;
-        Ok(PostPage::new(self.site, index.visible_pages(self.now), &doc.page).render()?)
+        Ok(PostPage::new(self.site, index.visible_pages(self.now), &doc.page).html()?)
     }
 
     /// `/tags/<tag>/` and its later pages: read from the one or two chunks of the tag's posts that hold the page.
@@ -99,7 +98,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
             let mut layout = Layout::new(self.site, tagged.index.visible_pages(self.now), Some(&title), None, &path);
             layout.feeds.push(Link { title: format!("{} · {name}", self.site.title), url: format!("{base}feed.xml") });
             let pager = Pager::new(&base, page, tagged.span.visible.div_ceil(per_page));
-            Ok(ListPage { layout, heading: Some(heading), posts, pager }.render()?)
+            Ok(ListPage { layout, heading: Some(heading), posts, pager }.html()?)
         })
         .await
     }
@@ -119,7 +118,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
             }
         }
         let layout = Layout::new(self.site, index.visible_pages(self.now), Some("Tags"), None, "/tags/");
-        Ok(self.keep(Listed::Tags, &index, TagsPage { layout, tags: index.tag_counts(self.now) }.render()?))
+        Ok(self.keep(Listed::Tags, &index, TagsPage { layout, tags: index.tag_counts(self.now) }.html()?))
     }
 
     /// `/archive/` and its later pages: the posts of one or two chunks by month, whatever the site's size.
@@ -136,7 +135,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         let layout = Layout::new(self.site, index.visible_pages(self.now), Some(&title), None, &path);
         let months = months(chunks.iter().flat_map(|c| c.visible(self.now))).iter().map(ArchiveMonthView::new).collect();
         let pager = Pager::new("/archive/", page, archive_pages(count));
-        Ok(self.keep(listed, &index, ArchivePage { layout, months, pager }.render()?))
+        Ok(self.keep(listed, &index, ArchivePage { layout, months, pager }.html()?))
     }
 
     /// `/search?q=`: a failing search backend is reported on the page, not as an error.
@@ -163,7 +162,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
                 Err(_) => page.unavailable = true,
             }
         }
-        Ok(page.render()?)
+        Ok(page.html()?)
     }
 
     /// The Atom (`rss == false`) or RSS feed of the site, or of one tag.
@@ -301,6 +300,6 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
     pub async fn error_page(&self, heading: &str, message: &str, path: &str) -> String {
         let index = self.content.navigation().await.ok();
         let page = ErrorPage::new(self.site, index.iter().flat_map(|i| i.visible_pages(self.now)), heading, message, path);
-        page.render().unwrap_or_else(|_| format!("<!doctype html><title>{heading}</title><h1>{heading}</h1><p>{message}</p>"))
+        page.html().unwrap_or_else(|_| format!("<!doctype html><title>{heading}</title><h1>{heading}</h1><p>{message}</p>"))
     }
 }

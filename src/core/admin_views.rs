@@ -1,7 +1,7 @@
 //! The admin pages: sign-in, dashboard, moderation queue, edit, and the one-click confirm page.
 
 use crate::core::comment::CommentStatus;
-use crate::core::views::{comment_date, DateView, Layout};
+use crate::core::views::{comment_date, pages, DateView, Layout};
 use crate::store::QueueEntry;
 use askama::Template;
 
@@ -72,6 +72,8 @@ pub fn actions_for(status: CommentStatus) -> Vec<(&'static str, &'static str)> {
         CommentStatus::Trash => vec![("restore", "Restore"), ("delete", "Delete forever")],
     }
 }
+
+pages!(LoginPage, DashboardPage, QueuePage, EditPage, ConfirmPage);
 
 /// `/admin/` without a session.
 #[derive(Template)]
