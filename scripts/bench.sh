@@ -86,7 +86,7 @@ write_config() { # $1: file, $2: base URL, $3: assets dir
 import re, sys
 root, out, base, assets = sys.argv[1:]
 text = open(f"{root}/wrangler.toml").read()
-text = re.sub(r'(?ms)^\[build\]\n.*?\n\n', '', text)
+text = re.sub(r'(?ms)^\[build\]\n.*?(?=^\[|\Z)', '', text)
 text = re.sub(r'(?m)^main = .*$', f'main = "{root}/src/edge/entry.mjs"', text)
 text = re.sub(r'(?m)^directory = .*$', f'directory = "{assets}"', text)
 text = re.sub(r'(?m)^migrations_dir = .*$', f'migrations_dir = "{root}/migrations"', text)

@@ -10,12 +10,9 @@ use askama::Template;
 use chrono::{DateTime, Timelike, Utc};
 use std::rc::Rc;
 
-/// The stylesheet's address. `make build` appends a checksum of `public/style.css` (`?v=`), so that `public/_headers`
-/// can let browsers keep it for a year without asking again: a changed file is a new address.
-pub const STYLESHEET: &str = match option_env!("BLOG_STYLESHEET") {
-    Some(href) => href,
-    None => "/style.css",
-};
+/// The stylesheet's address with the checksum of its bytes (`?v=`, from `build.rs`), so that `public/_headers` can let
+/// browsers keep it for a year without asking again: a changed file is a new address.
+pub const STYLESHEET: &str = env!("BLOG_STYLESHEET");
 
 /// `base.html`: the document around every page's content (its `<head>`, header and footer). [`Page::html`] renders it
 /// around the page's own template, so the Wasm holds one copy of it: a template that extended it compiled its own,
@@ -27,7 +24,8 @@ struct Document<'a> {
     content: &'a str,
 }
 
-/// A page of the site: its template renders what goes in `<main>`; [`Page::html`] renders the whole document.
+/// A page of the site: its template renders what goes in `<main>`; [`Page::html`] renders the whole document. Serve
+/// `html()`, never the template's own `render()`, which is the content alone.
 pub trait Page: Template {
     fn layout(&self) -> &Layout;
 

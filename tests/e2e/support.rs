@@ -163,7 +163,12 @@ impl TestApp {
         let headers =
             response.headers().iter().map(|(k, v)| (k.as_str().to_ascii_lowercase(), v.to_str().unwrap_or_default().to_string())).collect();
         let body = response.body_mut().with_config().limit(50 * 1024 * 1024).read_to_string().unwrap_or_default();
-        Resp { status, headers, body }
+        let resp = Resp { status, headers, body };
+        // Every page is a whole document: a page model's `render()` alone would serve its content without one.
+        if resp.header("content-type").is_some_and(|t| t.starts_with("text/html")) && !resp.body.is_empty() {
+            assert!(resp.body.starts_with("<!doctype html>"), "{what}: an HTML reply that is not a whole document:\n{}", resp.body);
+        }
+        resp
     }
 
     pub fn get(&self, path: &str) -> Resp {
