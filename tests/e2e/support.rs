@@ -51,8 +51,8 @@ pub fn project_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The stylesheet's address on every page: `make build` compiles in the POSIX checksum of `public/style.css`,
-/// computed here by `cksum` itself.
+/// The stylesheet's address on every page and on the panic page: `build.rs` and `make build` each compute the POSIX
+/// checksum of `public/style.css`, computed here by `cksum` itself, so the tests hold the two to it.
 pub fn stylesheet_href() -> String {
     let out = Command::new("sh").args(["-c", "cksum < public/style.css"]).current_dir(project_root()).output().expect("cksum runs");
     let text = String::from_utf8_lossy(&out.stdout);
