@@ -15,12 +15,14 @@ use edge_blog::core::config::SiteConfig;
 use edge_blog::core::index::{chunk_key, Chunk, Part, SiteIndex};
 use edge_blog::core::post::{Kind, StoredDoc};
 use edge_blog::core::slug::Slug;
+use edge_blog::core::token::SigningKey;
 use edge_blog::store::memory::MemoryStore;
 use edge_blog::store::{Catalog, CommentStore, ContentStore, PublishedDoc};
 use pollster::block_on;
 use std::hint::black_box;
+use std::sync::LazyLock;
 
-const KEY: &[u8] = b"bench-signing-key";
+static KEY: LazyLock<SigningKey> = LazyLock::new(|| SigningKey::new(b"bench-signing-key"));
 
 /// A store with `total` published posts and the bench posts' comments (`support::COMMENTED`).
 fn seeded(total: usize) -> MemoryStore {
@@ -42,7 +44,7 @@ fn seeded(total: usize) -> MemoryStore {
 }
 
 fn app<'a>(site: &'a SiteConfig, store: &'a MemoryStore) -> App<'a, MemoryStore, MemoryStore> {
-    App { site, content: store, db: store, now: support::newest() + Duration::days(1), key: KEY }
+    App { site, content: store, db: store, now: support::newest() + Duration::days(1), key: &KEY }
 }
 
 fn post_page(c: &mut Criterion) {

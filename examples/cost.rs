@@ -19,6 +19,7 @@ use edge_blog::core::index::{Part, SiteIndex};
 use edge_blog::core::post::Kind;
 use edge_blog::core::route::Sitemap;
 use edge_blog::core::slug::Slug;
+use edge_blog::core::token::SigningKey;
 use edge_blog::store::memory::MemoryStore;
 use edge_blog::store::{Catalog, CommentStore, ContentStore};
 use pollster::block_on;
@@ -152,7 +153,13 @@ fn main() {
         next_id += count as i64;
     }
     let site = SiteConfig::default();
-    let app = App { site: &site, content: &store, db: &store, now: support::newest() + Duration::days(1), key: b"bench-signing-key" };
+    let app = App {
+        site: &site,
+        content: &store,
+        db: &store,
+        now: support::newest() + Duration::days(1),
+        key: &SigningKey::new(b"bench-signing-key"),
+    };
     // Warm: the isolate's memos filled, as after each page's first request.
     let mut bytes = post(&app, 0) + post(&app, 1) + post(&app, 50) + post(&app, 500) + home(&app) + feed(&app) + not_found(&app);
     bytes += archive(&app) + sitemap(&app) + tags_page(&app) + tag_page(&app);

@@ -8,9 +8,11 @@ use edge_blog::core::markdown::{excerpt, render_comment, render_post};
 use edge_blog::core::moderation::{check_form_token, form_token};
 use edge_blog::core::post::Kind;
 use edge_blog::core::sanitize::{self, Policy};
+use edge_blog::core::token::SigningKey;
 use edge_blog::core::toml_lite::{self, Value};
+use std::sync::LazyLock;
 
-const KEY: &[u8] = b"fuzz-signing-key-0123456789abcdef";
+static KEY: LazyLock<SigningKey> = LazyLock::new(|| SigningKey::new(b"fuzz-signing-key-0123456789abcdef"));
 
 /// The front matter parser: any text gives a value or an error, never a panic. Its TOML reader agrees with the
 /// `toml` crate: on text both accept, the same keys and values; it accepts nothing that crate refuses; and what it
@@ -151,18 +153,18 @@ pub fn comment_form(data: &[u8]) {
 pub fn tokens(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let now = 1_800_000_000;
-    let _ = Session::verify(KEY, &text, now);
-    let genuine_session = Session { expires: now + 60, id: "fuzz".into() }.cookie_value(KEY);
-    assert!(Session::verify(KEY, &genuine_session, now).is_some());
-    if let Some(session) = Session::verify(KEY, &text, now) {
-        assert_eq!(session.cookie_value(KEY).rsplit('.').next(), text.rsplit('.').next(), "a session verified with a forged signature");
+    let _ = Session::verify(&KEY, &text, now);
+    let genuine_session = Session { expires: now + 60, id: "fuzz".into() }.cookie_value(&KEY);
+    assert!(Session::verify(&KEY, &genuine_session, now).is_some());
+    if let Some(session) = Session::verify(&KEY, &text, now) {
+        assert_eq!(session.cookie_value(&KEY).rsplit('.').next(), text.rsplit('.').next(), "a session verified with a forged signature");
     }
     let _ = cookie(&text, "qh_session");
-    let _ = verify_link(KEY, &text, now);
-    let _ = check_form_token(KEY, "post", &text, now, 3, 86_400);
-    let genuine = form_token(KEY, "post", now - 10);
-    assert!(check_form_token(KEY, "post", &genuine, now, 3, 86_400).is_ok());
-    if check_form_token(KEY, "post", &text, now, 3, 86_400).is_ok() {
+    let _ = verify_link(&KEY, &text, now);
+    let _ = check_form_token(&KEY, "post", &text, now, 3, 86_400);
+    let genuine = form_token(&KEY, "post", now - 10);
+    assert!(check_form_token(&KEY, "post", &genuine, now, 3, 86_400).is_ok());
+    if check_form_token(&KEY, "post", &text, now, 3, 86_400).is_ok() {
         assert_eq!(text.rsplit('.').next(), genuine.rsplit('.').next(), "a forged form token was accepted: {text:?}");
     }
 }

@@ -613,15 +613,17 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
 mod tests {
     use super::*;
     use crate::core::config::SiteConfig;
+    use crate::core::token::SigningKey;
     use crate::store::memory::MemoryStore;
     use chrono::TimeZone;
     use pollster::block_on;
+    use std::sync::LazyLock;
 
-    const KEY: &[u8] = b"test key";
+    static KEY: LazyLock<SigningKey> = LazyLock::new(|| SigningKey::new(b"test key"));
     const POST: &str = "+++\ntitle = \"Hello\"\ndate = 2024-05-01\n+++\nBody.\n";
 
     fn setup(site: &SiteConfig, store: &MemoryStore) {
-        let app = App { site, content: store, db: store, now: Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap(), key: KEY };
+        let app = App { site, content: store, db: store, now: Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap(), key: &KEY };
         block_on(app.publish(Kind::Post, &slug(), POST)).unwrap();
     }
 
@@ -632,11 +634,11 @@ mod tests {
     }
 
     fn app_at<'a>(site: &'a SiteConfig, store: &'a MemoryStore, secs: i64) -> App<'a, MemoryStore, MemoryStore> {
-        App { site, content: store, db: store, now: Utc.timestamp_opt(1_735_689_600 + secs, 0).unwrap(), key: KEY }
+        App { site, content: store, db: store, now: Utc.timestamp_opt(1_735_689_600 + secs, 0).unwrap(), key: &KEY }
     }
 
     fn form(body: &str) -> CommentForm {
-        CommentForm { author: "Ann".into(), body: body.into(), issued: form_token(KEY, "hello", 1_735_689_600), ..CommentForm::default() }
+        CommentForm { author: "Ann".into(), body: body.into(), issued: form_token(&KEY, "hello", 1_735_689_600), ..CommentForm::default() }
     }
 
     #[test]
@@ -664,7 +666,7 @@ mod tests {
         block_on(app.publish(Kind::Post, &Slug::parse("other").unwrap(), "+++\ntitle = \"Other\"\ndate = 2024-06-01\n+++\nMore.\n"))
             .unwrap();
         for (post, body) in [("hello", "On hello."), ("other", "On other.")] {
-            let form = CommentForm { issued: form_token(KEY, post, 1_735_689_600), ..form(body) };
+            let form = CommentForm { issued: form_token(&KEY, post, 1_735_689_600), ..form(body) };
             block_on(app.submit_comment(&Slug::parse(post).unwrap(), form, "1.2.3.4", post)).unwrap();
         }
         block_on(app.moderate(1, ModerationAction::Approve)).unwrap();
@@ -686,7 +688,7 @@ mod tests {
         let show = |secs, opts: &ShowOptions| block_on(app_at(&site, &store, secs).show_post(&slug(), opts)).unwrap();
         let plain = ShowOptions::default();
         let (first, later) = (show(10, &plain), show(20, &plain));
-        let (old, new) = (form_token(KEY, "hello", 1_735_689_610), form_token(KEY, "hello", 1_735_689_620));
+        let (old, new) = (form_token(&KEY, "hello", 1_735_689_610), form_token(&KEY, "hello", 1_735_689_620));
         assert!(first.html.contains(&old) && later.html.contains(&new) && !later.html.contains(&old), "the token is the request's");
         assert_eq!(later.html.replace(&new, &old), first.html, "the rest of the page is the same");
         assert_eq!(later.etag, first.etag);
@@ -696,7 +698,7 @@ mod tests {
         let kept = block_on(App { site: &renamed, ..app_at(&site, &store, 25) }.show_post(&slug(), &plain)).unwrap();
         assert!(!kept.html.contains("Renamed"), "the page came from the isolate's memo, not a new render");
         let replying = show(30, &ShowOptions { reply_to: Some(99), ..ShowOptions::default() });
-        assert!(replying.html.contains(&form_token(KEY, "hello", 1_735_689_630)));
+        assert!(replying.html.contains(&form_token(&KEY, "hello", 1_735_689_630)));
 
         let app = app_at(&site, &store, 40);
         block_on(app.submit_comment(&slug(), form("Fresh words"), "ip", "k1")).unwrap();

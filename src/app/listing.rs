@@ -214,6 +214,7 @@ mod tests {
     use crate::core::index::Part;
     use crate::core::post::Kind;
     use crate::core::slug::Slug;
+    use crate::core::token::SigningKey;
     use crate::store::memory::MemoryStore;
     use crate::store::ContentStore;
     use chrono::{TimeZone, Utc};
@@ -222,7 +223,13 @@ mod tests {
     #[test]
     fn an_isolate_keeps_one_of_each_site_listing_and_a_bounded_number_of_the_others() {
         let (site, store) = (SiteConfig::default(), MemoryStore::default());
-        let app = App { site: &site, content: &store, db: &store, now: Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap(), key: b"k" };
+        let app = App {
+            site: &site,
+            content: &store,
+            db: &store,
+            now: Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap(),
+            key: &SigningKey::new(b"k"),
+        };
         let tags: Vec<String> = (0..40).map(|i| format!("\"t{i}\"")).collect();
         for n in 0..3 {
             let file = format!("+++\ntitle = \"P{n}\"\ndate = 2024-06-0{}\ntags = [{}]\n+++\nText.\n", n + 1, tags.join(", "));

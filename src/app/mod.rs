@@ -14,6 +14,7 @@ use crate::core::config::SiteConfig;
 use crate::core::feed::FeedMeta;
 use crate::core::post::{Kind, Post, Prepared, StoredDoc};
 use crate::core::slug::Slug;
+use crate::core::token::SigningKey;
 use crate::store::{ContentStore, StoreError};
 use chrono::{DateTime, Utc};
 use std::cell::RefCell;
@@ -57,7 +58,7 @@ pub struct App<'a, C, D> {
     pub db: &'a D,
     pub now: DateTime<Utc>,
     /// Signs comment forms and keys client and email hashes; empty when no secret is set.
-    pub key: &'a [u8],
+    pub key: &'a SigningKey,
 }
 
 impl<C: ContentStore, D> App<'_, C, D> {
@@ -142,9 +143,12 @@ mod tests {
     use crate::store::PublishedDoc;
     use chrono::TimeZone;
     use pollster::block_on;
+    use std::sync::LazyLock;
+
+    static KEY: LazyLock<SigningKey> = LazyLock::new(|| SigningKey::new(b"k"));
 
     fn app<'a>(site: &'a SiteConfig, store: &'a MemoryStore) -> App<'a, MemoryStore, MemoryStore> {
-        App { site, content: store, db: store, now: Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap(), key: b"k" }
+        App { site, content: store, db: store, now: Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap(), key: &KEY }
     }
 
     fn slug(s: &str) -> Slug {

@@ -1,9 +1,7 @@
 //! Admin credentials without server state: signed session cookies, CSRF tokens bound to them, signed
 //! one-click moderation links and the private feed key. Keys and time are passed in.
 
-use crate::core::token::constant_time_eq;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
+use crate::core::token::{constant_time_eq, SigningKey};
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "blog_admin";
@@ -11,13 +9,6 @@ pub const SESSION_COOKIE: &str = "blog_admin";
 pub const SESSION_SECONDS: i64 = 12 * 60 * 60;
 /// How long a one-click moderation link stays valid.
 pub const LINK_SECONDS: i64 = 7 * 24 * 60 * 60;
-
-fn sign(key: &[u8], message: &str) -> String {
-    // HMAC accepts keys of any length, so this cannot fail.
-    let mut mac = Hmac::<Sha256>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
-    mac.update(message.as_bytes());
-    hex::encode(mac.finalize().into_bytes())
-}
 
 /// A signed-in session: when it ends and a random id that binds CSRF tokens to it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,16 +19,16 @@ pub struct Session {
 
 impl Session {
     /// The cookie value: `<expires>.<id>.<signature>`.
-    pub fn cookie_value(&self, key: &[u8]) -> String {
+    pub fn cookie_value(&self, key: &SigningKey) -> String {
         let payload = format!("{}.{}", self.expires, self.id);
-        format!("{payload}.{}", sign(key, &format!("session:{payload}")))
+        format!("{payload}.{}", key.sign(&format!("session:{payload}")))
     }
 
     /// A valid, unexpired session from a cookie value; anything else (tampered, expired, malformed) is `None`.
-    pub fn verify(key: &[u8], value: &str, now: i64) -> Option<Session> {
+    pub fn verify(key: &SigningKey, value: &str, now: i64) -> Option<Session> {
         let mut parts = value.splitn(3, '.');
         let (expires, id, signature) = (parts.next()?, parts.next()?, parts.next()?);
-        let expected = sign(key, &format!("session:{expires}.{id}"));
+        let expected = key.sign(&format!("session:{expires}.{id}"));
         if key.is_empty() || !constant_time_eq(expected.as_bytes(), signature.as_bytes()) {
             return None;
         }
@@ -46,11 +37,11 @@ impl Session {
     }
 
     /// The CSRF token every admin form of this session carries.
-    pub fn csrf(&self, key: &[u8]) -> String {
-        sign(key, &format!("csrf:{}", self.id))
+    pub fn csrf(&self, key: &SigningKey) -> String {
+        key.sign(&format!("csrf:{}", self.id))
     }
 
-    pub fn csrf_matches(&self, key: &[u8], given: &str) -> bool {
+    pub fn csrf_matches(&self, key: &SigningKey, given: &str) -> bool {
         constant_time_eq(self.csrf(key).as_bytes(), given.as_bytes())
     }
 }
@@ -72,18 +63,18 @@ pub fn cookie<'a>(header: &'a str, name: &str) -> Option<&'a str> {
 }
 
 /// A one-click moderation link's token: `<comment>.<action>.<expires>.<signature>`.
-pub fn link_token(key: &[u8], comment: i64, action: &str, expires: i64) -> String {
+pub fn link_token(key: &SigningKey, comment: i64, action: &str, expires: i64) -> String {
     let payload = format!("{comment}.{action}.{expires}");
-    format!("{payload}.{}", sign(key, &format!("link:{payload}")))
+    format!("{payload}.{}", key.sign(&format!("link:{payload}")))
 }
 
 /// The comment and action a link token grants, if it is genuine and unexpired.
-pub fn verify_link(key: &[u8], token: &str, now: i64) -> Option<(i64, String)> {
+pub fn verify_link(key: &SigningKey, token: &str, now: i64) -> Option<(i64, String)> {
     let parts: Vec<&str> = token.split('.').collect();
     let [comment, action, expires, signature] = parts.as_slice() else {
         return None;
     };
-    let expected = sign(key, &format!("link:{comment}.{action}.{expires}"));
+    let expected = key.sign(&format!("link:{comment}.{action}.{expires}"));
     if key.is_empty() || !constant_time_eq(expected.as_bytes(), signature.as_bytes()) {
         return None;
     }
@@ -92,11 +83,11 @@ pub fn verify_link(key: &[u8], token: &str, now: i64) -> Option<(i64, String)> {
 }
 
 /// The secret key of the private pending-comments feed (`/admin/feed.xml?key=…`).
-pub fn feed_key(key: &[u8]) -> String {
-    sign(key, "pending-feed")[..32].to_string()
+pub fn feed_key(key: &SigningKey) -> String {
+    key.sign("pending-feed")[..32].to_string()
 }
 
-pub fn feed_key_matches(key: &[u8], given: &str) -> bool {
+pub fn feed_key_matches(key: &SigningKey, given: &str) -> bool {
     !key.is_empty() && constant_time_eq(feed_key(key).as_bytes(), given.as_bytes())
 }
 
@@ -111,8 +102,9 @@ pub fn origin_allowed(origin: Option<&str>, site_url: &str, request_origin: &str
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::LazyLock;
 
-    const KEY: &[u8] = b"key";
+    static KEY: LazyLock<SigningKey> = LazyLock::new(|| SigningKey::new(b"key"));
 
     fn session() -> Session {
         Session { expires: 2_000, id: "abc123".into() }
@@ -120,36 +112,36 @@ mod tests {
 
     #[test]
     fn a_session_cookie_verifies_until_it_expires() {
-        let value = session().cookie_value(KEY);
-        assert_eq!(Session::verify(KEY, &value, 1_999), Some(session()));
-        assert_eq!(Session::verify(KEY, &value, 2_000), None);
+        let value = session().cookie_value(&KEY);
+        assert_eq!(Session::verify(&KEY, &value, 1_999), Some(session()));
+        assert_eq!(Session::verify(&KEY, &value, 2_000), None);
     }
 
     #[test]
     fn a_cookie_with_any_byte_flipped_is_refused() {
-        let value = session().cookie_value(KEY);
+        let value = session().cookie_value(&KEY);
         for i in 0..value.len() {
             let mut bytes = value.clone().into_bytes();
             bytes[i] = if bytes[i] == b'0' { b'1' } else { b'0' };
             let tampered = String::from_utf8(bytes).unwrap();
             if tampered != value {
-                assert_eq!(Session::verify(KEY, &tampered, 1_000), None, "byte {i} flipped: {tampered}");
+                assert_eq!(Session::verify(&KEY, &tampered, 1_000), None, "byte {i} flipped: {tampered}");
             }
         }
-        assert_eq!(Session::verify(b"other", &value, 1_000), None);
-        assert_eq!(Session::verify(b"", &value, 1_000), None);
+        assert_eq!(Session::verify(&SigningKey::new(b"other"), &value, 1_000), None);
+        assert_eq!(Session::verify(&SigningKey::default(), &value, 1_000), None);
         for junk in ["", "...", "1.2", "x.y.z", "9999999999999999999999.a.b"] {
-            assert_eq!(Session::verify(KEY, junk, 1_000), None, "{junk}");
+            assert_eq!(Session::verify(&KEY, junk, 1_000), None, "{junk}");
         }
     }
 
     #[test]
     fn csrf_tokens_are_bound_to_the_session() {
         let s = session();
-        let token = s.csrf(KEY);
-        assert!(s.csrf_matches(KEY, &token));
-        assert!(!Session { id: "other".into(), ..s.clone() }.csrf_matches(KEY, &token));
-        assert!(!s.csrf_matches(KEY, ""));
+        let token = s.csrf(&KEY);
+        assert!(s.csrf_matches(&KEY, &token));
+        assert!(!Session { id: "other".into(), ..s.clone() }.csrf_matches(&KEY, &token));
+        assert!(!s.csrf_matches(&KEY, ""));
     }
 
     #[test]
@@ -164,19 +156,19 @@ mod tests {
 
     #[test]
     fn moderation_links_carry_one_comment_and_action_until_expiry() {
-        let token = link_token(KEY, 42, "approve", 5_000);
-        assert_eq!(verify_link(KEY, &token, 4_999), Some((42, "approve".into())));
-        assert_eq!(verify_link(KEY, &token, 5_000), None);
-        assert_eq!(verify_link(KEY, &token.replace("approve", "trash"), 10), None);
-        assert_eq!(verify_link(KEY, &token.replace("42.", "43."), 10), None);
+        let token = link_token(&KEY, 42, "approve", 5_000);
+        assert_eq!(verify_link(&KEY, &token, 4_999), Some((42, "approve".into())));
+        assert_eq!(verify_link(&KEY, &token, 5_000), None);
+        assert_eq!(verify_link(&KEY, &token.replace("approve", "trash"), 10), None);
+        assert_eq!(verify_link(&KEY, &token.replace("42.", "43."), 10), None);
     }
 
     #[test]
     fn the_feed_key_is_stable_and_checked() {
-        assert_eq!(feed_key(KEY), feed_key(KEY));
-        assert!(feed_key_matches(KEY, &feed_key(KEY)));
-        assert!(!feed_key_matches(KEY, "nope"));
-        assert!(!feed_key_matches(b"", &feed_key(b"")));
+        assert_eq!(feed_key(&KEY), feed_key(&KEY));
+        assert!(feed_key_matches(&KEY, &feed_key(&KEY)));
+        assert!(!feed_key_matches(&KEY, "nope"));
+        assert!(!feed_key_matches(&SigningKey::default(), &feed_key(&SigningKey::default())));
     }
 
     #[test]

@@ -1,11 +1,8 @@
 //! Moderation rules and the signed values that defend the comment form; time and keys are passed in.
 
 use crate::core::comment::NewComment;
-use crate::core::token::constant_time_eq;
-use hmac::{Hmac, Mac};
+use crate::core::token::{constant_time_eq, SigningKey};
 use sha2::{Digest, Sha256};
-
-type HmacSha256 = Hmac<Sha256>;
 
 /// The rules in force, from settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,16 +66,9 @@ pub fn count_links(body: &str) -> usize {
     urls + www
 }
 
-fn hmac_hex(key: &[u8], message: &str) -> String {
-    // HMAC accepts keys of any length, so this cannot fail.
-    let mut mac = HmacSha256::new_from_slice(key).unwrap_or_else(|_| unreachable!());
-    mac.update(message.as_bytes());
-    hex::encode(mac.finalize().into_bytes())
-}
-
 /// The value of the form's hidden `issued` field: when it was shown, signed for this post.
-pub fn form_token(key: &[u8], post: &str, issued_at: i64) -> String {
-    format!("{issued_at}.{}", hmac_hex(key, &format!("comment-form:{post}:{issued_at}")))
+pub fn form_token(key: &SigningKey, post: &str, issued_at: i64) -> String {
+    format!("{issued_at}.{}", key.sign(&format!("comment-form:{post}:{issued_at}")))
 }
 
 /// Why a form's `issued` token was refused.
@@ -90,10 +80,10 @@ pub enum FormTimeError {
 }
 
 /// Accepts a token issued for `post` at least `min_seconds` and at most `max_age` seconds before `now`.
-pub fn check_form_token(key: &[u8], post: &str, token: &str, now: i64, min_seconds: i64, max_age: i64) -> Result<(), FormTimeError> {
+pub fn check_form_token(key: &SigningKey, post: &str, token: &str, now: i64, min_seconds: i64, max_age: i64) -> Result<(), FormTimeError> {
     let (issued, signature) = token.split_once('.').ok_or(FormTimeError::Invalid)?;
     let issued_at: i64 = issued.parse().map_err(|_| FormTimeError::Invalid)?;
-    let expected = hmac_hex(key, &format!("comment-form:{post}:{issued_at}"));
+    let expected = key.sign(&format!("comment-form:{post}:{issued_at}"));
     if !constant_time_eq(expected.as_bytes(), signature.as_bytes()) {
         return Err(FormTimeError::Invalid);
     }
@@ -109,14 +99,14 @@ pub fn check_form_token(key: &[u8], post: &str, token: &str, now: i64, min_secon
 
 /// A rate-limit key for a client address: keyed and salted by the day, so it cannot be reversed to the
 /// address and does not link a client's visits across days. The raw address is never stored.
-pub fn client_key(key: &[u8], client_address: &str, day: &str) -> String {
-    let daily_salt = hmac_hex(key, &format!("client-salt:{day}"));
-    hmac_hex(daily_salt.as_bytes(), client_address)
+pub fn client_key(key: &SigningKey, client_address: &str, day: &str) -> String {
+    let daily_salt = key.sign(&format!("client-salt:{day}"));
+    SigningKey::new(daily_salt.as_bytes()).sign(client_address)
 }
 
 /// A keyed hash of an email address, to recognise a returning commenter without comparing addresses.
-pub fn email_hash(key: &[u8], email: &str) -> String {
-    hmac_hex(key, &format!("email:{}", email.trim().to_lowercase()))
+pub fn email_hash(key: &SigningKey, email: &str) -> String {
+    key.sign(&format!("email:{}", email.trim().to_lowercase()))
 }
 
 /// How a private manage key is stored: its SHA-256, so the database alone cannot be used to edit.
@@ -130,10 +120,10 @@ pub fn body_hash(post: &str, body: &str) -> String {
 }
 
 /// The key that signs forms and hashes addresses: `SIGNING_KEY`, or one derived from `ADMIN_TOKEN`.
-pub fn signing_key(signing_key: Option<&str>, admin_token: Option<&str>) -> Option<Vec<u8>> {
+pub fn signing_key(signing_key: Option<&str>, admin_token: Option<&str>) -> Option<SigningKey> {
     match (signing_key.filter(|k| !k.is_empty()), admin_token.filter(|t| !t.is_empty())) {
-        (Some(k), _) => Some(k.as_bytes().to_vec()),
-        (None, Some(t)) => Some(Sha256::digest(format!("edge-blog signing key\0{t}").as_bytes()).to_vec()),
+        (Some(k), _) => Some(SigningKey::new(k.as_bytes())),
+        (None, Some(t)) => Some(SigningKey::new(&Sha256::digest(format!("edge-blog signing key\0{t}").as_bytes()))),
         (None, None) => None,
     }
 }
@@ -177,13 +167,13 @@ mod tests {
 
     #[test]
     fn form_tokens_check_signature_post_and_age() {
-        let key = b"k";
+        let key = &SigningKey::new(b"k");
         let token = form_token(key, "post", 1000);
         assert_eq!(check_form_token(key, "post", &token, 1003, 3, 86_400), Ok(()));
         assert_eq!(check_form_token(key, "post", &token, 1002, 3, 86_400), Err(FormTimeError::TooFast));
         assert_eq!(check_form_token(key, "post", &token, 1000 + 86_401, 3, 86_400), Err(FormTimeError::Expired));
         assert_eq!(check_form_token(key, "other", &token, 1003, 3, 86_400), Err(FormTimeError::Invalid));
-        assert_eq!(check_form_token(b"other key", "post", &token, 1003, 3, 86_400), Err(FormTimeError::Invalid));
+        assert_eq!(check_form_token(&SigningKey::new(b"other key"), "post", &token, 1003, 3, 86_400), Err(FormTimeError::Invalid));
         let forged = token.replace("1000.", "900.");
         assert_eq!(check_form_token(key, "post", &forged, 1003, 3, 86_400), Err(FormTimeError::Invalid));
         assert_eq!(check_form_token(key, "post", "", 1003, 3, 86_400), Err(FormTimeError::Invalid));
@@ -191,16 +181,19 @@ mod tests {
 
     #[test]
     fn client_keys_change_daily_and_never_contain_the_address() {
-        let a = client_key(b"k", "203.0.113.9", "2026-11-26");
-        assert_ne!(a, client_key(b"k", "203.0.113.9", "2026-11-27"));
-        assert_ne!(a, client_key(b"k", "203.0.113.10", "2026-11-26"));
+        let key = SigningKey::new(b"k");
+        let a = client_key(&key, "203.0.113.9", "2026-11-26");
+        assert_ne!(a, client_key(&key, "203.0.113.9", "2026-11-27"));
+        assert_ne!(a, client_key(&key, "203.0.113.10", "2026-11-26"));
         assert!(!a.contains("203"));
     }
 
     #[test]
     fn a_signing_key_needs_a_secret() {
-        assert_eq!(signing_key(Some("s"), Some("t")), Some(b"s".to_vec()));
-        assert_eq!(signing_key(None, Some("t")).map(|k| k.len()), Some(32));
-        assert_eq!(signing_key(Some(""), None), None);
+        let sign = |key: Option<SigningKey>| key.map(|k| k.sign("m"));
+        assert_eq!(sign(signing_key(Some("s"), Some("t"))), Some(SigningKey::new(b"s").sign("m")));
+        let derived = Sha256::digest(b"edge-blog signing key\0t");
+        assert_eq!(sign(signing_key(None, Some("t"))), Some(SigningKey::new(&derived).sign("m")));
+        assert_eq!(sign(signing_key(Some(""), None)), None);
     }
 }

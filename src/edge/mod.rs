@@ -13,7 +13,7 @@ use crate::core::moderation::signing_key;
 use crate::core::post::Kind;
 use crate::core::route::{allow_header, Guard, Method, Route};
 use crate::core::slug::Slug;
-use crate::core::token::bearer_matches;
+use crate::core::token::{bearer_matches, SigningKey};
 use crate::core::url::RequestUrl;
 use crate::store::StoreError;
 use chrono::{DateTime, Utc};
@@ -21,6 +21,7 @@ use d1::D1;
 use http::{CachePolicy, Reply};
 use kv::KvContent;
 use serde::Serialize;
+use std::cell::OnceCell;
 use std::rc::Rc;
 use worker::{event, Context, Env, Request, Response, ScheduleContext, ScheduledEvent};
 
@@ -38,12 +39,11 @@ const MAX_FORM_BYTES: usize = 64 * 1024;
 #[event(fetch)]
 async fn fetch(mut req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
     console_error_panic_hook::set_once();
-    let site = SiteConfig::from_lookup(|name| env.var(name).ok().map(|v| v.to_string()));
-    let admin_token = secret(&env, "ADMIN_TOKEN");
-    let key = signing_key(secret(&env, "SIGNING_KEY").as_deref(), admin_token.as_deref()).unwrap_or_default();
+    let settings = Settings::of(&env);
+    let (site, key) = (&settings.site, &settings.key);
     let content = KvContent::new(&env, site.cache_seconds);
     let db = D1::new(&env, site.cache_seconds);
-    let app = App { site: &site, content: &content, db: &db, now: now(), key: &key };
+    let app = App { site, content: &content, db: &db, now: now(), key };
     let url = RequestUrl::parse(&req.inner().url());
     let path = url.as_ref().map_or("/", RequestUrl::path).to_string();
     // Fault injection for the end-to-end tests only: no deployed configuration sets this variable.
@@ -54,7 +54,7 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> worker::Result<Respo
     if header_bytes > MAX_HEADER_BYTES {
         return Reply::text(431, "The request headers are too large.\n".into()).into_response(&req, site.url.starts_with("https://"));
     }
-    let reply = match route(&mut req, url, admin_token.as_deref(), &app, &ctx).await {
+    let reply = match route(&mut req, url, settings.admin_token.as_deref(), &app, &ctx).await {
         Ok(reply) => reply,
         Err(err) => error_reply(&app, err, &path).await,
     };
@@ -64,10 +64,9 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> worker::Result<Respo
 /// The daily housekeeping (`[triggers] crons` in wrangler.toml).
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
-    let site = SiteConfig::from_lookup(|name| env.var(name).ok().map(|v| v.to_string()));
-    let key = signing_key(secret(&env, "SIGNING_KEY").as_deref(), secret(&env, "ADMIN_TOKEN").as_deref()).unwrap_or_default();
+    let settings = Settings::of(&env);
     let (content, db) = (KvContent::new(&env, 0), D1::new(&env, 0));
-    let app = App { site: &site, content: &content, db: &db, now: now(), key: &key };
+    let app = App { site: &settings.site, content: &content, db: &db, now: now(), key: &settings.key };
     match app.housekeeping().await {
         Ok(purged) => worker::console_log!("housekeeping: {}", serde_json::to_string(&purged).unwrap_or_default()),
         Err(e) => worker::console_error!("housekeeping failed: {e}"),
@@ -75,6 +74,33 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
 }
 
 /// A secret from `wrangler secret put` (or `.dev.vars`); a plain var of the same name also counts.
+/// What a request reads from the worker's environment. Variables and secrets are fixed for a deployment's life, and
+/// a deployment starts new isolates, so each isolate reads them once: about twenty calls into JavaScript, and the
+/// signing key's derivation and HMAC keying, are then not paid on every request.
+struct Settings {
+    site: SiteConfig,
+    admin_token: Option<String>,
+    key: SigningKey,
+}
+
+thread_local! {
+    static SETTINGS: OnceCell<Rc<Settings>> = const { OnceCell::new() };
+}
+
+impl Settings {
+    fn of(env: &Env) -> Rc<Settings> {
+        SETTINGS.with(|s| {
+            s.get_or_init(|| {
+                let site = SiteConfig::from_lookup(|name| env.var(name).ok().map(|v| v.to_string()));
+                let admin_token = secret(env, "ADMIN_TOKEN");
+                let key = signing_key(secret(env, "SIGNING_KEY").as_deref(), admin_token.as_deref()).unwrap_or_default();
+                Rc::new(Settings { site, admin_token, key })
+            })
+            .clone()
+        })
+    }
+}
+
 fn secret(env: &Env, name: &str) -> Option<String> {
     env.secret(name).map(|s| s.to_string()).or_else(|_| env.var(name).map(|v| v.to_string())).ok().filter(|s| !s.is_empty())
 }

@@ -6,6 +6,7 @@ use crate::Test;
 use edge_blog::core::auth::{feed_key, Session};
 use edge_blog::core::moderation::{form_token, signing_key};
 use edge_blog::core::route::{Guard, Method, Route};
+use edge_blog::core::token::SigningKey;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 pub const TESTS: &[Test] = &[
@@ -37,7 +38,7 @@ fn ip() -> String {
     format!("198.51.100.{}", NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
-fn key() -> Vec<u8> {
+fn key() -> SigningKey {
     signing_key(None, Some(ADMIN_TOKEN)).expect("key")
 }
 

@@ -3,6 +3,7 @@
 use crate::support::{Resp, TestApp, ADMIN_TOKEN};
 use crate::Test;
 use edge_blog::core::moderation::{form_token, signing_key};
+use edge_blog::core::token::SigningKey;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 pub const TESTS: &[Test] = &[
@@ -32,7 +33,7 @@ fn client() -> String {
     format!("203.0.113.{}", NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
-fn key() -> Vec<u8> {
+fn key() -> SigningKey {
     signing_key(None, Some(ADMIN_TOKEN)).expect("key")
 }
 

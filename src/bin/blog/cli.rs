@@ -8,6 +8,7 @@ use edge_blog::app::{prepare, App};
 use edge_blog::core::config::SiteConfig;
 use edge_blog::core::post::{Kind, Post};
 use edge_blog::core::slug::slugify;
+use edge_blog::core::token::SigningKey;
 use edge_blog::core::wxr::ImportOptions;
 use edge_blog::store::PublishedDoc;
 use std::collections::HashMap;
@@ -251,7 +252,8 @@ pub fn publish(dir: &Path, target: Target) -> Result<()> {
             let store = Wrangler::new(target)?;
             let site = SiteConfig::default();
             // Publishing needs no clock: visibility is decided by the blog when a reader asks.
-            let app = App { site: &site, content: &store, db: &store, now: chrono::DateTime::UNIX_EPOCH, key: &[] };
+            let (now, key) = (chrono::DateTime::UNIX_EPOCH, SigningKey::default());
+            let app = App { site: &site, content: &store, db: &store, now, key: &key };
             pollster::block_on(app.publish_all(&docs)).map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("published {} documents to {}", docs.len(), store.describe());
             Ok(())
