@@ -5,7 +5,7 @@
 
 use super::{remember, App, AppError};
 use crate::core::hash;
-use crate::core::index::{chunk_key, tag_chunk_key, Chunk, Part, SiteIndex, Span};
+use crate::core::index::{chunk_key, list_key, tag_chunk_key, Chunk, Part, SiteIndex, Span};
 use crate::core::route::Sitemap;
 use crate::store::ContentStore;
 use std::cell::RefCell;
@@ -23,6 +23,9 @@ const SITE_LISTINGS_KEPT: usize = 16;
 /// The home page's later pages and the tags' pages kept at once: a crawl of them starts this memo again, not the
 /// others.
 const LIST_PAGES_KEPT: usize = 32;
+
+/// How the front names the chunks of a series (the lists, or the chunks themselves): chunk `n`'s version, its key.
+type Series = (fn(&SiteIndex, usize) -> Option<&str>, fn(usize, &str) -> String);
 
 /// A listing as served, and its ETag.
 #[derive(Debug)]
@@ -142,8 +145,9 @@ pub(super) enum ChunksOrKept {
 
 impl<C: ContentStore, D> App<'_, C, D> {
     /// The kept listing, or the chunks `pick` chooses from the number that hold a visible post (`None`: no such
-    /// page). The front names them when it can tell how many posts are scheduled and the store holds each as named;
-    /// otherwise they are cut from the whole index, which may be of another version than the front.
+    /// page), as lists where the store holds them (the archive and the sitemaps need no more). The front names them
+    /// when it can tell how many posts are scheduled and the store holds each as named; otherwise they are cut from
+    /// the whole index, which may be of another version than the front.
     pub(super) async fn chunks_or_kept(
         &self,
         listed: Listed<'_>,
@@ -155,9 +159,13 @@ impl<C: ContentStore, D> App<'_, C, D> {
         }
         if let Some(count) = front.visible_chunks(self.now) {
             let numbers = pick(count).ok_or(AppError::NotFound)?;
-            let named = numbers.iter().map(|&n| front.chunk_version(n).map(|v| (chunk_key(n, v), v)));
-            if let Some(chunks) = self.held_chunks(named).await? {
-                return Ok(ChunksOrKept::Chunks(front, count, chunks));
+            // Their lists, else the chunks themselves (one loop: `held_chunks` is compiled once for both).
+            let series: [Series; 2] = [(SiteIndex::list_version, list_key), (SiteIndex::chunk_version, chunk_key)];
+            for (version, key) in series {
+                let named = numbers.iter().map(|&n| version(&front, n).map(|v| (key(n, v), v)));
+                if let Some(chunks) = self.held_chunks(named).await? {
+                    return Ok(ChunksOrKept::Chunks(front, count, chunks));
+                }
             }
         }
         let whole = self.content.index(Part::Whole).await?;

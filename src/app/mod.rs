@@ -462,9 +462,10 @@ mod tests {
         let older_whole = block_on(store.index(Part::Whole)).unwrap();
         block_on(app.publish(Kind::Post, &slug("fresh"), "+++\ntitle = \"Fresh\"\ndate = 2024-12-31T12:00:00Z\n+++\nNew.\n")).unwrap();
         let (front, whole) = (block_on(store.index(Part::Front)).unwrap(), block_on(store.index(Part::Whole)).unwrap());
-        // KV serves the new front, naming chunks it does not hold yet, and the whole index as it was.
+        // KV serves the new front, naming chunks and lists it does not hold yet, and the whole index as it was.
         let mut unheld: SiteIndex = (*front).clone();
         unheld.chunks = vec!["elsewhere".to_string(); 3];
+        unheld.lists = vec!["elsewhere".to_string(); 3];
         store.serve_part(Part::Front, Rc::new(unheld));
         store.serve_part(Part::Whole, older_whole);
         assert!(!block_on(app.archive(1)).unwrap().body.contains("/posts/fresh/"), "written from the older whole");

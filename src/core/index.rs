@@ -5,8 +5,9 @@
 //!
 //! KV keeps it in parts (see [`Part`]), so that the pages every reader opens parse a document whose size does not
 //! grow with the site: the home page, the feed and every page's navigation read the front; the archive and the
-//! sitemaps read one or two [`Chunk`]s of posts; the tags page reads the front with the list of tags, and a tag's
-//! pages and feed one or two chunks of that tag's posts; only later home pages and admin read the whole.
+//! sitemaps read the [`List`]s of one or two [`Chunk`]s of posts; the tags page reads the front with the list of
+//! tags, and a tag's pages and feed one or two chunks of that tag's posts; only later home pages and admin read the
+//! whole.
 
 use crate::core::date;
 use crate::core::hash::short_hash;
@@ -42,6 +43,9 @@ pub struct SiteIndex {
     /// chunks.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub chunks: Vec<String>,
+    /// The version of each chunk's [`List`], as `chunks`; empty in an index written before lists.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lists: Vec<String>,
     /// In a chunk, the slugs of the tags whose oldest post is in it, in the order met walking its posts from the
     /// oldest. A tag is visible once that post is (the others are newer), so each tag's page is listed in one
     /// sitemap: this chunk's.
@@ -71,6 +75,9 @@ pub struct SiteIndex {
     /// The posts in chunks, cut on first use: when the index is built and stored, or when the store lacks a chunk.
     #[serde(skip)]
     chunked: OnceCell<Vec<Rc<Chunk>>>,
+    /// The chunks' lists, made on first use: when the index is built and stored.
+    #[serde(skip)]
+    listed: OnceCell<Vec<Rc<List>>>,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -177,6 +184,16 @@ pub fn chunk_key(n: usize, version: &str) -> String {
     format!("index:posts:{n}:{version}")
 }
 
+/// A [`Chunk`] with only what the archive and the sitemaps show of its posts ([`PostSummary::listed`]): a third of
+/// its size or less, for the pages that list up to a thousand posts. Stored beside it, under a key named by its own
+/// version ([`list_key`]).
+pub type List = SiteIndex;
+
+/// KV key of chunk `n`'s list at `version`.
+pub fn list_key(n: usize, version: &str) -> String {
+    format!("index:list:{n}:{version}")
+}
+
 /// KV key of chunk `n` (0 the oldest) of the posts tagged `slug`, at `version`.
 pub fn tag_chunk_key(slug: &str, n: usize, version: &str) -> String {
     format!("index:tag:{slug}:{n}:{version}")
@@ -185,12 +202,16 @@ pub fn tag_chunk_key(slug: &str, n: usize, version: &str) -> String {
 /// `posts` (newest first) in chunks, the oldest chunk first, each newest first; `first_tags` tells each chunk's.
 fn cut(posts: &[PostSummary], mut first_tags: impl FnMut(&[PostSummary]) -> Vec<String>) -> Vec<Rc<Chunk>> {
     // From the end of the newest-first list: the oldest run first.
-    let runs = posts.rchunks(CHUNK_POSTS).map(|posts| {
-        let mut chunk = Chunk { posts: posts.to_vec(), first_tags: first_tags(posts), ..Chunk::default() };
-        chunk.version = short_hash(serde_json::to_string(&chunk).unwrap_or_default().as_bytes());
-        Rc::new(chunk)
-    });
+    let runs = posts
+        .rchunks(CHUNK_POSTS)
+        .map(|posts| versioned(Chunk { posts: posts.to_vec(), first_tags: first_tags(posts), ..Chunk::default() }));
     runs.collect()
+}
+
+/// A chunk or list, with the hash of its contents as its version.
+fn versioned(mut chunk: Chunk) -> Rc<Chunk> {
+    chunk.version = short_hash(serde_json::to_string(&chunk).unwrap_or_default().as_bytes());
+    Rc::new(chunk)
 }
 
 /// The slugs of a post's tags, each once.
@@ -282,6 +303,7 @@ impl SiteIndex {
         pages.sort_by(|a, b| a.title.cmp(&b.title).then_with(|| a.slug.cmp(&b.slug)));
         let mut index = SiteIndex { version: String::new(), posts, pages, aliases, held, omitted: 0, ..SiteIndex::default() };
         index.chunks = index.cut().iter().map(|c| c.version.clone()).collect();
+        index.lists = index.lists().iter().map(|c| c.version.clone()).collect();
         index.tags = index.tags_from_posts();
         index.version = short_hash(serde_json::to_string(&index).unwrap_or_default().as_bytes());
         index
@@ -303,9 +325,10 @@ impl SiteIndex {
             Part::Aliases => (Vec::new(), self.posts.len(), Vec::new(), self.aliases.clone()),
         };
         let held = if aliases.is_empty() { BTreeMap::new() } else { self.held.clone() };
-        let chunks = if part == Part::Aliases { Vec::new() } else { self.chunks.clone() };
+        let (chunks, lists) = if part == Part::Aliases { (Vec::new(), Vec::new()) } else { (self.chunks.clone(), self.lists.clone()) };
         let tags = if part == Part::Tags { self.tag_entries().to_vec() } else { Vec::new() };
-        SiteIndex { version: self.version.clone(), posts, pages, aliases, held, omitted, chunks, sticky_at, tags, ..SiteIndex::default() }
+        let version = self.version.clone();
+        SiteIndex { version, posts, pages, aliases, held, omitted, chunks, lists, sticky_at, tags, ..SiteIndex::default() }
     }
 
     /// The posts of this index in chunks, oldest chunk first; cut once per index. Only the whole index holds every
@@ -315,6 +338,18 @@ impl SiteIndex {
             let mut seen = HashSet::new();
             cut(&self.posts, |posts| posts.iter().rev().flat_map(tag_slugs).filter(|t| seen.insert(t.clone())).collect())
         })
+    }
+
+    /// The list of each chunk of [`SiteIndex::cut`], oldest first; made once per index.
+    pub fn lists(&self) -> &[Rc<List>] {
+        let list = |c: &Rc<Chunk>| {
+            versioned(List {
+                posts: c.posts.iter().map(PostSummary::listed).collect(),
+                first_tags: c.first_tags.clone(),
+                ..List::default()
+            })
+        };
+        self.listed.get_or_init(|| self.cut().iter().map(list).collect())
     }
 
     /// Each tag's slug and its posts in chunks as [`SiteIndex::cut`] cuts the site's, in the order of first use; cut
@@ -411,20 +446,22 @@ impl SiteIndex {
         Some(Span { visible: count - scheduled, chunks, skip })
     }
 
-    /// Every chunk of this (whole) index with its KV key: the posts', then each tag's.
+    /// Every chunk of this (whole) index with its KV key: the posts', their lists, then each tag's.
     pub fn keyed_chunks(&self) -> impl Iterator<Item = (String, &Rc<Chunk>)> {
         let site = self.cut().iter().enumerate().map(|(n, c)| (chunk_key(n, &c.version), c));
+        let lists = self.lists().iter().enumerate().map(|(n, c)| (list_key(n, &c.version), c));
         let tags = self
             .tag_cut()
             .iter()
             .flat_map(|(slug, chunks)| chunks.iter().enumerate().map(move |(n, c)| (tag_chunk_key(slug, n, &c.version), c)));
-        site.chain(tags)
+        site.chain(lists).chain(tags)
     }
 
-    /// The KV keys of the chunks this index names: the posts', then each tag's.
+    /// The KV keys of the chunks this index names: the posts', their lists, then each tag's.
     fn chunk_keys(&self) -> impl Iterator<Item = String> + '_ {
+        let lists = self.lists.iter().enumerate().map(|(n, v)| list_key(n, v));
         let tags = self.tags.iter().flat_map(|t| t.chunks.iter().enumerate().map(move |(n, v)| tag_chunk_key(&t.slug, n, v)));
-        self.chunks.iter().enumerate().map(|(n, v)| chunk_key(n, v)).chain(tags)
+        self.chunks.iter().enumerate().map(|(n, v)| chunk_key(n, v)).chain(lists).chain(tags)
     }
 
     /// How many chunks the whole index's posts fill.
@@ -442,6 +479,11 @@ impl SiteIndex {
     /// The version of chunk `n`; `None` from an index written before chunks.
     pub fn chunk_version(&self, n: usize) -> Option<&str> {
         self.chunks.get(n).filter(|_| self.chunks.len() == self.chunk_count()).map(String::as_str)
+    }
+
+    /// The version of chunk `n`'s list; `None` from an index written before lists.
+    pub fn list_version(&self, n: usize) -> Option<&str> {
+        self.lists.get(n).filter(|_| self.lists.len() == self.chunk_count()).map(String::as_str)
     }
 
     /// The (key, JSON) pairs that store this index in KV, in the order to write them: the chunks (the site's and
@@ -834,9 +876,17 @@ mod tests {
         assert_eq!(odd.chunks, index.tag("odd").unwrap().chunks, "untouched");
         assert_eq!(even.chunks[0], index.tag("even").unwrap().chunks[0]);
         let written: Vec<_> = grown.stored(&index.part(Part::Tags)).unwrap().into_iter().map(|(k, _)| k).collect();
-        let newest = [format!("index:posts:2:{}", grown.chunks[2]), format!("index:tag:even:1:{}", even.chunks[1])];
-        assert_eq!(written[..2], newest, "the newest chunk of the site and of the tag alone");
-        let replaced = [format!("index:posts:2:{}", index.chunks[2]), format!("index:tag:even:1:{}", index.tag("even").unwrap().chunks[1])];
+        let newest = [
+            format!("index:posts:2:{}", grown.chunks[2]),
+            format!("index:list:2:{}", grown.lists[2]),
+            format!("index:tag:even:1:{}", even.chunks[1]),
+        ];
+        assert_eq!(written[..3], newest, "the newest chunk of the site, its list and the tag's newest chunk alone");
+        let replaced = [
+            format!("index:posts:2:{}", index.chunks[2]),
+            format!("index:list:2:{}", index.lists[2]),
+            format!("index:tag:even:1:{}", index.tag("even").unwrap().chunks[1]),
+        ];
         assert_eq!(grown.superseded(&index.part(Part::Tags)), replaced);
     }
 
@@ -854,12 +904,12 @@ mod tests {
     fn the_chunks_stored_before_are_named_by_the_tags_part_of_the_fronts_version_only() {
         let (index, grown) = (site(600, |_| "tags = [\"All\"]"), site(601, |_| "tags = [\"All\"]"));
         let (front, tags) = (index.part(Part::Front), index.part(Part::Tags));
-        assert_eq!(SiteIndex::stored_names(Some(front.clone()), Some(tags.clone())).chunk_keys().count(), 2 + 2);
+        assert_eq!(SiteIndex::stored_names(Some(front.clone()), Some(tags.clone())).chunk_keys().count(), 2 + 2 + 2);
         // A release that knew no tags part wrote a newer front over it: only the front names what is stored.
         let stale = SiteIndex::stored_names(Some(grown.part(Part::Front)), Some(tags));
-        assert_eq!((&stale.version, stale.chunk_keys().count()), (&grown.version, 2));
+        assert_eq!((&stale.version, stale.chunk_keys().count()), (&grown.version, 2 + 2));
         assert_eq!(SiteIndex::stored_names(None, Some(grown.part(Part::Tags))).chunk_keys().count(), 0, "no front, nothing named");
-        assert_eq!(SiteIndex::stored_names(Some(front), None).chunk_keys().count(), 2);
+        assert_eq!(SiteIndex::stored_names(Some(front), None).chunk_keys().count(), 2 + 2);
     }
 
     #[test]
@@ -965,16 +1015,35 @@ mod tests {
         assert_eq!(&grown.chunks[..2], &index.chunks[..2]);
         assert_ne!(grown.chunks[2], index.chunks[2]);
         let written: Vec<_> = grown.stored(&index.part(Part::Tags)).unwrap().into_iter().map(|(k, _)| k).collect();
-        let newest = format!("index:posts:2:{}", grown.chunks[2]);
+        let newest = [format!("index:posts:2:{}", grown.chunks[2]), format!("index:list:2:{}", grown.lists[2])];
         let parts = ["index", "index:front", "index:aliases", "index:tags", VERSION_KEY];
-        assert_eq!(written, [&[newest.as_str()][..], &parts].concat(), "chunks first: the parts name them");
-        assert_eq!(grown.stored(&SiteIndex::default()).unwrap().len(), 3 + 5, "a first publish writes every chunk");
+        assert_eq!(written, [&newest.each_ref().map(String::as_str)[..], &parts].concat(), "chunks first: the parts name them");
+        assert_eq!(grown.stored(&SiteIndex::default()).unwrap().len(), 3 + 3 + 5, "a first publish writes every chunk and list");
         let front = index.part(Part::Front);
-        assert_eq!(grown.stored(&front).unwrap().len(), 1 + 5, "an older release's front names the chunks as well");
-        assert_eq!(grown.superseded(&front), [format!("index:posts:2:{}", index.chunks[2])], "the newest chunk it replaced");
+        assert_eq!(grown.stored(&front).unwrap().len(), 2 + 5, "an older release's front names the chunks as well");
+        let replaced = [format!("index:posts:2:{}", index.chunks[2]), format!("index:list:2:{}", index.lists[2])];
+        assert_eq!(grown.superseded(&front), replaced, "the newest chunk and list it replaced");
         assert!(grown.superseded(&grown.part(Part::Tags)).is_empty());
+        let mut before_lists = front.clone();
+        before_lists.lists.clear();
+        assert_eq!(grown.stored(&before_lists).unwrap().len(), 1 + 3 + 5, "a front written before lists names none of them");
         let shrunk = site(400, |_| "");
-        assert_eq!(shrunk.superseded(&front).len(), 3, "a site cut to one chunk names none of the three");
+        assert_eq!(shrunk.superseded(&front).len(), 3 + 3, "a site cut to one chunk names none of the three, nor their lists");
+    }
+
+    #[test]
+    fn a_list_holds_what_the_archive_and_the_sitemaps_show_of_its_chunk() {
+        let index = site(700, |i| if i == 3 { "tags = [\"Rust\"]" } else { "" });
+        let (chunk, list) = (&index.cut()[1], &index.lists()[1]);
+        assert_eq!(index.lists, index.lists().iter().map(|l| l.version.clone()).collect::<Vec<_>>());
+        assert_eq!(list.posts, chunk.posts.iter().map(PostSummary::listed).collect::<Vec<_>>());
+        assert_eq!((&list.first_tags, list.posts[3].tags.as_slice()), (&chunk.first_tags, &["Rust".to_string()][..]));
+        assert!(chunk.posts[0].excerpt_html.contains("<p>") && list.posts[0].excerpt_html.is_empty());
+        let (chunk_json, list_json) = (serde_json::to_string(&**chunk).unwrap(), serde_json::to_string(&**list).unwrap());
+        assert!(!list_json.contains("excerpt_html") && list_json.len() < chunk_json.len(), "{list_json}");
+        assert_ne!(list.version, chunk.version);
+        let front = index.part(Part::Front);
+        assert_eq!((front.list_version(1), index.part(Part::Aliases).list_version(1)), (Some(list.version.as_str()), None));
     }
 
     #[test]

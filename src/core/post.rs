@@ -182,7 +182,8 @@ impl Prepared {
     }
 }
 
-/// One line of the site index.
+/// One line of the site index. What is empty or false is left out of its JSON: a chunk of 500 of them is read on
+/// the first request for the archive or a sitemap.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PostSummary {
     pub kind: Kind,
@@ -190,21 +191,56 @@ pub struct PostSummary {
     pub title: String,
     #[serde(default, with = "date::optional")]
     pub date: Option<DateTime<Utc>>,
-    #[serde(default, with = "date::optional")]
+    #[serde(default, with = "date::optional", skip_serializing_if = "Option::is_none")]
     pub updated: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub excerpt_html: String,
+    #[serde(default, skip_serializing_if = "is_false")]
     pub has_more: bool,
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub reading_minutes: u32,
+    #[serde(default, skip_serializing_if = "is_false")]
     pub draft: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub aliases: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub author: Option<String>,
     /// Absent in summaries stored before the key existed.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub sticky: bool,
 }
 
+fn is_false(b: &bool) -> bool {
+    !b
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
 impl PostSummary {
+    /// The line as the archive and the sitemaps read it: its address, title, dates and tags (a sitemap lists the tags
+    /// first used by its visible posts), and whether it is visible.
+    pub fn listed(&self) -> PostSummary {
+        PostSummary {
+            kind: self.kind,
+            slug: self.slug.clone(),
+            title: self.title.clone(),
+            date: self.date,
+            updated: self.updated,
+            tags: self.tags.clone(),
+            excerpt_html: String::new(),
+            has_more: false,
+            reading_minutes: 0,
+            draft: self.draft,
+            aliases: Vec::new(),
+            author: None,
+            sticky: false,
+        }
+    }
+
     pub fn url(&self) -> String {
         url_for(self.kind, &self.slug)
     }

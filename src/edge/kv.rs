@@ -165,7 +165,7 @@ impl ContentStore for KvContent {
             return Ok(Some(kept));
         }
         // Its key names its version, so an edge-cached copy is never stale. One that is missing (not yet seen here,
-        // or lost), does not parse, or holds another chunk counts as absent: the caller cuts it from the whole index.
+        // or lost), does not parse, or holds another chunk counts as absent (see `ContentStore::chunk`).
         let text = self.read(key, Some(INDEX_CACHE_TTL_SECONDS)).await?;
         let Some(chunk) = text.and_then(|t| serde_json::from_str::<Chunk>(&t).ok()).filter(|c| c.version == version) else {
             return Ok(None);

@@ -56,10 +56,10 @@ pub trait ContentStore {
     async fn navigation(&self) -> Result<Rc<SiteIndex>, StoreError> {
         self.index(Part::Front).await
     }
-    /// The chunk at `key` ([`chunk_key`](crate::core::index::chunk_key) or
-    /// [`tag_chunk_key`](crate::core::index::tag_chunk_key)), if the store holds it at `version`; `None` when it holds
-    /// another or none (one written by an older release, or not yet seen here), and the caller cuts it from the whole
-    /// index.
+    /// The chunk at `key` ([`chunk_key`](crate::core::index::chunk_key), [`list_key`](crate::core::index::list_key)
+    /// or [`tag_chunk_key`](crate::core::index::tag_chunk_key)), if the store holds it at `version`; `None` when it
+    /// holds another or none (one written by an older release, or not yet seen here), and the caller reads the chunk
+    /// in place of its list, or cuts it from the whole index.
     async fn chunk(&self, key: &str, version: &str) -> Result<Option<Rc<Chunk>>, StoreError>;
     async fn put_docs(&self, docs: &[PublishedDoc]) -> Result<(), StoreError>;
     async fn delete_doc(&self, kind: Kind, slug: &Slug) -> Result<(), StoreError>;

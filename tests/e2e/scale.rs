@@ -43,11 +43,23 @@ fn a_large_site_pages_its_archive_sitemaps_and_tags_by_chunk() {
         assert!(stored.contains(&format!("\"{}\"", key(n))), "chunk {n} stored: {stored}");
     }
     let chunk = |n: usize| app.kv(&["key", "get", &key(n)]).trim().to_string();
-    let put_chunk = |n: usize, json: &str| {
-        let file = dir.path().join(format!("chunk-{n}.json"));
-        std::fs::write(&file, json).expect("write chunk");
-        app.kv(&["key", "put", &key(n), "--path", file.to_str().expect("UTF-8 path")]);
+    let put = |key: &str, json: &str| {
+        let file = dir.path().join("value.json");
+        std::fs::write(&file, json).expect("write value");
+        app.kv(&["key", "put", key, "--path", file.to_str().expect("UTF-8 path")]);
     };
+    let put_chunk = |n: usize, json: &str| put(&key(n), json);
+    // Beside each chunk its list, which the archive and the sitemaps read.
+    let list_key = |n: usize| {
+        let front: serde_json::Value = serde_json::from_str(&app.kv(&["key", "get", "index:front"])).expect("index:front is JSON");
+        format!("index:list:{n}:{}", front["lists"][n].as_str().expect("the front names the list"))
+    };
+    let list_keys = || app.kv(&["key", "list", "--prefix", "index:list:"]);
+    let stored_lists = list_keys();
+    assert_eq!(stored_lists.matches("\"name\"").count(), 3, "{stored_lists}");
+    let list_names: Vec<String> = (0..3).map(list_key).collect();
+    let lists: Vec<String> = list_names.iter().map(|name| app.kv(&["key", "get", name]).trim().to_string()).collect();
+    assert!(lists[1].len() < chunk(1).len() && !lists[1].contains("excerpt_html"), "{}", lists[1]);
 
     // The tag on every bulk post has three chunks of its own, named by the tags part.
     let tag_key = |n: usize| {
@@ -59,19 +71,29 @@ fn a_large_site_pages_its_archive_sitemaps_and_tags_by_chunk() {
     let stored_tag_chunks = tag_keys();
     assert_eq!(stored_tag_chunks.matches("\"name\"").count(), 3, "{stored_tag_chunks}");
 
-    // Before anything is read, KV loses a chunk of the site's and one of the tag's: what needs them is cut from the
-    // whole index.
+    // Before anything is read, KV loses the newest list, which is read from its chunk (the newest posts sitemap), and
+    // a chunk of the site's with its list, and one of the tag's, which are cut from the whole index (the archive's
+    // first page, which also needs the newest). The oldest list is read as it is: one post's title changed in it
+    // shows on the archive's last page.
+    app.kv(&["key", "delete", &list_names[2]]);
     let lost = chunk(1);
     app.kv(&["key", "delete", &key(1)]);
+    app.kv(&["key", "delete", &list_names[1]]);
     let lost_tag_chunk = (tag_key(1), app.kv(&["key", "get", &tag_key(1)]));
     app.kv(&["key", "delete", &lost_tag_chunk.0]);
+    assert!(lists[0].contains("\"title\":\"Bulk 0\""), "{}", lists[0]);
+    put(&list_names[0], &lists[0].replace("\"title\":\"Bulk 0\"", "\"title\":\"Bulk 0, from its list\""));
     check_archive_and_sitemaps(&app, &[]);
+    app.get("/archive/page/2/").assert_contains(">Bulk 0, from its list</a>");
     check_tags(&app);
 
     // With every chunk held: a publish writes the chunk it changes, under a new key, deletes the one it replaces, and
     // leaves the others. A copy of the oldest laid out differently (the same JSON, so the same chunk to a reader) is
     // still there after it.
     put_chunk(1, &lost);
+    for (name, list) in list_names.iter().zip(&lists) {
+        put(name, list);
+    }
     let file = dir.path().join("tag-chunk.json");
     std::fs::write(&file, &lost_tag_chunk.1).expect("write tag chunk");
     app.kv(&["key", "put", &lost_tag_chunk.0, "--path", file.to_str().expect("UTF-8 path")]);
@@ -85,6 +107,11 @@ fn a_large_site_pages_its_archive_sitemaps_and_tags_by_chunk() {
     let stored = keys();
     assert!(stored.contains(&format!("\"{}\"", key(2))) && !stored.contains(&format!("\"{newest}\"")), "{stored}");
     assert_eq!(stored.matches("\"name\"").count(), 3, "the replaced chunk is deleted: {stored}");
+    let stored = list_keys();
+    let (newest_list, oldest_list) = (list_key(2), &list_names[0]);
+    assert!(newest_list != list_names[2] && stored.contains(&format!("\"{newest_list}\"")), "{stored}");
+    assert!(stored.contains(&format!("\"{oldest_list}\"")), "the oldest list is not written again: {stored}");
+    assert_eq!(stored.matches("\"name\"").count(), 3, "and its list: {stored}");
     check_archive_and_sitemaps(&app, &["/posts/bulk-newest/"]);
     assert_eq!(tag_keys(), stored_tag_chunks, "a post without the tag changes none of its chunks");
     check_tags(&app);
