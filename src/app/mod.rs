@@ -455,6 +455,23 @@ mod tests {
     }
 
     #[test]
+    fn a_list_the_store_does_not_hold_is_read_as_its_chunk() {
+        let (site, store) = (SiteConfig::default(), MemoryStore::default());
+        let app = app(&site, &store);
+        publish_site(&app, 1100);
+        let older_whole = block_on(store.index(Part::Whole)).unwrap();
+        block_on(app.publish(Kind::Post, &slug("fresh"), "+++\ntitle = \"Fresh\"\ndate = 2024-12-31T12:00:00Z\n+++\nNew.\n")).unwrap();
+        // KV serves the new front, naming lists it does not hold yet, and the whole index as it was: the new post
+        // shows, so the pages came from the chunks the front names.
+        let mut unheld: SiteIndex = (*block_on(store.index(Part::Front)).unwrap()).clone();
+        unheld.lists = vec!["elsewhere".to_string(); 3];
+        store.serve_part(Part::Front, Rc::new(unheld));
+        store.serve_part(Part::Whole, older_whole);
+        assert!(block_on(app.archive(1)).unwrap().body.contains("/posts/fresh/"));
+        assert!(block_on(app.sitemap(Sitemap::Posts(3))).unwrap().body.contains("/posts/fresh/"));
+    }
+
+    #[test]
     fn a_listing_cut_from_a_whole_index_of_another_version_is_not_kept_for_the_front() {
         let (site, store) = (SiteConfig::default(), MemoryStore::default());
         let app = app(&site, &store);

@@ -25,9 +25,12 @@ pub struct SiteIndex {
     pub version: String,
     /// Posts that are not drafts, newest first.
     pub posts: Vec<PostSummary>,
-    /// Pages that are not drafts, by title; [`SiteIndex::visible_pages`] are the navigation.
+    /// Pages that are not drafts, by title; [`SiteIndex::visible_pages`] are the navigation. (Always written; absent
+    /// from a [`List`].)
+    #[serde(default)]
     pub pages: Vec<PostSummary>,
     /// Old path -> canonical URL, from every document's `aliases`.
+    #[serde(default)]
     pub aliases: BTreeMap<String, String>,
     /// The URLs among `aliases`' targets that were scheduled when the index was built, with their time (RFC 3339):
     /// an old address must not tell where a document will be before its time. One that was visible then stays
@@ -186,12 +189,64 @@ pub fn chunk_key(n: usize, version: &str) -> String {
 
 /// A [`Chunk`] with only what the archive and the sitemaps show of its posts ([`PostSummary::listed`]): a third of
 /// its size or less, for the pages that list up to a thousand posts. Stored beside it, under a key named by its own
-/// version ([`list_key`]).
+/// version ([`list_key`]), as [`StoredList`]: only lists leave out of their JSON what is empty, so that the chunks
+/// and parts stay as a release rolled back to reads them.
 pub type List = SiteIndex;
 
 /// KV key of chunk `n`'s list at `version`.
 pub fn list_key(n: usize, version: &str) -> String {
-    format!("index:list:{n}:{version}")
+    format!("{LIST_PREFIX}{n}:{version}")
+}
+
+const LIST_PREFIX: &str = "index:list:";
+
+/// How KV keeps a [`List`].
+#[derive(Serialize)]
+struct StoredList<'a> {
+    version: &'a str,
+    posts: Vec<ListedPost<'a>>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    first_tags: &'a [String],
+}
+
+/// How a list keeps a post: what [`PostSummary::listed`] keeps, less what is empty.
+#[derive(Serialize)]
+struct ListedPost<'a> {
+    kind: Kind,
+    slug: &'a str,
+    title: &'a str,
+    #[serde(with = "date::optional")]
+    date: Option<DateTime<Utc>>,
+    #[serde(with = "date::optional", skip_serializing_if = "Option::is_none")]
+    updated: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    tags: &'a [String],
+    #[serde(skip_serializing_if = "is_false")]
+    draft: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !b
+}
+
+impl<'a> From<&'a PostSummary> for ListedPost<'a> {
+    fn from(p: &'a PostSummary) -> ListedPost<'a> {
+        let (slug, title, tags) = (p.slug.as_str(), p.title.as_str(), p.tags.as_slice());
+        ListedPost { kind: p.kind, slug, title, date: p.date, updated: p.updated, tags, draft: p.draft }
+    }
+}
+
+/// The JSON KV keeps under `key`: a list as [`StoredList`], any other chunk or part whole.
+fn stored_json(key: &str, index: &SiteIndex) -> Result<String, serde_json::Error> {
+    match key.starts_with(LIST_PREFIX) {
+        true => list_json(index),
+        false => serde_json::to_string(index),
+    }
+}
+
+fn list_json(list: &List) -> Result<String, serde_json::Error> {
+    let posts = list.posts.iter().map(ListedPost::from).collect();
+    serde_json::to_string(&StoredList { version: &list.version, posts, first_tags: &list.first_tags })
 }
 
 /// KV key of chunk `n` (0 the oldest) of the posts tagged `slug`, at `version`.
@@ -204,13 +259,13 @@ fn cut(posts: &[PostSummary], mut first_tags: impl FnMut(&[PostSummary]) -> Vec<
     // From the end of the newest-first list: the oldest run first.
     let runs = posts
         .rchunks(CHUNK_POSTS)
-        .map(|posts| versioned(Chunk { posts: posts.to_vec(), first_tags: first_tags(posts), ..Chunk::default() }));
+        .map(|posts| versioned(Chunk { posts: posts.to_vec(), first_tags: first_tags(posts), ..Chunk::default() }, serde_json::to_string));
     runs.collect()
 }
 
-/// A chunk or list, with the hash of its contents as its version.
-fn versioned(mut chunk: Chunk) -> Rc<Chunk> {
-    chunk.version = short_hash(serde_json::to_string(&chunk).unwrap_or_default().as_bytes());
+/// A chunk or a list, with the hash of its `json` as its version.
+fn versioned(mut chunk: Chunk, json: fn(&Chunk) -> Result<String, serde_json::Error>) -> Rc<Chunk> {
+    chunk.version = short_hash(json(&chunk).unwrap_or_default().as_bytes());
     Rc::new(chunk)
 }
 
@@ -303,7 +358,7 @@ impl SiteIndex {
         pages.sort_by(|a, b| a.title.cmp(&b.title).then_with(|| a.slug.cmp(&b.slug)));
         let mut index = SiteIndex { version: String::new(), posts, pages, aliases, held, omitted: 0, ..SiteIndex::default() };
         index.chunks = index.cut().iter().map(|c| c.version.clone()).collect();
-        index.lists = index.lists().iter().map(|c| c.version.clone()).collect();
+        index.lists = index.cut_lists().iter().map(|c| c.version.clone()).collect();
         index.tags = index.tags_from_posts();
         index.version = short_hash(serde_json::to_string(&index).unwrap_or_default().as_bytes());
         index
@@ -340,14 +395,12 @@ impl SiteIndex {
         })
     }
 
-    /// The list of each chunk of [`SiteIndex::cut`], oldest first; made once per index.
-    pub fn lists(&self) -> &[Rc<List>] {
+    /// The list of each chunk of [`SiteIndex::cut`], oldest first; made once per index, and as for the cut, only the
+    /// whole index's are the ones KV keeps.
+    pub fn cut_lists(&self) -> &[Rc<List>] {
         let list = |c: &Rc<Chunk>| {
-            versioned(List {
-                posts: c.posts.iter().map(PostSummary::listed).collect(),
-                first_tags: c.first_tags.clone(),
-                ..List::default()
-            })
+            let posts = c.posts.iter().map(PostSummary::listed).collect();
+            versioned(List { posts, first_tags: c.first_tags.clone(), ..List::default() }, list_json)
         };
         self.listed.get_or_init(|| self.cut().iter().map(list).collect())
     }
@@ -449,7 +502,7 @@ impl SiteIndex {
     /// Every chunk of this (whole) index with its KV key: the posts', their lists, then each tag's.
     pub fn keyed_chunks(&self) -> impl Iterator<Item = (String, &Rc<Chunk>)> {
         let site = self.cut().iter().enumerate().map(|(n, c)| (chunk_key(n, &c.version), c));
-        let lists = self.lists().iter().enumerate().map(|(n, c)| (list_key(n, &c.version), c));
+        let lists = self.cut_lists().iter().enumerate().map(|(n, c)| (list_key(n, &c.version), c));
         let tags = self
             .tag_cut()
             .iter()
@@ -494,7 +547,8 @@ impl SiteIndex {
         let held: HashSet<String> = stored.chunk_keys().collect();
         let mut entries = Vec::new();
         for (key, chunk) in self.keyed_chunks().filter(|(key, _)| !held.contains(key)) {
-            entries.push((key, serde_json::to_string(&**chunk)?));
+            let json = stored_json(&key, chunk)?;
+            entries.push((key, json));
         }
         for part in Part::ALL {
             entries.push((part.key().to_string(), serde_json::to_string(&self.part(part))?));
@@ -1034,13 +1088,18 @@ mod tests {
     #[test]
     fn a_list_holds_what_the_archive_and_the_sitemaps_show_of_its_chunk() {
         let index = site(700, |i| if i == 3 { "tags = [\"Rust\"]" } else { "" });
-        let (chunk, list) = (&index.cut()[1], &index.lists()[1]);
-        assert_eq!(index.lists, index.lists().iter().map(|l| l.version.clone()).collect::<Vec<_>>());
+        let (chunk, list) = (&index.cut()[1], &index.cut_lists()[1]);
+        assert_eq!(index.lists, index.cut_lists().iter().map(|l| l.version.clone()).collect::<Vec<_>>());
         assert_eq!(list.posts, chunk.posts.iter().map(PostSummary::listed).collect::<Vec<_>>());
         assert_eq!((&list.first_tags, list.posts[3].tags.as_slice()), (&chunk.first_tags, &["Rust".to_string()][..]));
         assert!(chunk.posts[0].excerpt_html.contains("<p>") && list.posts[0].excerpt_html.is_empty());
-        let (chunk_json, list_json) = (serde_json::to_string(&**chunk).unwrap(), serde_json::to_string(&**list).unwrap());
-        assert!(!list_json.contains("excerpt_html") && list_json.len() < chunk_json.len(), "{list_json}");
+        // As KV keeps them: the list without what is empty, and read back as made.
+        let stored: HashMap<String, String> = index.stored(&SiteIndex::default()).unwrap().into_iter().collect();
+        let (chunk_json, list_json) = (&stored[&chunk_key(1, &chunk.version)], &stored[&list_key(1, &list.version)]);
+        assert!(!list_json.contains("excerpt_html") && list_json.len() * 2 < chunk_json.len(), "{list_json}");
+        assert!(chunk_json.contains("\"excerpt_html\":\"<p>"), "a chunk keeps every field, as an older release reads it");
+        let read: List = serde_json::from_str(list_json).unwrap();
+        assert_eq!((&read.version, &read.posts, &read.first_tags), (&list.version, &list.posts, &list.first_tags));
         assert_ne!(list.version, chunk.version);
         let front = index.part(Part::Front);
         assert_eq!((front.list_version(1), index.part(Part::Aliases).list_version(1)), (Some(list.version.as_str()), None));

@@ -182,8 +182,8 @@ impl Prepared {
     }
 }
 
-/// One line of the site index. What is empty or false is left out of its JSON: a chunk of 500 of them is read on
-/// the first request for the archive or a sitemap.
+/// One line of the site index. Every field is written, so that a release rolled back to reads what this one stored;
+/// those a [list](crate::core::index::List) leaves out read as empty.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PostSummary {
     pub kind: Kind,
@@ -191,33 +191,24 @@ pub struct PostSummary {
     pub title: String,
     #[serde(default, with = "date::optional")]
     pub date: Option<DateTime<Utc>>,
-    #[serde(default, with = "date::optional", skip_serializing_if = "Option::is_none")]
+    #[serde(default, with = "date::optional")]
     pub updated: Option<DateTime<Utc>>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub tags: Vec<String>,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(default)]
     pub excerpt_html: String,
-    #[serde(default, skip_serializing_if = "is_false")]
+    #[serde(default)]
     pub has_more: bool,
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(default)]
     pub reading_minutes: u32,
-    #[serde(default, skip_serializing_if = "is_false")]
+    #[serde(default)]
     pub draft: bool,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub aliases: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub author: Option<String>,
     /// Absent in summaries stored before the key existed.
-    #[serde(default, skip_serializing_if = "is_false")]
+    #[serde(default)]
     pub sticky: bool,
-}
-
-fn is_false(b: &bool) -> bool {
-    !b
-}
-
-fn is_zero(n: &u32) -> bool {
-    *n == 0
 }
 
 impl PostSummary {
@@ -426,5 +417,18 @@ mod tests {
         let without = json.replace(r#""date":"2030-01-01T00:00:00Z","updated":"2030-01-02T02:04:05.250Z","#, "");
         let back: PostSummary = serde_json::from_str(&without).unwrap();
         assert_eq!((back.date, back.updated), (None, None));
+    }
+
+    #[test]
+    fn a_summary_writes_every_field_and_reads_one_without_those_a_list_leaves_out() {
+        // Every field, as the release before lists wrote and reads them (it refuses a summary without one).
+        let p = post("tags = [\"Rest\"]");
+        let json = serde_json::to_string(&p.summary(&p.render())).unwrap();
+        let keys = ["kind", "slug", "title", "date", "updated", "tags", "excerpt_html", "has_more", "reading_minutes"];
+        for key in keys.iter().chain(&["draft", "aliases", "author", "sticky"]) {
+            assert!(json.contains(&format!("\"{key}\":")), "{key} in {json}");
+        }
+        let listed: PostSummary = serde_json::from_str(r#"{"kind":"post","slug":"t","title":"T","date":"2030-01-01T00:00:00Z"}"#).unwrap();
+        assert_eq!(listed, PostSummary { tags: Vec::new(), ..p.summary(&p.render()).listed() });
     }
 }

@@ -20,7 +20,8 @@ const NAVIGATION_STALENESS_MS: u64 = 30_000;
 /// KV edge-cache time for the parts of the index, safe because their version is checked after reading, and for its
 /// chunks, whose keys name their version.
 const INDEX_CACHE_TTL_SECONDS: u64 = 300;
-/// Chunks an isolate keeps parsed: the two of the archive's first page, and a few more of it or of tags.
+/// Chunks and lists an isolate keeps parsed: the two lists of the archive's first page, and a few more of it, of the
+/// sitemaps, of later home pages or of tags.
 const CHUNKS_KEPT: usize = 6;
 
 /// A parsed part of the index and when its version was last confirmed.

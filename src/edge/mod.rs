@@ -73,9 +73,8 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     }
 }
 
-/// A secret from `wrangler secret put` (or `.dev.vars`); a plain var of the same name also counts.
 /// What a request reads from the worker's environment. Variables and secrets are fixed for a deployment's life, and
-/// a deployment starts new isolates, so each isolate reads them once: about twenty calls into JavaScript, and the
+/// a deployment starts new isolates, so each isolate reads them on its first request: about twenty calls into JavaScript, and the
 /// signing key's derivation and HMAC keying, are then not paid on every request.
 struct Settings {
     site: SiteConfig,
@@ -101,6 +100,7 @@ impl Settings {
     }
 }
 
+/// A secret from `wrangler secret put` (or `.dev.vars`); a plain var of the same name also counts.
 fn secret(env: &Env, name: &str) -> Option<String> {
     env.secret(name).map(|s| s.to_string()).or_else(|_| env.var(name).map(|v| v.to_string())).ok().filter(|s| !s.is_empty())
 }
