@@ -454,19 +454,30 @@ mod tests {
         assert_eq!(block_on(app.feed(Some("all"), true)).unwrap().body, feed);
     }
 
+    /// A site of three chunks to which a post was just published, with KV serving the new front as `unheld` leaves it
+    /// (naming chunks or lists it does not hold yet) and the whole index as it was before; the new whole is returned.
+    fn served_with_an_older_whole(
+        store: &MemoryStore,
+        app: &App<'_, MemoryStore, MemoryStore>,
+        unheld: fn(&mut SiteIndex),
+    ) -> Rc<SiteIndex> {
+        publish_site(app, 1100);
+        let older_whole = block_on(store.index(Part::Whole)).unwrap();
+        block_on(app.publish(Kind::Post, &slug("fresh"), "+++\ntitle = \"Fresh\"\ndate = 2024-12-31T12:00:00Z\n+++\nNew.\n")).unwrap();
+        let (front, whole) = (block_on(store.index(Part::Front)).unwrap(), block_on(store.index(Part::Whole)).unwrap());
+        let mut served: SiteIndex = (*front).clone();
+        unheld(&mut served);
+        store.serve_part(Part::Front, Rc::new(served));
+        store.serve_part(Part::Whole, older_whole);
+        whole
+    }
+
     #[test]
     fn a_list_the_store_does_not_hold_is_read_as_its_chunk() {
         let (site, store) = (SiteConfig::default(), MemoryStore::default());
         let app = app(&site, &store);
-        publish_site(&app, 1100);
-        let older_whole = block_on(store.index(Part::Whole)).unwrap();
-        block_on(app.publish(Kind::Post, &slug("fresh"), "+++\ntitle = \"Fresh\"\ndate = 2024-12-31T12:00:00Z\n+++\nNew.\n")).unwrap();
-        // KV serves the new front, naming lists it does not hold yet, and the whole index as it was: the new post
-        // shows, so the pages came from the chunks the front names.
-        let mut unheld: SiteIndex = (*block_on(store.index(Part::Front)).unwrap()).clone();
-        unheld.lists = vec!["elsewhere".to_string(); 3];
-        store.serve_part(Part::Front, Rc::new(unheld));
-        store.serve_part(Part::Whole, older_whole);
+        served_with_an_older_whole(&store, &app, |front| front.lists = vec!["elsewhere".to_string(); 3]);
+        // The new post shows: the pages came from the chunks the front names, not from the older whole.
         assert!(block_on(app.archive(1)).unwrap().body.contains("/posts/fresh/"));
         assert!(block_on(app.sitemap(Sitemap::Posts(3))).unwrap().body.contains("/posts/fresh/"));
     }
@@ -475,16 +486,10 @@ mod tests {
     fn a_listing_cut_from_a_whole_index_of_another_version_is_not_kept_for_the_front() {
         let (site, store) = (SiteConfig::default(), MemoryStore::default());
         let app = app(&site, &store);
-        publish_site(&app, 1100);
-        let older_whole = block_on(store.index(Part::Whole)).unwrap();
-        block_on(app.publish(Kind::Post, &slug("fresh"), "+++\ntitle = \"Fresh\"\ndate = 2024-12-31T12:00:00Z\n+++\nNew.\n")).unwrap();
-        let (front, whole) = (block_on(store.index(Part::Front)).unwrap(), block_on(store.index(Part::Whole)).unwrap());
-        // KV serves the new front, naming chunks and lists it does not hold yet, and the whole index as it was.
-        let mut unheld: SiteIndex = (*front).clone();
-        unheld.chunks = vec!["elsewhere".to_string(); 3];
-        unheld.lists = vec!["elsewhere".to_string(); 3];
-        store.serve_part(Part::Front, Rc::new(unheld));
-        store.serve_part(Part::Whole, older_whole);
+        let whole = served_with_an_older_whole(&store, &app, |front| {
+            front.chunks = vec!["elsewhere".to_string(); 3];
+            front.lists = vec!["elsewhere".to_string(); 3];
+        });
         assert!(!block_on(app.archive(1)).unwrap().body.contains("/posts/fresh/"), "written from the older whole");
         store.serve_part(Part::Whole, whole);
         assert!(block_on(app.archive(1)).unwrap().body.contains("/posts/fresh/"), "not kept under the front's key");
