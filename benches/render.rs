@@ -12,7 +12,7 @@ use chrono::Duration;
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion};
 use edge_blog::app::{prepare, App, ShowOptions};
 use edge_blog::core::config::SiteConfig;
-use edge_blog::core::index::{chunk_key, Chunk, Part, SiteIndex};
+use edge_blog::core::index::{chunk_key, list_key, Chunk, List, Part, SiteIndex};
 use edge_blog::core::post::{Kind, StoredDoc};
 use edge_blog::core::slug::Slug;
 use edge_blog::core::token::SigningKey;
@@ -160,6 +160,14 @@ fn list_and_feed(c: &mut Criterion) {
         let json = serde_json::to_string(&*oldest).expect("chunk json");
         c.benchmark_group("chunk_parse_of").bench_function(BenchmarkId::from_parameter(total), |b| {
             b.iter(|| black_box(serde_json::from_str::<Chunk>(&json).expect("parse")))
+        });
+        // Its list, as KV keeps it (the in-memory store holds lists parsed, so the JSON is the publish's own).
+        let whole = block_on(store.index(Part::Whole)).expect("whole");
+        let key = list_key(0, front.list_version(0).expect("lists"));
+        let stored = whole.stored(&SiteIndex::default()).expect("stored");
+        let json = stored.into_iter().find(|(k, _)| *k == key).expect("the list is stored").1;
+        c.benchmark_group("list_parse_of").bench_function(BenchmarkId::from_parameter(total), |b| {
+            b.iter(|| black_box(serde_json::from_str::<List>(&json).expect("parse")))
         });
     }
 }

@@ -177,13 +177,13 @@ for POSTS in $POST_COUNTS; do
   # Assets are read at start-up: restart so the floor is served.
   stop_server; start_server
 
-  # The first requests of a fresh isolate: the home page reads the front of the index; the archive's first page its
-  # two newest chunks (up to 1,000 posts), written then kept; the tags page the tags part (parsed once per version
-  # per isolate); and, in an isolate of its own so that no chunk is read before it, the newest posts sitemap one
-  # chunk, then the first page of the tag on every post the tags part and one chunk of that tag's posts. A third
-  # isolate serves the admin API's list of pending comments first, which makes the isolate's first D1 query and reads
-  # no KV, and then the home page, whose D1 query is then not the first: together they show which store's first
-  # read grows with the site. Each isolate has served `robots.txt`, which reads nothing, to say it had started.
+  # The first requests of a fresh isolate: the home page reads the front of the index; the archive's first page the
+  # lists of its two newest chunks (up to 1,000 posts), written then kept; the tags page the tags part (parsed once
+  # per version per isolate); and, in an isolate of its own so that no list is read before it, the newest posts
+  # sitemap one chunk's list, then the first page of the tag on every post the tags part and one chunk of that tag's
+  # posts. A third isolate serves the admin API's list of pending comments first, which makes the isolate's first D1
+  # query and reads no KV, and then the home page, whose D1 query is then not the first: together they show which
+  # store's first read grows with the site. Each isolate has served `robots.txt`, which reads nothing, to say it had started.
   # Wall time through wrangler dev.
   newest_sitemap=$(curl -sf "$BASE/sitemap.xml" | grep -o 'posts-[0-9]*\.xml' | tail -1)
   [[ -n "$newest_sitemap" ]] || { echo "no posts sitemap in /sitemap.xml" >&2; exit 1; }

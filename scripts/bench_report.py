@@ -68,8 +68,8 @@ COST_PAGES = [
     ("home_page", "home page (10 posts; kept while the index and its posts' comment counts are unchanged)"),
     ("home_page_first", "home page, first request for an index version (written)"),
     ("atom_feed", "Atom feed (20 newest; 10 in a site of 10 posts)"),
-    ("archive", "archive, first page (two newest chunks: up to 1,000 posts; kept per index version)"),
-    ("sitemap", "posts sitemap (one chunk: up to 500 posts; kept per index version)"),
+    ("archive", "archive, first page (the lists of the two newest chunks: up to 1,000 posts; kept per index version)"),
+    ("sitemap", "posts sitemap (the list of one chunk: up to 500 posts; kept per index version)"),
     ("tags_page", "tags page (kept per index version)"),
     ("tag_page", "tag page (10 posts, from one chunk of the tag's posts; kept as the home page)"),
     ("not_found", "404 page"),
@@ -180,7 +180,7 @@ POST_KINDS = {"warm": "warm", "cold": "cold", "cold_from_markdown": "cold from M
               "doc_json_prepared": "doc JSON (prepared)", "doc_json_from_markdown": "doc JSON (Markdown only)"}
 order = [f"post_page/{k}/{c}" for c in (0, 1, 50, 500) for k in POST_KINDS]
 order += sorted(k for k in native if k.startswith("post_page_1_of")) + sorted(k for k in native if k.startswith("not_found_of"))
-order += sorted(k for k in native if k.startswith("list_page")) + sorted(k for k in native if k.startswith("atom_feed")) + sorted(k for k in native if k.startswith("front_parse")) + sorted(k for k in native if k.startswith("tags_parse")) + sorted(k for k in native if k.startswith("index_parse")) + sorted(k for k in native if k.startswith("chunk_parse"))
+order += sorted(k for k in native if k.startswith("list_page")) + sorted(k for k in native if k.startswith("atom_feed")) + sorted(k for k in native if k.startswith("front_parse")) + sorted(k for k in native if k.startswith("tags_parse")) + sorted(k for k in native if k.startswith("index_parse")) + sorted(k for k in native if k.startswith("chunk_parse")) + sorted(k for k in native if k.startswith("list_parse"))
 labels = {
     "post_page_1_of": "post page, 1 comment, warm, in a site of {} posts",
     "not_found_of": "404 page (aliases looked up, error page rendered) in a site of {} posts",
@@ -191,7 +191,8 @@ labels = {
     "front_parse_of": "parse the KV `index:front` JSON of a site of {} posts (home page, feed, navigation: once per isolate and index version)",
     "tags_parse_of": "parse the KV `index:tags` JSON of a site of {} posts (the front and every tag: tags page, tag pages and feeds, once per isolate and index version)",
     "index_parse_of": "parse the KV `index` JSON of {} posts (later home pages, admin: once per isolate and index version)",
-    "chunk_parse_of": "parse the JSON of the oldest chunk of posts (up to 500) of a site of {} posts (archive, posts sitemaps: once per isolate and chunk)",
+    "chunk_parse_of": "parse the JSON of the oldest chunk of posts (up to 500) of a site of {} posts (later home pages: once per isolate and chunk)",
+    "list_parse_of": "parse the JSON of the oldest chunk's list (up to 500 posts' addresses, titles, dates and tags) of a site of {} posts (archive, posts sitemaps: once per isolate and list)",
 }
 
 
@@ -297,10 +298,10 @@ if first:
     w("### The first requests of a fresh isolate")
     w("")
     w("Wall time of single requests (curl) right after `wrangler dev` starts, in this order, in each of three fresh "
-      "isolates: the home page (reads the front of the index: 50 posts), the archive's first page (reads its two "
-      "newest chunks of posts, up to 1,000, then writes and keeps the page), the archive again (kept), the tags page "
+      "isolates: the home page (reads the front of the index: 50 posts), the archive's first page (reads the lists "
+      "of the two newest chunks of posts, up to 1,000, then writes and keeps the page), the archive again (kept), the tags page "
       "(reads the tags part: the front and every tag); and, in a fresh isolate of its own, the newest posts sitemap "
-      "(reads one chunk), then the first page of the tag on every post (reads the tags part and the newest "
+      "(reads one chunk's list), then the first page of the tag on every post (reads the tags part and the newest "
       "chunk of that tag's posts); and, in a third, the admin API's list of pending comments (the isolate's first D1 "
       "query; no KV read), then the home page (its D1 query not the first). Each isolate has answered one `robots.txt` "
       "(which reads nothing) before, to say it had started. Median (min–max), ms.")
