@@ -297,14 +297,15 @@ first = [line.split() for line in open(first_path) if line.strip()] if os.path.e
 if first:
     w("### The first requests of a fresh isolate")
     w("")
-    w("Wall time of single requests (curl) right after `wrangler dev` starts, in this order, in each of three fresh "
-      "isolates: the home page (reads the front of the index: 50 posts), the archive's first page (reads the lists "
-      "of the two newest chunks of posts, up to 1,000, then writes and keeps the page), the archive again (kept), the tags page "
-      "(reads the tags part: the front and every tag); and, in a fresh isolate of its own, the newest posts sitemap "
-      "(reads one chunk's list), then the first page of the tag on every post (reads the tags part and the newest "
-      "chunk of that tag's posts); and, in a third, the admin API's list of pending comments (the isolate's first D1 "
-      "query; no KV read), then the home page (its D1 query not the first). Each isolate has answered one `robots.txt` "
-      "(which reads nothing) before, to say it had started. Median (min–max), ms.")
+    rounds = max((sum(1 for row in first if row[0] == size) for size in {row[0] for row in first}), default=0)
+    w(f"Wall time of single requests (curl) right after `wrangler dev` starts, {rounds} times over, each time in three "
+      "fresh isolates. In the first, in this order: the home page (reads the front of the index: 50 posts), the "
+      "archive's first page (reads the lists of the two newest chunks of posts, up to 1,000, then writes and keeps the "
+      "page), the archive again (kept), the tags page (reads the tags part: the front and every tag). In the second: "
+      "the newest posts sitemap (reads one chunk's list), then the first page of the tag on every post (reads the tags "
+      "part and the newest chunk of that tag's posts). In the third: the admin API's list of pending comments (the "
+      "isolate's first D1 query; no KV read), then the home page (its D1 query not the first). Each isolate has "
+      "answered one `robots.txt` (which reads nothing) before, to say it had started. Median (min–max), ms.")
     w("")
     w("| site | home page, first | archive, first | archive, kept | newest posts sitemap, first | tags page, first | tag page, first "
       "| admin API's pending comments, first (D1 only) | home page, after it |")
