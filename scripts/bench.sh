@@ -189,7 +189,8 @@ for POSTS in $POST_COUNTS; do
   [[ -n "$newest_sitemap" ]] || { echo "no posts sitemap in /sitemap.xml" >&2; exit 1; }
   pending="$BASE/admin/api/comments?status=pending"
   [[ "$(status_of "$pending" "Authorization: Bearer $ADMIN_TOKEN")" == 200 ]] || { echo "the admin API did not answer $pending" >&2; exit 1; }
-  # Five isolates a size: one in three or so takes far longer, and a median of three moved by 20% from run to run.
+  # Five rounds of the three isolates a size: one isolate in three or so takes far longer, and a median of three moved
+  # by 20% from run to run.
   for _ in 1 2 3 4 5; do
     stop_server; start_server
     home=$(curl -s -o /dev/null -w '%{time_total}' "$BASE/")

@@ -190,7 +190,7 @@ labels = {
     "atom_feed_first_of": "Atom feed (20 newest) of a site of {} posts, first request for an index version (written)",
     "front_parse_of": "parse the KV `index:front` JSON of a site of {} posts (home page, feed, navigation: once per isolate and index version)",
     "tags_parse_of": "parse the KV `index:tags` JSON of a site of {} posts (the front and every tag: tags page, tag pages and feeds, once per isolate and index version)",
-    "index_parse_of": "parse the KV `index` JSON of {} posts (later home pages, admin: once per isolate and index version)",
+    "index_parse_of": "parse the KV `index` JSON of {} posts (the admin, and readers when a part cannot serve them: once per isolate and index version)",
     "chunk_parse_of": "parse the JSON of the oldest chunk of posts (up to 500) of a site of {} posts (later home pages: once per isolate and chunk)",
     "list_parse_of": "parse the JSON of the oldest chunk's list (up to 500 posts' addresses, titles, dates and tags) of a site of {} posts (archive, posts sitemaps: once per isolate and list)",
 }

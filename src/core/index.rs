@@ -6,8 +6,8 @@
 //! KV keeps it in parts (see [`Part`]), so that the pages every reader opens parse a document whose size does not
 //! grow with the site: the home page, the feed and every page's navigation read the front; the archive and the
 //! sitemaps read the [`List`]s of one or two [`Chunk`]s of posts; the tags page reads the front with the list of
-//! tags, and a tag's pages and feed one or two chunks of that tag's posts; only later home pages and admin read the
-//! whole.
+//! tags, and a tag's pages and feed one or two chunks of that tag's posts, and later home pages one or two chunks of
+//! the site's; only the admin reads the whole, and readers when a part cannot serve them.
 
 use crate::core::date;
 use crate::core::hash::short_hash;
@@ -100,7 +100,7 @@ pub const VERSION_KEY: &str = "index:version";
 /// A part of the index, each a KV document of its own with the same version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Part {
-    /// Everything: later home pages and admin, and the chunks the store lacks.
+    /// Everything: the admin, and what a part cannot serve (the chunks the store lacks).
     Whole,
     /// The newest [`FRONT_POSTS`] posts, every sticky post and the pages, without aliases.
     Front,
@@ -187,8 +187,8 @@ pub fn chunk_key(n: usize, version: &str) -> String {
     format!("index:posts:{n}:{version}")
 }
 
-/// A [`Chunk`] with only what the archive and the sitemaps show of its posts ([`PostSummary::listed`]): a third of
-/// its size or less, for the pages that list up to a thousand posts. Stored beside it, under a key named by its own
+/// A [`Chunk`] with only what the archive and the sitemaps show of its posts ([`PostSummary::listed`]): about a
+/// third of its size, for the pages that list up to a thousand posts. Stored beside it, under a key named by its own
 /// version ([`list_key`]), as [`StoredList`]: only lists leave out of their JSON what is empty, so that the chunks
 /// and parts stay as a release rolled back to reads them.
 pub type List = SiteIndex;
