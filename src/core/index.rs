@@ -195,10 +195,8 @@ pub type List = SiteIndex;
 
 /// KV key of chunk `n`'s list at `version`.
 pub fn list_key(n: usize, version: &str) -> String {
-    format!("{LIST_PREFIX}{n}:{version}")
+    format!("index:list:{n}:{version}")
 }
-
-const LIST_PREFIX: &str = "index:list:";
 
 /// How KV keeps a [`List`].
 #[derive(Serialize)]
@@ -236,14 +234,10 @@ impl<'a> From<&'a PostSummary> for ListedPost<'a> {
     }
 }
 
-/// The JSON KV keeps under `key`: a list as [`StoredList`], any other chunk or part whole.
-fn stored_json(key: &str, index: &SiteIndex) -> Result<String, serde_json::Error> {
-    match key.starts_with(LIST_PREFIX) {
-        true => list_json(index),
-        false => serde_json::to_string(index),
-    }
-}
+/// How a chunk is written to KV: whole, or as a list ([`list_json`]). Its version is the hash of what is written.
+type Writer = fn(&Chunk) -> Result<String, serde_json::Error>;
 
+/// A list as KV keeps it: [`StoredList`].
 fn list_json(list: &List) -> Result<String, serde_json::Error> {
     let posts = list.posts.iter().map(ListedPost::from).collect();
     serde_json::to_string(&StoredList { version: &list.version, posts, first_tags: &list.first_tags })
@@ -263,9 +257,9 @@ fn cut(posts: &[PostSummary], mut first_tags: impl FnMut(&[PostSummary]) -> Vec<
     runs.collect()
 }
 
-/// A chunk or a list, with the hash of its `json` as its version.
-fn versioned(mut chunk: Chunk, json: fn(&Chunk) -> Result<String, serde_json::Error>) -> Rc<Chunk> {
-    chunk.version = short_hash(json(&chunk).unwrap_or_default().as_bytes());
+/// A chunk or a list, with the hash of what `write` makes of it as its version.
+fn versioned(mut chunk: Chunk, write: Writer) -> Rc<Chunk> {
+    chunk.version = short_hash(write(&chunk).unwrap_or_default().as_bytes());
     Rc::new(chunk)
 }
 
@@ -499,14 +493,16 @@ impl SiteIndex {
         Some(Span { visible: count - scheduled, chunks, skip })
     }
 
-    /// Every chunk of this (whole) index with its KV key: the posts', their lists, then each tag's.
-    pub fn keyed_chunks(&self) -> impl Iterator<Item = (String, &Rc<Chunk>)> {
-        let site = self.cut().iter().enumerate().map(|(n, c)| (chunk_key(n, &c.version), c));
-        let lists = self.cut_lists().iter().enumerate().map(|(n, c)| (list_key(n, &c.version), c));
+    /// Every chunk of this (whole) index with its KV key and how it is written: the posts', their lists, then each
+    /// tag's.
+    pub fn keyed_chunks(&self) -> impl Iterator<Item = (String, &Rc<Chunk>, Writer)> {
+        let whole: Writer = serde_json::to_string;
+        let site = self.cut().iter().enumerate().map(move |(n, c)| (chunk_key(n, &c.version), c, whole));
+        let lists = self.cut_lists().iter().enumerate().map(|(n, c)| (list_key(n, &c.version), c, list_json as Writer));
         let tags = self
             .tag_cut()
             .iter()
-            .flat_map(|(slug, chunks)| chunks.iter().enumerate().map(move |(n, c)| (tag_chunk_key(slug, n, &c.version), c)));
+            .flat_map(move |(slug, chunks)| chunks.iter().enumerate().map(move |(n, c)| (tag_chunk_key(slug, n, &c.version), c, whole)));
         site.chain(lists).chain(tags)
     }
 
@@ -546,9 +542,8 @@ impl SiteIndex {
     pub fn stored(&self, stored: &SiteIndex) -> Result<Vec<(String, String)>, serde_json::Error> {
         let held: HashSet<String> = stored.chunk_keys().collect();
         let mut entries = Vec::new();
-        for (key, chunk) in self.keyed_chunks().filter(|(key, _)| !held.contains(key)) {
-            let json = stored_json(&key, chunk)?;
-            entries.push((key, json));
+        for (key, chunk, write) in self.keyed_chunks().filter(|(key, ..)| !held.contains(key)) {
+            entries.push((key, write(chunk)?));
         }
         for part in Part::ALL {
             entries.push((part.key().to_string(), serde_json::to_string(&self.part(part))?));

@@ -86,7 +86,7 @@ impl ContentStore for MemoryStore {
     async fn put_index(&self, index: &SiteIndex) -> Result<(), StoreError> {
         *self.writes.borrow_mut() += 1;
         *self.index.borrow_mut() = Part::ALL.map(|p| Rc::new(index.part(p)));
-        *self.chunks.borrow_mut() = index.keyed_chunks().map(|(key, chunk)| (key, chunk.clone())).collect();
+        *self.chunks.borrow_mut() = index.keyed_chunks().map(|(key, chunk, _)| (key, chunk.clone())).collect();
         Ok(())
     }
 }

@@ -4,6 +4,7 @@
 
 use crate::support::TestApp;
 use crate::OwnAppTest;
+use edge_blog::core::index::{chunk_key, list_key};
 
 pub const TESTS: &[OwnAppTest] =
     &[("a_large_site_pages_its_archive_sitemaps_and_tags_by_chunk", a_large_site_pages_its_archive_sitemaps_and_tags_by_chunk)];
@@ -31,11 +32,12 @@ fn a_large_site_pages_its_archive_sitemaps_and_tags_by_chunk() {
     }
     let out = app.blog_publish_local(dir.path());
     assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    // Each chunk under a key named by its version, as the front names them.
-    let key = |n: usize| {
+    // Each chunk, and beside it its list, under a key named by its version, as the front names them.
+    let named = |series: &str, n: usize| {
         let front: serde_json::Value = serde_json::from_str(&app.kv(&["key", "get", "index:front"])).expect("index:front is JSON");
-        format!("index:posts:{n}:{}", front["chunks"][n].as_str().expect("the front names the chunk"))
+        front[series][n].as_str().unwrap_or_else(|| panic!("the front names {series} {n}")).to_string()
     };
+    let key = |n: usize| chunk_key(n, &named("chunks", n));
     let keys = || app.kv(&["key", "list", "--prefix", "index:posts:"]);
     let stored = keys();
     assert_eq!(stored.matches("\"name\"").count(), 3, "{stored}");
@@ -49,11 +51,8 @@ fn a_large_site_pages_its_archive_sitemaps_and_tags_by_chunk() {
         app.kv(&["key", "put", key, "--path", file.to_str().expect("UTF-8 path")]);
     };
     let put_chunk = |n: usize, json: &str| put(&key(n), json);
-    // Beside each chunk its list, which the archive and the sitemaps read.
-    let list_key = |n: usize| {
-        let front: serde_json::Value = serde_json::from_str(&app.kv(&["key", "get", "index:front"])).expect("index:front is JSON");
-        format!("index:list:{n}:{}", front["lists"][n].as_str().expect("the front names the list"))
-    };
+    // The lists, which the archive and the sitemaps read.
+    let list_key = |n: usize| list_key(n, &named("lists", n));
     let list_keys = || app.kv(&["key", "list", "--prefix", "index:list:"]);
     let stored_lists = list_keys();
     assert_eq!(stored_lists.matches("\"name\"").count(), 3, "{stored_lists}");
