@@ -178,7 +178,7 @@ for POSTS in $POST_COUNTS; do
   stop_server; start_server
 
   # The first requests of a fresh isolate: the home page reads the front of the index; the archive's first page the
-  # lists of its two newest chunks (up to 1,000 posts), written then kept; the tags page the tags part (parsed once
+  # lists of its two newest chunks (up to 200 posts), written then kept; the tags page the tags part (parsed once
   # per version per isolate); and, in an isolate of its own so that no list is read before it, the newest posts
   # sitemap one chunk's list, then the first page of the tag on every post the tags part and one chunk of that tag's
   # posts. A third isolate serves the admin API's list of pending comments first, which makes the isolate's first D1

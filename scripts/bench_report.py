@@ -68,8 +68,8 @@ COST_PAGES = [
     ("home_page", "home page (10 posts; kept while the index and its posts' comment counts are unchanged)"),
     ("home_page_first", "home page, first request for an index version (written)"),
     ("atom_feed", "Atom feed (20 newest; 10 in a site of 10 posts)"),
-    ("archive", "archive, first page (the lists of the two newest chunks: up to 1,000 posts; kept per index version)"),
-    ("sitemap", "posts sitemap (the list of one chunk: up to 500 posts; kept per index version)"),
+    ("archive", "archive, first page (the lists of the two newest chunks: up to 200 posts; kept per index version)"),
+    ("sitemap", "posts sitemap (the list of one chunk: up to 100 posts; kept per index version)"),
     ("tags_page", "tags page (kept per index version)"),
     ("tag_page", "tag page (10 posts, from one chunk of the tag's posts; kept as the home page)"),
     ("not_found", "404 page"),
@@ -191,8 +191,8 @@ labels = {
     "front_parse_of": "parse the KV `index:front` JSON of a site of {} posts (home page, feed, navigation: once per isolate and index version)",
     "tags_parse_of": "parse the KV `index:tags` JSON of a site of {} posts (the front and every tag: tags page, tag pages and feeds, once per isolate and index version)",
     "index_parse_of": "parse the KV `index` JSON of {} posts (the admin, and readers when a part cannot serve them: once per isolate and index version)",
-    "chunk_parse_of": "parse the JSON of the oldest chunk of posts (up to 500) of a site of {} posts (later home pages: once per isolate and chunk)",
-    "list_parse_of": "parse the JSON of the oldest chunk's list (up to 500 posts' addresses, titles, dates and tags) of a site of {} posts (archive, posts sitemaps: once per isolate and list)",
+    "chunk_parse_of": "parse the JSON of the oldest chunk of posts (up to 100) of a site of {} posts (later home pages: once per isolate and chunk)",
+    "list_parse_of": "parse the JSON of the oldest chunk's list (up to 100 posts' addresses, titles, dates and tags) of a site of {} posts (archive, posts sitemaps: once per isolate and list)",
 }
 
 
@@ -300,7 +300,7 @@ if first:
     rounds = max((sum(1 for row in first if row[0] == size) for size in {row[0] for row in first}), default=0)
     w(f"Wall time of single requests (curl) right after `wrangler dev` starts, {rounds} times over, each time in three "
       "fresh isolates. In the first, in this order: the home page (reads the front of the index: 50 posts), the "
-      "archive's first page (reads the lists of the two newest chunks of posts, up to 1,000, then writes and keeps the "
+      "archive's first page (reads the lists of the two newest chunks of posts, up to 200, then writes and keeps the "
       "page), the archive again (kept), the tags page (reads the tags part: the front and every tag). In the second: "
       "the newest posts sitemap (reads one chunk's list), then the first page of the tag on every post (reads the tags "
       "part and the newest chunk of that tag's posts). In the third: the admin API's list of pending comments (the "

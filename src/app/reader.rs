@@ -223,7 +223,8 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
     }
 
     /// `/sitemap.xml` and the sitemaps it lists: the site's own pages, and the posts chunk by chunk with the tags
-    /// first used in each, so that no sitemap grows with the site but the index, by one line per 500 posts.
+    /// first used in each, so that no sitemap grows with the site but the index, by one line per
+    /// [`CHUNK_POSTS`](crate::core::index::CHUNK_POSTS) posts.
     pub async fn sitemap(&self, which: Sitemap) -> Result<Rc<Listing>, AppError> {
         let listed = Listed::Sitemap(which);
         let pick = |count: usize| match which {

@@ -92,7 +92,10 @@ fn is_zero(n: &usize) -> bool {
 pub const FRONT_POSTS: usize = 50;
 
 /// Posts in a [`Chunk`]: a page of the archive and a posts sitemap are made from one or two, whatever the site's size.
-pub const CHUNK_POSTS: usize = 500;
+/// A hundred keeps those pages light on a phone (an archive page lists at most 200 posts, about 27 KB) and a fresh
+/// isolate's first read of them small. (A release that cut 500 a chunk reads these as chunks it does not hold,
+/// and serves from the whole index until it publishes: see [`SiteIndex::chunk_version`].)
+pub const CHUNK_POSTS: usize = 100;
 
 /// KV key of the index's version, written after its parts: a reader who sees a version finds parts that carry it.
 pub const VERSION_KEY: &str = "index:version";
@@ -188,7 +191,7 @@ pub fn chunk_key(n: usize, version: &str) -> String {
 }
 
 /// A [`Chunk`] with only what the archive and the sitemaps show of its posts ([`PostSummary::listed`]): about a
-/// third of its size, for the pages that list up to a thousand posts. Stored beside it, under a key named by its own
+/// third of its size, for the pages that list up to two hundred posts. Stored beside it, under a key named by its own
 /// version ([`list_key`]), as [`StoredList`]: only lists leave out of their JSON what is empty, so that the chunks
 /// and parts stay as a release rolled back to reads them.
 pub type List = SiteIndex;
@@ -845,22 +848,22 @@ mod tests {
 
     #[test]
     fn a_tag_lists_its_visible_posts_once_each_page_by_page_from_its_own_chunks() {
-        // 1,300 posts a day apart, the newest on 2024-12-31: "Rust" on two in three (two chunks and more), "Edge
+        // 260 posts a day apart, the newest on 2024-12-31: "Rust" on two in three (two chunks and more), "Edge
         // Cases" on one in three, and "Late" on the 30 newest only.
-        let whole = site(1300, |i| match (i % 3, i < 30) {
+        let whole = site(260, |i| match (i % 3, i < 30) {
             (0, true) => "tags = [\"Rust\", \"rust\", \"Late\"]",
             (0, false) => "tags = [\"Rust\", \"rust\"]",
             (1, _) => "tags = [\"Edge Cases\", \"Rust\"]",
             _ => "tags = [\"Edge Cases\"]",
         });
         let tags = whole.part(Part::Tags);
-        assert_eq!(whole.tag("rust").map(|t| (t.count, t.chunks.len())), Some((867, 2)));
+        assert_eq!(whole.tag("rust").map(|t| (t.count, t.chunks.len())), Some((174, 2)));
         for day in [90u32, 70, 85] {
             // Day 90 is the newest post's: nothing is scheduled; on day 70, the 20 newest are.
             let now = Utc.with_ymd_and_hms(2024, 10, 1, 12, 0, 0).unwrap() + chrono::Duration::days(i64::from(day));
             for slug in ["rust", "edge-cases", "late"] {
                 let expected: Vec<_> = whole.visible(now).filter(|p| p.has_tag(slug)).map(|p| p.slug.as_str()).collect();
-                for per_page in [7, 500, 1000] {
+                for per_page in [7, 100, 200] {
                     let mut listed = Vec::new();
                     for page in 0.. {
                         let entry = tags.tag(slug).unwrap();
@@ -881,11 +884,11 @@ mod tests {
 
     #[test]
     fn a_later_home_page_finds_in_the_chunks_what_the_whole_index_lists() {
-        // 1,300 posts a day apart, the newest on 2024-12-31: sticky ones among the newest, in the first chunks and
+        // 260 posts a day apart, the newest on 2024-12-31: sticky ones among the newest, in the first chunks and
         // at a chunk's edge.
-        let whole = site(1300, |i| if [3, 20, 60, 499, 500, 800, 1299].contains(&i) { "sticky = true" } else { "" });
+        let whole = site(260, |i| if [3, 20, 59, 60, 140, 160, 259].contains(&i) { "sticky = true" } else { "" });
         let front = whole.part(Part::Front);
-        assert_eq!(front.sticky_at, [60, 499, 500, 800, 1299]);
+        assert_eq!(front.sticky_at, [59, 60, 140, 160, 259]);
         for day in [90u32, 80, 50] {
             // Day 90 is the newest post's: nothing is scheduled; on day 80, the 10 newest are, on day 50 the 40 newest.
             let now = Utc.with_ymd_and_hms(2024, 10, 1, 12, 0, 0).unwrap() + chrono::Duration::days(i64::from(day));
@@ -918,10 +921,10 @@ mod tests {
 
     #[test]
     fn a_tag_chunk_changes_only_with_that_tags_posts() {
-        let index = site(1200, |i| if i % 2 == 0 { "tags = [\"Even\"]" } else { "tags = [\"Odd\"]" });
+        let index = site(240, |i| if i % 2 == 0 { "tags = [\"Even\"]" } else { "tags = [\"Odd\"]" });
         let grown = build(index.posts.iter().cloned().chain([summary("newest", "2025-01-01", "tags = [\"Even\"]")]));
         let (even, odd) = (grown.tag("even").unwrap(), grown.tag("odd").unwrap());
-        assert_eq!((even.count, odd.count), (601, 600));
+        assert_eq!((even.count, odd.count), (121, 120));
         assert_eq!(odd.chunks, index.tag("odd").unwrap().chunks, "untouched");
         assert_eq!(even.chunks[0], index.tag("even").unwrap().chunks[0]);
         let written: Vec<_> = grown.stored(&index.part(Part::Tags)).unwrap().into_iter().map(|(k, _)| k).collect();
@@ -951,7 +954,7 @@ mod tests {
 
     #[test]
     fn the_chunks_stored_before_are_named_by_the_tags_part_of_the_fronts_version_only() {
-        let (index, grown) = (site(600, |_| "tags = [\"All\"]"), site(601, |_| "tags = [\"All\"]"));
+        let (index, grown) = (site(120, |_| "tags = [\"All\"]"), site(121, |_| "tags = [\"All\"]"));
         let (front, tags) = (index.part(Part::Front), index.part(Part::Tags));
         assert_eq!(SiteIndex::stored_names(Some(front.clone()), Some(tags.clone())).chunk_keys().count(), 2 + 2 + 2);
         // A release that knew no tags part wrote a newer front over it: only the front names what is stored.
@@ -1048,12 +1051,12 @@ mod tests {
 
     #[test]
     fn posts_are_cut_in_chunks_from_the_oldest_and_a_new_post_changes_only_the_newest() {
-        let index = site(1200, |_| "");
+        let index = site(240, |_| "");
         let chunks = index.cut();
-        assert_eq!(chunks.iter().map(|c| c.posts.len()).collect::<Vec<_>>(), [500, 500, 200]);
+        assert_eq!(chunks.iter().map(|c| c.posts.len()).collect::<Vec<_>>(), [100, 100, 40]);
         assert_eq!(
-            (chunks[0].posts[499].slug.as_str(), chunks[2].posts[0].slug.as_str()),
-            ("p1199", "p0"),
+            (chunks[0].posts[99].slug.as_str(), chunks[2].posts[0].slug.as_str()),
+            ("p239", "p0"),
             "oldest first, each newest first"
         );
         assert_eq!(index.chunks, chunks.iter().map(|c| c.version.clone()).collect::<Vec<_>>());
@@ -1076,13 +1079,13 @@ mod tests {
         let mut before_lists = front.clone();
         before_lists.lists.clear();
         assert_eq!(grown.stored(&before_lists).unwrap().len(), 1 + 3 + 5, "a front written before lists names none of them");
-        let shrunk = site(400, |_| "");
+        let shrunk = site(80, |_| "");
         assert_eq!(shrunk.superseded(&front).len(), 3 + 3, "a site cut to one chunk names none of the three, nor their lists");
     }
 
     #[test]
     fn a_list_holds_what_the_archive_and_the_sitemaps_show_of_its_chunk() {
-        let index = site(700, |i| if i == 3 { "tags = [\"Rust\"]" } else { "" });
+        let index = site(140, |i| if i == 3 { "tags = [\"Rust\"]" } else { "" });
         let (chunk, list) = (&index.cut()[1], &index.cut_lists()[1]);
         assert_eq!(index.lists, index.cut_lists().iter().map(|l| l.version.clone()).collect::<Vec<_>>());
         assert_eq!(list.posts, chunk.posts.iter().map(PostSummary::listed).collect::<Vec<_>>());
@@ -1102,7 +1105,7 @@ mod tests {
 
     #[test]
     fn an_index_written_before_chunks_names_none() {
-        let mut index = site(700, |_| "");
+        let mut index = site(140, |_| "");
         index.chunks.clear();
         let front: SiteIndex = serde_json::from_str(&serde_json::to_string(&index.part(Part::Front)).unwrap()).unwrap();
         assert_eq!((front.chunk_count(), front.chunk_version(0)), (2, None));
@@ -1110,18 +1113,31 @@ mod tests {
     }
 
     #[test]
+    fn chunks_cut_at_another_size_are_not_read_as_these() {
+        // A front written by a release that cut 500 posts a chunk (or one this release's front read by it): its
+        // chunks hold other posts than these numbers say, so none is named, and the whole index serves.
+        let index = site(240, |i| if i < 3 { "tags = [\"Rust\"]" } else { "" });
+        let mut front = index.part(Part::Front);
+        (front.chunks, front.lists) = (vec!["v".into()], vec!["v".into()]);
+        assert_eq!((front.chunk_count(), front.chunk_version(0), front.list_version(0)), (3, None, None));
+        let mut tags = index.part(Part::Tags);
+        tags.tags[0].count = 5 * CHUNK_POSTS;
+        assert_eq!(tags.tags[0].chunk_version(0), None);
+    }
+
+    #[test]
     fn each_tag_is_first_used_in_one_chunk_and_listed_once_its_oldest_post_is_visible() {
-        // 600 posts a day apart, the newest on 2024-12-31: "everywhere" on all, "new" on the 50 newest.
-        let index = site(600, |i| if i < 50 { "tags = [\"Everywhere\", \"New\"]" } else { "tags = [\"Everywhere\"]" });
+        // 120 posts a day apart, the newest on 2024-12-31: "everywhere" on all, "new" on the 10 newest.
+        let index = site(120, |i| if i < 10 { "tags = [\"Everywhere\", \"New\"]" } else { "tags = [\"Everywhere\"]" });
         let chunks = index.cut();
         assert_eq!(
             (chunks[0].first_tags.as_slice(), chunks[1].first_tags.as_slice()),
             (&["everywhere".to_string()][..], &["new".to_string()][..])
         );
         assert_eq!(chunks[1].visible_first_tags(now()), ["new"]);
-        let between = Utc.with_ymd_and_hms(2024, 11, 20, 0, 0, 0).unwrap();
+        let between = Utc.with_ymd_and_hms(2024, 12, 25, 0, 0, 0).unwrap();
         assert_eq!(chunks[1].visible_first_tags(between), ["new"], "its oldest post is visible, newer ones not yet");
-        let before_new = Utc.with_ymd_and_hms(2024, 11, 1, 0, 0, 0).unwrap();
+        let before_new = Utc.with_ymd_and_hms(2024, 12, 20, 0, 0, 0).unwrap();
         assert!(chunks[1].visible_first_tags(before_new).is_empty(), "no post tagged new is visible yet");
         assert_eq!(chunks[0].visible_first_tags(before_new), ["everywhere"]);
     }
