@@ -146,8 +146,9 @@ fn list_and_feed(c: &mut Criterion) {
         });
         // What a fresh isolate (or a new index version) pays once per part it reads: the home page, the feed and
         // every page's navigation read the front; the not-found path the aliases; the tags page and a tag's pages
-        // and feed the tags part; later home pages the whole; the archive, the posts sitemaps and a tag's pages one
-        // or two chunks (the oldest of the site's, a full one, is measured).
+        // and feed the tags part; the whole only the admin, and readers when a part cannot serve them; later home
+        // pages and a tag's pages one or two chunks, the archive and the posts sitemaps their lists (the oldest of
+        // the site's, a full one, is measured).
         for (part, group) in [(Part::Front, "front_parse_of"), (Part::Tags, "tags_parse_of"), (Part::Whole, "index_parse_of")] {
             let json = serde_json::to_string(&*block_on(store.index(part)).expect("index")).expect("index json");
             c.benchmark_group(group).bench_function(BenchmarkId::from_parameter(total), |b| {

@@ -399,7 +399,8 @@ if len(post_counts) > 1:
             if abs(b / a - 1) > 0.10:
                 over.append(label)
     verdict = f"instructions: {yes(not over)}" + (f" ({', '.join(l.split(' (')[0] for l in over)})" if over else "")
-    verdict += f"; HTTP: {yes(ok)}" + ("" if ok else f" (largest growth {worst[0][0] * 100:+.0f}%; see how far to trust it below)")
+    largest = max(worst, key=lambda w: abs(w[0]))
+    verdict += f"; HTTP: {yes(ok)}" + ("" if ok else f" (largest change {largest[0] * 100:+.0f}%, {largest[1]}; see how far to trust it below)")
     # The first request of a fresh isolate, per page: its median wall time at each site size.
     def first_median(n, col):
         times = sorted(float(r[col]) * 1000 for r in first if int(r[0]) == n and len(r) > col)

@@ -137,7 +137,7 @@ pub(crate) fn remember<V>(memo: &'static LocalKey<RefCell<HashMap<String, V>>>, 
 mod tests {
     use super::*;
     use crate::core::config::SiteConfig;
-    use crate::core::index::{Part, SiteIndex};
+    use crate::core::index::{chunk_key, list_key, Part, SiteIndex};
     use crate::core::route::Sitemap;
     use crate::store::memory::MemoryStore;
     use crate::store::PublishedDoc;
@@ -343,13 +343,21 @@ mod tests {
         let (site, store) = (SiteConfig::default(), MemoryStore::default());
         let app = app(&site, &store);
         publish_site(&app, 220);
-        let front = block_on(store.index(Part::Front)).unwrap();
+        let (front, whole) = (block_on(store.index(Part::Front)).unwrap(), block_on(store.index(Part::Whole)).unwrap());
         let expected = block_on(app.archive(2)).unwrap().body.clone();
-        // A front written before chunks names none; one whose chunks KV does not hold yet names others. (Each under a
-        // version of its own, so that what was kept for the real one is not served.)
-        for (i, chunks) in [Vec::new(), vec!["elsewhere".to_string(); 3]].into_iter().enumerate() {
+        // A release that cut 500 posts a chunk wrote one chunk and its list, of every post, which KV holds.
+        let mut five_hundred = SiteIndex::default();
+        (five_hundred.posts, five_hundred.version) = (whole.posts.clone(), "five-hundred".into());
+        let five_hundred = Rc::new(five_hundred);
+        store.serve_chunk(chunk_key(0, "five-hundred"), five_hundred.clone());
+        store.serve_chunk(list_key(0, "five-hundred"), five_hundred);
+        // A front written before chunks names none; one whose chunks KV does not hold yet names others; one of that
+        // release names chunks cut at another size. (Each under a version of its own, so that what was kept for the
+        // real one is not served.)
+        let named = [Vec::new(), vec!["elsewhere".to_string(); 3], vec!["five-hundred".to_string()]];
+        for (i, chunks) in named.into_iter().enumerate() {
             let mut served: SiteIndex = (*front).clone();
-            (served.chunks, served.version) = (chunks, format!("{}-{i}", front.version));
+            (served.chunks, served.lists, served.version) = (chunks.clone(), chunks, format!("{}-{i}", front.version));
             store.serve_part(Part::Front, Rc::new(served));
             assert_eq!(block_on(app.archive(2)).unwrap().body, expected);
             assert_eq!(links(&sitemaps(&app), 220).iter().sum::<usize>(), 211);
