@@ -239,8 +239,14 @@ impl<'a> From<&'a PostSummary> for ListedPost<'a> {
     }
 }
 
-/// How a chunk is written to KV: whole, or as a list ([`list_json`]). Its version is the hash of what is written.
+/// How a chunk is written to KV: whole ([`chunk_json`]), or as a list ([`list_json`]). Its version is the hash of
+/// what is written.
 type Writer = fn(&Chunk) -> Result<String, serde_json::Error>;
+
+/// A chunk as KV keeps it: whole, as a release rolled back to reads it.
+fn chunk_json(chunk: &Chunk) -> Result<String, serde_json::Error> {
+    serde_json::to_string(chunk)
+}
 
 /// A list as KV keeps it: [`StoredList`].
 fn list_json(list: &List) -> Result<String, serde_json::Error> {
@@ -258,7 +264,7 @@ fn cut(posts: &[PostSummary], mut first_tags: impl FnMut(&[PostSummary]) -> Vec<
     // From the end of the newest-first list: the oldest run first.
     let runs = posts
         .rchunks(CHUNK_POSTS)
-        .map(|posts| versioned(Chunk { posts: posts.to_vec(), first_tags: first_tags(posts), ..Chunk::default() }, serde_json::to_string));
+        .map(|posts| versioned(Chunk { posts: posts.to_vec(), first_tags: first_tags(posts), ..Chunk::default() }, chunk_json));
     runs.collect()
 }
 
@@ -501,13 +507,11 @@ impl SiteIndex {
     /// Every chunk of this (whole) index with its KV key and how it is written: the posts', their lists, then each
     /// tag's.
     pub fn keyed_chunks(&self) -> impl Iterator<Item = (String, &Rc<Chunk>, Writer)> {
-        let whole: Writer = serde_json::to_string;
-        let site = self.cut().iter().enumerate().map(move |(n, c)| (chunk_key(n, &c.version), c, whole));
+        let site = self.cut().iter().enumerate().map(|(n, c)| (chunk_key(n, &c.version), c, chunk_json as Writer));
         let lists = self.cut_lists().iter().enumerate().map(|(n, c)| (list_key(n, &c.version), c, list_json as Writer));
-        let tags = self
-            .tag_cut()
-            .iter()
-            .flat_map(move |(slug, chunks)| chunks.iter().enumerate().map(move |(n, c)| (tag_chunk_key(slug, n, &c.version), c, whole)));
+        let tags = self.tag_cut().iter().flat_map(|(slug, chunks)| {
+            chunks.iter().enumerate().map(move |(n, c)| (tag_chunk_key(slug, n, &c.version), c, chunk_json as Writer))
+        });
         site.chain(lists).chain(tags)
     }
 
