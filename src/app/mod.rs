@@ -593,6 +593,33 @@ mod tests {
     }
 
     #[test]
+    fn a_publish_whose_index_the_store_cannot_write_in_one_go_is_refused_before_it_writes() {
+        let (site, store) = (SiteConfig::default(), MemoryStore::default());
+        let app = app(&site, &store);
+        publish_site(&app, 240);
+        // A new post changes the newest chunk and its list (2 written, 2 deleted, and 5 parts); one older than all
+        // shifts all three chunks and lists, and taking the oldest away shifts its tag's three chunks as well.
+        store.index_writes.set(Some(12));
+        block_on(app.publish(Kind::Post, &slug("newest"), "+++\ntitle = \"Newest\"\ndate = 2025-01-02\n+++\nNew.\n")).unwrap();
+        let writes = *store.writes.borrow();
+        let archive = block_on(app.archive(1)).unwrap().body.clone();
+        let oldest = "+++\ntitle = \"Oldest\"\ndate = 2000-01-01\n+++\nAncient words.\n";
+        let refused = block_on(app.publish(Kind::Post, &slug("oldest"), oldest)).unwrap_err();
+        assert!(matches!(refused, AppError::Store(StoreError::TooManyWrites { needed: 17, limit: 12 })), "{refused:?}");
+        let refused = block_on(app.unpublish(Kind::Post, &slug("p239"))).unwrap_err();
+        assert!(matches!(refused, AppError::Store(StoreError::TooManyWrites { needed: 23, limit: 12 })), "{refused:?}");
+        assert_eq!(*store.writes.borrow(), writes, "nothing written");
+        assert!(matches!(block_on(app.show_post(&slug("oldest"), &ShowOptions::default())), Err(AppError::NotFound)));
+        assert!(!block_on(app.search("ancient")).unwrap().contains("/posts/oldest/"));
+        assert_eq!(block_on(app.archive(1)).unwrap().body, archive);
+        assert!(block_on(app.show_post(&slug("p239"), &ShowOptions::default())).is_ok());
+
+        store.index_writes.set(None);
+        block_on(app.publish(Kind::Post, &slug("oldest"), oldest)).unwrap();
+        assert!(block_on(app.archive(2)).unwrap().body.contains("/posts/oldest/"));
+    }
+
+    #[test]
     fn bad_front_matter_and_mismatched_slugs_are_refused_with_the_reason() {
         let (site, store) = (SiteConfig::default(), MemoryStore::default());
         let app = app(&site, &store);

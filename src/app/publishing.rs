@@ -2,7 +2,7 @@
 
 use super::{App, AppError, Published};
 use crate::core::index::SiteIndex;
-use crate::core::post::{Kind, Post, StoredDoc};
+use crate::core::post::{Kind, Post, PostSummary, StoredDoc};
 use crate::core::slug::Slug;
 use crate::store::{Catalog, ContentStore, PublishedDoc, StoreError};
 
@@ -23,6 +23,11 @@ impl<C: ContentStore, D: Catalog> App<'_, C, D> {
         };
         let created = previous.is_none();
         if previous.is_none_or(|p| p.version != doc.doc.version) {
+            self.check_index_with(|summaries| {
+                summaries.retain(|s| !(s.kind == kind && s.slug == *slug));
+                summaries.push(doc.summary.clone());
+            })
+            .await?;
             self.publish_all(std::slice::from_ref(&doc)).await?;
         }
         Ok(Published { slug: slug.clone(), url: doc.summary.url(), created })
@@ -37,6 +42,7 @@ impl<C: ContentStore, D: Catalog> App<'_, C, D> {
 
     /// Removes a document from every list, feed, the sitemap and search.
     pub async fn unpublish(&self, kind: Kind, slug: &Slug) -> Result<(), AppError> {
+        self.check_index_with(|summaries| summaries.retain(|s| !(s.kind == kind && s.slug == *slug))).await?;
         let in_catalog = self.db.remove(kind, slug).await?;
         let in_content = self.content.doc(kind, slug).await?.is_some();
         if !in_catalog && !in_content {
@@ -44,6 +50,16 @@ impl<C: ContentStore, D: Catalog> App<'_, C, D> {
         }
         self.content.delete_doc(kind, slug).await?;
         self.rebuild_index().await
+    }
+
+    /// Refuses, before anything is written, a change to the catalog whose index the content store could not store
+    /// in one go (the worker's KV writes of one request): half a publish would be live at its address and in search,
+    /// but in no list. The index is built again once the change is written, to take in concurrent publishes.
+    async fn check_index_with(&self, change: impl FnOnce(&mut Vec<PostSummary>)) -> Result<(), AppError> {
+        let mut summaries = self.db.summaries().await?;
+        change(&mut summaries);
+        self.content.check_index(&SiteIndex::build(summaries, self.now)).await?;
+        Ok(())
     }
 
     async fn rebuild_index(&self) -> Result<(), AppError> {

@@ -2,6 +2,10 @@
 
 use crate::core::moderation::{word_list, Rules};
 
+/// The most keys a publish through the worker writes and deletes to store the index; a lower
+/// `INDEX_WRITES_PER_PUBLISH` is for tests of the refusal.
+const INDEX_WRITES_MAX: usize = 950;
+
 /// Settings that shape every page.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SiteConfig {
@@ -19,6 +23,9 @@ pub struct SiteConfig {
     pub notify_webhook: Option<String>,
     /// How long an isolate reuses a post or a page of comments it has read before reading again; 0 turns it off.
     pub cache_seconds: u64,
+    /// The keys a publish through the worker may write and delete to store the index: Workers KV allows a request
+    /// 1,000 operations, and the rest of a publish takes a few. One that needs more is refused before it writes.
+    pub index_writes: usize,
 }
 
 /// How the comment section behaves.
@@ -65,6 +72,7 @@ impl Default for SiteConfig {
             retention_days: 365,
             notify_webhook: None,
             cache_seconds: 10,
+            index_writes: INDEX_WRITES_MAX,
         }
     }
 }
@@ -101,6 +109,7 @@ impl SiteConfig {
                 .map(|u| u.trim().to_string())
                 .filter(|u| u.starts_with("https://") || u.starts_with("http://")),
             cache_seconds: number("CACHE_SECONDS", d.cache_seconds).min(60),
+            index_writes: number("INDEX_WRITES_PER_PUBLISH", d.index_writes as u64).min(INDEX_WRITES_MAX as u64) as usize,
         }
     }
 

@@ -577,6 +577,14 @@ impl SiteIndex {
         stored.chunk_keys().filter(|key| !named.contains(key)).collect()
     }
 
+    /// How many keys storing this index over `stored` writes and deletes: [`SiteIndex::stored`] and
+    /// [`SiteIndex::superseded`] counted, without writing a chunk.
+    pub fn operations(&self, stored: &SiteIndex) -> usize {
+        let held: HashSet<String> = stored.chunk_keys().collect();
+        let chunks = self.chunk_keys().filter(|key| !held.contains(key)).count();
+        chunks + Part::ALL.len() + 1 + self.superseded(stored).len()
+    }
+
     /// Whether this part holds the first `n` posts a reader may see now, so that a list of them can be served from
     /// it. The posts it leaves out are older than every non-sticky post it holds, so they are visible once any of
     /// those is.
@@ -1088,6 +1096,24 @@ mod tests {
         assert_eq!(grown.stored(&before_lists).unwrap().len(), 1 + 3 + 5, "a front written before lists names none of them");
         let shrunk = site(80, |_| "");
         assert_eq!(shrunk.superseded(&front).len(), 3 + 3, "a site cut to one chunk names none of the three, nor their lists");
+    }
+
+    #[test]
+    fn operations_count_what_storing_an_index_writes_and_deletes() {
+        let tagged = |i: usize| if i.is_multiple_of(3) { "tags = [\"Three\"]" } else { "" };
+        let index = site(240, tagged);
+        let newest = build(index.posts.iter().cloned().chain([summary("newest", "2025-01-01", "tags = [\"Three\"]")]));
+        let oldest = build(index.posts.iter().cloned().chain([summary("oldest", "2000-01-01", "tags = [\"Three\"]")]));
+        let count = |index: &SiteIndex, stored: &SiteIndex| index.stored(stored).unwrap().len() + index.superseded(stored).len();
+        for stored in [SiteIndex::default(), index.part(Part::Front), index.part(Part::Tags), oldest.part(Part::Tags)] {
+            for grown in [&newest, &oldest, &index] {
+                assert_eq!(grown.operations(&stored), count(grown, &stored));
+            }
+        }
+        let stored = index.part(Part::Tags);
+        assert_eq!(index.operations(&stored), 5, "the parts and the version alone");
+        assert_eq!(newest.operations(&stored), 5 + 3 + 3, "the newest chunk, its list and the tag's, each written and one deleted");
+        assert_eq!(oldest.operations(&stored), 5 + 2 * (3 + 3 + 1), "a post older than all shifts every chunk");
     }
 
     #[test]

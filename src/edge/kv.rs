@@ -10,7 +10,7 @@ use super::memo::{now_ms, Entries, Memo};
 use crate::core::index::{Chunk, Part, SiteIndex, VERSION_KEY};
 use crate::core::post::{Kind, StoredDoc};
 use crate::core::slug::Slug;
-use crate::store::{ContentStore, PublishedDoc, StoreError};
+use crate::store::{within_writes, ContentStore, PublishedDoc, StoreError};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use worker::{Env, KvStore};
@@ -48,12 +48,14 @@ pub struct KvContent {
     docs: Memo<Rc<StoredDoc>>,
     /// How long a part of the index is trusted without reading its version (the cache window, as for documents).
     index_window_ms: u64,
+    /// The keys a publish may write and delete to store the index (`SiteConfig::index_writes`).
+    index_writes: usize,
 }
 
 impl KvContent {
     /// `cache_seconds`: how long this isolate trusts a document it has read (see [`Memo`]).
-    pub fn new(env: &worker::Env, cache_seconds: u64) -> KvContent {
-        KvContent { kv: binding(env), docs: Memo::new(&DOCS, cache_seconds), index_window_ms: cache_seconds * 1000 }
+    pub fn new(env: &worker::Env, cache_seconds: u64, index_writes: usize) -> KvContent {
+        KvContent { kv: binding(env), docs: Memo::new(&DOCS, cache_seconds), index_window_ms: cache_seconds * 1000, index_writes }
     }
 
     fn kv(&self) -> Result<&KvStore, StoreError> {
@@ -94,6 +96,11 @@ impl KvContent {
 
     /// A part as stored, to publish over it: one that does not parse names nothing (the publish writes it anew), but a
     /// KV that does not answer stops the publish.
+    /// What names the chunks KV holds (see `SiteIndex::stored_names`).
+    async fn stored_names(&self) -> Result<SiteIndex, StoreError> {
+        Ok(SiteIndex::stored_names(self.stored_part(Part::Front).await?, self.stored_part(Part::Tags).await?))
+    }
+
     async fn stored_part(&self, part: Part) -> Result<Option<SiteIndex>, StoreError> {
         match self.read_part(part, None).await {
             Err(StoreError::Corrupt(_)) => Ok(None),
@@ -210,8 +217,8 @@ impl ContentStore for KvContent {
     async fn put_index(&self, index: &SiteIndex) -> Result<(), StoreError> {
         let kv = self.kv()?;
         // The chunks the stored index names are not written again: KV counts every key written, and most publishes
-        // change the newest chunk of the site and of a few tags alone (see `SiteIndex::stored_names`).
-        let stored = SiteIndex::stored_names(self.stored_part(Part::Front).await?, self.stored_part(Part::Tags).await?);
+        // change the newest chunk of the site and of a few tags alone.
+        let stored = self.stored_names().await?;
         // In order, the version last: a reader who sees the new version must find the new parts and chunks.
         for (key, value) in index.stored(&stored).map_err(|e| StoreError::Corrupt(e.to_string()))? {
             kv.put_bytes(&key, value.as_bytes()).map_err(unavailable)?.execute().await.map_err(unavailable)?;
@@ -225,5 +232,9 @@ impl ContentStore for KvContent {
         PARTS.with(|c| *c.borrow_mut() = Default::default());
         GENERATION.set(GENERATION.get() + 1);
         Ok(())
+    }
+
+    async fn check_index(&self, index: &SiteIndex) -> Result<(), StoreError> {
+        within_writes(index, &self.stored_names().await?, self.index_writes)
     }
 }

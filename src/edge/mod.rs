@@ -41,7 +41,7 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> worker::Result<Respo
     console_error_panic_hook::set_once();
     let settings = Settings::of(&env);
     let (site, key) = (&settings.site, &settings.key);
-    let content = KvContent::new(&env, site.cache_seconds);
+    let content = KvContent::new(&env, site.cache_seconds, site.index_writes);
     let db = D1::new(&env, site.cache_seconds);
     let app = App { site, content: &content, db: &db, now: now(), key };
     let url = RequestUrl::parse(&req.inner().url());
@@ -65,7 +65,7 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> worker::Result<Respo
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     let settings = Settings::of(&env);
-    let (content, db) = (KvContent::new(&env, 0), D1::new(&env, 0));
+    let (content, db) = (KvContent::new(&env, 0, settings.site.index_writes), D1::new(&env, 0));
     let app = App { site: &settings.site, content: &content, db: &db, now: now(), key: &settings.key };
     match app.housekeeping().await {
         Ok(purged) => worker::console_log!("housekeeping: {}", serde_json::to_string(&purged).unwrap_or_default()),
@@ -417,6 +417,14 @@ async fn error_reply(app: &EdgeApp<'_>, err: AppError, path: &str) -> Reply {
         AppError::Store(StoreError::Unavailable(_)) => {
             (503, "Temporarily unavailable", "The blog cannot reach its storage just now. Please try again in a minute.".to_string())
         }
+        AppError::Store(too_many @ StoreError::TooManyWrites { .. }) => (
+            422,
+            "Too large to publish here",
+            format!(
+                "Nothing was changed: {too_many}. Publish through wrangler, which has no such limit: `blog publish --remote` \
+                 (to take a post down that way, set `draft = true` in its front matter)"
+            ),
+        ),
         AppError::Store(StoreError::Corrupt(_)) | AppError::CorruptDoc { .. } | AppError::Render(_) => {
             (500, "Something went wrong", "This page could not be shown because of a fault on our side. It has been logged.".to_string())
         }
@@ -427,6 +435,7 @@ async fn error_reply(app: &EdgeApp<'_>, err: AppError, path: &str) -> Reply {
     if path.starts_with("/admin/api/") {
         let message = match &err {
             AppError::BadDocument(reason) | AppError::BadRequest(reason) => reason.clone(),
+            AppError::Store(StoreError::TooManyWrites { .. }) => message.clone(),
             AppError::NotFound => "not found".into(),
             AppError::Store(StoreError::Unavailable(_)) => "storage is unavailable; try again".into(),
             _ => "internal error; see the worker log".into(),

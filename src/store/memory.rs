@@ -1,8 +1,8 @@
 //! In-memory stores for unit tests of the use cases.
 
 use super::{
-    Catalog, CommentPage, CommentRecord, CommentStore, ContentStore, ImportRecord, PostCommentCounts, PublishedDoc, Purged, QueueEntry,
-    SearchRow, StoreError, SNIPPET_CLOSE, SNIPPET_OPEN,
+    within_writes, Catalog, CommentPage, CommentRecord, CommentStore, ContentStore, ImportRecord, PostCommentCounts, PublishedDoc, Purged,
+    QueueEntry, SearchRow, StoreError, SNIPPET_CLOSE, SNIPPET_OPEN,
 };
 use crate::core::comment::{Comment, CommentStatus};
 use crate::core::index::{Chunk, Part, SiteIndex};
@@ -38,6 +38,8 @@ pub struct MemoryStore {
     counts: RefCell<HashMap<Vec<String>, HashMap<String, u32>>>,
     /// Set by a test to make comment counts unavailable, as D1 may be.
     pub counts_down: std::cell::Cell<bool>,
+    /// Set by a test to limit the writes of an index, as the worker limits those of a request to KV.
+    pub index_writes: std::cell::Cell<Option<usize>>,
 }
 
 /// Snapshots are unique across stores, as a memo keyed by them is shared by all the stores of a thread.
@@ -93,6 +95,12 @@ impl ContentStore for MemoryStore {
         *self.index.borrow_mut() = Part::ALL.map(|p| Rc::new(index.part(p)));
         *self.chunks.borrow_mut() = index.keyed_chunks().map(|(key, chunk, _)| (key, chunk.clone())).collect();
         Ok(())
+    }
+    async fn check_index(&self, index: &SiteIndex) -> Result<(), StoreError> {
+        let Some(limit) = self.index_writes.get() else { return Ok(()) };
+        let parts = self.index.borrow();
+        let stored = SiteIndex::stored_names(Some((*parts[Part::Front as usize]).clone()), Some((*parts[Part::Tags as usize]).clone()));
+        within_writes(index, &stored, limit)
     }
 }
 

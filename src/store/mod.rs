@@ -22,6 +22,18 @@ pub enum StoreError {
     /// The backend answered with data that does not parse.
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// Storing the index would take more writes than the store allows one request; nothing was written.
+    #[error("storing the site's index would write or delete {needed} keys, more than the {limit} a publish through the worker may")]
+    TooManyWrites { needed: usize, limit: usize },
+}
+
+/// Refuses to store `index` over `stored` (see [`SiteIndex::stored_names`]) when that takes more than `limit`
+/// writes and deletes.
+pub fn within_writes(index: &SiteIndex, stored: &SiteIndex, limit: usize) -> Result<(), StoreError> {
+    match index.operations(stored) {
+        needed if needed > limit => Err(StoreError::TooManyWrites { needed, limit }),
+        _ => Ok(()),
+    }
 }
 
 /// A document to publish, with everything derived from it.
@@ -65,6 +77,9 @@ pub trait ContentStore {
     async fn delete_doc(&self, kind: Kind, slug: &Slug) -> Result<(), StoreError>;
     /// Stores the index: its parts, and the chunks the index stored before did not name.
     async fn put_index(&self, index: &SiteIndex) -> Result<(), StoreError>;
+    /// Refuses an index that `put_index` could not store in one go ([`StoreError::TooManyWrites`]), so that a
+    /// publish can be refused before it writes anything.
+    async fn check_index(&self, index: &SiteIndex) -> Result<(), StoreError>;
 }
 
 /// The catalog of published documents and their search text (D1 at the edge): the source the index is

@@ -1,8 +1,9 @@
 //! A site of more posts than a chunk holds: the archive comes in pages, the sitemaps by chunk and a tag's pages from
-//! the chunks of its own posts, through the real runtime and its KV, and a publish writes only the chunks it changed.
+//! the chunks of its own posts, through the real runtime and its KV, and a publish writes only the chunks it changed,
+//! or is refused before it writes when the worker could not write them all in one request.
 //! Its own app, so that the shared one stays small.
 
-use crate::support::TestApp;
+use crate::support::{set_var, TestApp, ADMIN_TOKEN};
 use crate::OwnAppTest;
 use edge_blog::core::index::{chunk_key, list_key};
 
@@ -24,7 +25,9 @@ fn links(text: &str) -> Vec<usize> {
 }
 
 fn a_large_site_pages_its_archive_sitemaps_and_tags_by_chunk() {
-    let app = TestApp::start();
+    // A publish through the worker may write and delete 12 keys of the index here, not 950: enough for a new post,
+    // too few for one older than all (see the end).
+    let app = TestApp::start_with(|config| set_var(config, "INDEX_WRITES_PER_PUBLISH", "12"));
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::create_dir_all(dir.path().join("posts")).expect("posts dir");
     for i in 0..POSTS {
@@ -114,6 +117,30 @@ fn a_large_site_pages_its_archive_sitemaps_and_tags_by_chunk() {
     check_archive_and_sitemaps(&app, &["/posts/bulk-newest/"]);
     assert_eq!(tag_keys(), stored_tag_chunks, "a post without the tag changes none of its chunks");
     check_tags(&app);
+
+    // A post older than all shifts every chunk and list, and taking the oldest away shifts its tag's chunks too: more
+    // keys than this app lets a publish through the worker write. Each is refused before anything is written, with
+    // what to do instead; `blog publish` through wrangler then publishes it.
+    let (before, before_lists) = (keys(), list_keys());
+    let oldest = "+++\ntitle = \"Oldest bulk\"\ndate = 2019-06-01\n+++\nBefore everything else.\n";
+    for refused in [app.put_post("bulk-oldest", oldest), app.delete_post("bulk-0", Some(ADMIN_TOKEN))] {
+        assert_eq!(refused.status, 422, "{}", refused.body);
+        refused.assert_contains("Nothing was changed: storing the site's index would write or delete");
+        refused.assert_contains("more than the 12 a publish through the worker may");
+        refused.assert_contains("`blog publish --remote`");
+    }
+    assert_eq!((app.get("/posts/bulk-oldest/").status, app.get("/posts/bulk-0/").status), (404, 200));
+    app.get("/search?q=everything").assert_lacks("/posts/bulk-oldest/");
+    assert_eq!((keys(), list_keys()), (before, before_lists), "no chunk or list written or deleted");
+    check_archive_and_sitemaps(&app, &["/posts/bulk-newest/"]);
+    let later = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(later.path().join("posts")).expect("posts dir");
+    std::fs::write(later.path().join("posts/bulk-oldest.md"), oldest).expect("write post");
+    let out = app.blog_publish_local(later.path());
+    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(app.get("/posts/bulk-oldest/").status, 200);
+    app.get("/archive/page/2/").assert_contains("/posts/bulk-oldest/");
+    app.get("/search?q=everything").assert_contains("/posts/bulk-oldest/");
 }
 
 /// The tags page counts every post; the bulk tag's pages, followed from the first, list each of its posts once,
