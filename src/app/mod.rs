@@ -608,6 +608,7 @@ mod tests {
         assert!(matches!(refused, AppError::Store(StoreError::TooManyWrites { needed: 17, limit: 12 })), "{refused:?}");
         let refused = block_on(app.unpublish(Kind::Post, &slug("p239"))).unwrap_err();
         assert!(matches!(refused, AppError::Store(StoreError::TooManyWrites { needed: 23, limit: 12 })), "{refused:?}");
+        assert!(matches!(block_on(app.unpublish(Kind::Post, &slug("nothing"))), Err(AppError::NotFound)), "what is not there is not found");
         assert_eq!(*store.writes.borrow(), writes, "nothing written");
         assert!(matches!(block_on(app.show_post(&slug("oldest"), &ShowOptions::default())), Err(AppError::NotFound)));
         assert!(!block_on(app.search("ancient")).unwrap().contains("/posts/oldest/"));

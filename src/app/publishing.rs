@@ -23,11 +23,10 @@ impl<C: ContentStore, D: Catalog> App<'_, C, D> {
         };
         let created = previous.is_none();
         if previous.is_none_or(|p| p.version != doc.doc.version) {
-            self.check_index_with(|summaries| {
-                summaries.retain(|s| !(s.kind == kind && s.slug == *slug));
-                summaries.push(doc.summary.clone());
-            })
-            .await?;
+            let mut summaries = self.db.summaries().await?;
+            summaries.retain(|s| !(s.kind == kind && s.slug == *slug));
+            summaries.push(doc.summary.clone());
+            self.check_index(summaries).await?;
             self.publish_all(std::slice::from_ref(&doc)).await?;
         }
         Ok(Published { slug: slug.clone(), url: doc.summary.url(), created })
@@ -42,22 +41,24 @@ impl<C: ContentStore, D: Catalog> App<'_, C, D> {
 
     /// Removes a document from every list, feed, the sitemap and search.
     pub async fn unpublish(&self, kind: Kind, slug: &Slug) -> Result<(), AppError> {
-        self.check_index_with(|summaries| summaries.retain(|s| !(s.kind == kind && s.slug == *slug))).await?;
-        let in_catalog = self.db.remove(kind, slug).await?;
-        let in_content = self.content.doc(kind, slug).await?.is_some();
-        if !in_catalog && !in_content {
+        let mut summaries = self.db.summaries().await?;
+        let listed = summaries.len();
+        summaries.retain(|s| !(s.kind == kind && s.slug == *slug));
+        let in_catalog = summaries.len() < listed;
+        if !in_catalog && self.content.doc(kind, slug).await?.is_none() {
             return Err(AppError::NotFound);
         }
+        self.check_index(summaries).await?;
+        self.db.remove(kind, slug).await?;
         self.content.delete_doc(kind, slug).await?;
         self.rebuild_index().await
     }
 
-    /// Refuses, before anything is written, a change to the catalog whose index the content store could not store
-    /// in one go (the worker's KV writes of one request): half a publish would be live at its address and in search,
-    /// but in no list. The index is built again once the change is written, to take in concurrent publishes.
-    async fn check_index_with(&self, change: impl FnOnce(&mut Vec<PostSummary>)) -> Result<(), AppError> {
-        let mut summaries = self.db.summaries().await?;
-        change(&mut summaries);
+    /// Refuses, before anything is written, the catalog's `summaries` after a change when the content store could
+    /// not store their index in one go (the KV writes of one worker request): half a publish would be live at its
+    /// address and in search, but in no list. The index is built again once the change is written, to take in
+    /// concurrent publishes.
+    async fn check_index(&self, summaries: Vec<PostSummary>) -> Result<(), AppError> {
         self.content.check_index(&SiteIndex::build(summaries, self.now)).await?;
         Ok(())
     }

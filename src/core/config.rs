@@ -3,8 +3,9 @@
 use crate::core::moderation::{word_list, Rules};
 
 /// The most keys a publish through the worker writes and deletes to store the index; a lower
-/// `INDEX_WRITES_PER_PUBLISH` is for tests of the refusal.
-const INDEX_WRITES_MAX: usize = 950;
+/// `INDEX_WRITES_PER_PUBLISH` is for tests of the refusal. Every publish writes the four parts and the version.
+const INDEX_WRITES_MAX: u64 = 950;
+const INDEX_WRITES_MIN: u64 = 5;
 
 /// Settings that shape every page.
 #[derive(Debug, Clone, PartialEq)]
@@ -72,7 +73,7 @@ impl Default for SiteConfig {
             retention_days: 365,
             notify_webhook: None,
             cache_seconds: 10,
-            index_writes: INDEX_WRITES_MAX,
+            index_writes: INDEX_WRITES_MAX as usize,
         }
     }
 }
@@ -109,7 +110,7 @@ impl SiteConfig {
                 .map(|u| u.trim().to_string())
                 .filter(|u| u.starts_with("https://") || u.starts_with("http://")),
             cache_seconds: number("CACHE_SECONDS", d.cache_seconds).min(60),
-            index_writes: number("INDEX_WRITES_PER_PUBLISH", d.index_writes as u64).min(INDEX_WRITES_MAX as u64) as usize,
+            index_writes: number("INDEX_WRITES_PER_PUBLISH", d.index_writes as u64).clamp(INDEX_WRITES_MIN, INDEX_WRITES_MAX) as usize,
         }
     }
 
@@ -137,5 +138,12 @@ mod tests {
         assert_eq!(c.posts_per_page, 10);
         assert_eq!(c.comments.min_seconds, 0);
         assert_eq!(c.comments.max_depth, 5);
+        assert_eq!(c.index_writes, 950);
+    }
+
+    #[test]
+    fn the_index_writes_of_a_publish_are_only_lowered_and_never_below_the_parts() {
+        let writes = |v: &str| SiteConfig::from_lookup(|k| (k == "INDEX_WRITES_PER_PUBLISH").then(|| v.to_string())).index_writes;
+        assert_eq!((writes("12"), writes("5000"), writes("2")), (12, 950, 5));
     }
 }

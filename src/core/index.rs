@@ -578,10 +578,10 @@ impl SiteIndex {
     }
 
     /// How many keys storing this index over `stored` writes and deletes: [`SiteIndex::stored`] and
-    /// [`SiteIndex::superseded`] counted, without writing a chunk.
-    pub fn operations(&self, stored: &SiteIndex) -> usize {
+    /// [`SiteIndex::superseded`] counted, without serializing a chunk.
+    pub fn writes(&self, stored: &SiteIndex) -> usize {
         let held: HashSet<String> = stored.chunk_keys().collect();
-        let chunks = self.chunk_keys().filter(|key| !held.contains(key)).count();
+        let chunks = self.keyed_chunks().filter(|(key, ..)| !held.contains(key)).count();
         chunks + Part::ALL.len() + 1 + self.superseded(stored).len()
     }
 
@@ -1099,7 +1099,7 @@ mod tests {
     }
 
     #[test]
-    fn operations_count_what_storing_an_index_writes_and_deletes() {
+    fn writes_count_the_keys_storing_an_index_writes_and_deletes() {
         let tagged = |i: usize| if i.is_multiple_of(3) { "tags = [\"Three\"]" } else { "" };
         let index = site(240, tagged);
         let newest = build(index.posts.iter().cloned().chain([summary("newest", "2025-01-01", "tags = [\"Three\"]")]));
@@ -1107,13 +1107,13 @@ mod tests {
         let count = |index: &SiteIndex, stored: &SiteIndex| index.stored(stored).unwrap().len() + index.superseded(stored).len();
         for stored in [SiteIndex::default(), index.part(Part::Front), index.part(Part::Tags), oldest.part(Part::Tags)] {
             for grown in [&newest, &oldest, &index] {
-                assert_eq!(grown.operations(&stored), count(grown, &stored));
+                assert_eq!(grown.writes(&stored), count(grown, &stored));
             }
         }
         let stored = index.part(Part::Tags);
-        assert_eq!(index.operations(&stored), 5, "the parts and the version alone");
-        assert_eq!(newest.operations(&stored), 5 + 3 + 3, "the newest chunk, its list and the tag's, each written and one deleted");
-        assert_eq!(oldest.operations(&stored), 5 + 2 * (3 + 3 + 1), "a post older than all shifts every chunk");
+        assert_eq!(index.writes(&stored), 5, "the parts and the version alone");
+        assert_eq!(newest.writes(&stored), 5 + 3 + 3, "the newest chunk, its list and the tag's, each written and one deleted");
+        assert_eq!(oldest.writes(&stored), 5 + 2 * (3 + 3 + 1), "a post older than all shifts every chunk");
     }
 
     #[test]

@@ -94,13 +94,13 @@ impl KvContent {
         serde_json::from_str(&text).map(Some).map_err(|e| StoreError::Corrupt(format!("{}: {e}", part.key())))
     }
 
-    /// A part as stored, to publish over it: one that does not parse names nothing (the publish writes it anew), but a
-    /// KV that does not answer stops the publish.
     /// What names the chunks KV holds (see `SiteIndex::stored_names`).
     async fn stored_names(&self) -> Result<SiteIndex, StoreError> {
         Ok(SiteIndex::stored_names(self.stored_part(Part::Front).await?, self.stored_part(Part::Tags).await?))
     }
 
+    /// A part as stored, to publish over it: one that does not parse names nothing (the publish writes it anew), but a
+    /// KV that does not answer stops the publish.
     async fn stored_part(&self, part: Part) -> Result<Option<SiteIndex>, StoreError> {
         match self.read_part(part, None).await {
             Err(StoreError::Corrupt(_)) => Ok(None),

@@ -421,8 +421,8 @@ async fn error_reply(app: &EdgeApp<'_>, err: AppError, path: &str) -> Reply {
             422,
             "Too large to publish here",
             format!(
-                "Nothing was changed: {too_many}. Publish through wrangler, which has no such limit: `blog publish --remote` \
-                 (to take a post down that way, set `draft = true` in its front matter)"
+                "Nothing was changed: {too_many}. Publish the file through wrangler instead, which has no such limit: \
+                 `blog publish --remote <dir>` with a folder that holds it (to take a post down that way, set `draft = true`)."
             ),
         ),
         AppError::Store(StoreError::Corrupt(_)) | AppError::CorruptDoc { .. } | AppError::Render(_) => {

@@ -127,7 +127,7 @@ fn a_large_site_pages_its_archive_sitemaps_and_tags_by_chunk() {
         assert_eq!(refused.status, 422, "{}", refused.body);
         refused.assert_contains("Nothing was changed: storing the site's index would write or delete");
         refused.assert_contains("more than the 12 a publish through the worker may");
-        refused.assert_contains("`blog publish --remote`");
+        refused.assert_contains("`blog publish --remote <dir>`");
     }
     assert_eq!((app.get("/posts/bulk-oldest/").status, app.get("/posts/bulk-0/").status), (404, 200));
     app.get("/search?q=everything").assert_lacks("/posts/bulk-oldest/");

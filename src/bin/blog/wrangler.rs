@@ -167,10 +167,6 @@ impl ContentStore for Wrangler {
         let file = self.write_file("superseded.json", &Value::from(superseded).to_string())?;
         self.run(&["kv", "bulk", "delete", path_str(&file)?, "--force", "--binding", "POSTS"]).map(|_| ())
     }
-    /// Bulk writes through wrangler have no limit per request.
-    async fn check_index(&self, _index: &SiteIndex) -> Result<(), StoreError> {
-        Ok(())
-    }
 }
 
 impl Catalog for Wrangler {
