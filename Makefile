@@ -10,12 +10,15 @@ export WASM_OPT_BIN := $(CURDIR)/node_modules/.bin/wasm-opt
 export ESBUILD_BIN := $(CURDIR)/node_modules/.bin/esbuild
 export WRANGLER_SEND_METRICS := false
 export CLOUDFLARE_CF_FETCH_ENABLED := false
-# The pages link the stylesheet with the `cksum` of its bytes, so that browsers may keep it for a year
-# (`public/_headers`): a changed file is a new address. build.rs compiles it into the worker; the panic page of
+# The pages link the stylesheet at an address named by the `cksum` of its bytes, /static/style.<cksum>.css, so that
+# browsers may keep it for a year (`public/_headers`): a changed file is a new address, and a worker version that
+# does not hold those bytes answers 404 there instead of its own stylesheet (in a gradual deployment, a page and its
+# stylesheet may come from two versions). build.rs compiles the address into the worker; the panic page of
 # `src/edge/entry.mjs` imports it from build/stylesheet.js (the e2e tests check that the two agree).
 STYLESHEET_SUM := $(shell cksum < public/style.css | cut -d' ' -f1)
+STYLESHEET := /static/style.$(STYLESHEET_SUM).css
 
-.PHONY: dev test tools build migrate content serve check lint unit e2e fmt deploy clean bench fuzz
+.PHONY: dev test tools build assets migrate content serve check lint unit e2e fmt deploy clean bench fuzz
 
 ## make dev: install tools, migrate local D1, load content/ into local KV, then serve on 127.0.0.1:$(PORT)
 ## (wrangler dev builds the worker through `[build]` in wrangler.toml, and rebuilds when src/, templates/ or public/ change).
@@ -38,8 +41,14 @@ WASM_FEATURES := $(addprefix --enable-,mutable-globals sign-ext nontrapping-floa
 build:
 	worker-build --release
 	wasm-opt build/index_bg.wasm $(WASM_FEATURES) -Os --low-memory-unused --strip-debug --strip-producers -o build/index_bg.wasm
+	printf 'export default "%s";\n' '$(STYLESHEET)' > build/stylesheet.js
+	@$(MAKE) --no-print-directory assets
+
+# The static files the runtime serves (`[assets]` in wrangler.toml): public/, and the stylesheet at its address.
+assets:
 	@[[ -n "$(STYLESHEET_SUM)" ]] || { echo "cksum of public/style.css failed" >&2; exit 1; }
-	printf 'export default "/style.css?v=%s";\n' '$(STYLESHEET_SUM)' > build/stylesheet.js
+	rm -rf build/public && mkdir -p build && cp -r public build/public
+	mkdir -p build/public/static && cp public/style.css build/public$(STYLESHEET)
 
 .dev.vars:
 	@token=$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n'); \

@@ -1,11 +1,12 @@
-//! Compiles the stylesheet's address into the worker (`core::views::STYLESHEET`): `/style.css?v=` and the POSIX
-//! `cksum` of its bytes, as `make build` computes it for the panic page of `src/edge/entry.mjs`. A changed stylesheet
-//! is a new address, so `public/_headers` can let browsers keep it for a year.
+//! Compiles the stylesheet's address into the worker (`core::views::STYLESHEET`): `/static/style.<cksum>.css`, with
+//! the POSIX `cksum` of its bytes, where `make build` puts a copy of it and which it writes for the panic page of
+//! `src/edge/entry.mjs`. A changed stylesheet is a new address, so `public/_headers` can let browsers keep it for a
+//! year.
 
 fn main() {
     println!("cargo:rerun-if-changed=public/style.css");
     let css = std::fs::read("public/style.css").expect("read public/style.css");
-    println!("cargo:rustc-env=BLOG_STYLESHEET=/style.css?v={}", cksum(&css));
+    println!("cargo:rustc-env=BLOG_STYLESHEET=/static/style.{}.css", cksum(&css));
 }
 
 /// POSIX `cksum`: CRC-32 (polynomial 0x04C11DB7, most significant bit first) of the bytes, then of their length in as

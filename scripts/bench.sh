@@ -98,7 +98,7 @@ PY
 
 say "upload size (wrangler deploy --dry-run)"
 mkdir -p "$WORK/public"
-cp -r public/. "$WORK/public/"
+cp -r build/public/. "$WORK/public/"
 write_config "$WORK/dry.toml" "http://127.0.0.1:8787" "$WORK/public"
 "$WRANGLER" deploy --dry-run --outdir "$WORK/dry" --config "$WORK/dry.toml" > "$WORK/dry.log" 2>&1 || { cat "$WORK/dry.log" >&2; exit 1; }
 grep -E 'Total Upload' "$WORK/dry.log" | tail -1 > "$RESULTS/upload.txt"
@@ -144,7 +144,7 @@ for POSTS in $POST_COUNTS; do
   BASE="http://127.0.0.1:$PORT"
   CONFIG=$WORK/wrangler-$POSTS.toml
   ASSETS=$WORK/public-$POSTS
-  rm -rf "$ASSETS"; mkdir -p "$ASSETS"; cp -r public/. "$ASSETS/"
+  rm -rf "$ASSETS"; mkdir -p "$ASSETS"; cp -r build/public/. "$ASSETS/"
   write_config "$CONFIG" "$BASE" "$ASSETS"
   t0=$(date +%s)
   "$SEED" "$POSTS" "$WORK/seed-$POSTS"

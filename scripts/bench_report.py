@@ -164,7 +164,7 @@ w("- **HTTP**: for each site size, `scripts/bench.sh` seeds fresh `--persist-to`
   "exactly the layout `blog publish` writes), starts `wrangler dev` on a free 127.0.0.1 port with the comment form "
   "enabled (an `ADMIN_TOKEN`), checks the status of every page, warms the isolate (1 s of wrk per page), then runs "
   f"`wrk {machine.get('wrk_args', '')}`. In each round every page is preceded by the **floor**: the post page "
-  "with one comment, byte for byte, served as a static file (`/bench/floor`, from a bench-only copy of `public/`) by "
+  "with one comment, byte for byte, served as a static file (`/bench/floor`, from a bench-only copy of `build/public/`) by "
   "the same runtime. A page's ratio is its requests/s divided by the floor run just before it; the table gives the "
   "median, min and max of those ratios over the rounds.")
 w("- Bench posts `bench-c0`, `bench-c1`, `bench-c50`, `bench-c500` carry 0, 1, 50 and 500 approved comments (every "

@@ -205,6 +205,11 @@ fn static_files_head_and_wrong_methods(app: &TestApp) {
     let linked = app.get(&href);
     assert_eq!((linked.status, linked.body.as_str()), (200, css.body.as_str()), "{href}");
     assert_eq!(linked.header("cache-control"), Some("public, max-age=31536000, immutable"), "{href}");
+    assert!(css.header("cache-control").unwrap_or_default().contains("must-revalidate"), "the plain address is asked again");
+    // The address of another version's stylesheet (in a gradual deployment the page may come from another version of
+    // the worker) is not answered with this one's, which the browser would keep for a year.
+    let other = href.replace("style.", "style.1");
+    assert_eq!(app.get(&other).status, 404, "{other}");
     assert!(page.header("cache-control").unwrap_or_default().contains("no-cache"), "pages still revalidate");
     assert_eq!(app.get("/_headers").status, 404, "the headers file is not served");
     let head = app.head("/posts/tracking-sleep-gently/");

@@ -52,12 +52,13 @@ pub fn project_root() -> PathBuf {
 }
 
 /// The stylesheet's address on every page and on the panic page: `build.rs` and `make build` each compute the POSIX
-/// checksum of `public/style.css`, computed here by `cksum` itself, so the tests hold the two to it.
+/// checksum of `public/style.css`, computed here by `cksum` itself, so the tests hold the two to it (and `make build`
+/// to putting the file there).
 pub fn stylesheet_href() -> String {
     let out = Command::new("sh").args(["-c", "cksum < public/style.css"]).current_dir(project_root()).output().expect("cksum runs");
     let text = String::from_utf8_lossy(&out.stdout);
     let sum = text.split_whitespace().next().filter(|_| out.status.success()).expect("cksum prints a checksum");
-    format!("/style.css?v={sum}")
+    format!("/static/style.{sum}.css")
 }
 
 pub fn stylesheet_link() -> String {
@@ -416,7 +417,7 @@ fn test_config(root: &Path, base: &str, webhook: &str) -> toml::Table {
     let abs = |p: &str| root.join(p).to_string_lossy().into_owned();
     config.insert("main".into(), abs("src/edge/entry.mjs").into());
     if let Some(toml::Value::Table(assets)) = config.get_mut("assets") {
-        assets.insert("directory".into(), abs("public").into());
+        assets.insert("directory".into(), abs("build/public").into());
     }
     if let Some(toml::Value::Array(dbs)) = config.get_mut("d1_databases") {
         for db in dbs.iter_mut().filter_map(toml::Value::as_table_mut) {
