@@ -38,17 +38,19 @@ tools:
 # wraps into the first KiB of memory, which rustc gives to the deepest end of the 1 MiB stack placed first.
 WASM_FEATURES := $(addprefix --enable-,mutable-globals sign-ext nontrapping-float-to-int bulk-memory multivalue \
   reference-types exception-handling)
-build:
+build: assets
 	worker-build --release
 	wasm-opt build/index_bg.wasm $(WASM_FEATURES) -Os --low-memory-unused --strip-debug --strip-producers -o build/index_bg.wasm
 	printf 'export default "%s";\n' '$(STYLESHEET)' > build/stylesheet.js
-	@$(MAKE) --no-print-directory assets
 
-# The static files the runtime serves (`[assets]` in wrangler.toml): public/, and the stylesheet at its address.
+# The static files the runtime serves (`[assets]` in wrangler.toml): public/, and the stylesheet at its address; laid
+# out beside the served folder and moved in at once, as `wrangler dev` serves while it rebuilds.
 assets:
 	@[[ -n "$(STYLESHEET_SUM)" ]] || { echo "cksum of public/style.css failed" >&2; exit 1; }
-	rm -rf build/public && mkdir -p build && cp -r public build/public
-	mkdir -p build/public/static && cp public/style.css build/public$(STYLESHEET)
+	rm -rf build/public.new && mkdir -p build && cp -r public build/public.new
+	mkdir -p build/public.new/static && cp public/style.css build/public.new$(STYLESHEET)
+	rm -rf build/public.old && { [[ ! -d build/public ]] || mv build/public build/public.old; } && mv build/public.new build/public
+	rm -rf build/public.old
 
 .dev.vars:
 	@token=$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n'); \

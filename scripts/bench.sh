@@ -19,7 +19,9 @@ export WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false
 
 say() { printf '==> %s\n' "$*" >&2; }
 
-[[ -f build/index.js ]] || { echo "build/index.js is missing: run make build first (make bench does)" >&2; exit 1; }
+for built in build/index.js build/public; do
+  [[ -e $built ]] || { echo "$built is missing: run make build first (make bench does)" >&2; exit 1; }
+done
 command -v wrk >/dev/null || { echo "wrk is missing: scripts/install-tools.sh bench" >&2; exit 1; }
 command -v valgrind >/dev/null || { echo "valgrind is missing: scripts/install-tools.sh bench" >&2; exit 1; }
 

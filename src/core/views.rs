@@ -10,8 +10,8 @@ use askama::Template;
 use chrono::{DateTime, Timelike, Utc};
 use std::rc::Rc;
 
-/// The stylesheet's address with the checksum of its bytes (`?v=`, from `build.rs`), so that `public/_headers` can let
-/// browsers keep it for a year without asking again: a changed file is a new address.
+/// The stylesheet's address, named by the checksum of its bytes (`/static/style.<cksum>.css`, from `build.rs`), so that
+/// `public/_headers` can let browsers keep it for a year without asking again: a changed file is a new address.
 pub const STYLESHEET: &str = env!("BLOG_STYLESHEET");
 
 /// `base.html`: the document around every page's content (its `<head>`, header and footer). [`Page::html`] renders it

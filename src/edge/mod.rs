@@ -442,6 +442,7 @@ async fn error_reply(app: &EdgeApp<'_>, err: AppError, path: &str) -> Reply {
         };
         return Reply::json(status, &ApiError { error: &message });
     }
-    let policy = if status == 404 { CachePolicy::Short } else { CachePolicy::NoStore };
+    // A stylesheet missing under /static/ is another version's (a gradual deployment): the next page asks again.
+    let policy = if status == 404 && !path.starts_with("/static/") { CachePolicy::Short } else { CachePolicy::NoStore };
     Reply::html(app.error_page(heading, &message, path).await, policy).with_status(status)
 }

@@ -207,9 +207,10 @@ fn static_files_head_and_wrong_methods(app: &TestApp) {
     assert_eq!(linked.header("cache-control"), Some("public, max-age=31536000, immutable"), "{href}");
     assert!(css.header("cache-control").unwrap_or_default().contains("must-revalidate"), "the plain address is asked again");
     // The address of another version's stylesheet (in a gradual deployment the page may come from another version of
-    // the worker) is not answered with this one's, which the browser would keep for a year.
-    let other = href.replace("style.", "style.1");
-    assert_eq!(app.get(&other).status, 404, "{other}");
+    // the worker) is not answered with this one's, which the browser would keep for a year, and its 404 is not kept.
+    let other = app.get(&href.replace("style.", "style.1"));
+    assert_eq!((other.status, other.header("cache-control")), (404, Some("no-store")));
+    assert_eq!(app.get("/no-such-page/").header("cache-control"), Some("public, max-age=60"), "other 404s are kept a minute");
     assert!(page.header("cache-control").unwrap_or_default().contains("no-cache"), "pages still revalidate");
     assert_eq!(app.get("/_headers").status, 404, "the headers file is not served");
     let head = app.head("/posts/tracking-sleep-gently/");

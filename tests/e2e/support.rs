@@ -84,7 +84,9 @@ impl TestApp {
     /// a var raised); migrations and content are applied with the whole config first.
     pub fn start_with(adjust: impl FnOnce(&mut toml::Table)) -> TestApp {
         let root = project_root();
-        assert!(root.join("build/index.js").exists(), "build/index.js is missing: run `make build` first (make test does)");
+        for built in ["build/index.js", "build/public"] {
+            assert!(root.join(built).exists(), "{built} is missing: run `make build` first (make test does)");
+        }
         let dir = tempfile::Builder::new().prefix("edge-blog-e2e-").tempdir().expect("temp dir");
         let port = free_port();
         let base = format!("http://127.0.0.1:{port}");
