@@ -23,50 +23,50 @@ impl<C: ContentStore, D: Catalog> App<'_, C, D> {
         };
         let created = previous.is_none();
         if previous.is_none_or(|p| p.version != doc.doc.version) {
-            let mut summaries = self.db.summaries().await?;
-            summaries.retain(|s| !(s.kind == kind && s.slug == *slug));
-            summaries.push(doc.summary.clone());
-            self.check_index(summaries).await?;
-            self.publish_all(std::slice::from_ref(&doc)).await?;
+            let (index, _) = self.index_after(kind, slug, Some(&doc.summary)).await?;
+            self.content.check_index(&index).await?;
+            let docs = std::slice::from_ref(&doc);
+            self.db.upsert(docs).await?;
+            self.content.put_docs(docs).await?;
+            self.content.put_index(&index).await?;
         }
         Ok(Published { slug: slug.clone(), url: doc.summary.url(), created })
     }
 
-    /// Writes documents to the catalog and content store, then rebuilds the index once.
+    /// Writes documents to the catalog and content store, then rebuilds the index once from the catalog.
     pub async fn publish_all(&self, docs: &[PublishedDoc]) -> Result<(), AppError> {
         self.db.upsert(docs).await?;
         self.content.put_docs(docs).await?;
-        self.rebuild_index().await
+        let index = SiteIndex::build(self.db.summaries().await?, self.now);
+        self.content.put_index(&index).await?;
+        Ok(())
     }
 
     /// Removes a document from every list, feed, the sitemap and search.
     pub async fn unpublish(&self, kind: Kind, slug: &Slug) -> Result<(), AppError> {
-        let mut summaries = self.db.summaries().await?;
-        let listed = summaries.len();
-        summaries.retain(|s| !(s.kind == kind && s.slug == *slug));
-        let in_catalog = summaries.len() < listed;
+        let (index, in_catalog) = self.index_after(kind, slug, None).await?;
         if !in_catalog && self.content.doc(kind, slug).await?.is_none() {
             return Err(AppError::NotFound);
         }
-        self.check_index(summaries).await?;
+        self.content.check_index(&index).await?;
         self.db.remove(kind, slug).await?;
         self.content.delete_doc(kind, slug).await?;
-        self.rebuild_index().await
-    }
-
-    /// Refuses, before anything is written, the catalog's `summaries` after a change when the content store could
-    /// not store their index in one go (the KV writes of one worker request): half a publish would be live at its
-    /// address and in search, but in no list. The index is built again once the change is written, to take in
-    /// concurrent publishes.
-    async fn check_index(&self, summaries: Vec<PostSummary>) -> Result<(), AppError> {
-        self.content.check_index(&SiteIndex::build(summaries, self.now)).await?;
-        Ok(())
-    }
-
-    async fn rebuild_index(&self) -> Result<(), AppError> {
-        let index = SiteIndex::build(self.db.summaries().await?, self.now);
         self.content.put_index(&index).await?;
         Ok(())
+    }
+
+    /// The index once the document at `kind`/`slug` is replaced by `summary`, or taken away; and whether the catalog
+    /// held it. Built before anything is written, so that the content store can refuse an index it could not store
+    /// in one go (the KV writes of one worker request): half a publish would be live at its address and in search,
+    /// but in no list. A publish through another request meanwhile is left out of it, until the next publish builds
+    /// the index again from the catalog, which holds both.
+    async fn index_after(&self, kind: Kind, slug: &Slug, summary: Option<&PostSummary>) -> Result<(SiteIndex, bool), AppError> {
+        let mut summaries = self.db.summaries().await?;
+        let listed = summaries.len();
+        summaries.retain(|s| !(s.kind == kind && s.slug == *slug));
+        let held = summaries.len() < listed;
+        summaries.extend(summary.cloned());
+        Ok((SiteIndex::build(summaries, self.now), held))
     }
 }
 

@@ -84,8 +84,9 @@ pub trait ContentStore {
     }
 }
 
-/// The catalog of published documents and their search text (D1 at the edge): the source the index is
-/// rebuilt from, so that concurrent publishes cannot lose each other's lines.
+/// The catalog of published documents and their search text (D1 at the edge): the source every index is built
+/// from, so that a line missing from one publish's index (another request published at the same moment) is in the
+/// next one's.
 #[allow(async_fn_in_trait)]
 pub trait Catalog {
     async fn upsert(&self, docs: &[PublishedDoc]) -> Result<(), StoreError>;
