@@ -9,12 +9,13 @@ use crate::store::{
     SearchRow, StoreError, SNIPPET_CLOSE, SNIPPET_OPEN,
 };
 use chrono::{DateTime, Utc};
+use serde::de::IgnoredAny;
 use serde::Deserialize;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 use wasm_bindgen::JsValue;
-use worker::{D1Database, Env};
+use worker::{D1Database, D1Result, Env};
 
 thread_local! {
     /// Pages of approved comments by post and page, read within the cache window.
@@ -131,12 +132,12 @@ impl Catalog for D1 {
         let args = [text(kind.as_str()), text(slug.as_str())];
         let results = db
             .batch(vec![
-                db.prepare("DELETE FROM posts WHERE kind = ?1 AND slug = ?2").bind(&args).map_err(unavailable)?,
+                db.prepare("DELETE FROM posts WHERE kind = ?1 AND slug = ?2 RETURNING 1").bind(&args).map_err(unavailable)?,
                 db.prepare("DELETE FROM posts_fts WHERE kind = ?1 AND slug = ?2").bind(&args).map_err(unavailable)?,
             ])
             .await
             .map_err(unavailable)?;
-        let changes = results.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0);
+        let changes = results.first().map_or(0, changed);
         Ok(changes > 0)
     }
 
@@ -239,6 +240,12 @@ struct IdRow {
     id: i64,
 }
 
+/// The rows a write changed, counted by its `RETURNING 1`. `D1Result::meta` holds the count too, but it links a
+/// deserializer of every field of D1's meta object, over 1 KB of gzip Wasm.
+fn changed(result: &D1Result) -> usize {
+    result.results::<IgnoredAny>().map_or(0, |rows| rows.len())
+}
+
 fn opt_text(s: Option<&str>) -> JsValue {
     s.map_or(JsValue::NULL, JsValue::from_str)
 }
@@ -253,11 +260,11 @@ impl D1 {
         rows.results::<Comment>().map_err(unavailable)
     }
 
-    /// Runs a write; every write clears this isolate's pages of comments.
+    /// Runs a write that ends in `RETURNING 1`; every write clears this isolate's pages of comments.
     async fn changes(&self, sql: &str, args: &[JsValue]) -> Result<usize, StoreError> {
-        let result = self.db()?.prepare(sql).bind(args).map_err(unavailable)?.run().await.map_err(unavailable)?;
+        let result = self.db()?.prepare(sql).bind(args).map_err(unavailable)?.all().await.map_err(unavailable)?;
         self.comments_changed();
-        Ok(result.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0))
+        Ok(changed(&result))
     }
 
     async fn read_approved_page(&self, post: &str, threads: usize, offset: usize) -> Result<CommentPage, StoreError> {
@@ -345,7 +352,7 @@ impl CommentStore for D1 {
         let sql = "INSERT INTO comments (post, parent, author, email, email_hash, url, body, body_html, status, held_reason, created_at, updated_at, manage_hash, body_hash, import_key, root) \
                    VALUES (?1, (SELECT id FROM comments WHERE import_key = ?2), ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13, ?14, \
                    (SELECT COALESCE(root, id) FROM comments WHERE import_key = ?2)) \
-                   ON CONFLICT DO NOTHING";
+                   ON CONFLICT DO NOTHING RETURNING 1";
         let mut statements = Vec::with_capacity(comments.len());
         for c in comments {
             let mut args = record_args(&c.record, opt_text(c.parent_key.as_deref()));
@@ -355,7 +362,7 @@ impl CommentStore for D1 {
         // One batch runs in order in one transaction, so a reply finds the parent stored just before it.
         let results = db.batch(statements).await.map_err(unavailable)?;
         self.comments_changed();
-        Ok(results.iter().filter_map(|r| r.meta().ok().flatten()).map(|m| m.changes.unwrap_or(0)).sum())
+        Ok(results.iter().map(changed).sum())
     }
 
     async fn duplicate_of(&self, post: &str, body_hash: &str, since: &str) -> Result<Option<i64>, StoreError> {
@@ -380,19 +387,19 @@ impl CommentStore for D1 {
         held: Option<&str>,
         now: &str,
     ) -> Result<(), StoreError> {
-        let sql = "UPDATE comments SET body = ?2, body_html = ?3, status = ?4, held_reason = ?5, updated_at = ?6 WHERE id = ?1";
+        let sql = "UPDATE comments SET body = ?2, body_html = ?3, status = ?4, held_reason = ?5, updated_at = ?6 WHERE id = ?1 RETURNING 1";
         self.changes(sql, &[id(comment_id), text(body), text(body_html), text(status.as_str()), opt_text(held), text(now)])
             .await
             .map(|_| ())
     }
 
     async fn set_status(&self, comment_id: i64, status: CommentStatus, now: &str) -> Result<bool, StoreError> {
-        let sql = "UPDATE comments SET status = ?2, updated_at = ?3 WHERE id = ?1";
+        let sql = "UPDATE comments SET status = ?2, updated_at = ?3 WHERE id = ?1 RETURNING 1";
         Ok(self.changes(sql, &[id(comment_id), text(status.as_str()), text(now)]).await? > 0)
     }
 
     async fn delete(&self, comment_id: i64) -> Result<bool, StoreError> {
-        Ok(self.changes("DELETE FROM comments WHERE id = ?1", &[id(comment_id)]).await? > 0)
+        Ok(self.changes("DELETE FROM comments WHERE id = ?1 RETURNING 1", &[id(comment_id)]).await? > 0)
     }
 
     async fn by_status(&self, status: CommentStatus, limit: usize) -> Result<Vec<Comment>, StoreError> {
@@ -449,21 +456,21 @@ impl CommentStore for D1 {
         let db = self.db()?;
         let results = db
             .batch(vec![
-                db.prepare("DELETE FROM comments WHERE status = 'trash' AND updated_at < ?1")
+                db.prepare("DELETE FROM comments WHERE status = 'trash' AND updated_at < ?1 RETURNING 1")
                     .bind(&[text(trash_before)])
                     .map_err(unavailable)?,
-                db.prepare("DELETE FROM comments WHERE status = 'spam' AND updated_at < ?1")
+                db.prepare("DELETE FROM comments WHERE status = 'spam' AND updated_at < ?1 RETURNING 1")
                     .bind(&[text(spam_before)])
                     .map_err(unavailable)?,
-                db.prepare("UPDATE comments SET email = NULL, email_hash = NULL WHERE email IS NOT NULL AND created_at < ?1")
+                db.prepare("UPDATE comments SET email = NULL, email_hash = NULL WHERE email IS NOT NULL AND created_at < ?1 RETURNING 1")
                     .bind(&[text(emails_before)])
                     .map_err(unavailable)?,
-                db.prepare("DELETE FROM rate_limits WHERE expires_at <= ?1").bind(&[text(now)]).map_err(unavailable)?,
+                db.prepare("DELETE FROM rate_limits WHERE expires_at <= ?1 RETURNING 1").bind(&[text(now)]).map_err(unavailable)?,
             ])
             .await
             .map_err(unavailable)?;
         self.comments_changed();
-        let changes = |i: usize| results.get(i).and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0);
+        let changes = |i: usize| results.get(i).map_or(0, changed);
         Ok(Purged { trash: changes(0), spam: changes(1), emails: changes(2), rate_limits: changes(3) })
     }
 
