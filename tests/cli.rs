@@ -105,15 +105,15 @@ fn import_wxr_refuses_old_addresses_another_post_already_claims_and_writes_nothi
     assert!(!posts.join("planting-tomatoes.md").exists(), "nothing is written half-way");
 }
 
-/// A stand-in for `node_modules/.bin/wrangler` that logs its calls, answers D1 queries with no rows, and fails
-/// `kv bulk put` the first `failures` times.
+/// A stand-in for `node_modules/.bin/wrangler` that logs its calls, answers D1 queries with no rows (an empty catalog
+/// at revision 0), and fails `kv bulk put` the first `failures` times.
 fn fake_wrangler(dir: &std::path::Path, failures: usize) {
     use std::os::unix::fs::PermissionsExt;
     let bin = dir.join("node_modules/.bin");
     std::fs::create_dir_all(&bin).unwrap();
     let script = format!(
         "#!/bin/sh\necho \"$*\" >> '{log}'\ncase \"$*\" in\n  *'kv bulk put'*)\n    n=$(grep -c 'kv bulk put' '{log}')\n    \
-         if [ \"$n\" -le {failures} ]; then echo 'false == true' >&2; exit 1; fi ;;\n  *--json*) echo '[{{\"results\":[]}}]' ;;\nesac\n",
+         if [ \"$n\" -le {failures} ]; then echo 'false == true' >&2; exit 1; fi ;;\n  *'SELECT revision'*) echo '[{{\"results\":[{{\"revision\":0}}]}},{{\"results\":[]}}]' ;;\n  *--json*) echo '[{{\"results\":[]}}]' ;;\nesac\n",
         log = dir.join("calls.log").display()
     );
     std::fs::write(bin.join("wrangler"), script).unwrap();

@@ -621,6 +621,38 @@ mod tests {
     }
 
     #[test]
+    fn a_publish_interleaved_with_others_stores_an_index_of_every_one() {
+        let (site, store) = (SiteConfig::default(), MemoryStore::default());
+        let app = app(&site, &store);
+        let file = |name: &str| format!("+++\ntitle = \"{name}\"\ndate = 2024-03-01\n+++\nMeanwhile.\n");
+        let other = |name: &str| Some(prepare(Kind::Post, &file(name), Some(name)).unwrap());
+        let listed = |names: &[&'static str]| {
+            let archive = block_on(app.archive(1)).unwrap().body.clone();
+            names.iter().map(|n| (*n, archive.contains(&format!("/posts/{n}/")))).collect::<Vec<_>>()
+        };
+        block_on(app.publish(Kind::Post, &slug("hello"), HELLO)).unwrap();
+        // Another request writes to the catalog after this one read it, before it stores its index; then another
+        // while it stores it.
+        store.meanwhile.borrow_mut().push_back(other("before"));
+        block_on(app.publish(Kind::Post, &slug("first"), &file("first"))).unwrap();
+        store.meanwhile.borrow_mut().extend([None, other("during")]);
+        block_on(app.publish(Kind::Post, &slug("second"), &file("second"))).unwrap();
+        assert!(store.meanwhile.borrow().is_empty(), "the revision was read before and after storing");
+        store.meanwhile.borrow_mut().push_back(other("late"));
+        block_on(app.unpublish(Kind::Post, &slug("first"))).unwrap();
+        let names = ["hello", "before", "during", "second", "late", "first"];
+        assert_eq!(listed(&names), names.map(|n| (n, n != "first")));
+
+        // A catalog that never stops changing: the request gives up, saying what to do.
+        store.meanwhile.borrow_mut().extend((0..20).map(|i| other(&format!("busy-{i}"))));
+        let err = block_on(app.publish(Kind::Post, &slug("third"), &file("third"))).unwrap_err();
+        assert!(matches!(&err, AppError::Store(StoreError::Unavailable(m)) if m.contains("publish again")), "{err:?}");
+        store.meanwhile.borrow_mut().clear();
+        block_on(app.publish(Kind::Post, &slug("fourth"), &file("fourth"))).unwrap();
+        assert_eq!(listed(&["third", "fourth", "busy-0"]), [("third", true), ("fourth", true), ("busy-0", true)]);
+    }
+
+    #[test]
     fn bad_front_matter_and_mismatched_slugs_are_refused_with_the_reason() {
         let (site, store) = (SiteConfig::default(), MemoryStore::default());
         let app = app(&site, &store);

@@ -4,7 +4,7 @@ use super::{App, AppError, Published};
 use crate::core::index::SiteIndex;
 use crate::core::post::{Kind, Post, PostSummary, StoredDoc};
 use crate::core::slug::Slug;
-use crate::store::{Catalog, ContentStore, PublishedDoc, StoreError};
+use crate::store::{Catalog, ContentStore, PublishedDoc, StoreError, Summaries};
 
 impl<C: ContentStore, D: Catalog> App<'_, C, D> {
     /// Publishes one file at `slug`, as the admin API does. Identical content writes nothing.
@@ -23,51 +23,84 @@ impl<C: ContentStore, D: Catalog> App<'_, C, D> {
         };
         let created = previous.is_none();
         if previous.is_none_or(|p| p.version != doc.doc.version) {
-            let (index, _) = self.index_after(kind, slug, Some(&doc.summary)).await?;
-            self.content.check_index(&index).await?;
+            let after = self.catalog_index(Some((kind, slug, Some(&doc.summary)))).await?;
+            self.content.check_index(&after.index).await?;
             let docs = std::slice::from_ref(&doc);
             self.db.upsert(docs).await?;
             self.content.put_docs(docs).await?;
-            self.content.put_index(&index).await?;
+            self.store_index(after).await?;
         }
         Ok(Published { slug: slug.clone(), url: doc.summary.url(), created })
     }
 
-    /// Writes documents to the catalog and content store, then rebuilds the index once from the catalog.
+    /// Writes documents to the catalog and content store, then builds the index from the catalog.
     pub async fn publish_all(&self, docs: &[PublishedDoc]) -> Result<(), AppError> {
         self.db.upsert(docs).await?;
         self.content.put_docs(docs).await?;
-        let index = SiteIndex::build(self.db.summaries().await?, self.now);
-        self.content.put_index(&index).await?;
-        Ok(())
+        let built = self.catalog_index(None).await?;
+        self.store_index(built).await
     }
 
     /// Removes a document from every list, feed, the sitemap and search.
     pub async fn unpublish(&self, kind: Kind, slug: &Slug) -> Result<(), AppError> {
-        let (index, in_catalog) = self.index_after(kind, slug, None).await?;
-        if !in_catalog && self.content.doc(kind, slug).await?.is_none() {
+        let after = self.catalog_index(Some((kind, slug, None))).await?;
+        if !after.held && self.content.doc(kind, slug).await?.is_none() {
             return Err(AppError::NotFound);
         }
-        self.content.check_index(&index).await?;
+        self.content.check_index(&after.index).await?;
         self.db.remove(kind, slug).await?;
         self.content.delete_doc(kind, slug).await?;
-        self.content.put_index(&index).await?;
-        Ok(())
+        self.store_index(after).await
     }
 
-    /// The index once the document at `kind`/`slug` is replaced by `summary`, or taken away; and whether the catalog
-    /// held it. Built before anything is written, so that the content store can refuse an index it could not store
-    /// in one go (the KV writes of one worker request): half a publish would be live at its address and in search,
-    /// but in no list. A publish through another request meanwhile is left out of it, until the next publish builds
-    /// the index again from the catalog, which holds both.
-    async fn index_after(&self, kind: Kind, slug: &Slug, summary: Option<&PostSummary>) -> Result<(SiteIndex, bool), AppError> {
-        let mut summaries = self.db.summaries().await?;
-        let listed = summaries.len();
-        summaries.retain(|s| !(s.kind == kind && s.slug == *slug));
-        let held = summaries.len() < listed;
-        summaries.extend(summary.cloned());
-        Ok((SiteIndex::build(summaries, self.now), held))
+    /// The index of the catalog, with the document at `kind`/`slug` replaced by a summary or taken away if `change`
+    /// says so: this request's own write, still to come, so that the content store can refuse, before anything is
+    /// written, an index it could not store in one go (the KV writes of one worker request). Half a publish would be
+    /// live at its address and in search, but in no list.
+    async fn catalog_index(&self, change: Option<(Kind, &Slug, Option<&PostSummary>)>) -> Result<Built, AppError> {
+        let Summaries { mut summaries, mut revision } = self.db.summaries().await?;
+        let mut held = false;
+        if let Some((kind, slug, summary)) = change {
+            let listed = summaries.len();
+            summaries.retain(|s| !(s.kind == kind && s.slug == *slug));
+            held = summaries.len() < listed;
+            summaries.extend(summary.cloned());
+            revision += 1; // the write is the catalog's next, if no other request writes first
+        }
+        Ok(Built { index: SiteIndex::build(summaries, self.now), revision, held })
     }
+
+    /// Stores an index built at a catalog revision. Requests to the admin API at once interleave, each storing the
+    /// index it built: so the index is built again from the catalog if the revision moved on before it is stored,
+    /// and stored again if it moved on while it was. The request whose check comes last stores an index of every
+    /// write before it.
+    async fn store_index(&self, mut built: Built) -> Result<(), AppError> {
+        for _ in 0..STORE_TRIES {
+            if self.db.revision().await? != built.revision {
+                built = self.catalog_index(None).await?;
+            }
+            self.content.put_index(&built.index).await?;
+            if self.db.revision().await? == built.revision {
+                return Ok(());
+            }
+        }
+        Err(StoreError::Unavailable(format!(
+            "the catalog changed {STORE_TRIES} times while the index was being stored; publish again to bring the lists up to date"
+        ))
+        .into())
+    }
+}
+
+/// How many times a publish stores the index while other requests write to the catalog.
+const STORE_TRIES: usize = 4;
+
+/// An index built from the catalog.
+struct Built {
+    index: SiteIndex,
+    /// The catalog revision the index holds every document of.
+    revision: i64,
+    /// Whether the catalog held the document a change replaced or took away.
+    held: bool,
 }
 
 /// Parses and renders a file for publishing; bad front matter is a [`AppError::BadDocument`].

@@ -6,7 +6,7 @@ use crate::core::post::{Kind, PostSummary};
 use crate::core::slug::Slug;
 use crate::store::{
     db_time, Catalog, CommentPage, CommentRecord, CommentStore, ImportRecord, PostCommentCounts, PublishedDoc, Purged, QueueEntry,
-    SearchRow, StoreError, SNIPPET_CLOSE, SNIPPET_OPEN,
+    SearchRow, StoreError, Summaries, SNIPPET_CLOSE, SNIPPET_OPEN,
 };
 use chrono::{DateTime, Utc};
 use serde::de::IgnoredAny;
@@ -81,9 +81,18 @@ fn record_args(r: &CommentRecord, parent: JsValue) -> Vec<JsValue> {
     ]
 }
 
+/// Every write to `posts` moves the catalog's revision on, in its batch (one transaction).
+const NEXT_REVISION: &str = "UPDATE catalog SET revision = revision + 1";
+
+fn no_revision() -> StoreError {
+    StoreError::Corrupt("the catalog table has no revision row".into())
+}
+
+/// A summary, and the catalog revision it was read at.
 #[derive(Deserialize)]
 struct SummaryRow {
-    summary: String,
+    revision: i64,
+    summary: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -123,6 +132,7 @@ impl Catalog for D1 {
                     .map_err(unavailable)?,
             );
         }
+        statements.push(db.prepare(NEXT_REVISION));
         db.batch(statements).await.map_err(unavailable)?;
         Ok(())
     }
@@ -134,6 +144,7 @@ impl Catalog for D1 {
             .batch(vec![
                 db.prepare("DELETE FROM posts WHERE kind = ?1 AND slug = ?2 RETURNING 1").bind(&args).map_err(unavailable)?,
                 db.prepare("DELETE FROM posts_fts WHERE kind = ?1 AND slug = ?2").bind(&args).map_err(unavailable)?,
+                db.prepare(NEXT_REVISION),
             ])
             .await
             .map_err(unavailable)?;
@@ -141,9 +152,19 @@ impl Catalog for D1 {
         Ok(changes > 0)
     }
 
-    async fn summaries(&self) -> Result<Vec<PostSummary>, StoreError> {
-        let rows = self.db()?.prepare("SELECT summary FROM posts").all().await.map_err(unavailable)?;
-        rows.results::<SummaryRow>().map_err(unavailable)?.iter().map(|r| parse_summary(&r.summary)).collect()
+    async fn summaries(&self) -> Result<Summaries, StoreError> {
+        // One statement reads the rows and the revision they stand for; the catalog's one row is there without posts.
+        let sql = "SELECT c.revision, p.summary FROM catalog c LEFT JOIN posts p";
+        let rows = self.db()?.prepare(sql).all().await.map_err(unavailable)?.results::<SummaryRow>().map_err(unavailable)?;
+        let revision = rows.first().ok_or_else(no_revision)?.revision;
+        let summaries = rows.iter().filter_map(|r| r.summary.as_deref()).map(parse_summary).collect::<Result<_, _>>()?;
+        Ok(Summaries { summaries, revision })
+    }
+
+    async fn revision(&self) -> Result<i64, StoreError> {
+        // As `id`, to share the code that reads an `IdRow`.
+        let row = self.db()?.prepare("SELECT revision AS id FROM catalog").first::<IdRow>(None).await.map_err(unavailable)?;
+        Ok(row.ok_or_else(no_revision)?.id)
     }
 
     async fn search(&self, fts_query: &str, now: DateTime<Utc>, limit: usize) -> Result<Vec<SearchRow>, StoreError> {

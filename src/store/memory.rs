@@ -2,7 +2,7 @@
 
 use super::{
     within_writes, Catalog, CommentPage, CommentRecord, CommentStore, ContentStore, ImportRecord, PostCommentCounts, PublishedDoc, Purged,
-    QueueEntry, SearchRow, StoreError, SNIPPET_CLOSE, SNIPPET_OPEN,
+    QueueEntry, SearchRow, StoreError, Summaries, SNIPPET_CLOSE, SNIPPET_OPEN,
 };
 use crate::core::comment::{Comment, CommentStatus};
 use crate::core::index::{Chunk, Part, SiteIndex};
@@ -40,6 +40,10 @@ pub struct MemoryStore {
     pub counts_down: std::cell::Cell<bool>,
     /// Set by a test to limit the writes of an index, as the worker limits those of a request to KV.
     pub index_writes: std::cell::Cell<Option<usize>>,
+    revision: std::cell::Cell<i64>,
+    /// Set by a test: what other requests write to the catalog before each of the next reads of its revision, as
+    /// requests to the worker interleave (`None`: nothing before that read).
+    pub meanwhile: RefCell<std::collections::VecDeque<Option<PublishedDoc>>>,
 }
 
 /// Snapshots are unique across stores, as a memo keyed by them is shared by all the stores of a thread.
@@ -110,14 +114,24 @@ impl Catalog for MemoryStore {
             *self.writes.borrow_mut() += 1;
             self.catalog.borrow_mut().insert(key(d.summary.kind, &d.summary.slug), (d.summary.clone(), d.text.clone()));
         }
+        self.revision.set(self.revision.get() + 1);
         Ok(())
     }
     async fn remove(&self, kind: Kind, slug: &Slug) -> Result<bool, StoreError> {
         *self.writes.borrow_mut() += 1;
+        self.revision.set(self.revision.get() + 1);
         Ok(self.catalog.borrow_mut().remove(&key(kind, slug)).is_some())
     }
-    async fn summaries(&self) -> Result<Vec<PostSummary>, StoreError> {
-        Ok(self.catalog.borrow().values().map(|(s, _)| s.clone()).collect())
+    async fn summaries(&self) -> Result<Summaries, StoreError> {
+        let summaries = self.catalog.borrow().values().map(|(s, _)| s.clone()).collect();
+        Ok(Summaries { summaries, revision: self.revision.get() })
+    }
+    async fn revision(&self) -> Result<i64, StoreError> {
+        let meanwhile = self.meanwhile.borrow_mut().pop_front().flatten();
+        if let Some(doc) = meanwhile {
+            self.upsert(std::slice::from_ref(&doc)).await?;
+        }
+        Ok(self.revision.get())
     }
     async fn search(&self, fts_query: &str, now: DateTime<Utc>, limit: usize) -> Result<Vec<SearchRow>, StoreError> {
         // A rough stand-in for FTS5: every quoted term must prefix a word of the title or text.

@@ -36,6 +36,13 @@ pub fn within_writes(index: &SiteIndex, stored: &SiteIndex, limit: usize) -> Res
     }
 }
 
+/// The catalog's summaries at one revision.
+#[derive(Debug, Clone, Default)]
+pub struct Summaries {
+    pub summaries: Vec<PostSummary>,
+    pub revision: i64,
+}
+
 /// A document to publish, with everything derived from it.
 #[derive(Debug, Clone)]
 pub struct PublishedDoc {
@@ -85,14 +92,17 @@ pub trait ContentStore {
 }
 
 /// The catalog of published documents and their search text (D1 at the edge): the source every index is built
-/// from, so that a line missing from one publish's index (another request published at the same moment) is in the
-/// next one's.
+/// from. Its revision counts the writes it has taken, so that a publish can tell whether the index it built still
+/// holds every document (`App::store_index`).
 #[allow(async_fn_in_trait)]
 pub trait Catalog {
+    /// Writes documents; moves the revision on by one, with the write.
     async fn upsert(&self, docs: &[PublishedDoc]) -> Result<(), StoreError>;
-    /// Removes a document; false when there was none.
+    /// Removes a document; false when there was none. Moves the revision on by one, with the write.
     async fn remove(&self, kind: Kind, slug: &Slug) -> Result<bool, StoreError>;
-    async fn summaries(&self) -> Result<Vec<PostSummary>, StoreError>;
+    /// Every summary, read at one revision.
+    async fn summaries(&self) -> Result<Summaries, StoreError>;
+    async fn revision(&self) -> Result<i64, StoreError>;
     /// Published posts matching an FTS5 query, best first.
     async fn search(&self, fts_query: &str, now: DateTime<Utc>, limit: usize) -> Result<Vec<SearchRow>, StoreError>;
 }

@@ -20,6 +20,7 @@ pub const TESTS: &[Test] = &[
         "an_index_stored_without_its_current_parts_still_serves_every_page",
         an_index_stored_without_its_current_parts_still_serves_every_page,
     ),
+    ("publishes_and_deletions_at_the_same_moment_are_all_in_the_index", publishes_and_deletions_at_the_same_moment_are_all_in_the_index),
 ];
 
 fn doc(title: &str, date: &str, extra: &str, body: &str) -> String {
@@ -233,5 +234,33 @@ fn an_index_stored_without_its_current_parts_still_serves_every_page(app: &TestA
     app.get("/").assert_contains("/posts/parts-again/");
     for slug in ["older-writer", "parts-again"] {
         assert_eq!(app.delete_post(slug, Some(ADMIN_TOKEN)).status, 204);
+    }
+}
+
+/// Requests to the admin API at once run interleaved in one isolate, each building the index from the catalog as it
+/// read it: every one of them must still be in the index that is left.
+fn publishes_and_deletions_at_the_same_moment_are_all_in_the_index(app: &TestApp) {
+    let slugs: Vec<String> = (1..=8).map(|i| format!("side-by-side-{i}")).collect();
+    std::thread::scope(|s| {
+        for (i, slug) in slugs.iter().enumerate() {
+            s.spawn(move || {
+                let r = app.put_post(slug, &doc(&format!("Side by side {i}"), &format!("2025-03-0{}", i + 1), "", "Together."));
+                assert_eq!(r.status, 201, "{slug}: {}", r.body);
+            });
+        }
+    });
+    let (archive, feed) = (app.get("/archive/"), app.get("/feed.xml"));
+    for slug in &slugs {
+        archive.assert_contains(&format!("/posts/{slug}/"));
+        feed.assert_contains(&format!("/posts/{slug}/"));
+    }
+    std::thread::scope(|s| {
+        for slug in &slugs {
+            s.spawn(move || assert_eq!(app.delete_post(slug, Some(ADMIN_TOKEN)).status, 204, "{slug}"));
+        }
+    });
+    let archive = app.get("/archive/");
+    for slug in &slugs {
+        archive.assert_lacks(&format!("/posts/{slug}/"));
     }
 }

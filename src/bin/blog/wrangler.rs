@@ -5,9 +5,9 @@
 
 use anyhow::{bail, Context, Result};
 use edge_blog::core::index::{Chunk, Part, SiteIndex};
-use edge_blog::core::post::{Kind, PostSummary, StoredDoc};
+use edge_blog::core::post::{Kind, StoredDoc};
 use edge_blog::core::slug::Slug;
-use edge_blog::store::{db_time, Catalog, ContentStore, PublishedDoc, SearchRow, StoreError};
+use edge_blog::store::{db_time, Catalog, ContentStore, PublishedDoc, SearchRow, StoreError, Summaries};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -90,11 +90,27 @@ impl Wrangler {
     }
 
     /// Runs SQL statements on D1 from a file, as one batch.
+    /// The rows of each of `N` statements.
+    fn d1_query<const N: usize>(&self, sql: &str) -> Result<[Vec<Value>; N], StoreError> {
+        let out = self.run(&["d1", "execute", "DB", "--json", "--command", sql])?;
+        let parsed: Value = serde_json::from_str(&out).map_err(|e| StoreError::Corrupt(format!("wrangler output: {e}: {out}")))?;
+        let rows = |i: usize| parsed.get(i).and_then(|r| r.get("results")).and_then(Value::as_array).cloned().unwrap_or_default();
+        Ok(std::array::from_fn(rows))
+    }
+
     pub fn d1_file(&self, sql: &str) -> Result<(), StoreError> {
         let file = self.write_file("publish.sql", sql)?;
         self.run(&["d1", "execute", "DB", "--file", path_str(&file)?])?;
         Ok(())
     }
+}
+
+const NEXT_REVISION: &str = "UPDATE catalog SET revision = revision + 1;\n";
+
+fn revision_of(rows: &[Value]) -> Result<i64, StoreError> {
+    rows.first().and_then(|row| row.get("revision")).and_then(Value::as_i64).ok_or_else(|| {
+        StoreError::Corrupt("the catalog table has no revision; apply the migrations: `wrangler d1 migrations apply DB`".into())
+    })
 }
 
 fn path_str(p: &Path) -> Result<&str, StoreError> {
@@ -188,25 +204,30 @@ impl Catalog for Wrangler {
                 sql_text(&d.text),
             ));
         }
-        self.d1_file(&sql)
+        self.d1_file(&(sql + NEXT_REVISION))
     }
     async fn remove(&self, kind: Kind, slug: &Slug) -> Result<bool, StoreError> {
         let (kind, slug) = (sql_text(kind.as_str()), sql_text(slug.as_str()));
         self.d1_file(&format!(
-            "DELETE FROM posts WHERE kind = {kind} AND slug = {slug};\nDELETE FROM posts_fts WHERE kind = {kind} AND slug = {slug};\n"
+            "DELETE FROM posts WHERE kind = {kind} AND slug = {slug};\nDELETE FROM posts_fts WHERE kind = {kind} AND slug = {slug};\n{NEXT_REVISION}"
         ))?;
         Ok(true)
     }
-    async fn summaries(&self) -> Result<Vec<PostSummary>, StoreError> {
-        let out = self.run(&["d1", "execute", "DB", "--json", "--command", "SELECT summary FROM posts"])?;
-        let parsed: Value = serde_json::from_str(&out).map_err(|e| StoreError::Corrupt(format!("wrangler output: {e}: {out}")))?;
-        let rows = parsed.get(0).and_then(|r| r.get("results")).and_then(Value::as_array).cloned().unwrap_or_default();
-        rows.iter()
+    async fn summaries(&self) -> Result<Summaries, StoreError> {
+        // The revision first: a write between the two reads then shows as a revision that moved on.
+        let [revision, rows] = self.d1_query("SELECT revision FROM catalog; SELECT summary FROM posts")?;
+        let summaries = rows
+            .iter()
             .map(|row| {
                 let text = row.get("summary").and_then(Value::as_str).unwrap_or_default();
                 serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("posts.summary: {e}")))
             })
-            .collect()
+            .collect::<Result<_, _>>()?;
+        Ok(Summaries { summaries, revision: revision_of(&revision)? })
+    }
+    async fn revision(&self) -> Result<i64, StoreError> {
+        let [rows] = self.d1_query("SELECT revision FROM catalog")?;
+        revision_of(&rows)
     }
     async fn search(&self, _q: &str, _now: chrono::DateTime<chrono::Utc>, _limit: usize) -> Result<Vec<SearchRow>, StoreError> {
         Err(StoreError::Unavailable("search is served by the blog, not the CLI".into()))
