@@ -84,10 +84,6 @@ fn record_args(r: &CommentRecord, parent: JsValue) -> Vec<JsValue> {
 /// Every write to `posts` moves the catalog's revision on, in its batch (one transaction).
 const NEXT_REVISION: &str = "UPDATE catalog SET revision = revision + 1";
 
-fn no_revision() -> StoreError {
-    StoreError::Corrupt("the catalog table has no revision row".into())
-}
-
 /// A summary, and the catalog revision it was read at.
 #[derive(Deserialize)]
 struct SummaryRow {
@@ -148,7 +144,7 @@ impl Catalog for D1 {
             ])
             .await
             .map_err(unavailable)?;
-        let changes = results.first().map_or(0, changed);
+        let changes = results.first().map_or(Ok(0), changed)?;
         Ok(changes > 0)
     }
 
@@ -156,7 +152,7 @@ impl Catalog for D1 {
         // One statement reads the rows and the revision they stand for; the catalog's one row is there without posts.
         let sql = "SELECT c.revision, p.summary FROM catalog c LEFT JOIN posts p";
         let rows = self.db()?.prepare(sql).all().await.map_err(unavailable)?.results::<SummaryRow>().map_err(unavailable)?;
-        let revision = rows.first().ok_or_else(no_revision)?.revision;
+        let revision = rows.first().ok_or_else(StoreError::no_revision)?.revision;
         let summaries = rows.iter().filter_map(|r| r.summary.as_deref()).map(parse_summary).collect::<Result<_, _>>()?;
         Ok(Summaries { summaries, revision })
     }
@@ -164,7 +160,7 @@ impl Catalog for D1 {
     async fn revision(&self) -> Result<i64, StoreError> {
         // As `id`, to share the code that reads an `IdRow`.
         let row = self.db()?.prepare("SELECT revision AS id FROM catalog").first::<IdRow>(None).await.map_err(unavailable)?;
-        Ok(row.ok_or_else(no_revision)?.id)
+        Ok(row.ok_or_else(StoreError::no_revision)?.id)
     }
 
     async fn search(&self, fts_query: &str, now: DateTime<Utc>, limit: usize) -> Result<Vec<SearchRow>, StoreError> {
@@ -263,8 +259,8 @@ struct IdRow {
 
 /// The rows a write changed, counted by its `RETURNING 1`. `D1Result::meta` holds the count too, but it links a
 /// deserializer of every field of D1's meta object, over 1 KB of gzip Wasm.
-fn changed(result: &D1Result) -> usize {
-    result.results::<IgnoredAny>().map_or(0, |rows| rows.len())
+fn changed(result: &D1Result) -> Result<usize, StoreError> {
+    Ok(result.results::<IgnoredAny>().map_err(unavailable)?.len())
 }
 
 fn opt_text(s: Option<&str>) -> JsValue {
@@ -285,7 +281,7 @@ impl D1 {
     async fn changes(&self, sql: &str, args: &[JsValue]) -> Result<usize, StoreError> {
         let result = self.db()?.prepare(sql).bind(args).map_err(unavailable)?.all().await.map_err(unavailable)?;
         self.comments_changed();
-        Ok(changed(&result))
+        changed(&result)
     }
 
     async fn read_approved_page(&self, post: &str, threads: usize, offset: usize) -> Result<CommentPage, StoreError> {
@@ -383,7 +379,11 @@ impl CommentStore for D1 {
         // One batch runs in order in one transaction, so a reply finds the parent stored just before it.
         let results = db.batch(statements).await.map_err(unavailable)?;
         self.comments_changed();
-        Ok(results.iter().map(changed).sum())
+        let mut imported = 0;
+        for result in &results {
+            imported += changed(result)?;
+        }
+        Ok(imported)
     }
 
     async fn duplicate_of(&self, post: &str, body_hash: &str, since: &str) -> Result<Option<i64>, StoreError> {
@@ -475,24 +475,26 @@ impl CommentStore for D1 {
 
     async fn purge(&self, trash_before: &str, spam_before: &str, emails_before: &str, now: &str) -> Result<Purged, StoreError> {
         let db = self.db()?;
-        let results = db
-            .batch(vec![
-                db.prepare("DELETE FROM comments WHERE status = 'trash' AND updated_at < ?1 RETURNING 1")
-                    .bind(&[text(trash_before)])
-                    .map_err(unavailable)?,
-                db.prepare("DELETE FROM comments WHERE status = 'spam' AND updated_at < ?1 RETURNING 1")
-                    .bind(&[text(spam_before)])
-                    .map_err(unavailable)?,
-                db.prepare("UPDATE comments SET email = NULL, email_hash = NULL WHERE email IS NOT NULL AND created_at < ?1 RETURNING 1")
-                    .bind(&[text(emails_before)])
-                    .map_err(unavailable)?,
-                db.prepare("DELETE FROM rate_limits WHERE expires_at <= ?1 RETURNING 1").bind(&[text(now)]).map_err(unavailable)?,
-            ])
-            .await
-            .map_err(unavailable)?;
+        let writes = [
+            ("DELETE FROM comments WHERE status = 'trash' AND updated_at < ?1", trash_before),
+            ("DELETE FROM comments WHERE status = 'spam' AND updated_at < ?1", spam_before),
+            ("UPDATE comments SET email = NULL, email_hash = NULL WHERE email IS NOT NULL AND created_at < ?1", emails_before),
+            ("DELETE FROM rate_limits WHERE expires_at <= ?1", now),
+        ];
+        // Each write is followed by the count of its rows, not `RETURNING` them: after a wave of spam there can be
+        // thousands. The batch runs in order on one connection, so `changes()` is the write's just before.
+        let mut statements = Vec::with_capacity(2 * writes.len());
+        for (sql, before) in writes {
+            statements.push(db.prepare(sql).bind(&[text(before)]).map_err(unavailable)?);
+            statements.push(db.prepare("SELECT changes() AS count"));
+        }
+        let results = db.batch(statements).await.map_err(unavailable)?;
         self.comments_changed();
-        let changes = |i: usize| results.get(i).map_or(0, changed);
-        Ok(Purged { trash: changes(0), spam: changes(1), emails: changes(2), rate_limits: changes(3) })
+        let changes = |i: usize| -> Result<usize, StoreError> {
+            let Some(count) = results.get(2 * i + 1) else { return Ok(0) };
+            Ok(count.results::<Count>().map_err(unavailable)?.first().map_or(0, |c| c.count as usize))
+        };
+        Ok(Purged { trash: changes(0)?, spam: changes(1)?, emails: changes(2)?, rate_limits: changes(3)? })
     }
 
     async fn hit(&self, key: &str, expires_at: &str) -> Result<u32, StoreError> {

@@ -234,7 +234,7 @@ impl ContentStore for KvContent {
         Ok(())
     }
 
-    async fn check_index(&self, index: &SiteIndex) -> Result<(), StoreError> {
-        within_writes(index, &self.stored_names().await?, self.index_writes)
+    async fn check_index(&self, index: &SiteIndex, spent: usize) -> Result<usize, StoreError> {
+        within_writes(index, &self.stored_names().await?, self.index_writes, spent)
     }
 }

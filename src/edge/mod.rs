@@ -425,6 +425,7 @@ async fn error_reply(app: &EdgeApp<'_>, err: AppError, path: &str) -> Reply {
                  `blog publish --remote <dir>` with a folder that holds it (to take a post down that way, set `draft = true`)."
             ),
         ),
+        AppError::Store(busy @ StoreError::Contended) => (503, "Saved; the lists are not up to date", format!("{busy}.")),
         AppError::Store(StoreError::Corrupt(_)) | AppError::CorruptDoc { .. } | AppError::Render(_) => {
             (500, "Something went wrong", "This page could not be shown because of a fault on our side. It has been logged.".to_string())
         }
@@ -435,7 +436,7 @@ async fn error_reply(app: &EdgeApp<'_>, err: AppError, path: &str) -> Reply {
     if path.starts_with("/admin/api/") {
         let message = match &err {
             AppError::BadDocument(reason) | AppError::BadRequest(reason) => reason.clone(),
-            AppError::Store(StoreError::TooManyWrites { .. }) => message.clone(),
+            AppError::Store(StoreError::TooManyWrites { .. } | StoreError::Contended) => message.clone(),
             AppError::NotFound => "not found".into(),
             AppError::Store(StoreError::Unavailable(_)) => "storage is unavailable; try again".into(),
             _ => "internal error; see the worker log".into(),

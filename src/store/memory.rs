@@ -100,11 +100,11 @@ impl ContentStore for MemoryStore {
         *self.chunks.borrow_mut() = index.keyed_chunks().map(|(key, chunk, _)| (key, chunk.clone())).collect();
         Ok(())
     }
-    async fn check_index(&self, index: &SiteIndex) -> Result<(), StoreError> {
-        let Some(limit) = self.index_writes.get() else { return Ok(()) };
+    async fn check_index(&self, index: &SiteIndex, spent: usize) -> Result<usize, StoreError> {
+        let Some(limit) = self.index_writes.get() else { return Ok(0) };
         let parts = self.index.borrow();
         let stored = SiteIndex::stored_names(Some((*parts[Part::Front as usize]).clone()), Some((*parts[Part::Tags as usize]).clone()));
-        within_writes(index, &stored, limit)
+        within_writes(index, &stored, limit, spent)
     }
 }
 

@@ -25,14 +25,31 @@ pub enum StoreError {
     /// Storing the index would take more writes than the store allows one request; nothing was written.
     #[error("storing the site's index would write or delete {needed} keys, more than the {limit} a publish through the worker may")]
     TooManyWrites { needed: usize, limit: usize },
+    /// Other requests kept writing to the catalog while a publish stored the index (`App::store_index`): the
+    /// publish's own writes are done, but the stored index may leave out one of them.
+    #[error(
+        "other publishes kept changing the catalog while this one stored the site's index. This change is saved, but the \
+         lists may leave it or one made at the same moment out until the next publish that changes a file: publish \
+         fewer files at once"
+    )]
+    Contended,
 }
 
-/// Refuses to store `index` over `stored` (see [`SiteIndex::stored_names`]) when that takes more than `limit`
-/// writes and deletes.
-pub fn within_writes(index: &SiteIndex, stored: &SiteIndex, limit: usize) -> Result<(), StoreError> {
+/// The writes and deletes storing `index` over `stored` takes (see [`SiteIndex::stored_names`]); refused when that
+/// is more than `limit` less what the request has `spent`.
+pub fn within_writes(index: &SiteIndex, stored: &SiteIndex, limit: usize, spent: usize) -> Result<usize, StoreError> {
     match index.writes(stored) {
-        needed if needed > limit => Err(StoreError::TooManyWrites { needed, limit }),
-        _ => Ok(()),
+        needed if needed + spent > limit => Err(StoreError::TooManyWrites { needed, limit: limit.saturating_sub(spent) }),
+        needed => Ok(needed),
+    }
+}
+
+impl StoreError {
+    /// The catalog table is there but its one row is not.
+    pub fn no_revision() -> StoreError {
+        StoreError::Corrupt(
+            "the catalog table has no row; add it with `wrangler d1 execute DB --command \"INSERT INTO catalog (id, revision) VALUES (1, 0)\"`".into(),
+        )
     }
 }
 
@@ -84,10 +101,11 @@ pub trait ContentStore {
     async fn delete_doc(&self, kind: Kind, slug: &Slug) -> Result<(), StoreError>;
     /// Stores the index: its parts, and the chunks the index stored before did not name.
     async fn put_index(&self, index: &SiteIndex) -> Result<(), StoreError>;
-    /// Refuses an index that `put_index` could not store in one go ([`StoreError::TooManyWrites`]), so that a
-    /// publish can be refused before it writes anything. A store without such a limit takes any.
-    async fn check_index(&self, _index: &SiteIndex) -> Result<(), StoreError> {
-        Ok(())
+    /// The keys `put_index` would write and delete to store `index`, or [`StoreError::TooManyWrites`] when they
+    /// pass what one request may, less the `spent` it already wrote: so that a publish can be refused before it
+    /// writes anything. A store without such a limit takes any.
+    async fn check_index(&self, _index: &SiteIndex, _spent: usize) -> Result<usize, StoreError> {
+        Ok(0)
     }
 }
 

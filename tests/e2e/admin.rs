@@ -280,6 +280,16 @@ fn the_cron_run_empties_old_trash_and_spam_and_forgets_old_emails(app: &TestApp)
     let recent = app.d1(&format!("SELECT email FROM comments WHERE id = {new_trash}"));
     assert!(recent[0]["email"].as_str().is_some_and(|e| e.ends_with("@example.org")), "recent emails stay: {recent:?}");
     assert!(app.d1("SELECT key FROM rate_limits WHERE key = 'expired-test'").is_empty());
+    // The worker logs what it removed; wrangler writes the line to its log a moment after the answer.
+    let counted = r#"housekeeping: {"trash":1,"spam":1,"emails":1,"rate_limits":"#;
+    let logged = (0..50).any(|_| {
+        let seen = app.log().contains(counted);
+        if !seen {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        seen
+    });
+    assert!(logged, "the run counts what it removed: {}", app.log());
 }
 
 /// What the database looks like, to prove a refused request changed nothing.

@@ -152,8 +152,12 @@ impl TestApp {
             }
             std::thread::sleep(Duration::from_millis(250));
         }
-        let log = std::fs::read_to_string(self.dir.path().join("wrangler.log")).unwrap_or_default();
-        panic!("wrangler dev did not answer on {} within 90 s; its log:\n{log}", self.base);
+        panic!("wrangler dev did not answer on {} within 90 s; its log:\n{}", self.base, self.log());
+    }
+
+    /// What `wrangler dev` has printed so far: its requests and the worker's console.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("wrangler.log")).unwrap_or_default()
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -84,20 +84,19 @@ impl Wrangler {
 
     /// Runs one SQL query on D1 and returns its rows.
     pub fn query(&self, sql: &str) -> Result<Vec<Value>, StoreError> {
-        let out = self.run(&["d1", "execute", "DB", "--json", "--command", sql])?;
-        let parsed: Value = serde_json::from_str(&out).map_err(|e| StoreError::Corrupt(format!("wrangler output: {e}: {out}")))?;
-        Ok(parsed.get(0).and_then(|r| r.get("results")).and_then(Value::as_array).cloned().unwrap_or_default())
+        let [rows] = self.queries(sql)?;
+        Ok(rows)
     }
 
-    /// Runs SQL statements on D1 from a file, as one batch.
-    /// The rows of each of `N` statements.
-    fn d1_query<const N: usize>(&self, sql: &str) -> Result<[Vec<Value>; N], StoreError> {
+    /// Runs `N` SQL queries on D1 in one call and returns the rows of each.
+    fn queries<const N: usize>(&self, sql: &str) -> Result<[Vec<Value>; N], StoreError> {
         let out = self.run(&["d1", "execute", "DB", "--json", "--command", sql])?;
         let parsed: Value = serde_json::from_str(&out).map_err(|e| StoreError::Corrupt(format!("wrangler output: {e}: {out}")))?;
         let rows = |i: usize| parsed.get(i).and_then(|r| r.get("results")).and_then(Value::as_array).cloned().unwrap_or_default();
         Ok(std::array::from_fn(rows))
     }
 
+    /// Runs SQL statements on D1 from a file, as one batch.
     pub fn d1_file(&self, sql: &str) -> Result<(), StoreError> {
         let file = self.write_file("publish.sql", sql)?;
         self.run(&["d1", "execute", "DB", "--file", path_str(&file)?])?;
@@ -105,12 +104,11 @@ impl Wrangler {
     }
 }
 
+/// Ends every write to `posts`: the catalog's revision moves on with it (`App::store_index` reads it).
 const NEXT_REVISION: &str = "UPDATE catalog SET revision = revision + 1;\n";
 
 fn revision_of(rows: &[Value]) -> Result<i64, StoreError> {
-    rows.first().and_then(|row| row.get("revision")).and_then(Value::as_i64).ok_or_else(|| {
-        StoreError::Corrupt("the catalog table has no revision; apply the migrations: `wrangler d1 migrations apply DB`".into())
-    })
+    rows.first().and_then(|row| row.get("revision")).and_then(Value::as_i64).ok_or_else(StoreError::no_revision)
 }
 
 fn path_str(p: &Path) -> Result<&str, StoreError> {
@@ -215,7 +213,7 @@ impl Catalog for Wrangler {
     }
     async fn summaries(&self) -> Result<Summaries, StoreError> {
         // The revision first: a write between the two reads then shows as a revision that moved on.
-        let [revision, rows] = self.d1_query("SELECT revision FROM catalog; SELECT summary FROM posts")?;
+        let [revision, rows] = self.queries("SELECT revision FROM catalog; SELECT summary FROM posts")?;
         let summaries = rows
             .iter()
             .map(|row| {
@@ -226,8 +224,7 @@ impl Catalog for Wrangler {
         Ok(Summaries { summaries, revision: revision_of(&revision)? })
     }
     async fn revision(&self) -> Result<i64, StoreError> {
-        let [rows] = self.d1_query("SELECT revision FROM catalog")?;
-        revision_of(&rows)
+        revision_of(&self.query("SELECT revision FROM catalog")?)
     }
     async fn search(&self, _q: &str, _now: chrono::DateTime<chrono::Utc>, _limit: usize) -> Result<Vec<SearchRow>, StoreError> {
         Err(StoreError::Unavailable("search is served by the blog, not the CLI".into()))
