@@ -71,16 +71,15 @@ impl<C: ContentStore, D: Catalog> App<'_, C, D> {
     }
 
     /// Stores an index built at a catalog revision. Requests to the admin API at once interleave, each storing the
-    /// index it built: so the index is built again from the catalog if the revision moved on before it is stored,
-    /// and stored again if it moved on while it was. The request whose check comes last stores an index of every
-    /// write before it, unless it gives up ([`StoreError::Contended`]).
+    /// index it built: so once it is stored, the revision is read again, and if another write moved it on since the
+    /// index was built, the index is built again from the catalog and stored again. The request whose check comes
+    /// last stores an index of every write before it, unless it gives up ([`StoreError::Contended`]). (No check
+    /// before storing: it would cost every publish a read, and `blog publish` a wrangler run, to spare a store only
+    /// when publishes meet.)
     async fn store_index(&self, mut built: Built) -> Result<(), AppError> {
         // Keys written and deleted by this request's stores: the store's limit is on them all.
         let mut spent = 0;
         for _ in 0..STORE_TRIES {
-            if self.db.revision().await? != built.revision {
-                built = self.catalog_index(None).await?;
-            }
             spent += match self.content.check_index(&built.index, spent).await {
                 // This request's own writes are done: refusing now would not leave the site as it was.
                 Err(StoreError::TooManyWrites { .. }) => break,
@@ -90,13 +89,14 @@ impl<C: ContentStore, D: Catalog> App<'_, C, D> {
             if self.db.revision().await? == built.revision {
                 return Ok(());
             }
+            built = self.catalog_index(None).await?;
         }
         Err(StoreError::Contended.into())
     }
 }
 
 /// How many times a publish stores the index while other requests write to the catalog. A try fails only when
-/// another write lands during it, so this many publishes at once all settle; each try reads D1 three times, within
+/// another write lands during it, so this many publishes at once all settle; each try reads D1 twice, within
 /// the free plan's 50 queries a request.
 const STORE_TRIES: usize = 8;
 
