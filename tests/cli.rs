@@ -108,12 +108,17 @@ fn import_wxr_refuses_old_addresses_another_post_already_claims_and_writes_nothi
 /// A stand-in for `node_modules/.bin/wrangler` that logs its calls, answers D1 queries with no rows (an empty catalog
 /// at revision 0), and fails `kv bulk put` the first `failures` times.
 fn fake_wrangler(dir: &std::path::Path, failures: usize) {
+    fake_wrangler_at(dir, failures, "0");
+}
+
+/// As [`fake_wrangler`], with the catalog's revision given by a shell expression.
+fn fake_wrangler_at(dir: &std::path::Path, failures: usize, revision: &str) {
     use std::os::unix::fs::PermissionsExt;
     let bin = dir.join("node_modules/.bin");
     std::fs::create_dir_all(&bin).unwrap();
     let script = format!(
         "#!/bin/sh\necho \"$*\" >> '{log}'\ncase \"$*\" in\n  *'kv bulk put'*)\n    n=$(grep -c 'kv bulk put' '{log}')\n    \
-         if [ \"$n\" -le {failures} ]; then echo 'false == true' >&2; exit 1; fi ;;\n  *'SELECT revision'*) echo '[{{\"results\":[{{\"revision\":0}}]}},{{\"results\":[]}}]' ;;\n  *--json*) echo '[{{\"results\":[]}}]' ;;\nesac\n",
+         if [ \"$n\" -le {failures} ]; then echo 'false == true' >&2; exit 1; fi ;;\n  *'SELECT revision'*) echo \"[{{\\\"results\\\":[{{\\\"revision\\\":{revision}}}]}},{{\\\"results\\\":[]}}]\" ;;\n  *--json*) echo '[{{\"results\":[]}}]' ;;\nesac\n",
         log = dir.join("calls.log").display()
     );
     std::fs::write(bin.join("wrangler"), script).unwrap();
@@ -145,4 +150,18 @@ fn publish_local_fails_with_wranglers_words_when_the_bulk_put_fails_again() {
     assert!(stderr.contains("kv bulk put") && stderr.contains("false == true"), "{stderr}");
     let calls = std::fs::read_to_string(dir.path().join("calls.log")).unwrap();
     assert_eq!(calls.matches("kv bulk put").count(), 2, "tried twice, not more: {calls}");
+}
+
+#[test]
+fn publish_local_gives_up_saying_so_when_the_catalog_never_settles() {
+    let dir = tempfile::tempdir().unwrap();
+    // Another writer moves the revision on before every read of it.
+    let log = dir.path().join("calls.log");
+    fake_wrangler_at(dir.path(), 0, &format!("$(grep -c 'SELECT revision' '{}')", log.display()));
+    let out = blog(&["publish", "--local", "content"], dir.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("This change is saved") && stderr.contains("publish fewer files at once"), "{stderr}");
+    let calls = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(calls.matches("kv bulk put").count(), 9, "the documents, then the index 8 times: {calls}");
 }
