@@ -31,7 +31,7 @@ fn seeded(total: usize) -> MemoryStore {
     block_on(store.put_docs(&docs)).expect("put docs");
     block_on(store.upsert(&docs)).expect("upsert");
     let index = SiteIndex::build(docs.iter().map(|d| d.summary.clone()), support::newest() + Duration::days(1));
-    block_on(store.put_index(&index)).expect("put index");
+    block_on(store.put_index(&index, 0)).expect("put index");
     let mut next_id = 1;
     for count in support::COMMENTED {
         for (id, record) in support::comments(&support::bench_slug(count), count, next_id) {
@@ -122,7 +122,7 @@ fn list_and_feed(c: &mut Criterion) {
                         version += 1;
                         let mut index = SiteIndex::clone(&front);
                         index.version = format!("bench-{version}");
-                        block_on(fresh.put_index(&index)).expect("put index");
+                        block_on(fresh.put_index(&index, 0)).expect("put index");
                     },
                     |()| match home {
                         true => black_box(block_on(fresh_app.home(1)).expect("home")),

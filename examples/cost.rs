@@ -143,7 +143,7 @@ fn main() {
     let docs = support::posts(posts);
     block_on(store.put_docs(&docs)).expect("put docs");
     block_on(store.upsert(&docs)).expect("upsert");
-    block_on(store.put_index(&SiteIndex::build(docs.iter().map(|d| d.summary.clone()), support::newest() + Duration::days(1))))
+    block_on(store.put_index(&SiteIndex::build(docs.iter().map(|d| d.summary.clone()), support::newest() + Duration::days(1)), 0))
         .expect("put index");
     let mut next_id = 1;
     for count in support::COMMENTED {
@@ -185,7 +185,7 @@ fn main() {
         .map(|v| {
             let (fresh, mut index) = (MemoryStore::default(), SiteIndex::clone(&front));
             index.version = format!("first-{v}");
-            block_on(fresh.put_index(&index)).expect("put front");
+            block_on(fresh.put_index(&index, 0)).expect("put front");
             fresh
         })
         .collect();

@@ -631,7 +631,7 @@ mod tests {
         // again would write 10 more, past the limit of 12.
         store.index_writes.set(Some(12));
         let other = prepare(Kind::Post, &file("Other", "2025-02-01"), Some("other")).unwrap();
-        store.meanwhile.borrow_mut().push_back(Some(other));
+        store.meanwhile.borrow_mut().push_back(other);
         let err = block_on(app.publish(Kind::Post, &slug("newest"), &file("Newest", "2025-02-02"))).unwrap_err();
         assert!(matches!(err, AppError::Store(StoreError::Contended)), "{err:?}");
         assert!(block_on(app.show_post(&slug("newest"), &ShowOptions::default())).is_ok(), "the change is saved");
@@ -647,7 +647,7 @@ mod tests {
         let (site, store) = (SiteConfig::default(), MemoryStore::default());
         let app = app(&site, &store);
         let file = |name: &str| format!("+++\ntitle = \"{name}\"\ndate = 2024-03-01\n+++\nMeanwhile.\n");
-        let other = |name: &str| Some(prepare(Kind::Post, &file(name), Some(name)).unwrap());
+        let other = |name: &str| prepare(Kind::Post, &file(name), Some(name)).unwrap();
         let listed = |names: &[&'static str]| {
             let archive = block_on(app.archive(1)).unwrap().body.clone();
             names.iter().map(|n| (*n, archive.contains(&format!("/posts/{n}/")))).collect::<Vec<_>>()

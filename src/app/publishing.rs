@@ -24,7 +24,7 @@ impl<C: ContentStore, D: Catalog> App<'_, C, D> {
         let created = previous.is_none();
         if previous.is_none_or(|p| p.version != doc.doc.version) {
             let after = self.catalog_index(Some((kind, slug, Some(&doc.summary)))).await?;
-            self.content.check_index(&after.index, 0).await?;
+            self.content.check_index(&after.index).await?;
             let docs = std::slice::from_ref(&doc);
             self.db.upsert(docs).await?;
             self.content.put_docs(docs).await?;
@@ -47,7 +47,7 @@ impl<C: ContentStore, D: Catalog> App<'_, C, D> {
         if !after.held && self.content.doc(kind, slug).await?.is_none() {
             return Err(AppError::NotFound);
         }
-        self.content.check_index(&after.index, 0).await?;
+        self.content.check_index(&after.index).await?;
         self.db.remove(kind, slug).await?;
         self.content.delete_doc(kind, slug).await?;
         self.store_index(after).await
@@ -79,17 +79,18 @@ impl<C: ContentStore, D: Catalog> App<'_, C, D> {
     async fn store_index(&self, mut built: Built) -> Result<(), AppError> {
         // Keys written and deleted by this request's stores: the store's limit is on them all.
         let mut spent = 0;
-        for _ in 0..STORE_TRIES {
-            spent += match self.content.check_index(&built.index, spent).await {
+        for attempt in 0..STORE_TRIES {
+            if attempt > 0 {
+                built = self.catalog_index(None).await?;
+            }
+            spent += match self.content.put_index(&built.index, spent).await {
                 // This request's own writes are done: refusing now would not leave the site as it was.
                 Err(StoreError::TooManyWrites { .. }) => break,
                 other => other?,
             };
-            self.content.put_index(&built.index).await?;
             if self.db.revision().await? == built.revision {
                 return Ok(());
             }
-            built = self.catalog_index(None).await?;
         }
         Err(StoreError::Contended.into())
     }

@@ -214,11 +214,12 @@ impl ContentStore for KvContent {
         self.kv()?.delete(&key).await.map_err(unavailable)
     }
 
-    async fn put_index(&self, index: &SiteIndex) -> Result<(), StoreError> {
+    async fn put_index(&self, index: &SiteIndex, spent: usize) -> Result<usize, StoreError> {
         let kv = self.kv()?;
         // The chunks the stored index names are not written again: KV counts every key written, and most publishes
         // change the newest chunk of the site and of a few tags alone.
         let stored = self.stored_names().await?;
+        let writes = within_writes(index, &stored, self.index_writes, spent)?;
         // In order, the version last: a reader who sees the new version must find the new parts and chunks.
         for (key, value) in index.stored(&stored).map_err(|e| StoreError::Corrupt(e.to_string()))? {
             kv.put_bytes(&key, value.as_bytes()).map_err(unavailable)?.execute().await.map_err(unavailable)?;
@@ -231,10 +232,10 @@ impl ContentStore for KvContent {
         // The author sees their own publish at once.
         PARTS.with(|c| *c.borrow_mut() = Default::default());
         GENERATION.set(GENERATION.get() + 1);
-        Ok(())
+        Ok(writes)
     }
 
-    async fn check_index(&self, index: &SiteIndex, spent: usize) -> Result<usize, StoreError> {
-        within_writes(index, &self.stored_names().await?, self.index_writes, spent)
+    async fn check_index(&self, index: &SiteIndex) -> Result<(), StoreError> {
+        within_writes(index, &self.stored_names().await?, self.index_writes, 0).map(|_| ())
     }
 }

@@ -42,8 +42,8 @@ pub struct MemoryStore {
     pub index_writes: std::cell::Cell<Option<usize>>,
     revision: std::cell::Cell<i64>,
     /// Set by a test: what other requests write to the catalog before each of the next reads of its revision, as
-    /// requests to the worker interleave (`None`: nothing before that read).
-    pub meanwhile: RefCell<std::collections::VecDeque<Option<PublishedDoc>>>,
+    /// requests to the worker interleave.
+    pub meanwhile: RefCell<std::collections::VecDeque<PublishedDoc>>,
 }
 
 /// Snapshots are unique across stores, as a memo keyed by them is shared by all the stores of a thread.
@@ -72,6 +72,16 @@ fn key(kind: Kind, slug: &Slug) -> (String, String) {
     (kind.as_str().to_string(), slug.to_string())
 }
 
+impl MemoryStore {
+    /// As the worker counts the keys storing `index` takes, when a test set `index_writes`.
+    fn within_limit(&self, index: &SiteIndex, spent: usize) -> Result<usize, StoreError> {
+        let Some(limit) = self.index_writes.get() else { return Ok(0) };
+        let parts = self.index.borrow();
+        let stored = SiteIndex::stored_names(Some((*parts[Part::Front as usize]).clone()), Some((*parts[Part::Tags as usize]).clone()));
+        within_writes(index, &stored, limit, spent)
+    }
+}
+
 impl ContentStore for MemoryStore {
     async fn doc(&self, kind: Kind, slug: &Slug) -> Result<Option<Rc<StoredDoc>>, StoreError> {
         Ok(self.docs.borrow().get(&key(kind, slug)).cloned())
@@ -94,17 +104,15 @@ impl ContentStore for MemoryStore {
         self.docs.borrow_mut().remove(&key(kind, slug));
         Ok(())
     }
-    async fn put_index(&self, index: &SiteIndex) -> Result<(), StoreError> {
+    async fn put_index(&self, index: &SiteIndex, spent: usize) -> Result<usize, StoreError> {
+        let writes = self.within_limit(index, spent)?;
         *self.writes.borrow_mut() += 1;
         *self.index.borrow_mut() = Part::ALL.map(|p| Rc::new(index.part(p)));
         *self.chunks.borrow_mut() = index.keyed_chunks().map(|(key, chunk, _)| (key, chunk.clone())).collect();
-        Ok(())
+        Ok(writes)
     }
-    async fn check_index(&self, index: &SiteIndex, spent: usize) -> Result<usize, StoreError> {
-        let Some(limit) = self.index_writes.get() else { return Ok(0) };
-        let parts = self.index.borrow();
-        let stored = SiteIndex::stored_names(Some((*parts[Part::Front as usize]).clone()), Some((*parts[Part::Tags as usize]).clone()));
-        within_writes(index, &stored, limit, spent)
+    async fn check_index(&self, index: &SiteIndex) -> Result<(), StoreError> {
+        self.within_limit(index, 0).map(|_| ())
     }
 }
 
@@ -127,7 +135,7 @@ impl Catalog for MemoryStore {
         Ok(Summaries { summaries, revision: self.revision.get() })
     }
     async fn revision(&self) -> Result<i64, StoreError> {
-        let meanwhile = self.meanwhile.borrow_mut().pop_front().flatten();
+        let meanwhile = self.meanwhile.borrow_mut().pop_front();
         if let Some(doc) = meanwhile {
             self.upsert(std::slice::from_ref(&doc)).await?;
         }

@@ -99,13 +99,14 @@ pub trait ContentStore {
     async fn chunk(&self, key: &str, version: &str) -> Result<Option<Rc<Chunk>>, StoreError>;
     async fn put_docs(&self, docs: &[PublishedDoc]) -> Result<(), StoreError>;
     async fn delete_doc(&self, kind: Kind, slug: &Slug) -> Result<(), StoreError>;
-    /// Stores the index: its parts, and the chunks the index stored before did not name.
-    async fn put_index(&self, index: &SiteIndex) -> Result<(), StoreError>;
-    /// The keys `put_index` would write and delete to store `index`, or [`StoreError::TooManyWrites`] when they
-    /// pass what one request may, less the `spent` it already wrote: so that a publish can be refused before it
-    /// writes anything. A store without such a limit takes any.
-    async fn check_index(&self, _index: &SiteIndex, _spent: usize) -> Result<usize, StoreError> {
-        Ok(0)
+    /// Stores the index: its parts, and the chunks the index stored before did not name. Returns the keys it wrote
+    /// and deleted against the store's limit per request (none, for a store without one); refuses, writing nothing,
+    /// when they would pass that limit less the `spent` this request already wrote ([`StoreError::TooManyWrites`]).
+    async fn put_index(&self, index: &SiteIndex, spent: usize) -> Result<usize, StoreError>;
+    /// Refuses an index that `put_index` could not store in one go ([`StoreError::TooManyWrites`]), so that a
+    /// publish can be refused before it writes anything. A store without such a limit takes any.
+    async fn check_index(&self, _index: &SiteIndex) -> Result<(), StoreError> {
+        Ok(())
     }
 }
 

@@ -163,7 +163,8 @@ impl ContentStore for Wrangler {
     async fn delete_doc(&self, kind: Kind, slug: &Slug) -> Result<(), StoreError> {
         self.run(&["kv", "key", "delete", &StoredDoc::key(kind, slug), "--binding", "POSTS"]).map(|_| ())
     }
-    async fn put_index(&self, index: &SiteIndex) -> Result<(), StoreError> {
+    /// Wrangler has no limit of keys per run: nothing is counted.
+    async fn put_index(&self, index: &SiteIndex, _spent: usize) -> Result<usize, StoreError> {
         // The chunks the stored index names are not written again: KV counts every key written (see
         // `SiteIndex::stored_names`). A part that cannot be read names none, and every chunk is written.
         let read = |part: Part| self.run(&["kv", "key", "get", part.key(), "--binding", "POSTS"]).ok();
@@ -176,10 +177,10 @@ impl ContentStore for Wrangler {
         // Then the chunks only the stored index named (see the worker's `put_index`).
         let superseded = index.superseded(&stored);
         if superseded.is_empty() {
-            return Ok(());
+            return Ok(0);
         }
         let file = self.write_file("superseded.json", &Value::from(superseded).to_string())?;
-        self.run(&["kv", "bulk", "delete", path_str(&file)?, "--force", "--binding", "POSTS"]).map(|_| ())
+        self.run(&["kv", "bulk", "delete", path_str(&file)?, "--force", "--binding", "POSTS"]).map(|_| 0)
     }
 }
 
