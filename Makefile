@@ -35,12 +35,13 @@ tools:
 # Panics in the logs then show function indices instead of names. That pass also optimises for size (-Os) after
 # worker-build's pass for speed (-O), 2.2 KB less gzip than -O alone (and less than -Oz alone), and folds small added
 # constants into load and store offsets (--low-memory-unused, 2.8 KB less): that differs only for an address that
-# wraps into the first KiB of memory, which rustc gives to the deepest end of the 1 MiB stack placed first.
+# wraps into the first KiB of memory, which rustc gives to the deepest end of the 1 MiB stack placed first. --gufa
+# first (whole-program flow analysis: constants and unreachable code it proves) takes 0.5 KB more off.
 WASM_FEATURES := $(addprefix --enable-,mutable-globals sign-ext nontrapping-float-to-int bulk-memory multivalue \
   reference-types exception-handling)
 build: assets
 	worker-build --release
-	wasm-opt build/index_bg.wasm $(WASM_FEATURES) -Os --low-memory-unused --strip-debug --strip-producers -o build/index_bg.wasm
+	wasm-opt build/index_bg.wasm $(WASM_FEATURES) --gufa -Os --low-memory-unused --strip-debug --strip-producers -o build/index_bg.wasm
 	printf 'export default "%s";\n' '$(STYLESHEET)' > build/stylesheet.js
 
 # The static files the runtime serves (`[assets]` in wrangler.toml): public/, and the stylesheet at its address; laid

@@ -1,7 +1,7 @@
 //! Readers' comments: the form as typed, its validation, statuses, and threading for display.
 
 use crate::core::named::{deserialize_by_name, Named};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 pub const MAX_AUTHOR_CHARS: usize = 100;
 pub const MAX_BODY_CHARS: usize = 10_000;
@@ -226,7 +226,7 @@ fn check_url(url: &str) -> Result<(), String> {
 }
 
 /// A stored comment as the blog shows it (never with its email).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Comment {
     pub id: i64,
     pub post: String,

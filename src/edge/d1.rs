@@ -208,24 +208,52 @@ struct Count {
     count: u32,
 }
 
-/// A comment row with the post's totals (no `flatten`: D1 numbers arrive as floats).
+/// A comment row as any query reads it: the columns a query does not select are `None` or 0 (the moderator's, and the
+/// post's totals; no `flatten`: D1 numbers arrive as floats). One type, so that one reader of D1 rows is compiled for
+/// comments: 3.1 KB less gzip Wasm than one for each of the three shapes.
 #[derive(Deserialize)]
-struct PagedComment {
+struct CommentRow {
     id: i64,
     post: String,
     parent: Option<i64>,
     author: String,
+    email: Option<String>,
     url: Option<String>,
     body: String,
     body_html: String,
     status: CommentStatus,
     created_at: String,
+    held_reason: Option<String>,
+    parent_author: Option<String>,
+    parent_excerpt: Option<String>,
+    #[serde(default)]
     total: u32,
+    #[serde(default)]
     threads: u32,
 }
 
-impl From<PagedComment> for Comment {
-    fn from(r: PagedComment) -> Comment {
+impl From<CommentRow> for QueueEntry {
+    fn from(r: CommentRow) -> QueueEntry {
+        QueueEntry {
+            id: r.id,
+            post: r.post,
+            parent: r.parent,
+            author: r.author,
+            email: r.email,
+            url: r.url,
+            body: r.body,
+            body_html: r.body_html,
+            status: r.status,
+            held_reason: r.held_reason,
+            created_at: r.created_at,
+            parent_author: r.parent_author,
+            parent_excerpt: r.parent_excerpt,
+        }
+    }
+}
+
+impl From<CommentRow> for Comment {
+    fn from(r: CommentRow) -> Comment {
         Comment {
             id: r.id,
             post: r.post,
@@ -274,7 +302,7 @@ fn id(n: i64) -> JsValue {
 impl D1 {
     async fn comments(&self, sql: &str, args: &[JsValue]) -> Result<Vec<Comment>, StoreError> {
         let rows = self.db()?.prepare(sql).bind(args).map_err(unavailable)?.all().await.map_err(unavailable)?;
-        rows.results::<Comment>().map_err(unavailable)
+        Ok(rows.results::<CommentRow>().map_err(unavailable)?.into_iter().map(Comment::from).collect())
     }
 
     /// Runs a write that ends in `RETURNING 1`; every write clears this isolate's pages of comments.
@@ -297,7 +325,7 @@ impl D1 {
         );
         let args = [text(post), JsValue::from_f64(threads as f64), JsValue::from_f64(offset as f64)];
         let rows = self.db()?.prepare(sql).bind(&args).map_err(unavailable)?.all().await.map_err(unavailable)?;
-        let rows = rows.results::<PagedComment>().map_err(unavailable)?;
+        let rows = rows.results::<CommentRow>().map_err(unavailable)?;
         let (total, threads) = match rows.first() {
             Some(r) => (r.total, r.threads),
             None => {
@@ -458,13 +486,13 @@ impl CommentStore for D1 {
         let sql = format!("{QUEUE_SELECT} WHERE (?1 IS NULL OR c.status = ?1) ORDER BY c.created_at DESC, c.id DESC LIMIT ?2 OFFSET ?3");
         let args = [opt_text(status.map(CommentStatus::as_str)), JsValue::from_f64(limit as f64), JsValue::from_f64(offset as f64)];
         let rows = self.db()?.prepare(sql).bind(&args).map_err(unavailable)?.all().await.map_err(unavailable)?;
-        rows.results::<QueueEntry>().map_err(unavailable)
+        Ok(rows.results::<CommentRow>().map_err(unavailable)?.into_iter().map(QueueEntry::from).collect())
     }
 
     async fn queue_entry(&self, comment_id: i64) -> Result<Option<QueueEntry>, StoreError> {
         let sql = format!("{QUEUE_SELECT} WHERE c.id = ?1");
         let rows = self.db()?.prepare(sql).bind(&[id(comment_id)]).map_err(unavailable)?.all().await.map_err(unavailable)?;
-        Ok(rows.results::<QueueEntry>().map_err(unavailable)?.pop())
+        Ok(rows.results::<CommentRow>().map_err(unavailable)?.pop().map(QueueEntry::from))
     }
 
     async fn post_counts(&self) -> Result<Vec<PostCommentCounts>, StoreError> {
