@@ -157,7 +157,7 @@ fn list_and_feed(c: &mut Criterion) {
         }
         let front = block_on(store.index(Part::Front)).expect("front");
         let version = front.chunk_version(0).expect("chunks");
-        let oldest = block_on(store.chunk(&chunk_key(0, version), version)).expect("chunk").expect("chunk held");
+        let oldest = block_on(store.chunks(&[(chunk_key(0, version), version)])).expect("chunk").expect("chunk held").remove(0);
         let json = serde_json::to_string(&*oldest).expect("chunk json");
         c.benchmark_group("chunk_parse_of").bench_function(BenchmarkId::from_parameter(total), |b| {
             b.iter(|| black_box(serde_json::from_str::<Chunk>(&json).expect("parse")))

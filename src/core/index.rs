@@ -63,6 +63,11 @@ pub struct SiteIndex {
     /// In the whole index and its tags part, every tag, in the order of first use (so a new one comes last).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<TagEntry>,
+    /// In the tags part as stored: the keys of the chunks the index stored before it named and it does not. The next
+    /// publish deletes them (those it does not name again), not this one, so that a reader, or a publish at the same
+    /// moment, still on the index before finds every chunk that index names.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub retired: Vec<String>,
     // What follows is found from `posts` on first use and lives as long as this parsed index. An index is read by
     // one isolate's requests, on one thread, so plain cells do.
     /// Positions of the sticky posts in `posts`.
@@ -547,7 +552,7 @@ impl SiteIndex {
     /// The (key, JSON) pairs that store this index in KV, in the order to write them: the chunks (the site's and
     /// each tag's) that `stored`, the part of the index stored before that names them all (its tags part, or the
     /// front of an older release), does not name (one it names was written before, under a key that never changes),
-    /// then the parts, which name the chunks, then the version.
+    /// then the parts ([`SiteIndex::stored_part`]), which name the chunks, then the version.
     pub fn stored(&self, stored: &SiteIndex) -> Result<Vec<(String, String)>, serde_json::Error> {
         let held: HashSet<String> = stored.chunk_keys().collect();
         let mut entries = Vec::new();
@@ -555,7 +560,7 @@ impl SiteIndex {
             entries.push((key, write(chunk)?));
         }
         for part in Part::ALL {
-            entries.push((part.key().to_string(), serde_json::to_string(&self.part(part))?));
+            entries.push((part.key().to_string(), serde_json::to_string(&self.stored_part(part, stored))?));
         }
         entries.push((VERSION_KEY.to_string(), self.version.clone()));
         Ok(entries)
@@ -571,18 +576,34 @@ impl SiteIndex {
         }
     }
 
-    /// The keys of the chunks `stored` names that this index does not: to delete once it is stored.
+    /// `part` of this index as stored over `stored`: the tags part also names the chunks it retires
+    /// ([`SiteIndex::retired`]).
+    pub fn stored_part(&self, part: Part, stored: &SiteIndex) -> SiteIndex {
+        let mut stored_part = self.part(part);
+        if part == Part::Tags {
+            stored_part.retired = self.superseded(stored);
+        }
+        stored_part
+    }
+
+    /// The keys of the chunks `stored` names that this index does not: retired when it is stored.
     pub fn superseded(&self, stored: &SiteIndex) -> Vec<String> {
         let named: HashSet<String> = self.chunk_keys().collect();
         stored.chunk_keys().filter(|key| !named.contains(key)).collect()
     }
 
+    /// The keys `stored` retired that this index does not name again: to delete once it is stored.
+    pub fn expired(&self, stored: &SiteIndex) -> Vec<String> {
+        let named: HashSet<String> = self.chunk_keys().collect();
+        stored.retired.iter().filter(|key| !named.contains(*key)).cloned().collect()
+    }
+
     /// How many keys storing this index over `stored` writes and deletes: [`SiteIndex::stored`] and
-    /// [`SiteIndex::superseded`] counted, without serializing a chunk.
+    /// [`SiteIndex::expired`] counted, without serializing a chunk.
     pub fn writes(&self, stored: &SiteIndex) -> usize {
         let held: HashSet<String> = stored.chunk_keys().collect();
         let chunks = self.keyed_chunks().filter(|(key, ..)| !held.contains(key)).count();
-        chunks + Part::ALL.len() + 1 + self.superseded(stored).len()
+        chunks + Part::ALL.len() + 1 + self.expired(stored).len()
     }
 
     /// Whether this part holds the first `n` posts a reader may see now, so that a list of them can be served from
@@ -1104,16 +1125,37 @@ mod tests {
         let index = site(240, tagged);
         let newest = build(index.posts.iter().cloned().chain([summary("newest", "2025-01-01", "tags = [\"Three\"]")]));
         let oldest = build(index.posts.iter().cloned().chain([summary("oldest", "2000-01-01", "tags = [\"Three\"]")]));
-        let count = |index: &SiteIndex, stored: &SiteIndex| index.stored(stored).unwrap().len() + index.superseded(stored).len();
-        for stored in [SiteIndex::default(), index.part(Part::Front), index.part(Part::Tags), oldest.part(Part::Tags)] {
+        let count = |index: &SiteIndex, stored: &SiteIndex| index.stored(stored).unwrap().len() + index.expired(stored).len();
+        let stored = index.part(Part::Tags);
+        let after_newest = newest.stored_part(Part::Tags, &stored);
+        for stored in [SiteIndex::default(), index.part(Part::Front), stored.clone(), oldest.part(Part::Tags), after_newest.clone()] {
             for grown in [&newest, &oldest, &index] {
                 assert_eq!(grown.writes(&stored), count(grown, &stored));
             }
         }
-        let stored = index.part(Part::Tags);
         assert_eq!(index.writes(&stored), 5, "the parts and the version alone");
-        assert_eq!(newest.writes(&stored), 5 + 3 + 3, "the newest chunk, its list and the tag's, each written and one deleted");
-        assert_eq!(oldest.writes(&stored), 5 + 2 * (3 + 3 + 1), "a post older than all shifts every chunk");
+        assert_eq!(newest.writes(&stored), 5 + 3, "the newest chunk, its list and the tag's, each written");
+        assert_eq!(after_newest.retired.len(), 3, "the three they replace, retired");
+        assert_eq!(oldest.writes(&stored), 5 + 3 + 3 + 1, "a post older than all shifts every chunk");
+        assert_eq!(oldest.writes(&after_newest), 5 + 3 + 3 + 1 + 3, "the publish after deletes what the one before retired");
+        assert_eq!(index.writes(&after_newest), 5 + 3, "one that names them again writes them and deletes none");
+    }
+
+    #[test]
+    fn a_chunk_is_deleted_by_the_publish_after_the_one_that_replaced_it() {
+        let index = site(240, |_| "");
+        let stored = index.part(Part::Tags);
+        let grown = build(index.posts.iter().cloned().chain([summary("newest", "2025-01-01", "")]));
+        let replaced = [format!("index:posts:2:{}", index.chunks[2]), format!("index:list:2:{}", index.lists[2])];
+        assert!(grown.expired(&stored).is_empty(), "nothing the index before named is deleted with it");
+        let written: HashMap<String, String> = grown.stored(&stored).unwrap().into_iter().collect();
+        let tags: SiteIndex = serde_json::from_str(&written["index:tags"]).unwrap();
+        assert_eq!(tags.retired, replaced, "the tags part as stored names what it retires");
+        let front: SiteIndex = serde_json::from_str(&written["index:front"]).unwrap();
+        assert!(front.retired.is_empty(), "readers of the front do not parse them");
+        let next = build(grown.posts.iter().cloned().chain([summary("next", "2025-01-02", "")]));
+        assert_eq!(next.expired(&tags), replaced, "the next publish deletes them");
+        assert!(index.expired(&tags).is_empty(), "one that names them again keeps them");
     }
 
     #[test]

@@ -10,7 +10,7 @@ use super::memo::{now_ms, Entries, Memo};
 use crate::core::index::{Chunk, Part, SiteIndex, VERSION_KEY};
 use crate::core::post::{Kind, StoredDoc};
 use crate::core::slug::Slug;
-use crate::store::{within_writes, ContentStore, PublishedDoc, StoreError};
+use crate::store::{join_all, within_writes, ContentStore, PublishedDoc, StoreError};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use worker::{Env, KvStore};
@@ -71,6 +71,10 @@ fn unavailable(e: impl std::fmt::Display) -> StoreError {
     StoreError::Unavailable(format!("KV: {e}"))
 }
 
+fn parse_part(part: Part, text: &str) -> Result<SiteIndex, StoreError> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{}: {e}", part.key())))
+}
+
 /// The cached part, if its version was confirmed less than `window_ms` ago.
 fn confirmed_within(part: Part, window_ms: u64) -> Option<Rc<SiteIndex>> {
     let now = now_ms();
@@ -91,7 +95,7 @@ impl KvContent {
     /// A part as KV holds it; `None` when the key is missing (an index written before parts existed).
     async fn read_part(&self, part: Part, cache_ttl: Option<u64>) -> Result<Option<SiteIndex>, StoreError> {
         let Some(text) = self.read(part.key(), cache_ttl).await? else { return Ok(None) };
-        serde_json::from_str(&text).map(Some).map_err(|e| StoreError::Corrupt(format!("{}: {e}", part.key())))
+        parse_part(part, &text).map(Some)
     }
 
     /// What names the chunks KV holds (see `SiteIndex::stored_names`).
@@ -139,27 +143,36 @@ impl ContentStore for KvContent {
         if let Some(index) = confirmed_within(part, self.index_window_ms) {
             return Ok(index);
         }
-        let Some(version) = self.kv()?.get(VERSION_KEY).text().await.map_err(unavailable)? else {
-            return Ok(Rc::new(SiteIndex::default()));
-        };
         let slot = part as usize;
         let generation = GENERATION.get();
-        let cached = PARTS.with(|c| c.borrow()[slot].as_ref().filter(|c| c.index.version == version).map(|c| c.index.clone()));
-        let index = match cached {
-            Some(index) => index,
-            None => match self.read_current(part, &version).await? {
-                Some(index) => Rc::new(index),
-                // Written by a publish that knew no parts: the part is cut from the whole until the next publish.
-                None => match self.read_current(Part::Whole, &version).await? {
-                    Some(whole) => Rc::new(whole.part(part)),
-                    // KV here has not caught up with the version it showed: serve the newest whole, unconfirmed.
-                    None => {
-                        let whole = self.read_part(Part::Whole, None).await?;
-                        let whole = whole.ok_or_else(|| StoreError::Corrupt(format!("{}: missing", Part::Whole.key())))?;
-                        return Ok(Rc::new(whole.part(part)));
-                    }
-                },
-            },
+        let held = PARTS.with(|c| c.borrow()[slot].as_ref().map(|c| c.index.clone()));
+        let index = 'read: {
+            // With no copy to confirm (a fresh isolate), the part is read with the version, at once: one round trip.
+            let (version, read) = match held {
+                Some(_) => (self.read(VERSION_KEY, None).await?, None),
+                None => {
+                    let reads = join_all([self.read(VERSION_KEY, None), self.read(part.key(), Some(INDEX_CACHE_TTL_SECONDS))]);
+                    let mut reads = reads.await.into_iter();
+                    let mut next = || reads.next().transpose().map(Option::flatten);
+                    (next()?, next()?)
+                }
+            };
+            let Some(version) = version else { return Ok(Rc::default()) };
+            let read = read.map(|text| parse_part(part, &text)).transpose()?.map(Rc::new);
+            if let Some(index) = held.or(read).filter(|index| index.version == version) {
+                break 'read index;
+            }
+            if let Some(index) = self.read_current(part, &version).await? {
+                break 'read Rc::new(index);
+            }
+            // Written by a publish that knew no parts: the part is cut from the whole until the next publish.
+            if let Some(whole) = self.read_current(Part::Whole, &version).await? {
+                break 'read Rc::new(whole.part(part));
+            }
+            // KV here has not caught up with the version it showed: serve the newest whole, unconfirmed.
+            let whole = self.read_part(Part::Whole, None).await?;
+            let whole = whole.ok_or_else(|| StoreError::Corrupt(format!("{}: missing", Part::Whole.key())))?;
+            return Ok(Rc::new(whole.part(part)));
         };
         // A publish through this isolate while this request waited on KV has cleared the parts; keep its clearing.
         if GENERATION.get() == generation {
@@ -168,25 +181,35 @@ impl ContentStore for KvContent {
         Ok(index)
     }
 
-    async fn chunk(&self, key: &str, version: &str) -> Result<Option<Rc<Chunk>>, StoreError> {
-        if let Some(kept) = CHUNKS.with(|c| c.borrow().iter().find(|c| c.version == version).cloned()) {
-            return Ok(Some(kept));
-        }
-        // Its key names its version, so an edge-cached copy is never stale. One that is missing (not yet seen here,
-        // or lost), does not parse, or holds another chunk counts as absent (see `ContentStore::chunk`).
-        let text = self.read(key, Some(INDEX_CACHE_TTL_SECONDS)).await?;
-        let Some(chunk) = text.and_then(|t| serde_json::from_str::<Chunk>(&t).ok()).filter(|c| c.version == version) else {
-            return Ok(None);
-        };
-        let chunk = Rc::new(chunk);
-        CHUNKS.with(|c| {
-            let mut kept = c.borrow_mut();
-            if kept.len() >= CHUNKS_KEPT {
-                kept.remove(0);
+    async fn chunks(&self, named: &[(String, &str)]) -> Result<Option<Vec<Rc<Chunk>>>, StoreError> {
+        let kept: Vec<_> =
+            named.iter().map(|(_, version)| CHUNKS.with(|c| c.borrow().iter().find(|c| c.version == *version).cloned())).collect();
+        // The others in one round trip. Their keys name their versions, so an edge-cached copy is never stale.
+        let missing: Vec<&str> = named.iter().zip(&kept).filter(|(_, kept)| kept.is_none()).map(|((key, _), _)| key.as_str()).collect();
+        let mut read = join_all(missing.iter().map(|key| self.read(key, Some(INDEX_CACHE_TTL_SECONDS)))).await.into_iter();
+        let mut chunks = Vec::new();
+        for ((_, version), kept) in named.iter().zip(kept) {
+            if let Some(chunk) = kept {
+                chunks.push(chunk);
+                continue;
             }
-            kept.push(chunk.clone());
-        });
-        Ok(Some(chunk))
+            // One that is missing (not yet seen here, or lost), does not parse, or holds another chunk counts as
+            // absent (see `ContentStore::chunks`).
+            let text = read.next().transpose()?.flatten();
+            let Some(chunk) = text.and_then(|t| serde_json::from_str::<Chunk>(&t).ok()).filter(|c| c.version == *version) else {
+                return Ok(None);
+            };
+            let chunk = Rc::new(chunk);
+            CHUNKS.with(|c| {
+                let mut kept = c.borrow_mut();
+                if kept.len() >= CHUNKS_KEPT {
+                    kept.remove(0);
+                }
+                kept.push(chunk.clone());
+            });
+            chunks.push(chunk);
+        }
+        Ok(Some(chunks))
     }
 
     async fn navigation(&self) -> Result<Rc<SiteIndex>, StoreError> {
@@ -224,9 +247,9 @@ impl ContentStore for KvContent {
         for (key, value) in index.stored(&stored).map_err(|e| StoreError::Corrupt(e.to_string()))? {
             kv.put_bytes(&key, value.as_bytes()).map_err(unavailable)?.execute().await.map_err(unavailable)?;
         }
-        // Then the chunks only the stored index named. A reader still on it finds one missing and cuts it from the
-        // whole index (so does a reader of a concurrent publish that names it again, until a publish changes it).
-        for key in index.superseded(&stored) {
+        // Then the chunks the publish before retired (see `SiteIndex::retired`): those only the stored index names
+        // are retired by this one, and stay for readers still on it.
+        for key in index.expired(&stored) {
             kv.delete(&key).await.map_err(unavailable)?;
         }
         // The author sees their own publish at once.

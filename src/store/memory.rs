@@ -44,6 +44,8 @@ pub struct MemoryStore {
     /// Set by a test: what other requests write to the catalog before each of the next reads of its revision, as
     /// requests to the worker interleave.
     pub meanwhile: RefCell<std::collections::VecDeque<PublishedDoc>>,
+    /// Set by a test to see how chunks are asked for: the keys of each read of them, noted here.
+    pub chunk_reads: RefCell<Option<Vec<Vec<String>>>>,
 }
 
 /// Snapshots are unique across stores, as a memo keyed by them is shared by all the stores of a thread.
@@ -76,9 +78,13 @@ impl MemoryStore {
     /// As the worker counts the keys storing `index` takes, when a test set `index_writes`.
     fn within_limit(&self, index: &SiteIndex, spent: usize) -> Result<usize, StoreError> {
         let Some(limit) = self.index_writes.get() else { return Ok(0) };
+        within_writes(index, &self.stored_names(), limit, spent)
+    }
+
+    /// What names the chunks stored (see `SiteIndex::stored_names`).
+    fn stored_names(&self) -> SiteIndex {
         let parts = self.index.borrow();
-        let stored = SiteIndex::stored_names(Some((*parts[Part::Front as usize]).clone()), Some((*parts[Part::Tags as usize]).clone()));
-        within_writes(index, &stored, limit, spent)
+        SiteIndex::stored_names(Some((*parts[Part::Front as usize]).clone()), Some((*parts[Part::Tags as usize]).clone()))
     }
 }
 
@@ -89,8 +95,12 @@ impl ContentStore for MemoryStore {
     async fn index(&self, part: Part) -> Result<Rc<SiteIndex>, StoreError> {
         Ok(self.index.borrow()[part as usize].clone())
     }
-    async fn chunk(&self, key: &str, version: &str) -> Result<Option<Rc<Chunk>>, StoreError> {
-        Ok(self.chunks.borrow().get(key).filter(|c| c.version == version).cloned())
+    async fn chunks(&self, named: &[(String, &str)]) -> Result<Option<Vec<Rc<Chunk>>>, StoreError> {
+        if let Some(reads) = self.chunk_reads.borrow_mut().as_mut() {
+            reads.push(named.iter().map(|(key, _)| key.clone()).collect());
+        }
+        let held = self.chunks.borrow();
+        Ok(named.iter().map(|(key, version)| held.get(key).filter(|c| c.version == *version).cloned()).collect())
     }
     async fn put_docs(&self, docs: &[PublishedDoc]) -> Result<(), StoreError> {
         for d in docs {
@@ -107,8 +117,14 @@ impl ContentStore for MemoryStore {
     async fn put_index(&self, index: &SiteIndex, spent: usize) -> Result<usize, StoreError> {
         let writes = self.within_limit(index, spent)?;
         *self.writes.borrow_mut() += 1;
-        *self.index.borrow_mut() = Part::ALL.map(|p| Rc::new(index.part(p)));
-        *self.chunks.borrow_mut() = index.keyed_chunks().map(|(key, chunk, _)| (key, chunk.clone())).collect();
+        // As the worker stores it: chunks the publish before retired go, those this one retires stay until the next.
+        let stored = self.stored_names();
+        let mut chunks = self.chunks.borrow_mut();
+        for key in index.expired(&stored) {
+            chunks.remove(&key);
+        }
+        chunks.extend(index.keyed_chunks().map(|(key, chunk, _)| (key, chunk.clone())));
+        *self.index.borrow_mut() = Part::ALL.map(|p| Rc::new(index.stored_part(p, &stored)));
         Ok(writes)
     }
     async fn check_index(&self, index: &SiteIndex) -> Result<(), StoreError> {

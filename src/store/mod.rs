@@ -1,6 +1,10 @@
 //! What the use cases need from storage, as traits; the edge implements them on KV and D1.
 
+/// Reads asked for at once, for the stores at the edge (here, so that it is tested on the host).
+mod join;
 pub mod memory;
+
+pub use join::join_all;
 
 use crate::core::comment::{Comment, CommentStatus};
 use crate::core::index::{Chunk, Part, SiteIndex};
@@ -92,14 +96,16 @@ pub trait ContentStore {
     async fn navigation(&self) -> Result<Rc<SiteIndex>, StoreError> {
         self.index(Part::Front).await
     }
-    /// The chunk at `key` ([`chunk_key`](crate::core::index::chunk_key), [`list_key`](crate::core::index::list_key)
-    /// or [`tag_chunk_key`](crate::core::index::tag_chunk_key)), if the store holds it at `version`; `None` when it
-    /// holds another or none (one written by an older release, or not yet seen here), and the caller reads the chunk
-    /// in place of its list, or cuts it from the whole index.
-    async fn chunk(&self, key: &str, version: &str) -> Result<Option<Rc<Chunk>>, StoreError>;
+    /// The chunks at `named` (key and version: [`chunk_key`](crate::core::index::chunk_key),
+    /// [`list_key`](crate::core::index::list_key) or [`tag_chunk_key`](crate::core::index::tag_chunk_key)), asked for
+    /// at once, if the store holds each at its version; `None` when it holds another or none of one (one written by an
+    /// older release, or not yet seen here), and the caller reads the chunks in place of their lists, or cuts them from
+    /// the whole index.
+    async fn chunks(&self, named: &[(String, &str)]) -> Result<Option<Vec<Rc<Chunk>>>, StoreError>;
     async fn put_docs(&self, docs: &[PublishedDoc]) -> Result<(), StoreError>;
     async fn delete_doc(&self, kind: Kind, slug: &Slug) -> Result<(), StoreError>;
-    /// Stores the index: its parts, and the chunks the index stored before did not name. Returns the keys it wrote
+    /// Stores the index: its parts, and the chunks the index stored before did not name; then deletes the chunks the
+    /// publish before retired, unless this index names them ([`SiteIndex::expired`]). Returns the keys it wrote
     /// and deleted against the store's limit per request (none, for a store without one); refuses, writing nothing,
     /// when they would pass that limit less the `spent` this request already wrote ([`StoreError::TooManyWrites`]).
     async fn put_index(&self, index: &SiteIndex, spent: usize) -> Result<usize, StoreError>;
@@ -153,7 +159,7 @@ pub struct ImportRecord {
 }
 
 /// A comment as the moderator sees it: with its email, why it was held, and what it replies to.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueueEntry {
     pub id: i64,
     pub post: String,

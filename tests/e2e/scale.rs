@@ -42,8 +42,16 @@ fn a_large_site_pages_its_archive_sitemaps_and_tags_by_chunk() {
     };
     let key = |n: usize| chunk_key(n, &named("chunks", n));
     let keys = || app.kv(&["key", "list", "--prefix", "index:posts:"]);
+    // Beside them, until the next publish, those of the sample site published at start, which the tags part names as
+    // retired.
+    let retired = || {
+        let tags: serde_json::Value = serde_json::from_str(&app.kv(&["key", "get", "index:tags"])).expect("index:tags is JSON");
+        tags["retired"].clone()
+    };
+    let retired_with =
+        |prefix: &str| retired().as_array().map_or(0, |r| r.iter().filter(|k| k.as_str().is_some_and(|k| k.starts_with(prefix))).count());
     let stored = keys();
-    assert_eq!(stored.matches("\"name\"").count(), 3, "{stored}");
+    assert_eq!(stored.matches("\"name\"").count(), 3 + retired_with("index:posts:"), "{stored}");
     for n in 0..3 {
         assert!(stored.contains(&format!("\"{}\"", key(n))), "chunk {n} stored: {stored}");
     }
@@ -58,7 +66,7 @@ fn a_large_site_pages_its_archive_sitemaps_and_tags_by_chunk() {
     let list_key = |n: usize| list_key(n, &named("lists", n));
     let list_keys = || app.kv(&["key", "list", "--prefix", "index:list:"]);
     let stored_lists = list_keys();
-    assert_eq!(stored_lists.matches("\"name\"").count(), 3, "{stored_lists}");
+    assert_eq!(stored_lists.matches("\"name\"").count(), 3 + retired_with("index:list:"), "{stored_lists}");
     let list_names: Vec<String> = (0..3).map(list_key).collect();
     let lists: Vec<String> = list_names.iter().map(|name| app.kv(&["key", "get", name]).trim().to_string()).collect();
     assert!(lists[1].len() < chunk(1).len() && !lists[1].contains("excerpt_html"), "{}", lists[1]);
@@ -89,8 +97,9 @@ fn a_large_site_pages_its_archive_sitemaps_and_tags_by_chunk() {
     app.get("/archive/page/2/").assert_contains(">Bulk 0, from its list</a>");
     check_tags(&app);
 
-    // With every chunk held: a publish writes the chunk it changes, under a new key, deletes the one it replaces, and
-    // leaves the others. A copy of the oldest laid out differently (the same JSON, so the same chunk to a reader) is
+    // With every chunk held: a publish writes the chunk it changes, under a new key, and leaves the others. The one it
+    // replaces stays, for readers still on the index before, and is named as retired in the tags part: the next
+    // publish deletes it. A copy of the oldest laid out differently (the same JSON, so the same chunk to a reader) is
     // still there after it.
     put_chunk(1, &lost);
     for (name, list) in list_names.iter().zip(&lists) {
@@ -107,13 +116,14 @@ fn a_large_site_pages_its_archive_sitemaps_and_tags_by_chunk() {
     assert_eq!(chunk(0), relaid, "the oldest chunk is not written again");
     assert_ne!(key(2), newest, "the newest chunk is, under its new version");
     let stored = keys();
-    assert!(stored.contains(&format!("\"{}\"", key(2))) && !stored.contains(&format!("\"{newest}\"")), "{stored}");
-    assert_eq!(stored.matches("\"name\"").count(), 3, "the replaced chunk is deleted: {stored}");
+    assert!(stored.contains(&format!("\"{}\"", key(2))) && stored.contains(&format!("\"{newest}\"")), "{stored}");
+    assert_eq!(stored.matches("\"name\"").count(), 4, "the replaced chunk is kept, those retired before deleted: {stored}");
     let stored = list_keys();
     let (newest_list, oldest_list) = (list_key(2), &list_names[0]);
     assert!(newest_list != list_names[2] && stored.contains(&format!("\"{newest_list}\"")), "{stored}");
     assert!(stored.contains(&format!("\"{oldest_list}\"")), "the oldest list is not written again: {stored}");
-    assert_eq!(stored.matches("\"name\"").count(), 3, "and its list: {stored}");
+    assert_eq!(stored.matches("\"name\"").count(), 4, "and its list: {stored}");
+    assert_eq!(retired(), serde_json::json!([newest, list_names[2]]));
     check_archive_and_sitemaps(&app, &["/posts/bulk-newest/"]);
     assert_eq!(tag_keys(), stored_tag_chunks, "a post without the tag changes none of its chunks");
     check_tags(&app);
@@ -136,8 +146,18 @@ fn a_large_site_pages_its_archive_sitemaps_and_tags_by_chunk() {
     let later = tempfile::tempdir().expect("temp dir");
     std::fs::create_dir_all(later.path().join("posts")).expect("posts dir");
     std::fs::write(later.path().join("posts/bulk-oldest.md"), oldest).expect("write post");
+    let shifted: Vec<String> = (0..3).map(key).collect();
     let out = app.blog_publish_local(later.path());
     assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let (stored, stored_lists) = (keys(), list_keys());
+    assert!(!stored.contains(&newest) && !stored_lists.contains(&list_names[2]), "the retired chunk and list are deleted: {stored}");
+    let retired_now = retired();
+    for key in &shifted {
+        assert!(
+            stored.contains(key.as_str()) && retired_now.as_array().is_some_and(|r| r.contains(&key.as_str().into())),
+            "{key}: {stored}"
+        );
+    }
     assert_eq!(app.get("/posts/bulk-oldest/").status, 200);
     app.get("/archive/page/2/").assert_contains("/posts/bulk-oldest/");
     app.get("/search?q=everything").assert_contains("/posts/bulk-oldest/");

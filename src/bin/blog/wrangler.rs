@@ -150,7 +150,7 @@ impl ContentStore for Wrangler {
     async fn index(&self, _part: Part) -> Result<Rc<SiteIndex>, StoreError> {
         Err(StoreError::Unavailable("reading the index is not needed to publish".into()))
     }
-    async fn chunk(&self, _key: &str, _version: &str) -> Result<Option<Rc<Chunk>>, StoreError> {
+    async fn chunks(&self, _named: &[(String, &str)]) -> Result<Option<Vec<Rc<Chunk>>>, StoreError> {
         Err(StoreError::Unavailable("reading the index is not needed to publish".into()))
     }
     async fn put_docs(&self, docs: &[PublishedDoc]) -> Result<(), StoreError> {
@@ -174,12 +174,12 @@ impl ContentStore for Wrangler {
         // One bulk put of the changed chunks, the parts of the index and its version, in that order. (KV shows them to
         // readers elsewhere in no set order; a reader checks versions.)
         self.kv_bulk_put(entries.into_iter().map(|(key, value)| json!({ "key": key, "value": value })).collect())?;
-        // Then the chunks only the stored index named (see the worker's `put_index`).
-        let superseded = index.superseded(&stored);
-        if superseded.is_empty() {
+        // Then the chunks the publish before retired (see the worker's `put_index`).
+        let expired = index.expired(&stored);
+        if expired.is_empty() {
             return Ok(0);
         }
-        let file = self.write_file("superseded.json", &Value::from(superseded).to_string())?;
+        let file = self.write_file("expired.json", &Value::from(expired).to_string())?;
         self.run(&["kv", "bulk", "delete", path_str(&file)?, "--force", "--binding", "POSTS"]).map(|_| 0)
     }
 }

@@ -1,0 +1,59 @@
+//! Waiting on several reads at once: each KV read is a round trip from the edge, and a request that needs two keys
+//! should wait for one.
+
+use std::future::{poll_fn, Future};
+use std::task::Poll;
+
+/// The outputs of `futures`, in order, polled together so that their reads start at once.
+pub async fn join_all<F: Future>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output> {
+    let mut pending: Vec<_> = futures.into_iter().map(Box::pin).collect();
+    let mut done: Vec<Option<F::Output>> = pending.iter().map(|_| None).collect();
+    poll_fn(|cx| {
+        let mut waiting = false;
+        for (future, output) in pending.iter_mut().zip(&mut done) {
+            if output.is_none() {
+                match future.as_mut().poll(cx) {
+                    Poll::Ready(value) => *output = Some(value),
+                    Poll::Pending => waiting = true,
+                }
+            }
+        }
+        if waiting {
+            Poll::Pending
+        } else {
+            Poll::Ready(done.drain(..).flatten().collect())
+        }
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pollster::block_on;
+    use std::cell::RefCell;
+
+    /// Notes its start, waits once as a round trip would, then notes its end.
+    async fn read(name: &'static str, log: &RefCell<Vec<String>>) -> &'static str {
+        log.borrow_mut().push(format!("start {name}"));
+        let mut waited = false;
+        poll_fn(|cx| {
+            if std::mem::replace(&mut waited, true) {
+                return Poll::Ready(());
+            }
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        })
+        .await;
+        log.borrow_mut().push(format!("end {name}"));
+        name
+    }
+
+    #[test]
+    fn every_read_starts_before_any_ends_and_the_outputs_keep_their_order() {
+        let log = RefCell::new(Vec::new());
+        assert_eq!(block_on(join_all(["a", "b", "c"].map(|n| read(n, &log)))), ["a", "b", "c"]);
+        assert_eq!(log.into_inner(), ["start a", "start b", "start c", "end a", "end b", "end c"]);
+        assert!(block_on(join_all(Vec::<std::future::Ready<()>>::new())).is_empty());
+    }
+}
