@@ -657,6 +657,26 @@ mod tests {
     }
 
     #[test]
+    fn the_daily_clean_up_stores_an_index_behind_the_catalog_again() {
+        let (site, store) = (SiteConfig::default(), MemoryStore::default());
+        let app = app(&site, &store);
+        block_on(app.publish(Kind::Post, &slug("hello"), HELLO)).unwrap();
+        assert!(!block_on(app.repair_index()).unwrap(), "an index of every write is left as it is");
+        let before = Part::ALL.map(|part| block_on(store.index(part)).unwrap());
+        block_on(app.publish(Kind::Post, &slug("later"), "+++\ntitle = \"Later\"\ndate = 2024-06-01\n+++\nLeft out.\n")).unwrap();
+        // The index as a publish that gave up or was cut short left it.
+        for (part, index) in Part::ALL.into_iter().zip(before) {
+            store.serve_part(part, index);
+        }
+        assert!(!block_on(app.home(1)).unwrap().body.contains("/posts/later/"));
+        let writes = *store.writes.borrow();
+        assert!(block_on(app.repair_index()).unwrap());
+        assert!(*store.writes.borrow() > writes);
+        assert!(block_on(app.home(1)).unwrap().body.contains("/posts/later/"));
+        assert!(!block_on(app.repair_index()).unwrap());
+    }
+
+    #[test]
     fn a_publish_interleaved_with_others_stores_an_index_of_every_one() {
         let (site, store) = (SiteConfig::default(), MemoryStore::default());
         let app = app(&site, &store);

@@ -1,7 +1,7 @@
 //! Publishing use cases: a file becomes a stored document, a catalog row and a line of the index.
 
 use super::{App, AppError, Published};
-use crate::core::index::SiteIndex;
+use crate::core::index::{Part, SiteIndex};
 use crate::core::post::{Kind, Post, PostSummary, StoredDoc};
 use crate::core::slug::Slug;
 use crate::store::{Catalog, ContentStore, PublishedDoc, StoreError, Summaries};
@@ -67,7 +67,22 @@ impl<C: ContentStore, D: Catalog> App<'_, C, D> {
             summaries.extend(summary.cloned());
             revision += 1; // the write is the catalog's next, if no other request writes first
         }
-        Ok(Built { index: SiteIndex::build(summaries, self.now), revision, held })
+        let mut index = SiteIndex::build(summaries, self.now);
+        index.revision = revision;
+        Ok(Built { index, revision, held })
+    }
+
+    /// Stores the index again, built from the catalog, when the one stored was built at another revision of it: a
+    /// publish that gave up ([`StoreError::Contended`]) or was cut short, or one of a release that did not record the
+    /// revision, may have left a write out of the lists. True when it stored one. Run by the daily clean-up.
+    pub async fn repair_index(&self) -> Result<bool, AppError> {
+        let stored = self.content.index(Part::Tags).await?;
+        if stored.revision == self.db.revision().await? {
+            return Ok(false);
+        }
+        let built = self.catalog_index(None).await?;
+        self.store_index(built).await?;
+        Ok(true)
     }
 
     /// Stores an index built at a catalog revision. Requests to the admin API at once interleave, each storing the

@@ -68,6 +68,10 @@ pub struct SiteIndex {
     /// moment, still on the index before finds every chunk that index names.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub retired: Vec<String>,
+    /// The catalog revision the index was built at (0: not known); in the tags part as stored, so that the daily
+    /// clean-up can tell an index that leaves a write out (`App::repair_index`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub revision: i64,
     // What follows is found from `posts` on first use and lives as long as this parsed index. An index is read by
     // one isolate's requests, on one thread, so plain cells do.
     /// Positions of the sticky posts in `posts`.
@@ -90,8 +94,8 @@ pub struct SiteIndex {
     listed: OnceCell<Vec<Rc<List>>>,
 }
 
-fn is_zero(n: &usize) -> bool {
-    *n == 0
+fn is_zero<T: Default + PartialEq>(n: &T) -> bool {
+    *n == T::default()
 }
 
 /// The newest posts the front of the index holds (scheduled ones count among them), besides older sticky ones:
@@ -577,11 +581,12 @@ impl SiteIndex {
     }
 
     /// `part` of this index as stored over `stored`: the tags part also names the chunks it retires
-    /// ([`SiteIndex::retired`]).
+    /// ([`SiteIndex::retired`]) and the catalog revision it was built at.
     pub fn stored_part(&self, part: Part, stored: &SiteIndex) -> SiteIndex {
         let mut stored_part = self.part(part);
         if part == Part::Tags {
             stored_part.retired = self.superseded(stored);
+            stored_part.revision = self.revision;
         }
         stored_part
     }

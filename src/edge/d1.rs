@@ -197,15 +197,15 @@ const QUEUE_SELECT: &str = "SELECT c.id, c.post, c.parent, c.author, c.email, c.
 
 const COMMENT_COLUMNS: &str = "id, post, parent, author, url, body, body_html, status, created_at";
 
+/// A number per key: a post's comments, or the comments of a status. (`serde_wasm_bindgen` compiles a reader per
+/// row type: counts share this one, and single numbers are read as `IdRow`s.)
 #[derive(Deserialize)]
-struct CountRow {
-    post: String,
+struct Tally {
+    key: String,
     n: u32,
-}
-
-#[derive(Deserialize)]
-struct Count {
-    count: u32,
+    /// Only where the query counts the pending comments too.
+    #[serde(default)]
+    pending: u32,
 }
 
 /// A comment row as any query reads it: the columns a query does not select are `None` or 0 (the moderator's, and the
@@ -274,12 +274,7 @@ struct Totals {
     threads: Option<u32>,
 }
 
-#[derive(Deserialize)]
-struct StatusCount {
-    status: CommentStatus,
-    n: u32,
-}
-
+/// An id, or any single number read `AS id`.
 #[derive(Deserialize)]
 struct IdRow {
     id: i64,
@@ -364,9 +359,9 @@ impl CommentStore for D1 {
         if let Some(counts) = self.counts.get(&list) {
             return Ok(counts);
         }
-        let sql = "SELECT post, COUNT(*) AS n FROM comments WHERE status = 'approved' AND post IN (SELECT value FROM json_each(?1)) GROUP BY post";
+        let sql = "SELECT post AS key, COUNT(*) AS n FROM comments WHERE status = 'approved' AND post IN (SELECT value FROM json_each(?1)) GROUP BY post";
         let rows = self.db()?.prepare(sql).bind(&[text(&list)]).map_err(unavailable)?.all().await.map_err(unavailable)?;
-        let counts: HashMap<String, u32> = rows.results::<CountRow>().map_err(unavailable)?.into_iter().map(|r| (r.post, r.n)).collect();
+        let counts: HashMap<String, u32> = rows.results::<Tally>().map_err(unavailable)?.into_iter().map(|r| (r.key, r.n)).collect();
         self.counts.put(&list, counts.clone());
         Ok(counts)
     }
@@ -472,14 +467,15 @@ impl CommentStore for D1 {
     }
 
     async fn hits(&self, key: &str, now: &str) -> Result<u32, StoreError> {
-        let sql = "SELECT count FROM rate_limits WHERE key = ?1 AND expires_at > ?2";
-        let row = self.db()?.prepare(sql).bind(&[text(key), text(now)]).map_err(unavailable)?.first::<Count>(None).await;
-        Ok(row.map_err(unavailable)?.map_or(0, |r| r.count))
+        let sql = "SELECT count AS id FROM rate_limits WHERE key = ?1 AND expires_at > ?2";
+        let row = self.db()?.prepare(sql).bind(&[text(key), text(now)]).map_err(unavailable)?.first::<IdRow>(None).await;
+        Ok(row.map_err(unavailable)?.map_or(0, |r| r.id as u32))
     }
 
     async fn status_counts(&self) -> Result<HashMap<CommentStatus, u32>, StoreError> {
-        let rows = self.db()?.prepare("SELECT status, COUNT(*) AS n FROM comments GROUP BY status").all().await.map_err(unavailable)?;
-        Ok(rows.results::<StatusCount>().map_err(unavailable)?.into_iter().map(|r| (r.status, r.n)).collect())
+        let sql = "SELECT status AS key, COUNT(*) AS n FROM comments GROUP BY status";
+        let rows = self.db()?.prepare(sql).all().await.map_err(unavailable)?.results::<Tally>().map_err(unavailable)?;
+        Ok(rows.into_iter().filter_map(|r| Some((CommentStatus::parse(&r.key)?, r.n))).collect())
     }
 
     async fn queue(&self, status: Option<CommentStatus>, limit: usize, offset: usize) -> Result<Vec<QueueEntry>, StoreError> {
@@ -496,9 +492,9 @@ impl CommentStore for D1 {
     }
 
     async fn post_counts(&self) -> Result<Vec<PostCommentCounts>, StoreError> {
-        let sql = "SELECT post, SUM(status = 'approved') AS approved, SUM(status = 'pending') AS pending FROM comments GROUP BY post";
-        let rows = self.db()?.prepare(sql).all().await.map_err(unavailable)?;
-        rows.results::<PostCommentCounts>().map_err(unavailable)
+        let sql = "SELECT post AS key, SUM(status = 'approved') AS n, SUM(status = 'pending') AS pending FROM comments GROUP BY post";
+        let rows = self.db()?.prepare(sql).all().await.map_err(unavailable)?.results::<Tally>().map_err(unavailable)?;
+        Ok(rows.into_iter().map(|r| PostCommentCounts { post: r.key, approved: r.n, pending: r.pending }).collect())
     }
 
     async fn purge(&self, trash_before: &str, spam_before: &str, emails_before: &str, now: &str) -> Result<Purged, StoreError> {
@@ -514,21 +510,21 @@ impl CommentStore for D1 {
         let mut statements = Vec::with_capacity(2 * writes.len());
         for (sql, before) in writes {
             statements.push(db.prepare(sql).bind(&[text(before)]).map_err(unavailable)?);
-            statements.push(db.prepare("SELECT changes() AS count"));
+            statements.push(db.prepare("SELECT changes() AS id"));
         }
         let results = db.batch(statements).await.map_err(unavailable)?;
         self.comments_changed();
         let changes = |i: usize| -> Result<usize, StoreError> {
             let Some(count) = results.get(2 * i + 1) else { return Ok(0) };
-            Ok(count.results::<Count>().map_err(unavailable)?.first().map_or(0, |c| c.count as usize))
+            Ok(count.results::<IdRow>().map_err(unavailable)?.first().map_or(0, |c| c.id as usize))
         };
         Ok(Purged { trash: changes(0)?, spam: changes(1)?, emails: changes(2)?, rate_limits: changes(3)? })
     }
 
     async fn hit(&self, key: &str, expires_at: &str) -> Result<u32, StoreError> {
         let sql = "INSERT INTO rate_limits (key, count, expires_at) VALUES (?1, 1, ?2) \
-                   ON CONFLICT (key) DO UPDATE SET count = count + 1 RETURNING count";
-        let row = self.db()?.prepare(sql).bind(&[text(key), text(expires_at)]).map_err(unavailable)?.first::<Count>(None).await;
-        Ok(row.map_err(unavailable)?.map_or(1, |r| r.count))
+                   ON CONFLICT (key) DO UPDATE SET count = count + 1 RETURNING count AS id";
+        let row = self.db()?.prepare(sql).bind(&[text(key), text(expires_at)]).map_err(unavailable)?.first::<IdRow>(None).await;
+        Ok(row.map_err(unavailable)?.map_or(1, |r| r.id as u32))
     }
 }

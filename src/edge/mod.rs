@@ -71,6 +71,11 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         Ok(purged) => worker::console_log!("housekeeping: {}", serde_json::to_string(&purged).unwrap_or_default()),
         Err(e) => worker::console_error!("housekeeping failed: {e}"),
     }
+    match app.repair_index().await {
+        Ok(true) => worker::console_log!("housekeeping: the index was behind the catalog, stored again"),
+        Ok(false) => {}
+        Err(e) => worker::console_error!("housekeeping: checking the index against the catalog failed: {e}"),
+    }
 }
 
 /// What a request reads from the worker's environment. Variables and secrets are fixed for a deployment's life, and

@@ -197,7 +197,7 @@ impl CommentPage {
 }
 
 /// Comment counts of one post for the dashboard.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PostCommentCounts {
     pub post: String,
     pub approved: u32,
