@@ -65,7 +65,9 @@ pub struct SiteIndex {
     pub tags: Vec<TagEntry>,
     /// In the tags part as stored: the keys of the chunks the index stored before it named and it does not. The next
     /// publish deletes them (those it does not name again), not this one, so that a reader, or a publish at the same
-    /// moment, still on the index before finds every chunk that index names.
+    /// moment, still on the index before finds every chunk that index names. The wait is one publish, not a time: a
+    /// publish right after, or a second try of a contended one, can still take them from a reader within its cache
+    /// window, who then reads the whole index.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub retired: Vec<String>,
     /// The catalog revision the index was built at (0: not known); in the tags part as stored, so that the daily

@@ -205,7 +205,10 @@ impl ContentStore for KvContent {
                 if kept.len() >= CHUNKS_KEPT {
                     kept.remove(0);
                 }
-                kept.push(chunk.clone());
+                // Another request of this isolate may have kept it while this one waited.
+                if !kept.iter().any(|c| c.version == chunk.version) {
+                    kept.push(chunk.clone());
+                }
             });
             chunks.push(chunk);
         }
@@ -243,14 +246,15 @@ impl ContentStore for KvContent {
         // change the newest chunk of the site and of a few tags alone.
         let stored = self.stored_names().await?;
         let writes = within_writes(index, &stored, self.index_writes, spent)?;
-        // In order, the version last: a reader who sees the new version must find the new parts and chunks.
-        for (key, value) in index.stored(&stored).map_err(|e| StoreError::Corrupt(e.to_string()))? {
-            kv.put_bytes(&key, value.as_bytes()).map_err(unavailable)?.execute().await.map_err(unavailable)?;
-        }
-        // Then the chunks the publish before retired (see `SiteIndex::retired`): those only the stored index names
-        // are retired by this one, and stay for readers still on it.
+        // First the chunks the publish before retired (see `SiteIndex::retired`): neither index names them, and a
+        // publish cut short leaves them named as retired for the next. Those only the stored index names are retired
+        // by this one, and stay for readers still on it.
         for key in index.expired(&stored) {
             kv.delete(&key).await.map_err(unavailable)?;
+        }
+        // Then in order, the version last: a reader who sees the new version must find the new parts and chunks.
+        for (key, value) in index.stored(&stored).map_err(|e| StoreError::Corrupt(e.to_string()))? {
+            kv.put_bytes(&key, value.as_bytes()).map_err(unavailable)?.execute().await.map_err(unavailable)?;
         }
         // The author sees their own publish at once.
         PARTS.with(|c| *c.borrow_mut() = Default::default());

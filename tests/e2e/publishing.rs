@@ -283,9 +283,11 @@ fn the_daily_clean_up_stores_an_index_behind_the_catalog_again(app: &TestApp) {
     assert_eq!(r.status, 200, "{}", r.body);
     app.get("/archive/").assert_contains("/posts/left-out/");
     app.get("/").assert_contains("/posts/left-out/");
-    // An index of every write is left as it is.
-    let version = app.kv(&["key", "get", "index:version"]);
+    // An index of every write is left as it is. (Storing it again would rewrite the tags part: its retired chunks,
+    // those of the index restored above, would be none.)
+    let tags = app.kv(&["key", "get", "index:tags"]);
+    assert!(tags.contains("\"retired\":[\""), "{tags}");
     assert_eq!(app.get("/__scheduled?cron=17+3+*+*+*").status, 200);
-    assert_eq!(app.kv(&["key", "get", "index:version"]), version);
+    assert_eq!(app.kv(&["key", "get", "index:tags"]), tags);
     assert_eq!(app.delete_post("left-out", Some(ADMIN_TOKEN)).status, 204);
 }

@@ -171,16 +171,16 @@ impl ContentStore for Wrangler {
         let parsed = |json: String| serde_json::from_str::<SiteIndex>(&json).ok();
         let stored = SiteIndex::stored_names(read(Part::Front).and_then(parsed), read(Part::Tags).and_then(parsed));
         let entries = index.stored(&stored).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        // One bulk put of the changed chunks, the parts of the index and its version, in that order. (KV shows them to
-        // readers elsewhere in no set order; a reader checks versions.)
-        self.kv_bulk_put(entries.into_iter().map(|(key, value)| json!({ "key": key, "value": value })).collect())?;
-        // Then the chunks the publish before retired (see the worker's `put_index`).
+        // First the chunks the publish before retired (see the worker's `put_index`).
         let expired = index.expired(&stored);
-        if expired.is_empty() {
-            return Ok(0);
+        if !expired.is_empty() {
+            let file = self.write_file("expired.json", &Value::from(expired).to_string())?;
+            self.run(&["kv", "bulk", "delete", path_str(&file)?, "--force", "--binding", "POSTS"])?;
         }
-        let file = self.write_file("expired.json", &Value::from(expired).to_string())?;
-        self.run(&["kv", "bulk", "delete", path_str(&file)?, "--force", "--binding", "POSTS"]).map(|_| 0)
+        // Then one bulk put of the changed chunks, the parts of the index and its version, in that order. (KV shows
+        // them to readers elsewhere in no set order; a reader checks versions.)
+        self.kv_bulk_put(entries.into_iter().map(|(key, value)| json!({ "key": key, "value": value })).collect())?;
+        Ok(0)
     }
 }
 
