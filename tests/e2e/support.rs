@@ -137,6 +137,9 @@ impl TestApp {
             .http_status_as_error(false)
             .max_redirects(0)
             .timeout_global(Some(Duration::from_secs(30)))
+            // Below the 5 s after which wrangler dev's Node server closes an idle connection: a request sent on one it
+            // just closed fails with a broken pipe (a POST is not sent again), as after a test that waits on the log.
+            .max_idle_age(Duration::from_secs(2))
             .build()
             .new_agent();
         let app = TestApp { base, webhook, root, state, config, dir, child, agent };
