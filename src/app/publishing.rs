@@ -69,7 +69,7 @@ impl<C: ContentStore, D: Catalog> App<'_, C, D> {
         }
         let mut index = SiteIndex::build(summaries, self.now);
         index.revision = revision;
-        Ok(Built { index, revision, held })
+        Ok(Built { index, held })
     }
 
     /// Stores the index again, built from the catalog, when the one stored was built at another revision of it: a
@@ -103,7 +103,7 @@ impl<C: ContentStore, D: Catalog> App<'_, C, D> {
                 Err(StoreError::TooManyWrites { .. }) => break,
                 other => other?,
             };
-            if self.db.revision().await? == built.revision {
+            if self.db.revision().await? == built.index.revision {
                 return Ok(());
             }
         }
@@ -119,8 +119,6 @@ const STORE_TRIES: usize = 8;
 /// An index built from the catalog.
 struct Built {
     index: SiteIndex,
-    /// The catalog revision the index holds every document of.
-    revision: i64,
     /// Whether the catalog held the document a change replaced or took away.
     held: bool,
 }

@@ -202,13 +202,14 @@ impl ContentStore for KvContent {
             let chunk = Rc::new(chunk);
             CHUNKS.with(|c| {
                 let mut kept = c.borrow_mut();
+                // Another request of this isolate may have kept it while this one waited.
+                if kept.iter().any(|c| c.version == chunk.version) {
+                    return;
+                }
                 if kept.len() >= CHUNKS_KEPT {
                     kept.remove(0);
                 }
-                // Another request of this isolate may have kept it while this one waited.
-                if !kept.iter().any(|c| c.version == chunk.version) {
-                    kept.push(chunk.clone());
-                }
+                kept.push(chunk.clone());
             });
             chunks.push(chunk);
         }
