@@ -92,7 +92,7 @@ fuzz:
 	  test $${PIPESTATUS[0]} -eq 0 || exit 1; \
 	done
 
-e2e:
+e2e: build
 	cargo test --test e2e
 
 fmt:

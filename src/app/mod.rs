@@ -137,7 +137,7 @@ pub(crate) fn remember<V>(memo: &'static LocalKey<RefCell<HashMap<String, V>>>, 
 mod tests {
     use super::*;
     use crate::core::config::SiteConfig;
-    use crate::core::index::{chunk_key, list_key, Part, SiteIndex};
+    use crate::core::index::{chunk_key, list_key, Part, SiteIndex, RETIRED_GRACE_SECONDS};
     use crate::core::route::Sitemap;
     use crate::store::memory::MemoryStore;
     use crate::store::PublishedDoc;
@@ -611,10 +611,11 @@ mod tests {
         let app = app(&site, &store);
         publish_site(&app, 240);
         // A new post changes the newest chunk and its list (2 written and 5 parts; the 2 replaced are retired); one
-        // older than all shifts all three chunks and lists (6 written, and the 2 retired deleted), and taking the
-        // oldest away shifts its tag's three chunks as well.
+        // older than all, published once those have waited, shifts all three chunks and lists (6 written, and the 2
+        // retired deleted), and taking the oldest away shifts its tag's three chunks as well.
         store.index_writes.set(Some(12));
         block_on(app.publish(Kind::Post, &slug("newest"), "+++\ntitle = \"Newest\"\ndate = 2025-01-02\n+++\nNew.\n")).unwrap();
+        let app = App { now: app.now + chrono::Duration::seconds(RETIRED_GRACE_SECONDS), ..app };
         let writes = *store.writes.borrow();
         let archive = block_on(app.archive(1)).unwrap().body.clone();
         let oldest = "+++\ntitle = \"Oldest\"\ndate = 2000-01-01\n+++\nAncient words.\n";
@@ -670,6 +671,12 @@ mod tests {
         }
         assert!(!block_on(app.home(1)).unwrap().body.contains("/posts/later/"));
         let writes = *store.writes.borrow();
+        // One the worker may not store in one go is told as that, with nothing written.
+        store.index_writes.set(Some(5));
+        let refused = block_on(app.repair_index()).unwrap_err();
+        assert!(matches!(refused, AppError::Store(StoreError::TooManyWrites { .. })), "{refused:?}");
+        assert_eq!(*store.writes.borrow(), writes);
+        store.index_writes.set(None);
         assert!(block_on(app.repair_index()).unwrap());
         assert!(*store.writes.borrow() > writes);
         assert!(block_on(app.home(1)).unwrap().body.contains("/posts/later/"));

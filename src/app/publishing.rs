@@ -81,6 +81,8 @@ impl<C: ContentStore, D: Catalog> App<'_, C, D> {
             return Ok(false);
         }
         let built = self.catalog_index(None).await?;
+        // As a publish does, so that an index too large to store through the worker is told as that, not as contention.
+        self.content.check_index(&built.index).await?;
         self.store_index(built).await?;
         Ok(true)
     }

@@ -63,13 +63,19 @@ pub struct SiteIndex {
     /// In the whole index and its tags part, every tag, in the order of first use (so a new one comes last).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<TagEntry>,
-    /// In the tags part as stored: the keys of the chunks the index stored before it named and it does not. The next
-    /// publish deletes them (those it does not name again), not this one, so that a reader, or a publish at the same
-    /// moment, still on the index before finds every chunk that index names. The wait is one publish, not a time: a
-    /// publish right after, or a second try of a contended one, can still take them from a reader within its cache
-    /// window, who then reads the whole index.
+    /// In the tags part as stored: the keys of the chunks an index stored before named and this one does not. They
+    /// are not deleted with the index that retires them, so that a reader, or a publish at the same moment, still on
+    /// an index before finds every chunk it names: the first publish [`RETIRED_GRACE_SECONDS`] after `retired_at`
+    /// deletes those it does not name again ([`SiteIndex::expired`]); one before then carries them on.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub retired: Vec<String>,
+    /// When the newest of `retired` was retired (Unix seconds; 0 in a part written before this was kept, whose
+    /// retired chunks are deleted by the next publish).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub retired_at: i64,
+    /// When this index was built (Unix seconds): the time its store retires chunks at. Not stored.
+    #[serde(skip)]
+    built_at: i64,
     /// The catalog revision the index was built at (0: not known); in the tags part as stored, so that the daily
     /// clean-up can tell an index that leaves a write out (`App::repair_index`).
     #[serde(default, skip_serializing_if = "is_zero")]
@@ -109,6 +115,11 @@ pub const FRONT_POSTS: usize = 50;
 /// isolate's first read of them small. (A release that cut 500 a chunk reads these as chunks it does not hold,
 /// and serves from the whole index until it publishes: see [`SiteIndex::chunk_version`].)
 pub const CHUNK_POSTS: usize = 100;
+
+/// How long a retired chunk is kept: longer than a reader can stay on the index before a publish. KV shows a write
+/// everywhere within about 60 s, a reader trusts `index:version` from KV's edge cache for 60 s, and the parts it
+/// parsed for at most 60 s more (`CACHE_SECONDS`); five minutes also leaves room for a publisher's clock being off.
+pub const RETIRED_GRACE_SECONDS: i64 = 300;
 
 /// KV key of the index's version, written after its parts: a reader who sees a version finds parts that carry it.
 pub const VERSION_KEY: &str = "index:version";
@@ -372,7 +383,8 @@ impl SiteIndex {
         }
         posts.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.slug.cmp(&b.slug)));
         pages.sort_by(|a, b| a.title.cmp(&b.title).then_with(|| a.slug.cmp(&b.slug)));
-        let mut index = SiteIndex { version: String::new(), posts, pages, aliases, held, omitted: 0, ..SiteIndex::default() };
+        let built_at = now.timestamp();
+        let mut index = SiteIndex { version: String::new(), posts, pages, aliases, held, omitted: 0, built_at, ..SiteIndex::default() };
         index.chunks = index.cut().iter().map(|c| c.version.clone()).collect();
         index.lists = index.cut_lists().iter().map(|c| c.version.clone()).collect();
         index.tags = index.tags_from_posts();
@@ -397,9 +409,9 @@ impl SiteIndex {
         };
         let held = if aliases.is_empty() { BTreeMap::new() } else { self.held.clone() };
         let (chunks, lists) = if part == Part::Aliases { (Vec::new(), Vec::new()) } else { (self.chunks.clone(), self.lists.clone()) };
-        let tags = if part == Part::Tags { self.tag_entries().to_vec() } else { Vec::new() };
+        let (tags, revision) = if part == Part::Tags { (self.tag_entries().to_vec(), self.revision) } else { (Vec::new(), 0) };
         let version = self.version.clone();
-        SiteIndex { version, posts, pages, aliases, held, omitted, chunks, lists, sticky_at, tags, ..SiteIndex::default() }
+        SiteIndex { version, posts, pages, aliases, held, omitted, chunks, lists, sticky_at, tags, revision, ..SiteIndex::default() }
     }
 
     /// The posts of this index in chunks, oldest chunk first; cut once per index. Only the whole index holds every
@@ -582,27 +594,43 @@ impl SiteIndex {
         }
     }
 
-    /// `part` of this index as stored over `stored`: the tags part also names the chunks it retires
-    /// ([`SiteIndex::retired`]) and the catalog revision it was built at.
+    /// `part` of this index as stored over `stored`: the tags part also names the chunks it retires, and since when
+    /// ([`SiteIndex::retired`]).
     pub fn stored_part(&self, part: Part, stored: &SiteIndex) -> SiteIndex {
         let mut stored_part = self.part(part);
         if part == Part::Tags {
-            stored_part.retired = self.superseded(stored);
-            stored_part.revision = self.revision;
+            let superseded = self.superseded(stored);
+            let retired_at = if superseded.is_empty() { stored.retired_at } else { self.built_at };
+            let waiting = if self.waited(stored) { Vec::new() } else { self.not_named(&stored.retired) };
+            // Disjoint: a part never names as retired a chunk it names.
+            stored_part.retired = [waiting, superseded].concat();
+            stored_part.retired_at = if stored_part.retired.is_empty() { 0 } else { retired_at };
         }
         stored_part
     }
 
     /// The keys of the chunks `stored` names that this index does not: retired when it is stored.
     pub fn superseded(&self, stored: &SiteIndex) -> Vec<String> {
-        let named: HashSet<String> = self.chunk_keys().collect();
-        stored.chunk_keys().filter(|key| !named.contains(key)).collect()
+        self.not_named(&stored.chunk_keys().collect::<Vec<_>>())
     }
 
-    /// The keys `stored` retired that this index does not name again: to delete once it is stored.
+    /// The keys `stored` retired that this index does not name again, once they have waited
+    /// [`RETIRED_GRACE_SECONDS`]: to delete before it is stored.
     pub fn expired(&self, stored: &SiteIndex) -> Vec<String> {
+        if self.waited(stored) {
+            self.not_named(&stored.retired)
+        } else {
+            Vec::new()
+        }
+    }
+
+    fn waited(&self, stored: &SiteIndex) -> bool {
+        self.built_at - stored.retired_at >= RETIRED_GRACE_SECONDS
+    }
+
+    fn not_named(&self, keys: &[String]) -> Vec<String> {
         let named: HashSet<String> = self.chunk_keys().collect();
-        stored.retired.iter().filter(|key| !named.contains(*key)).cloned().collect()
+        keys.iter().filter(|key| !named.contains(*key)).cloned().collect()
     }
 
     /// How many keys storing this index over `stored` writes and deletes: [`SiteIndex::stored`] and
@@ -1144,25 +1172,51 @@ mod tests {
         assert_eq!(newest.writes(&stored), 5 + 3, "the newest chunk, its list and the tag's, each written");
         assert_eq!(after_newest.retired.len(), 3, "the three they replace, retired");
         assert_eq!(oldest.writes(&stored), 5 + 3 + 3 + 1, "a post older than all shifts every chunk");
-        assert_eq!(oldest.writes(&after_newest), 5 + 3 + 3 + 1 + 3, "the publish after deletes what the one before retired");
+        assert_eq!(oldest.writes(&after_newest), 5 + 3 + 3 + 1, "a publish right after deletes nothing");
+        let oldest_later = SiteIndex::build(oldest.posts.clone(), now() + chrono::Duration::seconds(RETIRED_GRACE_SECONDS));
+        assert_eq!(oldest_later.writes(&after_newest), 5 + 3 + 3 + 1 + 3, "one after the grace deletes what was retired");
         assert_eq!(index.writes(&after_newest), 5 + 3, "one that names them again writes them and deletes none");
     }
 
     #[test]
-    fn a_chunk_is_deleted_by_the_publish_after_the_one_that_replaced_it() {
+    fn the_tags_part_keeps_the_catalog_revision_so_the_daily_check_reads_it_from_a_whole_index() {
+        let whole = SiteIndex { revision: 7, ..sample() };
+        assert_eq!(whole.part(Part::Tags).revision, 7);
+        assert_eq!(whole.part(Part::Front).revision, 0, "the front's readers need no more");
+    }
+
+    #[test]
+    fn a_replaced_chunk_is_deleted_by_the_first_publish_after_the_grace() {
+        let at = |seconds: i64| now() + chrono::Duration::seconds(seconds);
         let index = site(240, |_| "");
         let stored = index.part(Part::Tags);
-        let grown = build(index.posts.iter().cloned().chain([summary("newest", "2025-01-01", "")]));
+        let grown = SiteIndex::build(index.posts.iter().cloned().chain([summary("newest", "2025-01-01", "")]), at(0));
         let replaced = [format!("index:posts:2:{}", index.chunks[2]), format!("index:list:2:{}", index.lists[2])];
         assert!(grown.expired(&stored).is_empty(), "nothing the index before named is deleted with it");
         let written: HashMap<String, String> = grown.stored(&stored).unwrap().into_iter().collect();
         let tags: SiteIndex = serde_json::from_str(&written["index:tags"]).unwrap();
-        assert_eq!(tags.retired, replaced, "the tags part as stored names what it retires");
+        assert_eq!((&tags.retired[..], tags.retired_at), (&replaced[..], at(0).timestamp()), "the tags part names what it retires");
         let front: SiteIndex = serde_json::from_str(&written["index:front"]).unwrap();
         assert!(front.retired.is_empty(), "readers of the front do not parse them");
-        let next = build(grown.posts.iter().cloned().chain([summary("next", "2025-01-02", "")]));
-        assert_eq!(next.expired(&tags), replaced, "the next publish deletes them");
-        assert!(index.expired(&tags).is_empty(), "one that names them again keeps them");
+
+        // A publish within the grace deletes nothing, and carries them on with what it retires itself.
+        let next = SiteIndex::build(grown.posts.iter().cloned().chain([summary("next", "2025-01-02", "")]), at(60));
+        assert!(next.expired(&tags).is_empty());
+        let next_tags = next.stored_part(Part::Tags, &tags);
+        let also = [format!("index:posts:2:{}", grown.chunks[2]), format!("index:list:2:{}", grown.lists[2])];
+        assert_eq!(next_tags.retired, [&replaced[..], &also[..]].concat());
+        assert_eq!(next_tags.retired_at, at(60).timestamp(), "counted from the newest");
+        // One that retires nothing keeps the time; one after the grace deletes them all.
+        let same = |seconds| SiteIndex::build(next.posts.clone(), at(seconds));
+        assert_eq!(same(120).stored_part(Part::Tags, &next_tags).retired_at, next_tags.retired_at);
+        assert!(same(60 + RETIRED_GRACE_SECONDS - 1).expired(&next_tags).is_empty());
+        assert_eq!(same(60 + RETIRED_GRACE_SECONDS).expired(&next_tags), next_tags.retired);
+        assert!(same(60 + RETIRED_GRACE_SECONDS).stored_part(Part::Tags, &next_tags).retired.is_empty());
+        let named_again = SiteIndex::build(index.posts.clone(), at(60 + RETIRED_GRACE_SECONDS));
+        assert_eq!(named_again.expired(&next_tags), also, "one that names them again keeps them");
+        // A part stored before the time was kept: its retired chunks go with the next publish, as they did.
+        let legacy = SiteIndex { retired_at: 0, ..tags.clone() };
+        assert_eq!(next.expired(&legacy), replaced);
     }
 
     #[test]

@@ -247,7 +247,7 @@ impl ContentStore for KvContent {
         // change the newest chunk of the site and of a few tags alone.
         let stored = self.stored_names().await?;
         let writes = within_writes(index, &stored, self.index_writes, spent)?;
-        // First the chunks the publish before retired (see `SiteIndex::retired`): neither index names them, and a
+        // First the chunks retired long enough ago (see `SiteIndex::retired`): neither index names them, and a
         // publish cut short leaves them named as retired for the next. Those only the stored index names are retired
         // by this one, and stay for readers still on it.
         for key in index.expired(&stored) {

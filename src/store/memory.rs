@@ -117,7 +117,7 @@ impl ContentStore for MemoryStore {
     async fn put_index(&self, index: &SiteIndex, spent: usize) -> Result<usize, StoreError> {
         let writes = self.within_limit(index, spent)?;
         *self.writes.borrow_mut() += 1;
-        // As the worker stores it: chunks the publish before retired go, those this one retires stay until the next.
+        // As the worker stores it: chunks retired long enough ago go, those this one retires stay.
         let stored = self.stored_names();
         let mut chunks = self.chunks.borrow_mut();
         for key in index.expired(&stored) {

@@ -33,8 +33,8 @@ pub enum StoreError {
     /// publish's own writes are done, but the stored index may leave out one of them.
     #[error(
         "other publishes kept changing the catalog while this one stored the site's index. This change is saved, but the \
-         lists may leave it or one made at the same moment out until the next publish that changes a file: publish \
-         fewer files at once"
+         lists may leave it or one made at the same moment out until the next publish that changes a file, or the \
+         daily clean-up at 03:17 UTC: publish fewer files at once"
     )]
     Contended,
 }
@@ -104,8 +104,8 @@ pub trait ContentStore {
     async fn chunks(&self, named: &[(String, &str)]) -> Result<Option<Vec<Rc<Chunk>>>, StoreError>;
     async fn put_docs(&self, docs: &[PublishedDoc]) -> Result<(), StoreError>;
     async fn delete_doc(&self, kind: Kind, slug: &Slug) -> Result<(), StoreError>;
-    /// Stores the index: its parts, and the chunks the index stored before did not name; then deletes the chunks the
-    /// publish before retired, unless this index names them ([`SiteIndex::expired`]). Returns the keys it wrote
+    /// Stores the index: deletes the chunks retired long enough ago, unless this index names them
+    /// ([`SiteIndex::expired`]), then writes the chunks the index stored before did not name, and its parts. Returns the keys it wrote
     /// and deleted against the store's limit per request (none, for a store without one); refuses, writing nothing,
     /// when they would pass that limit less the `spent` this request already wrote ([`StoreError::TooManyWrites`]).
     async fn put_index(&self, index: &SiteIndex, spent: usize) -> Result<usize, StoreError>;

@@ -272,7 +272,7 @@ fn the_daily_clean_up_stores_an_index_behind_the_catalog_again(app: &TestApp) {
     let parts = ["index", "index:front", "index:aliases", "index:tags", "index:version"];
     let before: Vec<String> = parts.iter().map(|key| app.kv(&["key", "get", key])).collect();
     assert_eq!(app.put_post("left-out", &doc("Left out", "2026-06-05", "", "Listed again by the clean-up.")).status, 201);
-    // The index as it was before that publish: its chunks are still there (a publish deletes them a publish later).
+    // The index as it was before that publish: its chunks are still there (a publish deletes them minutes later).
     for (key, value) in parts.iter().zip(&before) {
         app.kv(&["key", "put", key, value]);
     }
@@ -283,11 +283,12 @@ fn the_daily_clean_up_stores_an_index_behind_the_catalog_again(app: &TestApp) {
     assert_eq!(r.status, 200, "{}", r.body);
     app.get("/archive/").assert_contains("/posts/left-out/");
     app.get("/").assert_contains("/posts/left-out/");
-    // An index of every write is left as it is. (Storing it again would rewrite the tags part: its retired chunks,
-    // those of the index restored above, would be none.)
-    let tags = app.kv(&["key", "get", "index:tags"]);
-    assert!(tags.contains("\"retired\":[\""), "{tags}");
+    // An index of every write is left as it is. The tags part is laid out anew (the same JSON to a reader): storing
+    // the index again would write it as the worker lays it out.
+    let tags: serde_json::Value = serde_json::from_str(&app.kv(&["key", "get", "index:tags"])).expect("index:tags is JSON");
+    let relaid = serde_json::to_string_pretty(&tags).expect("JSON");
+    app.kv(&["key", "put", "index:tags", &relaid]);
     assert_eq!(app.get("/__scheduled?cron=17+3+*+*+*").status, 200);
-    assert_eq!(app.kv(&["key", "get", "index:tags"]), tags);
+    assert_eq!(app.kv(&["key", "get", "index:tags"]).trim(), relaid);
     assert_eq!(app.delete_post("left-out", Some(ADMIN_TOKEN)).status, 204);
 }

@@ -42,8 +42,8 @@ fn a_large_site_pages_its_archive_sitemaps_and_tags_by_chunk() {
     };
     let key = |n: usize| chunk_key(n, &named("chunks", n));
     let keys = || app.kv(&["key", "list", "--prefix", "index:posts:"]);
-    // Beside them, until the next publish, those of the sample site published at start, which the tags part names as
-    // retired.
+    // Beside them, until a publish minutes later, those of the sample site published at start, which the tags part
+    // names as retired.
     let retired = || {
         let tags: serde_json::Value = serde_json::from_str(&app.kv(&["key", "get", "index:tags"])).expect("index:tags is JSON");
         tags["retired"].clone()
@@ -62,6 +62,13 @@ fn a_large_site_pages_its_archive_sitemaps_and_tags_by_chunk() {
         app.kv(&["key", "put", key, "--path", file.to_str().expect("UTF-8 path")]);
     };
     let put_chunk = |n: usize, json: &str| put(&key(n), json);
+    // Minutes pass: what the tags part names as retired has waited long enough for the next publish to delete it.
+    let minutes_pass = || {
+        let mut tags: serde_json::Value = serde_json::from_str(&app.kv(&["key", "get", "index:tags"])).expect("index:tags is JSON");
+        assert!(tags["retired_at"].as_i64().is_some_and(|at| at > 1_700_000_000), "retired, and when: {tags}");
+        tags["retired_at"] = 1.into();
+        put("index:tags", &tags.to_string());
+    };
     // The lists, which the archive and the sitemaps read.
     let list_key = |n: usize| list_key(n, &named("lists", n));
     let list_keys = || app.kv(&["key", "list", "--prefix", "index:list:"]);
@@ -98,9 +105,9 @@ fn a_large_site_pages_its_archive_sitemaps_and_tags_by_chunk() {
     check_tags(&app);
 
     // With every chunk held: a publish writes the chunk it changes, under a new key, and leaves the others. The one it
-    // replaces stays, for readers still on the index before, and is named as retired in the tags part: the next
-    // publish deletes it. A copy of the oldest laid out differently (the same JSON, so the same chunk to a reader) is
-    // still there after it.
+    // replaces stays, for readers still on the index before, and is named as retired in the tags part: a publish
+    // minutes later deletes it. A copy of the oldest laid out differently (the same JSON, so the same chunk to a
+    // reader) is still there after it.
     put_chunk(1, &lost);
     for (name, list) in list_names.iter().zip(&lists) {
         put(name, list);
@@ -112,6 +119,7 @@ fn a_large_site_pages_its_archive_sitemaps_and_tags_by_chunk() {
     put_chunk(0, &relaid);
     let newest = key(2);
     let file = "+++\ntitle = \"Newest bulk\"\ndate = 2026-11-01\n+++\nOne more.\n";
+    minutes_pass();
     assert_eq!(app.put_post("bulk-newest", file).status, 201);
     assert_eq!(chunk(0), relaid, "the oldest chunk is not written again");
     assert_ne!(key(2), newest, "the newest chunk is, under its new version");
@@ -128,9 +136,11 @@ fn a_large_site_pages_its_archive_sitemaps_and_tags_by_chunk() {
     assert_eq!(tag_keys(), stored_tag_chunks, "a post without the tag changes none of its chunks");
     check_tags(&app);
 
-    // A post older than all shifts every chunk and list, and taking the oldest away shifts its tag's chunks too: more
-    // keys than this app lets a publish through the worker write. Each is refused before anything is written, with
-    // what to do instead; `blog publish` through wrangler then publishes it.
+    // Minutes later, a post older than all shifts every chunk and list, and taking the oldest away shifts its tag's
+    // chunks too: with the two retired above to delete, more keys than this app lets a publish through the worker
+    // write. Each is refused before anything is written, with what to do instead; `blog publish` through wrangler
+    // then publishes it.
+    minutes_pass();
     let (before, before_lists) = (keys(), list_keys());
     let oldest = "+++\ntitle = \"Oldest bulk\"\ndate = 2019-06-01\n+++\nBefore everything else.\n";
     for refused in [app.put_post("bulk-oldest", oldest), app.delete_post("bulk-0", Some(ADMIN_TOKEN))] {
@@ -161,6 +171,18 @@ fn a_large_site_pages_its_archive_sitemaps_and_tags_by_chunk() {
     assert_eq!(app.get("/posts/bulk-oldest/").status, 200);
     app.get("/archive/page/2/").assert_contains("/posts/bulk-oldest/");
     app.get("/search?q=everything").assert_contains("/posts/bulk-oldest/");
+
+    // A publish right after deletes none of them: they stay named as retired, with the chunk it replaces.
+    let replaced = key(2);
+    let file = "+++\ntitle = \"Right after\"\ndate = 2026-11-02\n+++\nSoon after.\n";
+    assert_eq!(app.put_post("bulk-right-after", file).status, 201);
+    let (stored, retired_now) = (keys(), retired());
+    for key in shifted.iter().chain([&replaced]) {
+        assert!(
+            stored.contains(key.as_str()) && retired_now.as_array().is_some_and(|r| r.contains(&key.as_str().into())),
+            "{key}: {stored}"
+        );
+    }
 }
 
 /// The tags page counts every post; the bulk tag's pages, followed from the first, list each of its posts once,

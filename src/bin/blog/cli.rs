@@ -251,8 +251,9 @@ pub fn publish(dir: &Path, target: Target) -> Result<()> {
         target => {
             let store = Wrangler::new(target)?;
             let site = SiteConfig::default();
-            // Publishing needs no clock: visibility is decided by the blog when a reader asks.
-            let (now, key) = (chrono::DateTime::UNIX_EPOCH, SigningKey::default());
+            // The clock dates the chunks this publish retires (see `SiteIndex::retired`); what a reader sees is
+            // decided by the blog when they ask.
+            let (now, key) = (chrono::Utc::now(), SigningKey::default());
             let app = App { site: &site, content: &store, db: &store, now, key: &key };
             pollster::block_on(app.publish_all(&docs)).map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("published {} documents to {}", docs.len(), store.describe());

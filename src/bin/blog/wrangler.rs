@@ -171,7 +171,7 @@ impl ContentStore for Wrangler {
         let parsed = |json: String| serde_json::from_str::<SiteIndex>(&json).ok();
         let stored = SiteIndex::stored_names(read(Part::Front).and_then(parsed), read(Part::Tags).and_then(parsed));
         let entries = index.stored(&stored).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        // First the chunks the publish before retired (see the worker's `put_index`).
+        // First the chunks retired long enough ago (see the worker's `put_index`).
         let expired = index.expired(&stored);
         if !expired.is_empty() {
             let file = self.write_file("expired.json", &Value::from(expired).to_string())?;
