@@ -84,16 +84,14 @@ fn record_args(r: &CommentRecord, parent: JsValue) -> Vec<JsValue> {
 /// Every write to `posts` moves the catalog's revision on, in its batch (one transaction).
 const NEXT_REVISION: &str = "UPDATE catalog SET revision = revision + 1";
 
-/// A summary, and the catalog revision it was read at.
+/// A summary, with the catalog revision it was read at or the search's snippet of it. (One type for both: see
+/// `Tally`.)
 #[derive(Deserialize)]
 struct SummaryRow {
+    #[serde(default)]
     revision: i64,
     summary: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct SearchResultRow {
-    summary: String,
+    #[serde(default)]
     snippet: String,
 }
 
@@ -182,10 +180,10 @@ impl Catalog for D1 {
             .all()
             .await
             .map_err(unavailable)?;
-        rows.results::<SearchResultRow>()
+        rows.results::<SummaryRow>()
             .map_err(unavailable)?
             .into_iter()
-            .map(|r| Ok(SearchRow { summary: parse_summary(&r.summary)?, snippet: r.snippet }))
+            .map(|r| Ok(SearchRow { summary: parse_summary(r.summary.as_deref().unwrap_or_default())?, snippet: r.snippet }))
             .collect()
     }
 }
@@ -197,15 +195,17 @@ const QUEUE_SELECT: &str = "SELECT c.id, c.post, c.parent, c.author, c.email, c.
 
 const COMMENT_COLUMNS: &str = "id, post, parent, author, url, body, body_html, status, created_at";
 
-/// A number per key: a post's comments, or the comments of a status. (`serde_wasm_bindgen` compiles a reader per
-/// row type: counts share this one, and single numbers are read as `IdRow`s.)
+/// A number per key: a post's comments, or the comments of a status; or a post's approved comments and threads.
+/// (`serde_wasm_bindgen` compiles a reader per row type: counts share this one, and single numbers are read as
+/// `IdRow`s.)
 #[derive(Deserialize)]
 struct Tally {
+    #[serde(default)]
     key: String,
     n: u32,
-    /// Only where the query counts the pending comments too.
+    /// A second count, where the query makes one: the pending comments, or the threads.
     #[serde(default)]
-    pending: u32,
+    m: u32,
 }
 
 /// A comment row as any query reads it: the columns a query does not select are `None` or 0 (the moderator's, and the
@@ -268,12 +268,6 @@ impl From<CommentRow> for Comment {
     }
 }
 
-#[derive(Deserialize)]
-struct Totals {
-    total: u32,
-    threads: Option<u32>,
-}
-
 /// An id, or any single number read `AS id`.
 #[derive(Deserialize)]
 struct IdRow {
@@ -325,10 +319,11 @@ impl D1 {
             Some(r) => (r.total, r.threads),
             None => {
                 // Past the last page, or no comments: the totals still matter for the heading.
-                let sql = "SELECT COUNT(*) AS total, SUM(parent IS NULL) AS threads FROM comments WHERE post = ?1 AND status = 'approved'";
+                let sql =
+                    "SELECT COUNT(*) AS n, COALESCE(SUM(parent IS NULL), 0) AS m FROM comments WHERE post = ?1 AND status = 'approved'";
                 let row =
-                    self.db()?.prepare(sql).bind(&[text(post)]).map_err(unavailable)?.first::<Totals>(None).await.map_err(unavailable)?;
-                row.map_or((0, 0), |t| (t.total, t.threads.unwrap_or(0)))
+                    self.db()?.prepare(sql).bind(&[text(post)]).map_err(unavailable)?.first::<Tally>(None).await.map_err(unavailable)?;
+                row.map_or((0, 0), |t| (t.n, t.m))
             }
         };
         let snapshot = SNAPSHOTS.with(|n| n.replace(n.get() + 1));
@@ -492,9 +487,9 @@ impl CommentStore for D1 {
     }
 
     async fn post_counts(&self) -> Result<Vec<PostCommentCounts>, StoreError> {
-        let sql = "SELECT post AS key, SUM(status = 'approved') AS n, SUM(status = 'pending') AS pending FROM comments GROUP BY post";
+        let sql = "SELECT post AS key, SUM(status = 'approved') AS n, SUM(status = 'pending') AS m FROM comments GROUP BY post";
         let rows = self.db()?.prepare(sql).all().await.map_err(unavailable)?.results::<Tally>().map_err(unavailable)?;
-        Ok(rows.into_iter().map(|r| PostCommentCounts { post: r.key, approved: r.n, pending: r.pending }).collect())
+        Ok(rows.into_iter().map(|r| PostCommentCounts { post: r.key, approved: r.n, pending: r.m }).collect())
     }
 
     async fn purge(&self, trash_before: &str, spam_before: &str, emails_before: &str, now: &str) -> Result<Purged, StoreError> {

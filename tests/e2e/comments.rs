@@ -379,5 +379,9 @@ fn a_long_discussion_is_paged_by_thread_newest_first(app: &TestApp) {
     page2.assert_lacks("Thread number 3 on the busy post.");
     page2.assert_contains("href=\"/posts/busy-thread/#comments\"");
     page2.assert_lacks("?cpage=3");
+    // Past the last page: no thread, and the heading still counts every comment (read apart from the page's rows).
+    let page3 = app.get(&format!("{post}?cpage=3"));
+    page3.assert_contains("6 comments on “Busy thread”");
+    page3.assert_lacks("Thread number");
     assert_eq!(app.delete_post("busy-thread", Some(ADMIN_TOKEN)).status, 204);
 }
