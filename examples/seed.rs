@@ -36,7 +36,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .iter()
         .map(|d| Ok(json!({ "key": StoredDoc::key(d.doc.kind, &d.summary.slug), "value": serde_json::to_string(&d.doc)? })))
         .collect::<Result<_, serde_json::Error>>()?;
-    let stored = index.stored(&SiteIndex::default())?;
+    let stored = index.stored(&SiteIndex::default(), &[])?;
     let sizes: Vec<String> = stored.iter().map(|(key, value)| format!("{key} {} bytes", value.len())).collect();
     kv.extend(stored.into_iter().map(|(key, value)| json!({ "key": key, "value": value })));
     std::fs::write(out.join("kv.json"), serde_json::to_string(&kv)?)?;

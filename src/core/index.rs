@@ -63,17 +63,17 @@ pub struct SiteIndex {
     /// In the whole index and its tags part, every tag, in the order of first use (so a new one comes last).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<TagEntry>,
-    /// In the tags part as stored: the keys of the chunks an index stored before named and this one does not. They
-    /// are not deleted with the index that retires them, so that a reader, or a publish at the same moment, still on
-    /// an index before finds every chunk it names: the first publish [`RETIRED_GRACE_SECONDS`] after `retired_at`
-    /// deletes those it does not name again ([`SiteIndex::expired`]); one before then carries them on.
+    /// In a tags part stored by round 15's release: keys it retired, with no time; the next publish deletes them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub retired: Vec<String>,
-    /// When the newest of `retired` was retired (Unix seconds; 0 in a part written before this was kept, whose
-    /// retired chunks are deleted by the next publish).
-    #[serde(default, skip_serializing_if = "is_zero")]
-    pub retired_at: i64,
-    /// When this index was built (Unix seconds): the time its store retires chunks at. Not stored.
+    /// In the tags part as stored: the chunks an index stored before named and a later one does not, each with when it
+    /// was retired, oldest first. They are not deleted with the index that retires them, so that a reader, or a
+    /// publish at the same moment, still on an index before finds every chunk it names: a publish deletes those that
+    /// have waited [`RETIRED_GRACE_SECONDS`] and that it does not name again ([`SiteIndex::expired`]), and carries
+    /// the others on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub retiring: Vec<Retired>,
+    /// When this index was built (Unix seconds): the time the chunks it retires are dated. Not stored.
     #[serde(skip)]
     built_at: i64,
     /// The catalog revision the index was built at (0: not known); in the tags part as stored, so that the daily
@@ -102,6 +102,11 @@ pub struct SiteIndex {
     listed: OnceCell<Vec<Rc<List>>>,
 }
 
+/// The keys `stored` retired, with when, the oldest first (a part of round 15's release kept no time: 0).
+fn retired_keys(stored: &SiteIndex) -> impl Iterator<Item = (&str, i64)> {
+    stored.retired.iter().map(|key| (key.as_str(), 0)).chain(stored.retiring.iter().map(|r| (r.0.as_str(), r.1)))
+}
+
 fn is_zero<T: Default + PartialEq>(n: &T) -> bool {
     *n == T::default()
 }
@@ -118,8 +123,14 @@ pub const CHUNK_POSTS: usize = 100;
 
 /// How long a retired chunk is kept: longer than a reader can stay on the index before a publish. KV shows a write
 /// everywhere within about 60 s, a reader trusts `index:version` from KV's edge cache for 60 s, and the parts it
-/// parsed for at most 60 s more (`CACHE_SECONDS`); five minutes also leaves room for a publisher's clock being off.
+/// parsed for at most 60 s more (`CACHE_SECONDS`). The rest, about two minutes, is for the time between building an
+/// index and storing it (a `blog publish` runs wrangler several times) and for a publisher's clock being off.
 pub const RETIRED_GRACE_SECONDS: i64 = 300;
+
+/// A chunk's key that an index no longer names, and when it was retired (Unix seconds). A pair in JSON: its reader
+/// compiles to less than a struct's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Retired(pub String, pub i64);
 
 /// KV key of the index's version, written after its parts: a reader who sees a version finds parts that carry it.
 pub const VERSION_KEY: &str = "index:version";
@@ -570,15 +581,16 @@ impl SiteIndex {
     /// The (key, JSON) pairs that store this index in KV, in the order to write them: the chunks (the site's and
     /// each tag's) that `stored`, the part of the index stored before that names them all (its tags part, or the
     /// front of an older release), does not name (one it names was written before, under a key that never changes),
-    /// then the parts ([`SiteIndex::stored_part`]), which name the chunks, then the version.
-    pub fn stored(&self, stored: &SiteIndex) -> Result<Vec<(String, String)>, serde_json::Error> {
+    /// then the parts ([`SiteIndex::stored_part`]), which name the chunks, then the version. `deleted`: the keys
+    /// [`SiteIndex::expired`] gave, deleted first.
+    pub fn stored(&self, stored: &SiteIndex, deleted: &[String]) -> Result<Vec<(String, String)>, serde_json::Error> {
         let held: HashSet<String> = stored.chunk_keys().collect();
         let mut entries = Vec::new();
         for (key, chunk, write) in self.keyed_chunks().filter(|(key, ..)| !held.contains(key)) {
             entries.push((key, write(chunk)?));
         }
         for part in Part::ALL {
-            entries.push((part.key().to_string(), serde_json::to_string(&self.stored_part(part, stored))?));
+            entries.push((part.key().to_string(), serde_json::to_string(&self.stored_part(part, stored, deleted))?));
         }
         entries.push((VERSION_KEY.to_string(), self.version.clone()));
         Ok(entries)
@@ -586,59 +598,58 @@ impl SiteIndex {
 
     /// What names the chunks of the index stored before, from its parts as KV holds them: its tags part, when that is
     /// of the front's version (an older release, or one rolled back to, writes the front and leaves the tags part of
-    /// an earlier index), otherwise its front, which names the site's chunks; nothing when there is no front.
+    /// an earlier index), otherwise its front, which names the site's chunks, with the chunks the tags part retired;
+    /// nothing when there is no front.
     pub fn stored_names(front: Option<SiteIndex>, tags: Option<SiteIndex>) -> SiteIndex {
         match (front, tags) {
             (Some(front), Some(tags)) if tags.version == front.version => tags,
-            (front, _) => front.unwrap_or_default(),
+            (front, tags) => {
+                let mut names = front.unwrap_or_default();
+                if let Some(tags) = tags {
+                    (names.retired, names.retiring) = (tags.retired, tags.retiring);
+                }
+                names
+            }
         }
     }
 
-    /// `part` of this index as stored over `stored`: the tags part also names the chunks it retires, and since when
-    /// ([`SiteIndex::retired`]).
-    pub fn stored_part(&self, part: Part, stored: &SiteIndex) -> SiteIndex {
+    /// `part` of this index as stored over `stored` once `deleted` are gone: the tags part also names the chunks
+    /// retired and not yet deleted, `stored`'s that this index does not name again and those it retires itself
+    /// ([`SiteIndex::retiring`]).
+    pub fn stored_part(&self, part: Part, stored: &SiteIndex, deleted: &[String]) -> SiteIndex {
         let mut stored_part = self.part(part);
         if part == Part::Tags {
-            let superseded = self.superseded(stored);
-            let retired_at = if superseded.is_empty() { stored.retired_at } else { self.built_at };
-            let waiting = if self.waited(stored) { Vec::new() } else { self.not_named(&stored.retired) };
+            let named: HashSet<String> = self.chunk_keys().collect();
+            // A few keys at most: a scan, which compiles to less than a set of them.
+            let waiting = retired_keys(stored).filter(|(key, _)| !named.contains(*key) && !deleted.iter().any(|d| d == key));
+            let waiting = waiting.map(|(key, at)| Retired(key.to_string(), at));
+            let superseded = stored.chunk_keys().filter(|key| !named.contains(key)).map(|key| Retired(key, self.built_at));
             // Disjoint: a part never names as retired a chunk it names.
-            stored_part.retired = [waiting, superseded].concat();
-            stored_part.retired_at = if stored_part.retired.is_empty() { 0 } else { retired_at };
+            stored_part.retiring = waiting.chain(superseded).collect();
         }
         stored_part
     }
 
     /// The keys of the chunks `stored` names that this index does not: retired when it is stored.
     pub fn superseded(&self, stored: &SiteIndex) -> Vec<String> {
-        self.not_named(&stored.chunk_keys().collect::<Vec<_>>())
-    }
-
-    /// The keys `stored` retired that this index does not name again, once they have waited
-    /// [`RETIRED_GRACE_SECONDS`]: to delete before it is stored.
-    pub fn expired(&self, stored: &SiteIndex) -> Vec<String> {
-        if self.waited(stored) {
-            self.not_named(&stored.retired)
-        } else {
-            Vec::new()
-        }
-    }
-
-    fn waited(&self, stored: &SiteIndex) -> bool {
-        self.built_at - stored.retired_at >= RETIRED_GRACE_SECONDS
-    }
-
-    fn not_named(&self, keys: &[String]) -> Vec<String> {
         let named: HashSet<String> = self.chunk_keys().collect();
-        keys.iter().filter(|key| !named.contains(*key)).cloned().collect()
+        stored.chunk_keys().filter(|key| !named.contains(key)).collect()
     }
 
-    /// How many keys storing this index over `stored` writes and deletes: [`SiteIndex::stored`] and
-    /// [`SiteIndex::expired`] counted, without serializing a chunk.
+    /// The keys `stored` retired that have waited [`RETIRED_GRACE_SECONDS`] and that this index does not name again,
+    /// the oldest first, at most `budget` of them: to delete before it is stored. The others stay retired, for a
+    /// later publish: a long run of publishes leaves many, which must not make one refused.
+    pub fn expired(&self, stored: &SiteIndex, budget: usize) -> Vec<String> {
+        let named: HashSet<String> = self.chunk_keys().collect();
+        let waited = retired_keys(stored).filter(|(key, at)| self.built_at - at >= RETIRED_GRACE_SECONDS && !named.contains(*key));
+        waited.map(|(key, _)| key.to_string()).take(budget).collect()
+    }
+
+    /// How many keys storing this index over `stored` writes ([`SiteIndex::stored`]), counted without serializing a
+    /// chunk. The deletes come on top, within what the store allows ([`SiteIndex::expired`]).
     pub fn writes(&self, stored: &SiteIndex) -> usize {
         let held: HashSet<String> = stored.chunk_keys().collect();
-        let chunks = self.keyed_chunks().filter(|(key, ..)| !held.contains(key)).count();
-        chunks + Part::ALL.len() + 1 + self.expired(stored).len()
+        self.keyed_chunks().filter(|(key, ..)| !held.contains(key)).count() + Part::ALL.len() + 1
     }
 
     /// Whether this part holds the first `n` posts a reader may see now, so that a list of them can be served from
@@ -998,7 +1009,7 @@ mod tests {
         assert_eq!((even.count, odd.count), (121, 120));
         assert_eq!(odd.chunks, index.tag("odd").unwrap().chunks, "untouched");
         assert_eq!(even.chunks[0], index.tag("even").unwrap().chunks[0]);
-        let written: Vec<_> = grown.stored(&index.part(Part::Tags)).unwrap().into_iter().map(|(k, _)| k).collect();
+        let written: Vec<_> = grown.stored(&index.part(Part::Tags), &[]).unwrap().into_iter().map(|(k, _)| k).collect();
         let newest = [
             format!("index:posts:2:{}", grown.chunks[2]),
             format!("index:list:2:{}", grown.lists[2]),
@@ -1102,7 +1113,7 @@ mod tests {
     #[test]
     fn stored_parts_parse_back_and_the_version_is_written_last() {
         let index = site(120, |_| "");
-        let stored = index.stored(&index.part(Part::Tags)).unwrap();
+        let stored = index.stored(&index.part(Part::Tags), &[]).unwrap();
         let keys: Vec<_> = stored.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(
             keys,
@@ -1137,86 +1148,87 @@ mod tests {
         let grown = build(index.posts.iter().cloned().chain([summary("newest", "2025-01-01", "")]));
         assert_eq!(&grown.chunks[..2], &index.chunks[..2]);
         assert_ne!(grown.chunks[2], index.chunks[2]);
-        let written: Vec<_> = grown.stored(&index.part(Part::Tags)).unwrap().into_iter().map(|(k, _)| k).collect();
+        let written: Vec<_> = grown.stored(&index.part(Part::Tags), &[]).unwrap().into_iter().map(|(k, _)| k).collect();
         let newest = [format!("index:posts:2:{}", grown.chunks[2]), format!("index:list:2:{}", grown.lists[2])];
         let parts = ["index", "index:front", "index:aliases", "index:tags", VERSION_KEY];
         assert_eq!(written, [&newest.each_ref().map(String::as_str)[..], &parts].concat(), "chunks first: the parts name them");
-        assert_eq!(grown.stored(&SiteIndex::default()).unwrap().len(), 3 + 3 + 5, "a first publish writes every chunk and list");
+        assert_eq!(grown.stored(&SiteIndex::default(), &[]).unwrap().len(), 3 + 3 + 5, "a first publish writes every chunk and list");
         let front = index.part(Part::Front);
-        assert_eq!(grown.stored(&front).unwrap().len(), 2 + 5, "an older release's front names the chunks as well");
+        assert_eq!(grown.stored(&front, &[]).unwrap().len(), 2 + 5, "an older release's front names the chunks as well");
         let replaced = [format!("index:posts:2:{}", index.chunks[2]), format!("index:list:2:{}", index.lists[2])];
         assert_eq!(grown.superseded(&front), replaced, "the newest chunk and list it replaced");
         assert!(grown.superseded(&grown.part(Part::Tags)).is_empty());
         let mut before_lists = front.clone();
         before_lists.lists.clear();
-        assert_eq!(grown.stored(&before_lists).unwrap().len(), 1 + 3 + 5, "a front written before lists names none of them");
+        assert_eq!(grown.stored(&before_lists, &[]).unwrap().len(), 1 + 3 + 5, "a front written before lists names none of them");
         let shrunk = site(80, |_| "");
         assert_eq!(shrunk.superseded(&front).len(), 3 + 3, "a site cut to one chunk names none of the three, nor their lists");
     }
 
     #[test]
-    fn writes_count_the_keys_storing_an_index_writes_and_deletes() {
+    fn writes_count_the_keys_storing_an_index_writes() {
         let tagged = |i: usize| if i.is_multiple_of(3) { "tags = [\"Three\"]" } else { "" };
         let index = site(240, tagged);
         let newest = build(index.posts.iter().cloned().chain([summary("newest", "2025-01-01", "tags = [\"Three\"]")]));
         let oldest = build(index.posts.iter().cloned().chain([summary("oldest", "2000-01-01", "tags = [\"Three\"]")]));
-        let count = |index: &SiteIndex, stored: &SiteIndex| index.stored(stored).unwrap().len() + index.expired(stored).len();
         let stored = index.part(Part::Tags);
-        let after_newest = newest.stored_part(Part::Tags, &stored);
+        let after_newest = newest.stored_part(Part::Tags, &stored, &[]);
         for stored in [SiteIndex::default(), index.part(Part::Front), stored.clone(), oldest.part(Part::Tags), after_newest.clone()] {
             for grown in [&newest, &oldest, &index] {
-                assert_eq!(grown.writes(&stored), count(grown, &stored));
+                assert_eq!(grown.writes(&stored), grown.stored(&stored, &[]).unwrap().len());
             }
         }
         assert_eq!(index.writes(&stored), 5, "the parts and the version alone");
         assert_eq!(newest.writes(&stored), 5 + 3, "the newest chunk, its list and the tag's, each written");
-        assert_eq!(after_newest.retired.len(), 3, "the three they replace, retired");
+        assert_eq!(after_newest.retiring.len(), 3, "the three they replace, retired");
         assert_eq!(oldest.writes(&stored), 5 + 3 + 3 + 1, "a post older than all shifts every chunk");
-        assert_eq!(oldest.writes(&after_newest), 5 + 3 + 3 + 1, "a publish right after deletes nothing");
-        let oldest_later = SiteIndex::build(oldest.posts.clone(), now() + chrono::Duration::seconds(RETIRED_GRACE_SECONDS));
-        assert_eq!(oldest_later.writes(&after_newest), 5 + 3 + 3 + 1 + 3, "one after the grace deletes what was retired");
-        assert_eq!(index.writes(&after_newest), 5 + 3, "one that names them again writes them and deletes none");
+        assert_eq!(oldest.writes(&after_newest), 5 + 3 + 3 + 1, "the deletes of retired chunks are not counted in");
     }
 
     #[test]
-    fn the_tags_part_keeps_the_catalog_revision_so_the_daily_check_reads_it_from_a_whole_index() {
-        let whole = SiteIndex { revision: 7, ..sample() };
-        assert_eq!(whole.part(Part::Tags).revision, 7);
-        assert_eq!(whole.part(Part::Front).revision, 0, "the front's readers need no more");
-    }
-
-    #[test]
-    fn a_replaced_chunk_is_deleted_by_the_first_publish_after_the_grace() {
+    fn a_replaced_chunk_is_deleted_by_a_publish_after_the_grace_within_its_budget() {
         let at = |seconds: i64| now() + chrono::Duration::seconds(seconds);
+        let built = |posts: &[PostSummary], seconds: i64| SiteIndex::build(posts.iter().cloned(), at(seconds));
+        let retiring = |keys: &[String], seconds: i64| -> Vec<Retired> {
+            keys.iter().map(|key| Retired(key.clone(), at(seconds).timestamp())).collect()
+        };
         let index = site(240, |_| "");
         let stored = index.part(Part::Tags);
-        let grown = SiteIndex::build(index.posts.iter().cloned().chain([summary("newest", "2025-01-01", "")]), at(0));
+        let grown = built(&[index.posts.clone(), vec![summary("newest", "2025-01-01", "")]].concat(), 0);
         let replaced = [format!("index:posts:2:{}", index.chunks[2]), format!("index:list:2:{}", index.lists[2])];
-        assert!(grown.expired(&stored).is_empty(), "nothing the index before named is deleted with it");
-        let written: HashMap<String, String> = grown.stored(&stored).unwrap().into_iter().collect();
+        assert!(grown.expired(&stored, usize::MAX).is_empty(), "nothing the index before named is deleted with it");
+        let written: HashMap<String, String> = grown.stored(&stored, &[]).unwrap().into_iter().collect();
         let tags: SiteIndex = serde_json::from_str(&written["index:tags"]).unwrap();
-        assert_eq!((&tags.retired[..], tags.retired_at), (&replaced[..], at(0).timestamp()), "the tags part names what it retires");
+        assert_eq!(tags.retiring, retiring(&replaced, 0), "the tags part names what it retires, and when");
         let front: SiteIndex = serde_json::from_str(&written["index:front"]).unwrap();
-        assert!(front.retired.is_empty(), "readers of the front do not parse them");
+        assert!(front.retiring.is_empty(), "readers of the front do not parse them");
 
-        // A publish within the grace deletes nothing, and carries them on with what it retires itself.
-        let next = SiteIndex::build(grown.posts.iter().cloned().chain([summary("next", "2025-01-02", "")]), at(60));
-        assert!(next.expired(&tags).is_empty());
-        let next_tags = next.stored_part(Part::Tags, &tags);
+        // A publish within the grace deletes nothing, and carries them on, each with its own time, before what it
+        // retires itself.
+        let next = built(&[grown.posts.clone(), vec![summary("next", "2025-01-02", "")]].concat(), 60);
+        assert!(next.expired(&tags, usize::MAX).is_empty());
+        let next_tags = next.stored_part(Part::Tags, &tags, &[]);
         let also = [format!("index:posts:2:{}", grown.chunks[2]), format!("index:list:2:{}", grown.lists[2])];
-        assert_eq!(next_tags.retired, [&replaced[..], &also[..]].concat());
-        assert_eq!(next_tags.retired_at, at(60).timestamp(), "counted from the newest");
-        // One that retires nothing keeps the time; one after the grace deletes them all.
-        let same = |seconds| SiteIndex::build(next.posts.clone(), at(seconds));
-        assert_eq!(same(120).stored_part(Part::Tags, &next_tags).retired_at, next_tags.retired_at);
-        assert!(same(60 + RETIRED_GRACE_SECONDS - 1).expired(&next_tags).is_empty());
-        assert_eq!(same(60 + RETIRED_GRACE_SECONDS).expired(&next_tags), next_tags.retired);
-        assert!(same(60 + RETIRED_GRACE_SECONDS).stored_part(Part::Tags, &next_tags).retired.is_empty());
-        let named_again = SiteIndex::build(index.posts.clone(), at(60 + RETIRED_GRACE_SECONDS));
-        assert_eq!(named_again.expired(&next_tags), also, "one that names them again keeps them");
-        // A part stored before the time was kept: its retired chunks go with the next publish, as they did.
-        let legacy = SiteIndex { retired_at: 0, ..tags.clone() };
-        assert_eq!(next.expired(&legacy), replaced);
+        assert_eq!(next_tags.retiring, [retiring(&replaced, 0), retiring(&also, 60)].concat());
+        // Each expires on its own time, the oldest first, and no more than the budget: the rest wait for the next.
+        let later = |seconds| built(&next.posts, seconds);
+        assert!(later(RETIRED_GRACE_SECONDS - 1).expired(&next_tags, usize::MAX).is_empty());
+        assert_eq!(later(RETIRED_GRACE_SECONDS).expired(&next_tags, usize::MAX), replaced);
+        assert_eq!(later(RETIRED_GRACE_SECONDS + 60).expired(&next_tags, usize::MAX), [&replaced[..], &also[..]].concat());
+        let (last, deleted) = (later(RETIRED_GRACE_SECONDS + 60), [replaced[0].clone()]);
+        assert_eq!(last.expired(&next_tags, 1), deleted);
+        let left = last.stored_part(Part::Tags, &next_tags, &deleted).retiring;
+        assert_eq!(left, [retiring(&replaced[1..], 0), retiring(&also, 60)].concat(), "the others stay retired");
+        // One that names them again keeps them, and no longer names them as retired.
+        let named_again = built(&index.posts, RETIRED_GRACE_SECONDS + 60);
+        assert_eq!(named_again.expired(&next_tags, usize::MAX), also);
+        assert!(named_again.stored_part(Part::Tags, &next_tags, &also).retiring.iter().all(|r| !replaced.contains(&r.0)));
+        // A tags part of round 15's release kept no time: its retired chunks go with the next publish, as they did.
+        let round_15 = SiteIndex { retired: replaced.to_vec(), retiring: Vec::new(), ..tags.clone() };
+        assert_eq!(next.expired(&round_15, usize::MAX), replaced);
+        // A front of another version names what is stored; the tags part's retired chunks are kept beside it.
+        let names = SiteIndex::stored_names(Some(index.part(Part::Front)), Some(next_tags.clone()));
+        assert_eq!((names.chunks, names.retiring), (index.chunks.clone(), next_tags.retiring.clone()));
     }
 
     #[test]
@@ -1228,7 +1240,7 @@ mod tests {
         assert_eq!((&list.first_tags, list.posts[3].tags.as_slice()), (&chunk.first_tags, &["Rust".to_string()][..]));
         assert!(chunk.posts[0].excerpt_html.contains("<p>") && list.posts[0].excerpt_html.is_empty());
         // As KV keeps them: the list without what is empty, and read back as made.
-        let stored: HashMap<String, String> = index.stored(&SiteIndex::default()).unwrap().into_iter().collect();
+        let stored: HashMap<String, String> = index.stored(&SiteIndex::default(), &[]).unwrap().into_iter().collect();
         let (chunk_json, list_json) = (&stored[&chunk_key(1, &chunk.version)], &stored[&list_key(1, &list.version)]);
         assert!(!list_json.contains("excerpt_html") && list_json.len() * 2 < chunk_json.len(), "{list_json}");
         assert!(chunk_json.contains("\"excerpt_html\":\"<p>"), "a chunk keeps every field, as an older release reads it");

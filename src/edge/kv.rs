@@ -247,20 +247,21 @@ impl ContentStore for KvContent {
         // change the newest chunk of the site and of a few tags alone.
         let stored = self.stored_names().await?;
         let writes = within_writes(index, &stored, self.index_writes, spent)?;
-        // First the chunks retired long enough ago (see `SiteIndex::retired`): neither index names them, and a
-        // publish cut short leaves them named as retired for the next. Those only the stored index names are retired
-        // by this one, and stay for readers still on it.
-        for key in index.expired(&stored) {
-            kv.delete(&key).await.map_err(unavailable)?;
+        // First the chunks retired long enough ago (see `SiteIndex::retiring`), as many as this request may still
+        // delete: neither index names them, and a publish cut short leaves them named as retired for the next. Those
+        // only the stored index names are retired by this one, and stay for readers still on it.
+        let expired = index.expired(&stored, self.index_writes.saturating_sub(spent + writes));
+        for key in &expired {
+            kv.delete(key).await.map_err(unavailable)?;
         }
         // Then in order, the version last: a reader who sees the new version must find the new parts and chunks.
-        for (key, value) in index.stored(&stored).map_err(|e| StoreError::Corrupt(e.to_string()))? {
+        for (key, value) in index.stored(&stored, &expired).map_err(|e| StoreError::Corrupt(e.to_string()))? {
             kv.put_bytes(&key, value.as_bytes()).map_err(unavailable)?.execute().await.map_err(unavailable)?;
         }
         // The author sees their own publish at once.
         PARTS.with(|c| *c.borrow_mut() = Default::default());
         GENERATION.set(GENERATION.get() + 1);
-        Ok(writes)
+        Ok(writes + expired.len())
     }
 
     async fn check_index(&self, index: &SiteIndex) -> Result<(), StoreError> {

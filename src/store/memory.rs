@@ -20,7 +20,7 @@ pub struct MemoryStore {
     /// The parts of the index, as KV keeps them, by `Part as usize`.
     index: RefCell<[Rc<SiteIndex>; 4]>,
     /// The chunks of the index's posts and of each tag's, by key.
-    chunks: RefCell<HashMap<String, Rc<Chunk>>>,
+    pub(crate) chunks: RefCell<HashMap<String, Rc<Chunk>>>,
     catalog: RefCell<BTreeMap<(String, String), (PostSummary, String)>>,
     comments: RefCell<Vec<(Comment, CommentRecord)>>,
     hits: RefCell<HashMap<String, u32>>,
@@ -117,15 +117,18 @@ impl ContentStore for MemoryStore {
     async fn put_index(&self, index: &SiteIndex, spent: usize) -> Result<usize, StoreError> {
         let writes = self.within_limit(index, spent)?;
         *self.writes.borrow_mut() += 1;
-        // As the worker stores it: chunks retired long enough ago go, those this one retires stay.
+        // As the worker stores it: chunks retired long enough ago go, as many as the limit leaves room for; those
+        // this one retires stay.
         let stored = self.stored_names();
+        let budget = self.index_writes.get().map_or(usize::MAX, |limit| limit.saturating_sub(spent + writes));
+        let expired = index.expired(&stored, budget);
         let mut chunks = self.chunks.borrow_mut();
-        for key in index.expired(&stored) {
-            chunks.remove(&key);
+        for key in &expired {
+            chunks.remove(key);
         }
         chunks.extend(index.keyed_chunks().map(|(key, chunk, _)| (key, chunk.clone())));
-        *self.index.borrow_mut() = Part::ALL.map(|p| Rc::new(index.stored_part(p, &stored)));
-        Ok(writes)
+        *self.index.borrow_mut() = Part::ALL.map(|p| Rc::new(index.stored_part(p, &stored, &expired)));
+        Ok(if self.index_writes.get().is_some() { writes + expired.len() } else { 0 })
     }
     async fn check_index(&self, index: &SiteIndex) -> Result<(), StoreError> {
         self.within_limit(index, 0).map(|_| ())

@@ -39,8 +39,8 @@ pub enum StoreError {
     Contended,
 }
 
-/// The writes and deletes storing `index` over `stored` takes (see [`SiteIndex::stored_names`]); refused when that
-/// is more than `limit` less what the request has `spent`.
+/// The writes storing `index` over `stored` takes (see [`SiteIndex::stored_names`]); refused when that is more than
+/// `limit` less what the request has `spent`. (The deletes of retired chunks fill what room is left.)
 pub fn within_writes(index: &SiteIndex, stored: &SiteIndex, limit: usize, spent: usize) -> Result<usize, StoreError> {
     match index.writes(stored) {
         needed if needed + spent > limit => Err(StoreError::TooManyWrites { needed, limit: limit.saturating_sub(spent) }),
@@ -104,10 +104,11 @@ pub trait ContentStore {
     async fn chunks(&self, named: &[(String, &str)]) -> Result<Option<Vec<Rc<Chunk>>>, StoreError>;
     async fn put_docs(&self, docs: &[PublishedDoc]) -> Result<(), StoreError>;
     async fn delete_doc(&self, kind: Kind, slug: &Slug) -> Result<(), StoreError>;
-    /// Stores the index: deletes the chunks retired long enough ago, unless this index names them
-    /// ([`SiteIndex::expired`]), then writes the chunks the index stored before did not name, and its parts. Returns the keys it wrote
-    /// and deleted against the store's limit per request (none, for a store without one); refuses, writing nothing,
-    /// when they would pass that limit less the `spent` this request already wrote ([`StoreError::TooManyWrites`]).
+    /// Stores the index: deletes the chunks retired long enough ago that this index does not name, as many as the
+    /// store's limit per request leaves room for ([`SiteIndex::expired`]), then writes the chunks the index stored
+    /// before did not name, and its parts. Returns the keys it wrote and deleted against that limit (none, for a store
+    /// without one); refuses, writing nothing, when its writes alone would pass the limit less the `spent` this
+    /// request already wrote ([`StoreError::TooManyWrites`]).
     async fn put_index(&self, index: &SiteIndex, spent: usize) -> Result<usize, StoreError>;
     /// Refuses an index that `put_index` could not store in one go ([`StoreError::TooManyWrites`]), so that a
     /// publish can be refused before it writes anything. A store without such a limit takes any.

@@ -251,7 +251,7 @@ pub fn publish(dir: &Path, target: Target) -> Result<()> {
         target => {
             let store = Wrangler::new(target)?;
             let site = SiteConfig::default();
-            // The clock dates the chunks this publish retires (see `SiteIndex::retired`); what a reader sees is
+            // The clock dates the chunks this publish retires (see `SiteIndex::retiring`); what a reader sees is
             // decided by the blog when they ask.
             let (now, key) = (chrono::Utc::now(), SigningKey::default());
             let app = App { site: &site, content: &store, db: &store, now, key: &key };

@@ -170,9 +170,9 @@ impl ContentStore for Wrangler {
         let read = |part: Part| self.run(&["kv", "key", "get", part.key(), "--binding", "POSTS"]).ok();
         let parsed = |json: String| serde_json::from_str::<SiteIndex>(&json).ok();
         let stored = SiteIndex::stored_names(read(Part::Front).and_then(parsed), read(Part::Tags).and_then(parsed));
-        let entries = index.stored(&stored).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        // First the chunks retired long enough ago (see the worker's `put_index`).
-        let expired = index.expired(&stored);
+        // First the chunks retired long enough ago, every one: wrangler has no limit (see the worker's `put_index`).
+        let expired = index.expired(&stored, usize::MAX);
+        let entries = index.stored(&stored, &expired).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         if !expired.is_empty() {
             let file = self.write_file("expired.json", &Value::from(expired).to_string())?;
             self.run(&["kv", "bulk", "delete", path_str(&file)?, "--force", "--binding", "POSTS"])?;
