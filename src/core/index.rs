@@ -63,9 +63,12 @@ pub struct SiteIndex {
     /// In the whole index and its tags part, every tag, in the order of first use (so a new one comes last).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<TagEntry>,
-    /// In a tags part stored by round 15's release: keys it retired, with no time; the next publish deletes them.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// In a tags part stored by an earlier release: keys it retired, all of the same time, `retired_at` (round 15's
+    /// kept none: 0, and the next publish deletes them). Read, never written.
+    #[serde(default, skip_serializing)]
     pub retired: Vec<String>,
+    #[serde(default, skip_serializing)]
+    pub retired_at: i64,
     /// In the tags part as stored: the chunks an index stored before named and a later one does not, each with when it
     /// was retired, oldest first. They are not deleted with the index that retires them, so that a reader, or a
     /// publish at the same moment, still on an index before finds every chunk it names: a publish deletes those that
@@ -104,7 +107,7 @@ pub struct SiteIndex {
 
 /// The keys `stored` retired, with when, the oldest first (a part of round 15's release kept no time: 0).
 fn retired_keys(stored: &SiteIndex) -> impl Iterator<Item = (&str, i64)> {
-    stored.retired.iter().map(|key| (key.as_str(), 0)).chain(stored.retiring.iter().map(|r| (r.0.as_str(), r.1)))
+    stored.retired.iter().map(|key| (key.as_str(), stored.retired_at)).chain(stored.retiring.iter().map(|r| (r.0.as_str(), r.1)))
 }
 
 fn is_zero<T: Default + PartialEq>(n: &T) -> bool {
@@ -605,8 +608,12 @@ impl SiteIndex {
             (Some(front), Some(tags)) if tags.version == front.version => tags,
             (front, tags) => {
                 let mut names = front.unwrap_or_default();
+                // Less those the front names again (a rollback): a part never names as retired a chunk it names.
                 if let Some(tags) = tags {
-                    (names.retired, names.retiring) = (tags.retired, tags.retiring);
+                    let named: HashSet<String> = names.chunk_keys().collect();
+                    (names.retired, names.retiring, names.retired_at) = (tags.retired, tags.retiring, tags.retired_at);
+                    names.retired.retain(|key| !named.contains(key));
+                    names.retiring.retain(|r| !named.contains(&r.0));
                 }
                 names
             }
@@ -1226,9 +1233,22 @@ mod tests {
         // A tags part of round 15's release kept no time: its retired chunks go with the next publish, as they did.
         let round_15 = SiteIndex { retired: replaced.to_vec(), retiring: Vec::new(), ..tags.clone() };
         assert_eq!(next.expired(&round_15, usize::MAX), replaced);
+        assert_eq!(next.expired(&round_15, 0), Vec::<String>::new(), "within the budget");
+        let undated: Vec<Retired> = replaced.iter().map(|key| Retired(key.clone(), 0)).collect();
+        assert_eq!(next.stored_part(Part::Tags, &round_15, &[]).retiring[..2], undated[..], "else carried on");
+        // One of this session's first form dated them all at once: they wait as long.
+        let dated = SiteIndex { retired_at: at(0).timestamp(), ..round_15.clone() };
+        assert!(next.expired(&dated, usize::MAX).is_empty());
+        assert_eq!(later(RETIRED_GRACE_SECONDS).expired(&dated, usize::MAX), replaced);
         // A front of another version names what is stored; the tags part's retired chunks are kept beside it.
+        let names = SiteIndex::stored_names(Some(next.part(Part::Front)), Some(SiteIndex { version: "other".into(), ..next_tags.clone() }));
+        assert_eq!((&names.chunks, &names.retiring), (&next.chunks, &next_tags.retiring));
+        // Less those it names again (a front rolled back to the index before): neither deleted nor retired twice.
         let names = SiteIndex::stored_names(Some(index.part(Part::Front)), Some(next_tags.clone()));
-        assert_eq!((names.chunks, names.retiring), (index.chunks.clone(), next_tags.retiring.clone()));
+        assert_eq!(names.retiring, retiring(&also, 60));
+        assert_eq!(last.expired(&names, usize::MAX), also);
+        let carried: Vec<String> = last.stored_part(Part::Tags, &names, &[]).retiring.into_iter().map(|r| r.0).collect();
+        assert_eq!(carried.iter().filter(|key| replaced.contains(key)).count(), 2, "each once, retired afresh: {carried:?}");
     }
 
     #[test]
