@@ -165,7 +165,7 @@ fn list_and_feed(c: &mut Criterion) {
         // Its list, as KV keeps it (the in-memory store holds lists parsed, so the JSON is the publish's own).
         let whole = block_on(store.index(Part::Whole)).expect("whole");
         let key = list_key(0, front.list_version(0).expect("lists"));
-        let (_, list, write) = whole.keyed_chunks().find(|(k, ..)| *k == key).expect("the list is stored");
+        let (_, list, write) = whole.keyed_chunks().into_iter().find(|(k, ..)| *k == key).expect("the list is stored");
         let json = write(list).expect("list json");
         c.benchmark_group("list_parse_of").bench_function(BenchmarkId::from_parameter(total), |b| {
             b.iter(|| black_box(serde_json::from_str::<List>(&json).expect("parse")))

@@ -4,6 +4,7 @@
 //! requests of a blog, cost the least.
 
 use super::{remember, App, AppError};
+use crate::core::archive::archive_key;
 use crate::core::hash;
 use crate::core::index::{chunk_key, list_key, tag_chunk_key, Chunk, Part, SiteIndex, Span};
 use crate::core::route::Sitemap;
@@ -141,17 +142,21 @@ pub(super) enum ChunksOrKept {
     /// The index that named the chunks (what is made from them is kept under its key), the number of chunks that hold
     /// a visible post, and the chunks chosen.
     Chunks(Rc<SiteIndex>, usize, Vec<Rc<Chunk>>),
+    /// As `Chunks`, with the archive texts of the chunks chosen in their place.
+    Archived(Rc<SiteIndex>, usize, Vec<String>),
 }
 
 impl<C: ContentStore, D> App<'_, C, D> {
     /// The kept listing, or the chunks `pick` chooses from the number that hold a visible post (`None`: no such
     /// page), as lists where the store holds them (the archive and the sitemaps need no more). The front names them
     /// when it can tell how many posts are scheduled and the store holds each as named; otherwise they are cut from
-    /// the whole index, which may be of another version than the front.
+    /// the whole index, which may be of another version than the front. For the `archive`, their archive texts in
+    /// their place where the store holds them.
     pub(super) async fn chunks_or_kept(
         &self,
         listed: Listed<'_>,
         pick: &dyn Fn(usize) -> Option<Vec<usize>>,
+        archive: bool,
     ) -> Result<ChunksOrKept, AppError> {
         let front = self.content.index(Part::Front).await?;
         if let Some(kept) = self.kept(listed, &front) {
@@ -159,6 +164,14 @@ impl<C: ContentStore, D> App<'_, C, D> {
         }
         if let Some(count) = front.visible_chunks(self.now) {
             let numbers = pick(count).ok_or(AppError::NotFound)?;
+            if archive && front.archived {
+                let keys: Vec<String> = numbers.iter().filter_map(|&n| front.list_version(n).map(|v| archive_key(n, v))).collect();
+                if keys.len() == numbers.len() {
+                    if let Some(texts) = self.content.texts(&keys).await? {
+                        return Ok(ChunksOrKept::Archived(front, count, texts));
+                    }
+                }
+            }
             // Their lists, else the chunks themselves (one loop: `held_chunks` is compiled once for both).
             let series: [Series; 2] = [(SiteIndex::list_version, list_key), (SiteIndex::chunk_version, chunk_key)];
             for (version, key) in series {

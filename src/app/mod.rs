@@ -136,6 +136,7 @@ pub(crate) fn remember<V>(memo: &'static LocalKey<RefCell<HashMap<String, V>>>, 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::archive::archive_key;
     use crate::core::config::SiteConfig;
     use crate::core::index::{chunk_key, list_key, Part, SiteIndex, RETIRED_GRACE_SECONDS};
     use crate::core::route::Sitemap;
@@ -324,16 +325,29 @@ mod tests {
     }
 
     #[test]
-    fn the_archive_asks_for_its_two_lists_at_once() {
+    fn the_archive_reads_the_texts_of_its_two_lists_at_once_and_the_lists_where_they_are_missing() {
         let (site, store) = (SiteConfig::default(), MemoryStore::default());
         let app = app(&site, &store);
         publish_site(&app, 220);
         *store.chunk_reads.borrow_mut() = Some(Vec::new());
-        block_on(app.archive(1)).unwrap();
+        let expected = block_on(app.archive(1)).unwrap().body.clone();
         // 220 posts are three chunks; the newest two are 2 and 1.
         let front = block_on(store.index(Part::Front)).unwrap();
+        let texts: Vec<String> = [2, 1].map(|n| archive_key(n, front.list_version(n).unwrap())).into();
         let lists: Vec<String> = [2, 1].map(|n| list_key(n, front.list_version(n).unwrap())).into();
-        assert_eq!(store.chunk_reads.take().unwrap(), [lists], "one read of both lists");
+        assert_eq!(store.chunk_reads.take().unwrap(), std::slice::from_ref(&texts), "one read of both texts");
+        // A front written before archive texts names none, and a store may lack one: the same page from the lists.
+        // (Each under a version of its own, so that what was kept for the real one is not served.)
+        for (i, archived) in [false, true].into_iter().enumerate() {
+            let mut served: SiteIndex = (*front).clone();
+            (served.archived, served.version) = (archived, format!("{}-{i}", front.version));
+            store.serve_part(Part::Front, Rc::new(served));
+            store.texts.borrow_mut().remove(&texts[1]);
+            *store.chunk_reads.borrow_mut() = Some(Vec::new());
+            assert_eq!(block_on(app.archive(1)).unwrap().body, expected);
+            let reads = if archived { vec![texts.clone(), lists.clone()] } else { vec![lists.clone()] };
+            assert_eq!(store.chunk_reads.take().unwrap(), reads);
+        }
     }
 
     #[test]
@@ -610,9 +624,9 @@ mod tests {
         let (site, store) = (SiteConfig::default(), MemoryStore::default());
         let app = app(&site, &store);
         publish_site(&app, 240);
-        // A new post changes the newest chunk and its list (2 written and 5 parts; the 2 replaced are retired); one
-        // older than all shifts all three chunks and lists (6 written), and taking the oldest away shifts its tag's
-        // three chunks as well: past a limit of 10.
+        // A new post changes the newest chunk, its list and archive text (3 written and 5 parts; the 3 replaced are
+        // retired); one older than all shifts all three chunks, lists and texts (9 written), and taking the oldest away
+        // shifts its tag's three chunks as well: past a limit of 10.
         store.index_writes.set(Some(12));
         block_on(app.publish(Kind::Post, &slug("newest"), "+++\ntitle = \"Newest\"\ndate = 2025-01-02\n+++\nNew.\n")).unwrap();
         let app = App { now: app.now + chrono::Duration::seconds(RETIRED_GRACE_SECONDS), ..app };
@@ -621,9 +635,9 @@ mod tests {
         let archive = block_on(app.archive(1)).unwrap().body.clone();
         let oldest = "+++\ntitle = \"Oldest\"\ndate = 2000-01-01\n+++\nAncient words.\n";
         let refused = block_on(app.publish(Kind::Post, &slug("oldest"), oldest)).unwrap_err();
-        assert!(matches!(refused, AppError::Store(StoreError::TooManyWrites { needed: 11, limit: 10 })), "{refused:?}");
-        let refused = block_on(app.unpublish(Kind::Post, &slug("p239"))).unwrap_err();
         assert!(matches!(refused, AppError::Store(StoreError::TooManyWrites { needed: 14, limit: 10 })), "{refused:?}");
+        let refused = block_on(app.unpublish(Kind::Post, &slug("p239"))).unwrap_err();
+        assert!(matches!(refused, AppError::Store(StoreError::TooManyWrites { needed: 17, limit: 10 })), "{refused:?}");
         assert!(matches!(block_on(app.unpublish(Kind::Post, &slug("nothing"))), Err(AppError::NotFound)), "what is not there is not found");
         assert_eq!(*store.writes.borrow(), writes, "nothing written");
         assert!(matches!(block_on(app.show_post(&slug("oldest"), &ShowOptions::default())), Err(AppError::NotFound)));
@@ -631,17 +645,18 @@ mod tests {
         assert_eq!(block_on(app.archive(1)).unwrap().body, archive);
         assert!(block_on(app.show_post(&slug("p239"), &ShowOptions::default())).is_ok());
 
-        // At 12, the older post is taken: the retired chunks are deleted as far as the limit leaves room (1 of 2),
-        // never refused for; the other stays retired, for a later publish.
-        store.index_writes.set(Some(12));
+        // At 15, the older post is taken: the retired chunks are deleted as far as the limit leaves room (1 of 3),
+        // never refused for; the others stay retired, for a later publish.
+        store.index_writes.set(Some(15));
         let retired: Vec<String> = block_on(store.index(Part::Tags)).unwrap().retiring.iter().map(|r| r.0.clone()).collect();
-        assert_eq!(retired.len(), 2);
+        assert_eq!(retired.len(), 3);
         block_on(app.publish(Kind::Post, &slug("oldest"), oldest)).unwrap();
         assert!(block_on(app.archive(2)).unwrap().body.contains("/posts/oldest/"));
         let retiring = block_on(store.index(Part::Tags)).unwrap().retiring.clone();
         assert_eq!(retiring.first().map(|r| &r.0), Some(&retired[1]), "{retiring:?}");
-        assert_eq!(retiring.len(), 1 + 6, "the one left, and the six the older post shifted");
+        assert_eq!(retiring.len(), 2 + 9, "the two left, and the nine the older post shifted");
         assert!(!store.chunks.borrow().contains_key(&retired[0]) && store.chunks.borrow().contains_key(&retired[1]));
+        assert!(!store.texts.borrow().contains_key(&retired[0]) && store.texts.borrow().contains_key(&retired[2]));
     }
 
     #[test]

@@ -2,15 +2,16 @@
 
 use super::listing::{keep_under, kept_under, ChunksOrKept, Listed, Listing};
 use super::{App, AppError};
+use crate::core::archive;
 use crate::core::feed::{self, FeedEntry};
-use crate::core::index::{archive_chunks, archive_pages, chunk_key, months, Chunk, Paged, Part, SiteIndex, Span};
+use crate::core::index::{archive_chunks, archive_pages, chunk_key, Chunk, Paged, Part, SiteIndex, Span};
 use crate::core::post::{Kind, PostSummary};
 use crate::core::route::Sitemap;
 use crate::core::search::fts_query;
 use crate::core::slug::Slug;
 use crate::core::views::{
-    snippet_html, ArchiveMonthView, ArchivePage, DateView, ErrorPage, Layout, Link, ListPage, Page, Pager, PostCard, PostPage, SearchHit,
-    SearchPage, TagsPage,
+    snippet_html, ArchivePage, DateView, ErrorPage, Layout, Link, ListPage, Page, Pager, PostCard, PostPage, SearchHit, SearchPage,
+    TagsPage,
 };
 use crate::store::{Catalog, CommentStore, ContentStore, SNIPPET_CLOSE, SNIPPET_OPEN};
 use chrono::{DateTime, Utc};
@@ -121,19 +122,27 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         Ok(self.keep(Listed::Tags, &index, TagsPage { layout, tags: index.tag_counts(self.now) }.html()?))
     }
 
-    /// `/archive/` and its later pages: the posts of one or two chunks by month, whatever the site's size.
+    /// `/archive/` and its later pages: the posts of one or two chunks by month, whatever the site's size, joined from
+    /// their archive texts (made from the chunks where the store lacks them).
     pub async fn archive(&self, page: usize) -> Result<Rc<Listing>, AppError> {
         let listed = Listed::Archive(page);
-        let (index, count, chunks) = match self.chunks_or_kept(listed, &|count| archive_chunks(page, count)).await? {
+        let (index, count, texts) = match self.chunks_or_kept(listed, &|count| archive_chunks(page, count), true).await? {
             ChunksOrKept::Kept(kept) => return Ok(kept),
-            ChunksOrKept::Chunks(index, count, chunks) => (index, count, chunks),
+            ChunksOrKept::Archived(index, count, texts) => (index, count, texts),
+            ChunksOrKept::Chunks(index, count, chunks) => {
+                let mut texts = Vec::new();
+                for chunk in &chunks {
+                    texts.push(archive::text(chunk)?);
+                }
+                (index, count, texts)
+            }
         };
         let (title, path) = match page {
             1 => ("Archive".to_string(), "/archive/".to_string()),
             _ => (format!("Archive, page {page}"), format!("/archive/page/{page}/")),
         };
         let layout = Layout::new(self.site, index.visible_pages(self.now), Some(&title), None, &path);
-        let months = months(chunks.iter().flat_map(|c| c.visible(self.now))).iter().map(ArchiveMonthView::new).collect();
+        let months = archive::months(&texts, self.now.timestamp());
         let pager = Pager::new("/archive/", page, archive_pages(count));
         Ok(self.keep(listed, &index, ArchivePage { layout, months, pager }.html()?))
     }
@@ -231,9 +240,10 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
             Sitemap::Posts(n) => (1..=count).contains(&n).then(|| vec![n - 1]),
             Sitemap::Index | Sitemap::Site => Some(Vec::new()),
         };
-        let (index, count, chunks) = match self.chunks_or_kept(listed, &pick).await? {
+        let (index, count, chunks) = match self.chunks_or_kept(listed, &pick, false).await? {
             ChunksOrKept::Kept(kept) => return Ok(kept),
             ChunksOrKept::Chunks(index, count, chunks) => (index, count, chunks),
+            ChunksOrKept::Archived(..) => unreachable!("archive texts are asked for by the archive alone"),
         };
         let entries = self.sitemap_entries(which, &index, count, &chunks);
         let body = if which == Sitemap::Index { feed::sitemap_index(&entries) } else { feed::sitemap(&entries) };

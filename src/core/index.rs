@@ -11,11 +11,12 @@
 //! (two, and a third when sticky posts push a long page over one); only the admin reads the whole, and readers when a
 //! part cannot serve them.
 
+use crate::core::archive::{self, archive_key};
 use crate::core::date;
 use crate::core::hash::short_hash;
 use crate::core::post::{Kind, PostSummary};
 use crate::core::slug::slugify;
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::cell::{Cell, OnceCell};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -51,6 +52,10 @@ pub struct SiteIndex {
     /// The version of each chunk's [`List`], as `chunks`; empty in an index written before lists.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub lists: Vec<String>,
+    /// Whether each list's archive text is stored beside it ([`archive_key`]): not in an index written before them,
+    /// whose publish did not write them.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub archived: bool,
     /// In a chunk, the slugs of the tags whose oldest post is in it, in the order met walking its posts from the
     /// oldest. A tag is visible once that post is (the others are newer), so each tag's page is listed in one
     /// sitemap: this chunk's.
@@ -106,8 +111,10 @@ pub struct SiteIndex {
 }
 
 /// The keys `stored` retired, with when, the oldest first (a part of round 15's release kept no time: 0).
-fn retired_keys(stored: &SiteIndex) -> impl Iterator<Item = (&str, i64)> {
-    stored.retired.iter().map(|key| (key.as_str(), stored.retired_at)).chain(stored.retiring.iter().map(|r| (r.0.as_str(), r.1)))
+fn retired_keys(stored: &SiteIndex) -> Vec<(&str, i64)> {
+    let mut keys: Vec<(&str, i64)> = stored.retired.iter().map(|key| (key.as_str(), stored.retired_at)).collect();
+    keys.extend(stored.retiring.iter().map(|r| (r.0.as_str(), r.1)));
+    keys
 }
 
 fn is_zero<T: Default + PartialEq>(n: &T) -> bool {
@@ -290,6 +297,11 @@ fn list_json(list: &List) -> Result<String, serde_json::Error> {
     serde_json::to_string(&StoredList { version: &list.version, posts, first_tags: &list.first_tags })
 }
 
+/// A list as the archive's text ([`archive::text`]).
+fn archive_text(list: &List) -> Result<String, serde_json::Error> {
+    archive::text(list).map_err(serde::ser::Error::custom)
+}
+
 /// KV key of chunk `n` (0 the oldest) of the posts tagged `slug`, at `version`.
 pub fn tag_chunk_key(slug: &str, n: usize, version: &str) -> String {
     format!("index:tag:{slug}:{n}:{version}")
@@ -336,33 +348,12 @@ pub fn archive_chunks(page: usize, chunks: usize) -> Option<Vec<usize>> {
     }
 }
 
-/// Posts grouped by month, in the order given (newest first): months of the archive.
-pub fn months<'a>(posts: impl IntoIterator<Item = &'a PostSummary>) -> Vec<ArchiveMonth<'a>> {
-    let mut months: Vec<ArchiveMonth<'a>> = Vec::new();
-    for post in posts {
-        let Some(date) = post.date else { continue };
-        match months.last_mut() {
-            Some(m) if m.year == date.year() && m.month == date.month() => m.posts.push(post),
-            _ => months.push(ArchiveMonth { year: date.year(), month: date.month(), posts: vec![post] }),
-        }
-    }
-    months
-}
-
 /// One page of a paginated list.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Paged<'a> {
     pub items: Vec<&'a PostSummary>,
     pub page: usize,
     pub total_pages: usize,
-}
-
-/// Posts of one month in the archive.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ArchiveMonth<'a> {
-    pub year: i32,
-    pub month: u32,
-    pub posts: Vec<&'a PostSummary>,
 }
 
 /// A tag and the number of visible posts that carry it.
@@ -398,7 +389,7 @@ impl SiteIndex {
         posts.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.slug.cmp(&b.slug)));
         pages.sort_by(|a, b| a.title.cmp(&b.title).then_with(|| a.slug.cmp(&b.slug)));
         let built_at = now.timestamp();
-        let mut index = SiteIndex { version: String::new(), posts, pages, aliases, held, omitted: 0, built_at, ..SiteIndex::default() };
+        let mut index = SiteIndex { posts, pages, aliases, held, archived: true, built_at, ..SiteIndex::default() };
         index.chunks = index.cut().iter().map(|c| c.version.clone()).collect();
         index.lists = index.cut_lists().iter().map(|c| c.version.clone()).collect();
         index.tags = index.tags_from_posts();
@@ -425,7 +416,22 @@ impl SiteIndex {
         let (chunks, lists) = if part == Part::Aliases { (Vec::new(), Vec::new()) } else { (self.chunks.clone(), self.lists.clone()) };
         let (tags, revision) = if part == Part::Tags { (self.tag_entries().to_vec(), self.revision) } else { (Vec::new(), 0) };
         let version = self.version.clone();
-        SiteIndex { version, posts, pages, aliases, held, omitted, chunks, lists, sticky_at, tags, revision, ..SiteIndex::default() }
+        let archived = self.archived;
+        SiteIndex {
+            version,
+            posts,
+            pages,
+            aliases,
+            held,
+            omitted,
+            chunks,
+            lists,
+            archived,
+            sticky_at,
+            tags,
+            revision,
+            ..SiteIndex::default()
+        }
     }
 
     /// The posts of this index in chunks, oldest chunk first; cut once per index. Only the whole index holds every
@@ -541,22 +547,38 @@ impl SiteIndex {
         Some(Span { visible: count - scheduled, chunks, skip })
     }
 
-    /// Every chunk of this (whole) index with its KV key and how it is written: the posts', their lists, then each
-    /// tag's.
-    pub fn keyed_chunks(&self) -> impl Iterator<Item = (String, &Rc<Chunk>, Writer)> {
-        let site = self.cut().iter().enumerate().map(|(n, c)| (chunk_key(n, &c.version), c, chunk_json as Writer));
-        let lists = self.cut_lists().iter().enumerate().map(|(n, c)| (list_key(n, &c.version), c, list_json as Writer));
-        let tags = self.tag_cut().iter().flat_map(|(slug, chunks)| {
-            chunks.iter().enumerate().map(move |(n, c)| (tag_chunk_key(slug, n, &c.version), c, chunk_json as Writer))
-        });
-        site.chain(lists).chain(tags)
+    /// Every chunk of this (whole) index with its KV key and how it is written: the posts', each list and its
+    /// archive text, then each tag's. (Loops, not chained iterators: they compile to less.)
+    pub fn keyed_chunks(&self) -> Vec<(String, &Rc<Chunk>, Writer)> {
+        let mut keyed = Vec::new();
+        for (n, chunk) in self.cut().iter().enumerate() {
+            keyed.push((chunk_key(n, &chunk.version), chunk, chunk_json as Writer));
+        }
+        for (n, list) in self.cut_lists().iter().enumerate() {
+            keyed.push((list_key(n, &list.version), list, list_json as Writer));
+            keyed.push((archive_key(n, &list.version), list, archive_text as Writer));
+        }
+        for (slug, chunks) in self.tag_cut() {
+            for (n, chunk) in chunks.iter().enumerate() {
+                keyed.push((tag_chunk_key(slug, n, &chunk.version), chunk, chunk_json as Writer));
+            }
+        }
+        keyed
     }
 
-    /// The KV keys of the chunks this index names: the posts', their lists, then each tag's.
-    fn chunk_keys(&self) -> impl Iterator<Item = String> + '_ {
-        let lists = self.lists.iter().enumerate().map(|(n, v)| list_key(n, v));
-        let tags = self.tags.iter().flat_map(|t| t.chunks.iter().enumerate().map(move |(n, v)| tag_chunk_key(&t.slug, n, v)));
-        self.chunks.iter().enumerate().map(|(n, v)| chunk_key(n, v)).chain(lists).chain(tags)
+    /// The KV keys of the chunks this index names, as [`SiteIndex::keyed_chunks`] orders them.
+    fn chunk_keys(&self) -> Vec<String> {
+        let mut keys: Vec<String> = self.chunks.iter().enumerate().map(|(n, v)| chunk_key(n, v)).collect();
+        for (n, version) in self.lists.iter().enumerate() {
+            keys.push(list_key(n, version));
+            if self.archived {
+                keys.push(archive_key(n, version));
+            }
+        }
+        for tag in &self.tags {
+            keys.extend(tag.chunks.iter().enumerate().map(|(n, v)| tag_chunk_key(&tag.slug, n, v)));
+        }
+        keys
     }
 
     /// How many chunks the whole index's posts fill.
@@ -587,9 +609,9 @@ impl SiteIndex {
     /// then the parts ([`SiteIndex::stored_part`]), which name the chunks, then the version. `deleted`: the keys
     /// [`SiteIndex::expired`] gave, deleted first.
     pub fn stored(&self, stored: &SiteIndex, deleted: &[String]) -> Result<Vec<(String, String)>, serde_json::Error> {
-        let held: HashSet<String> = stored.chunk_keys().collect();
+        let held: HashSet<String> = stored.chunk_keys().into_iter().collect();
         let mut entries = Vec::new();
-        for (key, chunk, write) in self.keyed_chunks().filter(|(key, ..)| !held.contains(key)) {
+        for (key, chunk, write) in self.keyed_chunks().into_iter().filter(|(key, ..)| !held.contains(key)) {
             entries.push((key, write(chunk)?));
         }
         for part in Part::ALL {
@@ -610,7 +632,7 @@ impl SiteIndex {
                 let mut names = front.unwrap_or_default();
                 // Less those the front names again (a rollback): a part never names as retired a chunk it names.
                 if let Some(tags) = tags {
-                    let named: HashSet<String> = names.chunk_keys().collect();
+                    let named: HashSet<String> = names.chunk_keys().into_iter().collect();
                     (names.retired, names.retiring, names.retired_at) = (tags.retired, tags.retiring, tags.retired_at);
                     names.retired.retain(|key| !named.contains(key));
                     names.retiring.retain(|r| !named.contains(&r.0));
@@ -626,37 +648,44 @@ impl SiteIndex {
     pub fn stored_part(&self, part: Part, stored: &SiteIndex, deleted: &[String]) -> SiteIndex {
         let mut stored_part = self.part(part);
         if part == Part::Tags {
-            let named: HashSet<String> = self.chunk_keys().collect();
-            // A few keys at most: a scan, which compiles to less than a set of them.
-            let waiting = retired_keys(stored).filter(|(key, _)| !named.contains(*key) && !deleted.iter().any(|d| d == key));
-            let waiting = waiting.map(|(key, at)| Retired(key.to_string(), at));
-            let superseded = stored.chunk_keys().filter(|key| !named.contains(key)).map(|key| Retired(key, self.built_at));
-            // Disjoint: a part never names as retired a chunk it names.
-            stored_part.retiring = waiting.chain(superseded).collect();
+            let named: HashSet<String> = self.chunk_keys().into_iter().collect();
+            // Those waiting, then those superseded now: disjoint, as a part never names as retired a chunk it names.
+            // (`deleted` are a few keys at most: a scan, which compiles to less than a set of them.)
+            for (key, at) in retired_keys(stored) {
+                if !named.contains(key) && !deleted.iter().any(|d| d == key) {
+                    stored_part.retiring.push(Retired(key.to_string(), at));
+                }
+            }
+            for key in stored.chunk_keys() {
+                if !named.contains(&key) {
+                    stored_part.retiring.push(Retired(key, self.built_at));
+                }
+            }
         }
         stored_part
     }
 
     /// The keys of the chunks `stored` names that this index does not: retired when it is stored.
     pub fn superseded(&self, stored: &SiteIndex) -> Vec<String> {
-        let named: HashSet<String> = self.chunk_keys().collect();
-        stored.chunk_keys().filter(|key| !named.contains(key)).collect()
+        let named: HashSet<String> = self.chunk_keys().into_iter().collect();
+        stored.chunk_keys().into_iter().filter(|key| !named.contains(key)).collect()
     }
 
     /// The keys `stored` retired that have waited [`RETIRED_GRACE_SECONDS`] and that this index does not name again,
     /// the oldest first, at most `budget` of them: to delete before it is stored. The others stay retired, for a
     /// later publish: a long run of publishes leaves many, which must not make one refused.
     pub fn expired(&self, stored: &SiteIndex, budget: usize) -> Vec<String> {
-        let named: HashSet<String> = self.chunk_keys().collect();
-        let waited = retired_keys(stored).filter(|(key, at)| self.built_at - at >= RETIRED_GRACE_SECONDS && !named.contains(*key));
+        let named: HashSet<String> = self.chunk_keys().into_iter().collect();
+        let waited =
+            retired_keys(stored).into_iter().filter(|(key, at)| self.built_at - at >= RETIRED_GRACE_SECONDS && !named.contains(*key));
         waited.map(|(key, _)| key.to_string()).take(budget).collect()
     }
 
     /// How many keys storing this index over `stored` writes ([`SiteIndex::stored`]), counted without serializing a
     /// chunk. The deletes come on top, within what the store allows ([`SiteIndex::expired`]).
     pub fn writes(&self, stored: &SiteIndex) -> usize {
-        let held: HashSet<String> = stored.chunk_keys().collect();
-        self.keyed_chunks().filter(|(key, ..)| !held.contains(key)).count() + Part::ALL.len() + 1
+        let held: HashSet<String> = stored.chunk_keys().into_iter().collect();
+        self.keyed_chunks().iter().filter(|(key, ..)| !held.contains(key)).count() + Part::ALL.len() + 1
     }
 
     /// Whether this part holds the first `n` posts a reader may see now, so that a list of them can be served from
@@ -787,6 +816,12 @@ mod tests {
         post.summary(&post.render())
     }
 
+    /// The keys of chunk `n` of the site's posts, its list and its archive text.
+    fn newest_keys(index: &SiteIndex, n: usize) -> [String; 3] {
+        let list = &index.lists[n];
+        [chunk_key(n, &index.chunks[n]), list_key(n, list), archive_key(n, list)]
+    }
+
     fn now() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap()
     }
@@ -864,13 +899,6 @@ mod tests {
         let later = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 1).unwrap();
         assert_eq!(index.tag_counts(later).iter().map(|t| t.count).collect::<Vec<_>>(), [1, 3]);
         assert_eq!(index.tag("none"), None);
-    }
-
-    #[test]
-    fn archive_groups_by_month() {
-        let index = sample();
-        let months: Vec<_> = months(index.visible(now())).iter().map(|m| (m.year, m.month, m.posts.len())).collect();
-        assert_eq!(months, [(2024, 12, 1), (2024, 3, 1), (2023, 3, 1)]);
     }
 
     #[test]
@@ -1020,12 +1048,14 @@ mod tests {
         let newest = [
             format!("index:posts:2:{}", grown.chunks[2]),
             format!("index:list:2:{}", grown.lists[2]),
+            format!("index:archive:2:{}", grown.lists[2]),
             format!("index:tag:even:1:{}", even.chunks[1]),
         ];
-        assert_eq!(written[..3], newest, "the newest chunk of the site, its list and the tag's newest chunk alone");
+        assert_eq!(written[..4], newest, "the newest chunk of the site, its list and archive text, and the tag's newest chunk alone");
         let replaced = [
             format!("index:posts:2:{}", index.chunks[2]),
             format!("index:list:2:{}", index.lists[2]),
+            format!("index:archive:2:{}", index.lists[2]),
             format!("index:tag:even:1:{}", index.tag("even").unwrap().chunks[1]),
         ];
         assert_eq!(grown.superseded(&index.part(Part::Tags)), replaced);
@@ -1045,12 +1075,12 @@ mod tests {
     fn the_chunks_stored_before_are_named_by_the_tags_part_of_the_fronts_version_only() {
         let (index, grown) = (site(120, |_| "tags = [\"All\"]"), site(121, |_| "tags = [\"All\"]"));
         let (front, tags) = (index.part(Part::Front), index.part(Part::Tags));
-        assert_eq!(SiteIndex::stored_names(Some(front.clone()), Some(tags.clone())).chunk_keys().count(), 2 + 2 + 2);
+        assert_eq!(SiteIndex::stored_names(Some(front.clone()), Some(tags.clone())).chunk_keys().len(), 2 + 2 + 2 + 2);
         // A release that knew no tags part wrote a newer front over it: only the front names what is stored.
         let stale = SiteIndex::stored_names(Some(grown.part(Part::Front)), Some(tags));
-        assert_eq!((&stale.version, stale.chunk_keys().count()), (&grown.version, 2 + 2));
-        assert_eq!(SiteIndex::stored_names(None, Some(grown.part(Part::Tags))).chunk_keys().count(), 0, "no front, nothing named");
-        assert_eq!(SiteIndex::stored_names(Some(front), None).chunk_keys().count(), 2 + 2);
+        assert_eq!((&stale.version, stale.chunk_keys().len()), (&grown.version, 2 + 2 + 2));
+        assert_eq!(SiteIndex::stored_names(None, Some(grown.part(Part::Tags))).chunk_keys().len(), 0, "no front, nothing named");
+        assert_eq!(SiteIndex::stored_names(Some(front), None).chunk_keys().len(), 2 + 2 + 2);
     }
 
     #[test]
@@ -1156,20 +1186,22 @@ mod tests {
         assert_eq!(&grown.chunks[..2], &index.chunks[..2]);
         assert_ne!(grown.chunks[2], index.chunks[2]);
         let written: Vec<_> = grown.stored(&index.part(Part::Tags), &[]).unwrap().into_iter().map(|(k, _)| k).collect();
-        let newest = [format!("index:posts:2:{}", grown.chunks[2]), format!("index:list:2:{}", grown.lists[2])];
+        let newest = newest_keys(&grown, 2);
         let parts = ["index", "index:front", "index:aliases", "index:tags", VERSION_KEY];
         assert_eq!(written, [&newest.each_ref().map(String::as_str)[..], &parts].concat(), "chunks first: the parts name them");
-        assert_eq!(grown.stored(&SiteIndex::default(), &[]).unwrap().len(), 3 + 3 + 5, "a first publish writes every chunk and list");
+        let first = grown.stored(&SiteIndex::default(), &[]).unwrap().len();
+        assert_eq!(first, 3 + 3 + 3 + 5, "a first publish writes every chunk, list and archive text");
         let front = index.part(Part::Front);
-        assert_eq!(grown.stored(&front, &[]).unwrap().len(), 2 + 5, "an older release's front names the chunks as well");
-        let replaced = [format!("index:posts:2:{}", index.chunks[2]), format!("index:list:2:{}", index.lists[2])];
-        assert_eq!(grown.superseded(&front), replaced, "the newest chunk and list it replaced");
+        assert_eq!(grown.stored(&front, &[]).unwrap().len(), 3 + 5, "an older release's front names the chunks as well");
+        assert_eq!(grown.superseded(&front), newest_keys(&index, 2), "the newest chunk, list and archive text it replaced");
+        let before_archive = SiteIndex { archived: false, ..front.clone() };
+        assert_eq!(grown.stored(&before_archive, &[]).unwrap().len(), 3 + 2 + 5, "a front written before archive texts names none");
         assert!(grown.superseded(&grown.part(Part::Tags)).is_empty());
         let mut before_lists = front.clone();
         before_lists.lists.clear();
-        assert_eq!(grown.stored(&before_lists, &[]).unwrap().len(), 1 + 3 + 5, "a front written before lists names none of them");
+        assert_eq!(grown.stored(&before_lists, &[]).unwrap().len(), 1 + 3 + 3 + 5, "a front written before lists names none of them");
         let shrunk = site(80, |_| "");
-        assert_eq!(shrunk.superseded(&front).len(), 3 + 3, "a site cut to one chunk names none of the three, nor their lists");
+        assert_eq!(shrunk.superseded(&front).len(), 3 + 3 + 3, "a site cut to one chunk names none of the three, nor their lists");
     }
 
     #[test]
@@ -1186,10 +1218,10 @@ mod tests {
             }
         }
         assert_eq!(index.writes(&stored), 5, "the parts and the version alone");
-        assert_eq!(newest.writes(&stored), 5 + 3, "the newest chunk, its list and the tag's, each written");
-        assert_eq!(after_newest.retiring.len(), 3, "the three they replace, retired");
-        assert_eq!(oldest.writes(&stored), 5 + 3 + 3 + 1, "a post older than all shifts every chunk");
-        assert_eq!(oldest.writes(&after_newest), 5 + 3 + 3 + 1, "the deletes of retired chunks are not counted in");
+        assert_eq!(newest.writes(&stored), 5 + 4, "the newest chunk, its list and archive text, and the tag's, each written");
+        assert_eq!(after_newest.retiring.len(), 4, "the four they replace, retired");
+        assert_eq!(oldest.writes(&stored), 5 + 3 + 3 + 3 + 1, "a post older than all shifts every chunk");
+        assert_eq!(oldest.writes(&after_newest), 5 + 3 + 3 + 3 + 1, "the deletes of retired chunks are not counted in");
     }
 
     #[test]
@@ -1202,7 +1234,7 @@ mod tests {
         let index = site(240, |_| "");
         let stored = index.part(Part::Tags);
         let grown = built(&[index.posts.clone(), vec![summary("newest", "2025-01-01", "")]].concat(), 0);
-        let replaced = [format!("index:posts:2:{}", index.chunks[2]), format!("index:list:2:{}", index.lists[2])];
+        let replaced = newest_keys(&index, 2);
         assert!(grown.expired(&stored, usize::MAX).is_empty(), "nothing the index before named is deleted with it");
         let written: HashMap<String, String> = grown.stored(&stored, &[]).unwrap().into_iter().collect();
         let tags: SiteIndex = serde_json::from_str(&written["index:tags"]).unwrap();
@@ -1215,7 +1247,7 @@ mod tests {
         let next = built(&[grown.posts.clone(), vec![summary("next", "2025-01-02", "")]].concat(), 60);
         assert!(next.expired(&tags, usize::MAX).is_empty());
         let next_tags = next.stored_part(Part::Tags, &tags, &[]);
-        let also = [format!("index:posts:2:{}", grown.chunks[2]), format!("index:list:2:{}", grown.lists[2])];
+        let also = newest_keys(&grown, 2);
         assert_eq!(next_tags.retiring, [retiring(&replaced, 0), retiring(&also, 60)].concat());
         // Each expires on its own time, the oldest first, and no more than the budget: the rest wait for the next.
         let later = |seconds| built(&next.posts, seconds);
@@ -1235,7 +1267,7 @@ mod tests {
         assert_eq!(next.expired(&round_15, usize::MAX), replaced);
         assert_eq!(next.expired(&round_15, 0), Vec::<String>::new(), "within the budget");
         let undated: Vec<Retired> = replaced.iter().map(|key| Retired(key.clone(), 0)).collect();
-        assert_eq!(next.stored_part(Part::Tags, &round_15, &[]).retiring[..2], undated[..], "else carried on");
+        assert_eq!(next.stored_part(Part::Tags, &round_15, &[]).retiring[..3], undated[..], "else carried on");
         // One of this session's first form dated them all at once: they wait as long.
         let dated = SiteIndex { retired_at: at(0).timestamp(), ..round_15.clone() };
         assert!(next.expired(&dated, usize::MAX).is_empty());
@@ -1248,7 +1280,7 @@ mod tests {
         assert_eq!(names.retiring, retiring(&also, 60));
         assert_eq!(last.expired(&names, usize::MAX), also);
         let carried: Vec<String> = last.stored_part(Part::Tags, &names, &[]).retiring.into_iter().map(|r| r.0).collect();
-        assert_eq!(carried.iter().filter(|key| replaced.contains(key)).count(), 2, "each once, retired afresh: {carried:?}");
+        assert_eq!(carried.iter().filter(|key| replaced.contains(key)).count(), 3, "each once, retired afresh: {carried:?}");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The pure domain: no worker types, no clock, no randomness, no I/O.
 
 pub mod admin_views;
+pub mod archive;
 pub mod auth;
 pub mod comment;
 pub mod config;

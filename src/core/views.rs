@@ -3,7 +3,7 @@
 use crate::core::comment::{Comment, CommentForm, CommentStatus, FieldErrors, Threaded};
 use crate::core::config::SiteConfig;
 use crate::core::date;
-use crate::core::index::{ArchiveMonth, TagCount};
+use crate::core::index::TagCount;
 use crate::core::post::{Kind, PostSummary, Prepared};
 use crate::core::slug::slugify;
 use askama::Template;
@@ -457,19 +457,20 @@ pub struct ArchivePage {
     pub pager: Pager,
 }
 
+/// A month of the archive: its posts' entries are prepared HTML (see [`crate::core::archive`]).
 #[derive(Debug, Clone)]
 pub struct ArchiveMonthView {
     pub label: String,
-    pub posts: Vec<(DateView, Link)>,
+    pub entries: String,
 }
 
-impl ArchiveMonthView {
-    pub fn new(month: &ArchiveMonth<'_>) -> ArchiveMonthView {
-        let label = month.posts.first().and_then(|p| p.date).map(date::month_year).unwrap_or_default();
-        let posts =
-            month.posts.iter().filter_map(|p| Some((DateView::new(p.date?), Link { title: p.title.clone(), url: p.url() }))).collect();
-        ArchiveMonthView { label, posts }
-    }
+/// One post in the archive, rendered when its list is stored.
+#[derive(Template)]
+#[template(path = "_archive_entry.html")]
+pub struct ArchiveEntry<'a> {
+    pub date: DateView,
+    pub title: &'a str,
+    pub url: String,
 }
 
 /// `/search?q=`.

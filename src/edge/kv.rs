@@ -216,6 +216,16 @@ impl ContentStore for KvContent {
         Ok(Some(chunks))
     }
 
+    async fn texts(&self, keys: &[String]) -> Result<Option<Vec<String>>, StoreError> {
+        // Their keys name their versions, so an edge-cached copy is never stale.
+        let mut texts = Vec::new();
+        for text in join_all(keys.iter().map(|key| self.read(key, Some(INDEX_CACHE_TTL_SECONDS)))).await {
+            let Some(text) = text? else { return Ok(None) };
+            texts.push(text);
+        }
+        Ok(Some(texts))
+    }
+
     async fn navigation(&self) -> Result<Rc<SiteIndex>, StoreError> {
         match confirmed_within(Part::Front, NAVIGATION_STALENESS_MS.max(self.index_window_ms)) {
             Some(index) => Ok(index),

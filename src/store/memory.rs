@@ -21,6 +21,8 @@ pub struct MemoryStore {
     index: RefCell<[Rc<SiteIndex>; 4]>,
     /// The chunks of the index's posts and of each tag's, by key.
     pub(crate) chunks: RefCell<HashMap<String, Rc<Chunk>>>,
+    /// What KV holds under each key of the index that was written, for the reads of texts.
+    pub(crate) texts: RefCell<HashMap<String, String>>,
     catalog: RefCell<BTreeMap<(String, String), (PostSummary, String)>>,
     comments: RefCell<Vec<(Comment, CommentRecord)>>,
     hits: RefCell<HashMap<String, u32>>,
@@ -44,7 +46,7 @@ pub struct MemoryStore {
     /// Set by a test: what other requests write to the catalog before each of the next reads of its revision, as
     /// requests to the worker interleave.
     pub meanwhile: RefCell<std::collections::VecDeque<PublishedDoc>>,
-    /// Set by a test to see how chunks are asked for: the keys of each read of them, noted here.
+    /// Set by a test to see how chunks and texts are asked for: the keys of each read of them, noted here.
     pub chunk_reads: RefCell<Option<Vec<Vec<String>>>>,
 }
 
@@ -102,6 +104,13 @@ impl ContentStore for MemoryStore {
         let held = self.chunks.borrow();
         Ok(named.iter().map(|(key, version)| held.get(key).filter(|c| c.version == *version).cloned()).collect())
     }
+    async fn texts(&self, keys: &[String]) -> Result<Option<Vec<String>>, StoreError> {
+        if let Some(reads) = self.chunk_reads.borrow_mut().as_mut() {
+            reads.push(keys.to_vec());
+        }
+        let held = self.texts.borrow();
+        Ok(keys.iter().map(|key| held.get(key).cloned()).collect())
+    }
     async fn put_docs(&self, docs: &[PublishedDoc]) -> Result<(), StoreError> {
         for d in docs {
             *self.writes.borrow_mut() += 1;
@@ -122,11 +131,14 @@ impl ContentStore for MemoryStore {
         let stored = self.stored_names();
         let budget = self.index_writes.get().map_or(usize::MAX, |limit| limit.saturating_sub(spent + writes));
         let expired = index.expired(&stored, budget);
-        let mut chunks = self.chunks.borrow_mut();
+        let written = index.stored(&stored, &expired).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let (mut chunks, mut texts) = (self.chunks.borrow_mut(), self.texts.borrow_mut());
         for key in &expired {
             chunks.remove(key);
+            texts.remove(key);
         }
-        chunks.extend(index.keyed_chunks().map(|(key, chunk, _)| (key, chunk.clone())));
+        chunks.extend(index.keyed_chunks().into_iter().map(|(key, chunk, _)| (key, chunk.clone())));
+        texts.extend(written);
         *self.index.borrow_mut() = Part::ALL.map(|p| Rc::new(index.stored_part(p, &stored, &expired)));
         Ok(if self.index_writes.get().is_some() { writes + expired.len() } else { 0 })
     }

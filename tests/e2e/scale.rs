@@ -5,6 +5,7 @@
 
 use crate::support::{set_var, TestApp, ADMIN_TOKEN};
 use crate::OwnAppTest;
+use edge_blog::core::archive::archive_key;
 use edge_blog::core::index::{chunk_key, list_key};
 
 pub const TESTS: &[OwnAppTest] =
@@ -25,9 +26,9 @@ fn links(text: &str) -> Vec<usize> {
 }
 
 fn a_large_site_pages_its_archive_sitemaps_and_tags_by_chunk() {
-    // A publish through the worker may write and delete 10 keys of the index here, not 950: enough for a new post,
-    // too few for one older than all (see the end).
-    let app = TestApp::start_with(|config| set_var(config, "INDEX_WRITES_PER_PUBLISH", "10"));
+    // A publish through the worker may write and delete 11 keys of the index here, not 950: enough for a new post
+    // (8) and the deletes of the three keys the bulk publish retired, too few for a post older than all (see the end).
+    let app = TestApp::start_with(|config| set_var(config, "INDEX_WRITES_PER_PUBLISH", "11"));
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::create_dir_all(dir.path().join("posts")).expect("posts dir");
     for i in 0..POSTS {
@@ -79,6 +80,13 @@ fn a_large_site_pages_its_archive_sitemaps_and_tags_by_chunk() {
     let list_names: Vec<String> = (0..3).map(list_key).collect();
     let lists: Vec<String> = list_names.iter().map(|name| app.kv(&["key", "get", name]).trim().to_string()).collect();
     assert!(lists[1].len() < chunk(1).len() && !lists[1].contains("excerpt_html"), "{}", lists[1]);
+    // And beside each list the archive's text of its posts, which the archive reads.
+    let archive_keys = || app.kv(&["key", "list", "--prefix", "index:archive:"]);
+    let stored_texts = archive_keys();
+    assert_eq!(stored_texts.matches("\"name\"").count(), 3 + retired_with("index:archive:"), "{stored_texts}");
+    let text_names: Vec<String> = (0..3).map(|n| archive_key(n, &named("lists", n))).collect();
+    let texts: Vec<String> = text_names.iter().map(|name| app.kv(&["key", "get", name])).collect();
+    assert!(texts[0].contains("\t<li><time datetime=\"2020-01-01T00:00:00+00:00\">1 January 2020</time>"), "{}", texts[0]);
 
     // The tag on every bulk post has three chunks of its own, named by the tags part.
     let tag_key = |n: usize| {
@@ -91,19 +99,19 @@ fn a_large_site_pages_its_archive_sitemaps_and_tags_by_chunk() {
     assert_eq!(stored_tag_chunks.matches("\"name\"").count(), 3, "{stored_tag_chunks}");
 
     // Before anything is read, KV loses the newest list, which is read from its chunk (the newest posts sitemap), and
-    // a chunk of the site's with its list, and one of the tag's, which are cut from the whole index (the archive's
-    // first page, which also needs the newest). The oldest list is read as it is: one post's title changed in it
-    // shows on the archive's last page.
+    // a chunk of the site's with its list and archive text, and one of the tag's, which are cut from the whole index
+    // (the archive's first page, which also needs the newest). The oldest archive text is read as it is: one post's
+    // title changed in it shows on the archive's last page.
     app.kv(&["key", "delete", &list_names[2]]);
     let lost = chunk(1);
     app.kv(&["key", "delete", &key(1)]);
     app.kv(&["key", "delete", &list_names[1]]);
+    app.kv(&["key", "delete", &text_names[1]]);
     let lost_tag_chunk = (tag_key(1), app.kv(&["key", "get", &tag_key(1)]));
     app.kv(&["key", "delete", &lost_tag_chunk.0]);
-    assert!(lists[0].contains("\"title\":\"Bulk 0\""), "{}", lists[0]);
-    put(&list_names[0], &lists[0].replace("\"title\":\"Bulk 0\"", "\"title\":\"Bulk 0, from its list\""));
+    put(&text_names[0], &texts[0].replace(">Bulk 0</a>", ">Bulk 0, from its archive text</a>"));
     check_archive_and_sitemaps(&app, &[]);
-    app.get("/archive/page/2/").assert_contains(">Bulk 0, from its list</a>");
+    app.get("/archive/page/2/").assert_contains(">Bulk 0, from its archive text</a>");
     check_tags(&app);
 
     // With every chunk held: a publish writes the chunk it changes, under a new key, and leaves the others. The one it
@@ -111,8 +119,8 @@ fn a_large_site_pages_its_archive_sitemaps_and_tags_by_chunk() {
     // minutes later deletes it. A copy of the oldest laid out differently (the same JSON, so the same chunk to a
     // reader) is still there after it.
     put_chunk(1, &lost);
-    for (name, list) in list_names.iter().zip(&lists) {
-        put(name, list);
+    for (name, value) in list_names.iter().zip(&lists).chain(text_names.iter().zip(&texts)) {
+        put(name, value);
     }
     let file = dir.path().join("tag-chunk.json");
     std::fs::write(&file, &lost_tag_chunk.1).expect("write tag chunk");
@@ -133,14 +141,17 @@ fn a_large_site_pages_its_archive_sitemaps_and_tags_by_chunk() {
     assert!(newest_list != list_names[2] && stored.contains(&format!("\"{newest_list}\"")), "{stored}");
     assert!(stored.contains(&format!("\"{oldest_list}\"")), "the oldest list is not written again: {stored}");
     assert_eq!(stored.matches("\"name\"").count(), 4, "and its list: {stored}");
-    assert_eq!(retired(), [newest.clone(), list_names[2].clone()]);
+    let stored = archive_keys();
+    assert!(stored.contains(&format!("\"{}\"", archive_key(2, &named("lists", 2)))), "{stored}");
+    assert_eq!(stored.matches("\"name\"").count(), 4, "and its archive text: {stored}");
+    assert_eq!(retired(), [newest.clone(), list_names[2].clone(), text_names[2].clone()]);
     check_archive_and_sitemaps(&app, &["/posts/bulk-newest/"]);
     assert_eq!(tag_keys(), stored_tag_chunks, "a post without the tag changes none of its chunks");
     check_tags(&app);
 
     // A post older than all shifts every chunk and list, and taking the oldest away shifts its tag's chunks too: more
     // keys than this app lets a publish through the worker write. Each is refused before anything is written, with
-    // what to do instead; `blog publish` through wrangler then publishes it, minutes later, and deletes the two
+    // what to do instead; `blog publish` through wrangler then publishes it, minutes later, and deletes the three
     // retired above.
     minutes_pass();
     let (before, before_lists) = (keys(), list_keys());
@@ -148,7 +159,7 @@ fn a_large_site_pages_its_archive_sitemaps_and_tags_by_chunk() {
     for refused in [app.put_post("bulk-oldest", oldest), app.delete_post("bulk-0", Some(ADMIN_TOKEN))] {
         assert_eq!(refused.status, 422, "{}", refused.body);
         refused.assert_contains("Nothing was changed: storing the site's index would write or delete");
-        refused.assert_contains("more than the 10 a publish through the worker may");
+        refused.assert_contains("more than the 11 a publish through the worker may");
         refused.assert_contains("`blog publish --remote <dir>`");
     }
     assert_eq!((app.get("/posts/bulk-oldest/").status, app.get("/posts/bulk-0/").status), (404, 200));
@@ -163,6 +174,7 @@ fn a_large_site_pages_its_archive_sitemaps_and_tags_by_chunk() {
     assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     let (stored, stored_lists) = (keys(), list_keys());
     assert!(!stored.contains(&newest) && !stored_lists.contains(&list_names[2]), "the retired chunk and list are deleted: {stored}");
+    assert!(!archive_keys().contains(&text_names[2]), "and the archive text");
     let retired_now = retired();
     for key in &shifted {
         assert!(stored.contains(key.as_str()) && retired_now.contains(key), "{key}: {stored}");

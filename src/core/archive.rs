@@ -1,0 +1,136 @@
+//! The archive as prepared when a list is stored: each [`List`] of posts is also kept as the archive's text of its
+//! posts, already in HTML ([`archive_key`]), so that a fresh isolate joins the lines of the archive's first page
+//! instead of parsing and rendering up to two hundred posts (see BENCHMARKS.md, round 17). Every archive page is made
+//! from this text: the pages of an index written before it, or of a store that lacks it, from the text of their lists.
+//!
+//! The text: for each month, newest first, a line `#<month>`, then a line for each of its posts,
+//! `<Unix seconds>\t<li>…</li>`. Scheduled posts are in it; a reader leaves out those dated after now.
+
+use crate::core::date;
+use crate::core::index::List;
+use crate::core::views::{ArchiveEntry, ArchiveMonthView, DateView};
+use askama::Template;
+
+/// KV key of the archive text of chunk `n`'s list at `version` (the list's: the text is made from the list alone).
+pub fn archive_key(n: usize, version: &str) -> String {
+    format!("index:archive:{n}:{version}")
+}
+
+/// The archive text of `list`'s posts (see the module).
+pub fn text(list: &List) -> Result<String, askama::Error> {
+    let (mut text, mut month) = (String::new(), String::new());
+    for post in list.posts.iter().filter(|p| !p.draft) {
+        let Some(date) = post.date else { continue };
+        let label = date::month_year(date);
+        if label != month {
+            text += "#";
+            text += &label;
+            text += "\n";
+            month = label;
+        }
+        text += &date.timestamp().to_string();
+        text += "\t";
+        // A line break or a tab in a title would cut its line: in HTML any run of white space reads as one space.
+        let mut title = String::new();
+        for word in post.title.split_whitespace() {
+            if !title.is_empty() {
+                title += " ";
+            }
+            title += word;
+        }
+        ArchiveEntry { date: DateView::new(date), title: &title, url: post.url() }.render_into(&mut text)?;
+        text += "\n";
+    }
+    Ok(text)
+}
+
+/// The months of the archive in `texts` (a page's lists, newest first) with the posts a reader may see at `now`
+/// (Unix seconds); a month split between two lists is shown as one.
+pub fn months(texts: &[String], now: i64) -> Vec<ArchiveMonthView> {
+    let mut months: Vec<ArchiveMonthView> = Vec::new();
+    let mut month = "";
+    for line in texts.iter().flat_map(|t| t.split('\n')) {
+        if let Some(label) = line.strip_prefix('#') {
+            month = label;
+            continue;
+        }
+        let Some((at, entry)) = line.split_once('\t') else { continue };
+        if at.parse::<i64>().map_or(true, |at| at > now) {
+            continue;
+        }
+        match months.last_mut() {
+            Some(m) if m.label == month => {
+                m.entries += "\n    ";
+                m.entries += entry;
+            }
+            _ => months.push(ArchiveMonthView { label: month.to_string(), entries: entry.to_string() }),
+        }
+    }
+    months
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::index::SiteIndex;
+    use crate::core::post::{Kind, Post, PostSummary};
+    use chrono::{TimeZone, Utc};
+
+    fn summary(slug: &str, title: &str, date: &str) -> PostSummary {
+        let src = format!("+++\ntitle = \"{title}\"\ndate = {date}\n+++\nBody of {slug}.");
+        let post = Post::parse(&src, Kind::Post, Some(slug)).unwrap();
+        post.summary(&post.render())
+    }
+
+    /// The months shown at `now`, as (label, titles in order).
+    fn shown(texts: &[String], now: (i32, u32, u32)) -> Vec<(String, Vec<String>)> {
+        let now = Utc.with_ymd_and_hms(now.0, now.1, now.2, 0, 0, 0).unwrap().timestamp();
+        let titles = |entries: &str| {
+            entries.split("<a href=").skip(1).map(|a| a[a.find('>').unwrap() + 1..a.find("</a>").unwrap()].to_string()).collect()
+        };
+        months(texts, now).iter().map(|m| (m.label.clone(), titles(&m.entries))).collect()
+    }
+
+    fn list(posts: Vec<PostSummary>) -> List {
+        let mut list = SiteIndex::default();
+        list.posts = posts;
+        list
+    }
+
+    #[test]
+    fn the_archive_shows_the_visible_posts_by_month_and_a_scheduled_one_at_its_time() {
+        let text = text(&list(vec![
+            summary("later", "Later", "2026-01-01"),
+            summary("new", "New", "2024-12-01"),
+            summary("mid", "Mid", "2024-03-15"),
+            summary("early", "Early", "2024-03-02"),
+            summary("old", "Old", "2023-03-01"),
+        ]))
+        .unwrap();
+        let expected = |months: &[(&str, &[&str])]| -> Vec<(String, Vec<String>)> {
+            months.iter().map(|(l, t)| (l.to_string(), t.iter().map(|t| t.to_string()).collect())).collect()
+        };
+        let shown_then = shown(std::slice::from_ref(&text), (2025, 1, 1));
+        assert_eq!(shown_then, expected(&[("December 2024", &["New"]), ("March 2024", &["Mid", "Early"]), ("March 2023", &["Old"])]));
+        let shown_later = shown(std::slice::from_ref(&text), (2026, 1, 2));
+        assert_eq!(shown_later[0], expected(&[("January 2026", &["Later"])])[0], "scheduled, then shown");
+        assert_eq!(shown(&[String::new()], (2026, 1, 2)), expected(&[]));
+    }
+
+    #[test]
+    fn a_month_split_between_two_lists_is_one_month() {
+        let newer = text(&list(vec![summary("b", "B", "2024-03-15"), summary("a", "A", "2024-03-10")])).unwrap();
+        let older = text(&list(vec![summary("z", "Z", "2024-03-02"), summary("y", "Y", "2024-02-02")])).unwrap();
+        let months: Vec<_> = shown(&[newer, older], (2025, 1, 1)).into_iter().map(|(l, t)| (l, t.len())).collect();
+        assert_eq!(months, [("March 2024".to_string(), 3), ("February 2024".to_string(), 1)]);
+    }
+
+    #[test]
+    fn an_entry_is_escaped_html_on_one_line() {
+        let text = text(&list(vec![summary("odd", "Tabs\\tand <b>\\\"quotes\\\"</b>\\nhere", "2024-03-15")])).unwrap();
+        assert_eq!(text.lines().count(), 2, "{text}");
+        let entry = &months(std::slice::from_ref(&text), i64::MAX)[0].entries;
+        assert!(entry.starts_with("<li><time datetime=\"2024-03-15T00:00:00+00:00\">15 March 2024</time>"), "{entry}");
+        assert!(entry.ends_with("<a href=\"/posts/odd/\">Tabs and &#60;b&#62;&#34;quotes&#34;&#60;/b&#62; here</a></li>"), "{entry}");
+    }
+}
