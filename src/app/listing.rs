@@ -4,7 +4,7 @@
 //! requests of a blog, cost the least.
 
 use super::{remember, App, AppError};
-use crate::core::archive::archive_key;
+use crate::core::archive::{archive_key, ARCHIVE_FORMAT};
 use crate::core::hash;
 use crate::core::index::{chunk_key, list_key, tag_chunk_key, Chunk, Part, SiteIndex, Span};
 use crate::core::route::Sitemap;
@@ -142,7 +142,7 @@ pub(super) enum ChunksOrKept {
     /// The index that named the chunks (what is made from them is kept under its key), the number of chunks that hold
     /// a visible post, and the chunks chosen.
     Chunks(Rc<SiteIndex>, usize, Vec<Rc<Chunk>>),
-    /// As `Chunks`, with the archive texts of the chunks chosen in their place.
+    /// As `Chunks`, with the archive texts of the chunks chosen in their place (for the archive alone).
     Archived(Rc<SiteIndex>, usize, Vec<String>),
 }
 
@@ -150,13 +150,12 @@ impl<C: ContentStore, D> App<'_, C, D> {
     /// The kept listing, or the chunks `pick` chooses from the number that hold a visible post (`None`: no such
     /// page), as lists where the store holds them (the archive and the sitemaps need no more). The front names them
     /// when it can tell how many posts are scheduled and the store holds each as named; otherwise they are cut from
-    /// the whole index, which may be of another version than the front. For the `archive`, their archive texts in
-    /// their place where the store holds them.
+    /// the whole index, which may be of another version than the front. For the archive, the archive texts of their
+    /// lists in their place, where the front names them in this release's format and the store holds them.
     pub(super) async fn chunks_or_kept(
         &self,
         listed: Listed<'_>,
         pick: &dyn Fn(usize) -> Option<Vec<usize>>,
-        archive: bool,
     ) -> Result<ChunksOrKept, AppError> {
         let front = self.content.index(Part::Front).await?;
         if let Some(kept) = self.kept(listed, &front) {
@@ -164,10 +163,11 @@ impl<C: ContentStore, D> App<'_, C, D> {
         }
         if let Some(count) = front.visible_chunks(self.now) {
             let numbers = pick(count).ok_or(AppError::NotFound)?;
-            if archive && front.archived {
-                let keys: Vec<String> = numbers.iter().filter_map(|&n| front.list_version(n).map(|v| archive_key(n, v))).collect();
+            if matches!(listed, Listed::Archive(_)) && front.archive == ARCHIVE_FORMAT {
+                let key = |n: usize| front.list_version(n).map(|v| archive_key(ARCHIVE_FORMAT, n, v));
+                let keys: Vec<String> = numbers.iter().filter_map(|&n| key(n)).collect();
                 if keys.len() == numbers.len() {
-                    if let Some(texts) = self.content.texts(&keys).await? {
+                    if let Some(texts) = self.content.archive_texts(&keys).await? {
                         return Ok(ChunksOrKept::Archived(front, count, texts));
                     }
                 }

@@ -136,7 +136,7 @@ pub(crate) fn remember<V>(memo: &'static LocalKey<RefCell<HashMap<String, V>>>, 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::archive::archive_key;
+    use crate::core::archive::{archive_key, ARCHIVE_FORMAT};
     use crate::core::config::SiteConfig;
     use crate::core::index::{chunk_key, list_key, Part, SiteIndex, RETIRED_GRACE_SECONDS};
     use crate::core::route::Sitemap;
@@ -333,19 +333,20 @@ mod tests {
         let expected = block_on(app.archive(1)).unwrap().body.clone();
         // 220 posts are three chunks; the newest two are 2 and 1.
         let front = block_on(store.index(Part::Front)).unwrap();
-        let texts: Vec<String> = [2, 1].map(|n| archive_key(n, front.list_version(n).unwrap())).into();
+        let texts: Vec<String> = [2, 1].map(|n| archive_key(ARCHIVE_FORMAT, n, front.list_version(n).unwrap())).into();
         let lists: Vec<String> = [2, 1].map(|n| list_key(n, front.list_version(n).unwrap())).into();
         assert_eq!(store.chunk_reads.take().unwrap(), std::slice::from_ref(&texts), "one read of both texts");
-        // A front written before archive texts names none, and a store may lack one: the same page from the lists.
-        // (Each under a version of its own, so that what was kept for the real one is not served.)
-        for (i, archived) in [false, true].into_iter().enumerate() {
+        // A front written before archive texts names none, one of another release names them in another format, and
+        // a store may lack one: the same page from the lists. (Each under a version of its own, so that what was kept
+        // for the real one is not served.)
+        for (i, format) in ["", "a0", ARCHIVE_FORMAT].into_iter().enumerate() {
             let mut served: SiteIndex = (*front).clone();
-            (served.archived, served.version) = (archived, format!("{}-{i}", front.version));
+            (served.archive, served.version) = (format.into(), format!("{}-{i}", front.version));
             store.serve_part(Part::Front, Rc::new(served));
-            store.texts.borrow_mut().remove(&texts[1]);
+            store.written.borrow_mut().remove(&texts[1]);
             *store.chunk_reads.borrow_mut() = Some(Vec::new());
             assert_eq!(block_on(app.archive(1)).unwrap().body, expected);
-            let reads = if archived { vec![texts.clone(), lists.clone()] } else { vec![lists.clone()] };
+            let reads = if format == ARCHIVE_FORMAT { vec![texts.clone(), lists.clone()] } else { vec![lists.clone()] };
             assert_eq!(store.chunk_reads.take().unwrap(), reads);
         }
     }
@@ -656,7 +657,7 @@ mod tests {
         assert_eq!(retiring.first().map(|r| &r.0), Some(&retired[1]), "{retiring:?}");
         assert_eq!(retiring.len(), 2 + 9, "the two left, and the nine the older post shifted");
         assert!(!store.chunks.borrow().contains_key(&retired[0]) && store.chunks.borrow().contains_key(&retired[1]));
-        assert!(!store.texts.borrow().contains_key(&retired[0]) && store.texts.borrow().contains_key(&retired[2]));
+        assert!(!store.written.borrow().contains_key(&retired[0]) && store.written.borrow().contains_key(&retired[2]), "{retired:?}");
     }
 
     #[test]

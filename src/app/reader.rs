@@ -126,7 +126,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
     /// their archive texts (made from the chunks where the store lacks them).
     pub async fn archive(&self, page: usize) -> Result<Rc<Listing>, AppError> {
         let listed = Listed::Archive(page);
-        let (index, count, texts) = match self.chunks_or_kept(listed, &|count| archive_chunks(page, count), true).await? {
+        let (index, count, texts) = match self.chunks_or_kept(listed, &|count| archive_chunks(page, count)).await? {
             ChunksOrKept::Kept(kept) => return Ok(kept),
             ChunksOrKept::Archived(index, count, texts) => (index, count, texts),
             ChunksOrKept::Chunks(index, count, chunks) => {
@@ -240,10 +240,10 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
             Sitemap::Posts(n) => (1..=count).contains(&n).then(|| vec![n - 1]),
             Sitemap::Index | Sitemap::Site => Some(Vec::new()),
         };
-        let (index, count, chunks) = match self.chunks_or_kept(listed, &pick, false).await? {
+        let (index, count, chunks) = match self.chunks_or_kept(listed, &pick).await? {
             ChunksOrKept::Kept(kept) => return Ok(kept),
             ChunksOrKept::Chunks(index, count, chunks) => (index, count, chunks),
-            ChunksOrKept::Archived(..) => unreachable!("archive texts are asked for by the archive alone"),
+            ChunksOrKept::Archived(..) => unreachable!("only the archive is given archive texts"),
         };
         let entries = self.sitemap_entries(which, &index, count, &chunks);
         let body = if which == Sitemap::Index { feed::sitemap_index(&entries) } else { feed::sitemap(&entries) };

@@ -4,16 +4,22 @@
 //! from this text: the pages of an index written before it, or of a store that lacks it, from the text of their lists.
 //!
 //! The text: for each month, newest first, a line `#<month>`, then a line for each of its posts,
-//! `<Unix seconds>\t<li>…</li>`. Scheduled posts are in it; a reader leaves out those dated after now.
+//! `<Unix seconds>\t<li>…</li>`. Scheduled posts are in it; a reader leaves out those dated after now. Its layout and
+//! its entries' HTML are named by [`ARCHIVE_FORMAT`], which the key carries: the list's version names only its posts.
 
 use crate::core::date;
 use crate::core::index::List;
 use crate::core::views::{ArchiveEntry, ArchiveMonthView, DateView};
 use askama::Template;
 
-/// KV key of the archive text of chunk `n`'s list at `version` (the list's: the text is made from the list alone).
-pub fn archive_key(n: usize, version: &str) -> String {
-    format!("index:archive:{n}:{version}")
+/// Names what [`text`] makes of a list. Change it with the text's layout or its entries' HTML (a test pins them):
+/// the index then names texts under new keys, so a publish writes them all anew and retires the old, and readers
+/// never join the texts of two releases.
+pub const ARCHIVE_FORMAT: &str = "a1";
+
+/// KV key of the archive text in `format` of chunk `n`'s list at `version` (the list's).
+pub fn archive_key(format: &str, n: usize, version: &str) -> String {
+    format!("index:archive:{n}:{format}-{version}")
 }
 
 /// The archive text of `list`'s posts (see the module).
@@ -30,14 +36,8 @@ pub fn text(list: &List) -> Result<String, askama::Error> {
         }
         text += &date.timestamp().to_string();
         text += "\t";
-        // A line break or a tab in a title would cut its line: in HTML any run of white space reads as one space.
-        let mut title = String::new();
-        for word in post.title.split_whitespace() {
-            if !title.is_empty() {
-                title += " ";
-            }
-            title += word;
-        }
+        // A line break in a title would cut its line: in HTML it reads as a space.
+        let title = post.title.replace('\n', " ");
         ArchiveEntry { date: DateView::new(date), title: &title, url: post.url() }.render_into(&mut text)?;
         text += "\n";
     }
@@ -126,11 +126,36 @@ mod tests {
     }
 
     #[test]
-    fn an_entry_is_escaped_html_on_one_line() {
-        let text = text(&list(vec![summary("odd", "Tabs\\tand <b>\\\"quotes\\\"</b>\\nhere", "2024-03-15")])).unwrap();
+    fn an_entry_is_escaped_html_on_one_line_with_its_title_as_written() {
+        let title = "Tabs\\tand <b>\\\"quotes\\\"</b>\\nhere,\u{a0}Pourquoi\u{202f}?";
+        let text = text(&list(vec![summary("odd", title, "2024-03-15")])).unwrap();
         assert_eq!(text.lines().count(), 2, "{text}");
         let entry = &months(std::slice::from_ref(&text), i64::MAX)[0].entries;
         assert!(entry.starts_with("<li><time datetime=\"2024-03-15T00:00:00+00:00\">15 March 2024</time>"), "{entry}");
-        assert!(entry.ends_with("<a href=\"/posts/odd/\">Tabs and &#60;b&#62;&#34;quotes&#34;&#60;/b&#62; here</a></li>"), "{entry}");
+        let shown = "Tabs\tand &#60;b&#62;&#34;quotes&#34;&#60;/b&#62; here,\u{a0}Pourquoi\u{202f}?";
+        assert!(entry.ends_with(&format!("<a href=\"/posts/odd/\">{shown}</a></li>")), "{entry}");
+    }
+
+    #[test]
+    fn a_post_is_shown_from_its_time_and_one_without_a_date_or_a_draft_never() {
+        let (mut undated, mut draft) = (summary("undated", "Undated", "2024-03-01"), summary("draft", "Draft", "2024-03-01"));
+        (undated.date, draft.draft) = (None, true);
+        let text = text(&list(vec![summary("due", "Due", "2024-03-02"), undated, draft])).unwrap();
+        let due = Utc.with_ymd_and_hms(2024, 3, 2, 0, 0, 0).unwrap().timestamp();
+        assert_eq!(months(std::slice::from_ref(&text), due - 1).len(), 0);
+        let shown = months(std::slice::from_ref(&text), due);
+        assert_eq!((shown.len(), shown[0].entries.matches("<li>").count()), (1, 1), "{text}");
+    }
+
+    #[test]
+    fn the_text_is_named_by_its_format() {
+        // Each kind of line and an entry's escaping: a change to any of them comes with a new `ARCHIVE_FORMAT`.
+        let posts = vec![summary("b", "B & <c>", "2024-03-15T08:30:00+02:00"), summary("a", "A", "2024-02-10")];
+        let text = text(&list(posts)).unwrap();
+        let pinned = "#March 2024\n\
+            1710484200\t<li><time datetime=\"2024-03-15T06:30:00+00:00\">15 March 2024</time> <a href=\"/posts/b/\">B &#38; &#60;c&#62;</a></li>\n\
+            #February 2024\n\
+            1707523200\t<li><time datetime=\"2024-02-10T00:00:00+00:00\">10 February 2024</time> <a href=\"/posts/a/\">A</a></li>\n";
+        assert_eq!((ARCHIVE_FORMAT, text.as_str()), ("a1", pinned));
     }
 }

@@ -5,13 +5,13 @@
 //!
 //! KV keeps it in parts (see [`Part`]), so that the pages every reader opens parse a document that grows with the
 //! site only by the versions it names (two per [`CHUNK_POSTS`] posts: the front is 19.1 KB at 1,000 posts, 22.5 KB at
-//! 10,000): the home page, the feed and every page's navigation read the front; the archive and the sitemaps
-//! read the [`List`]s of one or two [`Chunk`]s of posts; the tags page reads the front with the list of tags, and a
+//! 10,000): the home page, the feed and every page's navigation read the front; the archive the texts of one or two
+//! [`List`]s of [`Chunk`]s of posts ([`archive`]), and the sitemaps the lists themselves; the tags page reads the front with the list of tags, and a
 //! tag's pages and feed one or two chunks of that tag's posts, and later home pages one to three chunks of the site's
 //! (two, and a third when sticky posts push a long page over one); only the admin reads the whole, and readers when a
 //! part cannot serve them.
 
-use crate::core::archive::{self, archive_key};
+use crate::core::archive::{self, archive_key, ARCHIVE_FORMAT};
 use crate::core::date;
 use crate::core::hash::short_hash;
 use crate::core::post::{Kind, PostSummary};
@@ -52,10 +52,10 @@ pub struct SiteIndex {
     /// The version of each chunk's [`List`], as `chunks`; empty in an index written before lists.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub lists: Vec<String>,
-    /// Whether each list's archive text is stored beside it ([`archive_key`]): not in an index written before them,
-    /// whose publish did not write them.
-    #[serde(default, skip_serializing_if = "is_false")]
-    pub archived: bool,
+    /// The format of the archive texts stored beside the lists ([`ARCHIVE_FORMAT`], in their keys: [`archive_key`]);
+    /// empty in an index written before them, which names none.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub archive: String,
     /// In a chunk, the slugs of the tags whose oldest post is in it, in the order met walking its posts from the
     /// oldest. A tag is visible once that post is (the others are newer), so each tag's page is listed in one
     /// sitemap: this chunk's.
@@ -282,8 +282,9 @@ impl<'a> From<&'a PostSummary> for ListedPost<'a> {
     }
 }
 
-/// How a chunk is written to KV: whole ([`chunk_json`]), or as a list ([`list_json`]). Its version is the hash of
-/// what is written.
+/// How a chunk is written to KV: whole ([`chunk_json`]), as a list ([`list_json`]), or as the archive's text of a list
+/// ([`archive_text`]). A chunk's or a list's version is the hash of what is written; a text is named by its list's
+/// version and its format.
 type Writer = fn(&Chunk) -> Result<String, serde_json::Error>;
 
 /// A chunk as KV keeps it: whole, as a release rolled back to reads it.
@@ -389,7 +390,7 @@ impl SiteIndex {
         posts.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.slug.cmp(&b.slug)));
         pages.sort_by(|a, b| a.title.cmp(&b.title).then_with(|| a.slug.cmp(&b.slug)));
         let built_at = now.timestamp();
-        let mut index = SiteIndex { posts, pages, aliases, held, archived: true, built_at, ..SiteIndex::default() };
+        let mut index = SiteIndex { posts, pages, aliases, held, archive: ARCHIVE_FORMAT.into(), built_at, ..SiteIndex::default() };
         index.chunks = index.cut().iter().map(|c| c.version.clone()).collect();
         index.lists = index.cut_lists().iter().map(|c| c.version.clone()).collect();
         index.tags = index.tags_from_posts();
@@ -416,7 +417,7 @@ impl SiteIndex {
         let (chunks, lists) = if part == Part::Aliases { (Vec::new(), Vec::new()) } else { (self.chunks.clone(), self.lists.clone()) };
         let (tags, revision) = if part == Part::Tags { (self.tag_entries().to_vec(), self.revision) } else { (Vec::new(), 0) };
         let version = self.version.clone();
-        let archived = self.archived;
+        let archive = self.archive.clone();
         SiteIndex {
             version,
             posts,
@@ -426,7 +427,7 @@ impl SiteIndex {
             omitted,
             chunks,
             lists,
-            archived,
+            archive,
             sticky_at,
             tags,
             revision,
@@ -556,7 +557,7 @@ impl SiteIndex {
         }
         for (n, list) in self.cut_lists().iter().enumerate() {
             keyed.push((list_key(n, &list.version), list, list_json as Writer));
-            keyed.push((archive_key(n, &list.version), list, archive_text as Writer));
+            keyed.push((archive_key(ARCHIVE_FORMAT, n, &list.version), list, archive_text as Writer));
         }
         for (slug, chunks) in self.tag_cut() {
             for (n, chunk) in chunks.iter().enumerate() {
@@ -571,8 +572,8 @@ impl SiteIndex {
         let mut keys: Vec<String> = self.chunks.iter().enumerate().map(|(n, v)| chunk_key(n, v)).collect();
         for (n, version) in self.lists.iter().enumerate() {
             keys.push(list_key(n, version));
-            if self.archived {
-                keys.push(archive_key(n, version));
+            if !self.archive.is_empty() {
+                keys.push(archive_key(&self.archive, n, version));
             }
         }
         for tag in &self.tags {
@@ -819,7 +820,7 @@ mod tests {
     /// The keys of chunk `n` of the site's posts, its list and its archive text.
     fn newest_keys(index: &SiteIndex, n: usize) -> [String; 3] {
         let list = &index.lists[n];
-        [chunk_key(n, &index.chunks[n]), list_key(n, list), archive_key(n, list)]
+        [chunk_key(n, &index.chunks[n]), list_key(n, list), archive_key(ARCHIVE_FORMAT, n, list)]
     }
 
     fn now() -> DateTime<Utc> {
@@ -1048,14 +1049,14 @@ mod tests {
         let newest = [
             format!("index:posts:2:{}", grown.chunks[2]),
             format!("index:list:2:{}", grown.lists[2]),
-            format!("index:archive:2:{}", grown.lists[2]),
+            archive_key(ARCHIVE_FORMAT, 2, &grown.lists[2]),
             format!("index:tag:even:1:{}", even.chunks[1]),
         ];
         assert_eq!(written[..4], newest, "the newest chunk of the site, its list and archive text, and the tag's newest chunk alone");
         let replaced = [
             format!("index:posts:2:{}", index.chunks[2]),
             format!("index:list:2:{}", index.lists[2]),
-            format!("index:archive:2:{}", index.lists[2]),
+            archive_key(ARCHIVE_FORMAT, 2, &index.lists[2]),
             format!("index:tag:even:1:{}", index.tag("even").unwrap().chunks[1]),
         ];
         assert_eq!(grown.superseded(&index.part(Part::Tags)), replaced);
@@ -1194,8 +1195,16 @@ mod tests {
         let front = index.part(Part::Front);
         assert_eq!(grown.stored(&front, &[]).unwrap().len(), 3 + 5, "an older release's front names the chunks as well");
         assert_eq!(grown.superseded(&front), newest_keys(&index, 2), "the newest chunk, list and archive text it replaced");
-        let before_archive = SiteIndex { archived: false, ..front.clone() };
+        let before_archive = SiteIndex { archive: String::new(), ..front.clone() };
         assert_eq!(grown.stored(&before_archive, &[]).unwrap().len(), 3 + 2 + 5, "a front written before archive texts names none");
+        assert_eq!(grown.superseded(&before_archive), &newest_keys(&index, 2)[..2], "nor retires one");
+        // Texts of another format are written anew, and the old retired.
+        let other_format = SiteIndex { archive: "a0".into(), ..front.clone() };
+        assert_eq!(grown.stored(&other_format, &[]).unwrap().len(), 3 + 2 + 5);
+        let old_texts: Vec<String> = (0..3).map(|n| archive_key("a0", n, &index.lists[n])).collect();
+        let superseded = grown.superseded(&other_format);
+        let expected = [&newest_keys(&index, 2)[..2], &old_texts].concat();
+        assert!(superseded.len() == 5 && expected.iter().all(|key| superseded.contains(key)), "{superseded:?}");
         assert!(grown.superseded(&grown.part(Part::Tags)).is_empty());
         let mut before_lists = front.clone();
         before_lists.lists.clear();

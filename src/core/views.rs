@@ -464,7 +464,7 @@ pub struct ArchiveMonthView {
     pub entries: String,
 }
 
-/// One post in the archive, rendered when its list is stored.
+/// One post in the archive, rendered into the archive text of its list (see [`crate::core::archive`]).
 #[derive(Template)]
 #[template(path = "_archive_entry.html")]
 pub struct ArchiveEntry<'a> {

@@ -20,8 +20,8 @@ const NAVIGATION_STALENESS_MS: u64 = 30_000;
 /// KV edge-cache time for the parts of the index, safe because their version is checked after reading, and for its
 /// chunks, whose keys name their version.
 const INDEX_CACHE_TTL_SECONDS: u64 = 300;
-/// Chunks and lists an isolate keeps parsed: the two lists of the archive's first page, and a few more of it, of the
-/// sitemaps, of later home pages or of tags.
+/// Chunks and lists an isolate keeps parsed: those of the archive's pages where KV lacks their texts, of the sitemaps,
+/// of later home pages or of tags.
 const CHUNKS_KEPT: usize = 6;
 
 /// A parsed part of the index and when its version was last confirmed.
@@ -216,7 +216,7 @@ impl ContentStore for KvContent {
         Ok(Some(chunks))
     }
 
-    async fn texts(&self, keys: &[String]) -> Result<Option<Vec<String>>, StoreError> {
+    async fn archive_texts(&self, keys: &[String]) -> Result<Option<Vec<String>>, StoreError> {
         // Their keys name their versions, so an edge-cached copy is never stale.
         let mut texts = Vec::new();
         for text in join_all(keys.iter().map(|key| self.read(key, Some(INDEX_CACHE_TTL_SECONDS)))).await {

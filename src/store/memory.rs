@@ -21,8 +21,9 @@ pub struct MemoryStore {
     index: RefCell<[Rc<SiteIndex>; 4]>,
     /// The chunks of the index's posts and of each tag's, by key.
     pub(crate) chunks: RefCell<HashMap<String, Rc<Chunk>>>,
-    /// What KV holds under each key of the index that was written, for the reads of texts.
-    pub(crate) texts: RefCell<HashMap<String, String>>,
+    /// What KV holds under each key of the index written (chunks, lists, archive texts, parts), for the reads of
+    /// archive texts.
+    pub(crate) written: RefCell<HashMap<String, String>>,
     catalog: RefCell<BTreeMap<(String, String), (PostSummary, String)>>,
     comments: RefCell<Vec<(Comment, CommentRecord)>>,
     hits: RefCell<HashMap<String, u32>>,
@@ -104,11 +105,11 @@ impl ContentStore for MemoryStore {
         let held = self.chunks.borrow();
         Ok(named.iter().map(|(key, version)| held.get(key).filter(|c| c.version == *version).cloned()).collect())
     }
-    async fn texts(&self, keys: &[String]) -> Result<Option<Vec<String>>, StoreError> {
+    async fn archive_texts(&self, keys: &[String]) -> Result<Option<Vec<String>>, StoreError> {
         if let Some(reads) = self.chunk_reads.borrow_mut().as_mut() {
             reads.push(keys.to_vec());
         }
-        let held = self.texts.borrow();
+        let held = self.written.borrow();
         Ok(keys.iter().map(|key| held.get(key).cloned()).collect())
     }
     async fn put_docs(&self, docs: &[PublishedDoc]) -> Result<(), StoreError> {
@@ -132,13 +133,13 @@ impl ContentStore for MemoryStore {
         let budget = self.index_writes.get().map_or(usize::MAX, |limit| limit.saturating_sub(spent + writes));
         let expired = index.expired(&stored, budget);
         let written = index.stored(&stored, &expired).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let (mut chunks, mut texts) = (self.chunks.borrow_mut(), self.texts.borrow_mut());
+        let (mut chunks, mut held) = (self.chunks.borrow_mut(), self.written.borrow_mut());
         for key in &expired {
             chunks.remove(key);
-            texts.remove(key);
+            held.remove(key);
         }
         chunks.extend(index.keyed_chunks().into_iter().map(|(key, chunk, _)| (key, chunk.clone())));
-        texts.extend(written);
+        held.extend(written);
         *self.index.borrow_mut() = Part::ALL.map(|p| Rc::new(index.stored_part(p, &stored, &expired)));
         Ok(if self.index_writes.get().is_some() { writes + expired.len() } else { 0 })
     }

@@ -102,9 +102,9 @@ pub trait ContentStore {
     /// older release, or not yet seen here), and the caller reads the chunks in place of their lists, or cuts them from
     /// the whole index.
     async fn chunks(&self, named: &[(String, &str)]) -> Result<Option<Vec<Rc<Chunk>>>, StoreError>;
-    /// The texts at `keys` (archive texts, [`archive_key`](crate::core::archive::archive_key): keys that name their
+    /// The archive texts at `keys` ([`archive_key`](crate::core::archive::archive_key): keys that name their
     /// version), asked for at once; `None` when the store lacks one.
-    async fn texts(&self, keys: &[String]) -> Result<Option<Vec<String>>, StoreError>;
+    async fn archive_texts(&self, keys: &[String]) -> Result<Option<Vec<String>>, StoreError>;
     async fn put_docs(&self, docs: &[PublishedDoc]) -> Result<(), StoreError>;
     async fn delete_doc(&self, kind: Kind, slug: &Slug) -> Result<(), StoreError>;
     /// Stores the index: deletes the chunks retired long enough ago that this index does not name, as many as the

@@ -5,7 +5,7 @@
 
 use crate::support::{set_var, TestApp, ADMIN_TOKEN};
 use crate::OwnAppTest;
-use edge_blog::core::archive::archive_key;
+use edge_blog::core::archive::{archive_key, ARCHIVE_FORMAT};
 use edge_blog::core::index::{chunk_key, list_key};
 
 pub const TESTS: &[OwnAppTest] =
@@ -84,7 +84,7 @@ fn a_large_site_pages_its_archive_sitemaps_and_tags_by_chunk() {
     let archive_keys = || app.kv(&["key", "list", "--prefix", "index:archive:"]);
     let stored_texts = archive_keys();
     assert_eq!(stored_texts.matches("\"name\"").count(), 3 + retired_with("index:archive:"), "{stored_texts}");
-    let text_names: Vec<String> = (0..3).map(|n| archive_key(n, &named("lists", n))).collect();
+    let text_names: Vec<String> = (0..3).map(|n| archive_key(ARCHIVE_FORMAT, n, &named("lists", n))).collect();
     let texts: Vec<String> = text_names.iter().map(|name| app.kv(&["key", "get", name])).collect();
     assert!(texts[0].contains("\t<li><time datetime=\"2020-01-01T00:00:00+00:00\">1 January 2020</time>"), "{}", texts[0]);
 
@@ -142,7 +142,7 @@ fn a_large_site_pages_its_archive_sitemaps_and_tags_by_chunk() {
     assert!(stored.contains(&format!("\"{oldest_list}\"")), "the oldest list is not written again: {stored}");
     assert_eq!(stored.matches("\"name\"").count(), 4, "and its list: {stored}");
     let stored = archive_keys();
-    assert!(stored.contains(&format!("\"{}\"", archive_key(2, &named("lists", 2)))), "{stored}");
+    assert!(stored.contains(&format!("\"{}\"", archive_key(ARCHIVE_FORMAT, 2, &named("lists", 2)))), "{stored}");
     assert_eq!(stored.matches("\"name\"").count(), 4, "and its archive text: {stored}");
     assert_eq!(retired(), [newest.clone(), list_names[2].clone(), text_names[2].clone()]);
     check_archive_and_sitemaps(&app, &["/posts/bulk-newest/"]);
@@ -154,7 +154,7 @@ fn a_large_site_pages_its_archive_sitemaps_and_tags_by_chunk() {
     // what to do instead; `blog publish` through wrangler then publishes it, minutes later, and deletes the three
     // retired above.
     minutes_pass();
-    let (before, before_lists) = (keys(), list_keys());
+    let before = (keys(), list_keys(), archive_keys());
     let oldest = "+++\ntitle = \"Oldest bulk\"\ndate = 2019-06-01\n+++\nBefore everything else.\n";
     for refused in [app.put_post("bulk-oldest", oldest), app.delete_post("bulk-0", Some(ADMIN_TOKEN))] {
         assert_eq!(refused.status, 422, "{}", refused.body);
@@ -164,7 +164,7 @@ fn a_large_site_pages_its_archive_sitemaps_and_tags_by_chunk() {
     }
     assert_eq!((app.get("/posts/bulk-oldest/").status, app.get("/posts/bulk-0/").status), (404, 200));
     app.get("/search?q=everything").assert_lacks("/posts/bulk-oldest/");
-    assert_eq!((keys(), list_keys()), (before, before_lists), "no chunk or list written or deleted");
+    assert_eq!((keys(), list_keys(), archive_keys()), before, "no chunk, list or archive text written or deleted");
     check_archive_and_sitemaps(&app, &["/posts/bulk-newest/"]);
     let later = tempfile::tempdir().expect("temp dir");
     std::fs::create_dir_all(later.path().join("posts")).expect("posts dir");

@@ -153,7 +153,7 @@ impl ContentStore for Wrangler {
     async fn chunks(&self, _named: &[(String, &str)]) -> Result<Option<Vec<Rc<Chunk>>>, StoreError> {
         Err(StoreError::Unavailable("reading the index is not needed to publish".into()))
     }
-    async fn texts(&self, _keys: &[String]) -> Result<Option<Vec<String>>, StoreError> {
+    async fn archive_texts(&self, _keys: &[String]) -> Result<Option<Vec<String>>, StoreError> {
         Err(StoreError::Unavailable("reading the index is not needed to publish".into()))
     }
     async fn put_docs(&self, docs: &[PublishedDoc]) -> Result<(), StoreError> {
