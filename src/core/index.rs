@@ -6,10 +6,10 @@
 //! KV keeps it in parts (see [`Part`]), so that the pages every reader opens parse a document that grows with the
 //! site only by the versions it names (two per [`CHUNK_POSTS`] posts: the front is 19.1 KB at 1,000 posts, 22.5 KB at
 //! 10,000): the home page, the feed and every page's navigation read the front; the archive the texts of one or two
-//! [`List`]s of [`Chunk`]s of posts ([`archive`]), and the sitemaps the lists themselves; the tags page reads the front with the list of tags, and a
-//! tag's pages and feed one or two chunks of that tag's posts, and later home pages one to three chunks of the site's
-//! (two, and a third when sticky posts push a long page over one); only the admin reads the whole, and readers when a
-//! part cannot serve them.
+//! [`List`]s of [`Chunk`]s of posts ([`archive`]), and the sitemaps the lists themselves; the tags page reads the
+//! front with the list of tags, and a tag's pages and feed one or two chunks of that tag's posts, and later home pages
+//! one to three chunks of the site's (two, and a third when sticky posts push a long page over one); only the admin
+//! reads the whole, and readers when a part cannot serve them.
 
 use crate::core::archive::{self, archive_key, ARCHIVE_FORMAT};
 use crate::core::date;
