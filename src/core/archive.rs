@@ -4,7 +4,7 @@
 //! from this text: the pages of an index written before it, or of a store that lacks it, from the text of their lists.
 //!
 //! The text: for each month, newest first, a line `#<month>`, then a line for each of its posts,
-//! `<Unix seconds>\t<li>…</li>`. Scheduled posts are in it; a reader leaves out those dated after now. Its layout and
+//! `<Unix seconds, rounded up>\t<li>…</li>`. Scheduled posts are in it; a reader leaves out those dated after now. Its layout and
 //! its entries' HTML are named by [`ARCHIVE_FORMAT`], which the key carries: the list's version names only its posts.
 
 use crate::core::date;
@@ -15,7 +15,7 @@ use askama::Template;
 /// Names what [`text`] makes of a list. Change it with the text's layout or its entries' HTML (a test pins them):
 /// the index then names texts under new keys, so a publish writes them all anew and retires the old, and readers
 /// never join the texts of two releases.
-pub const ARCHIVE_FORMAT: &str = "a1";
+pub const ARCHIVE_FORMAT: &str = "a2";
 
 /// KV key of the archive text in `format` of chunk `n`'s list at `version` (the list's).
 pub fn archive_key(format: &str, n: usize, version: &str) -> String {
@@ -34,7 +34,9 @@ pub fn text(list: &List) -> Result<String, askama::Error> {
             text += "\n";
             month = label;
         }
-        text += &date.timestamp().to_string();
+        // Rounded up, so that a post dated within a second is never shown before its time.
+        let at = date.timestamp() + i64::from(date.timestamp_subsec_nanos() > 0);
+        text += &at.to_string();
         text += "\t";
         // A line break in a title would cut its line: in HTML it reads as a space.
         let title = post.title.replace('\n', " ");
@@ -148,6 +150,14 @@ mod tests {
     }
 
     #[test]
+    fn a_post_dated_within_a_second_is_shown_from_the_next() {
+        let text = text(&list(vec![summary("half", "Half", "2024-03-02T00:00:00.5Z")])).unwrap();
+        let second = Utc.with_ymd_and_hms(2024, 3, 2, 0, 0, 0).unwrap().timestamp();
+        assert_eq!(months(std::slice::from_ref(&text), second).len(), 0, "not before its time: {text}");
+        assert_eq!(months(std::slice::from_ref(&text), second + 1).len(), 1);
+    }
+
+    #[test]
     fn the_text_is_named_by_its_format() {
         // Each kind of line and an entry's escaping: a change to any of them comes with a new `ARCHIVE_FORMAT`.
         let posts = vec![summary("b", "B & <c>", "2024-03-15T08:30:00+02:00"), summary("a", "A", "2024-02-10")];
@@ -156,6 +166,6 @@ mod tests {
             1710484200\t<li><time datetime=\"2024-03-15T06:30:00+00:00\">15 March 2024</time> <a href=\"/posts/b/\">B &#38; &#60;c&#62;</a></li>\n\
             #February 2024\n\
             1707523200\t<li><time datetime=\"2024-02-10T00:00:00+00:00\">10 February 2024</time> <a href=\"/posts/a/\">A</a></li>\n";
-        assert_eq!((ARCHIVE_FORMAT, text.as_str()), ("a1", pinned));
+        assert_eq!((ARCHIVE_FORMAT, text.as_str()), ("a2", pinned));
     }
 }
