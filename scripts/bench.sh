@@ -3,7 +3,8 @@
 # runtime (wrangler dev) at several site sizes; writes BENCHMARKS.md. Everything runs on 127.0.0.1, bounded.
 #
 # Knobs (environment): BENCH_POSTS="10 1000 10000"  BENCH_ROUNDS=3  BENCH_DURATION=3s  BENCH_THREADS=2
-#                      BENCH_CONNECTIONS=16  BENCH_SKIP_CRITERION=1 (reuse target/criterion)  BENCH_OUT=BENCHMARKS.md
+#                      BENCH_CONNECTIONS=16  BENCH_FIRST_ROUNDS=9  BENCH_SKIP_CRITERION=1 (reuse target/criterion)
+#                      BENCH_OUT=BENCHMARKS.md
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -139,12 +140,20 @@ run_wrk() { # $1 posts, $2 round, $3 name, $4 path, $5 header, $6 expected -> on
     "$1" "$2" "$3" "$4" "$6" "${SIZES[$3]:-0}" "$(cut -d' ' -f1 /proc/loadavg)" "$line" >> "$RESULTS/http.jsonl"
 }
 
-for POSTS in $POST_COUNTS; do
-  say "site with $POSTS posts: seeding"
+# Each size's port, kept with its state for the first requests at the end (its config names the port).
+declare -A PORTS=() NEWEST_SITEMAP=()
+use_size() { # $1 posts: the state, config and address of that size's site
+  POSTS=$1
   STATE=$WORK/state-$POSTS
-  PORT=$(free_port)
+  PORT=${PORTS[$POSTS]}
   BASE="http://127.0.0.1:$PORT"
   CONFIG=$WORK/wrangler-$POSTS.toml
+}
+
+for POSTS in $POST_COUNTS; do
+  say "site with $POSTS posts: seeding"
+  PORTS[$POSTS]=$(free_port)
+  use_size "$POSTS"
   ASSETS=$WORK/public-$POSTS
   rm -rf "$ASSETS"; mkdir -p "$ASSETS"; cp -r build/public/. "$ASSETS/"
   write_config "$CONFIG" "$BASE" "$ASSETS"
@@ -179,34 +188,11 @@ for POSTS in $POST_COUNTS; do
   # Assets are read at start-up: restart so the floor is served.
   stop_server; start_server
 
-  # The first requests of a fresh isolate: the home page reads the front of the index; the archive's first page the
-  # lists of its two newest chunks (up to 200 posts), written then kept; the tags page the tags part (parsed once
-  # per version per isolate); and, in an isolate of its own so that no list is read before it, the newest posts
-  # sitemap one chunk's list, then the first page of the tag on every post the tags part and one chunk of that tag's
-  # posts. A third isolate serves the admin API's list of pending comments first, which makes the isolate's first D1
-  # query and reads no KV, and then the home page, whose D1 query is then not the first: together they show which
-  # store's first read grows with the site. Each isolate has served `robots.txt`, which reads nothing, to say it had started.
-  # Wall time through wrangler dev.
-  newest_sitemap=$(curl -sf "$BASE/sitemap.xml" | grep -o 'posts-[0-9]*\.xml' | tail -1)
-  [[ -n "$newest_sitemap" ]] || { echo "no posts sitemap in /sitemap.xml" >&2; exit 1; }
+  # Checked now, measured after every size (see "first requests" below).
+  NEWEST_SITEMAP[$POSTS]=$(curl -sf "$BASE/sitemap.xml" | grep -o 'posts-[0-9]*\.xml' | tail -1)
+  [[ -n "${NEWEST_SITEMAP[$POSTS]}" ]] || { echo "no posts sitemap in /sitemap.xml" >&2; exit 1; }
   pending="$BASE/admin/api/comments?status=pending"
   [[ "$(status_of "$pending" "Authorization: Bearer $ADMIN_TOKEN")" == 200 ]] || { echo "the admin API did not answer $pending" >&2; exit 1; }
-  # Five rounds of the three isolates a size: one isolate in three or so takes far longer, and a median of three moved
-  # by 20% from run to run.
-  for _ in 1 2 3 4 5; do
-    stop_server; start_server
-    home=$(curl -s -o /dev/null -w '%{time_total}' "$BASE/")
-    archive=$(curl -s -o /dev/null -w '%{time_total}' "$BASE/archive/")
-    kept=$(curl -s -o /dev/null -w '%{time_total}' "$BASE/archive/")
-    tags=$(curl -s -o /dev/null -w '%{time_total}' "$BASE/tags/")
-    stop_server; start_server
-    sitemap=$(curl -s -o /dev/null -w '%{time_total}' "$BASE/sitemaps/$newest_sitemap")
-    tag=$(curl -s -o /dev/null -w '%{time_total}' "$BASE/tags/notes/")
-    stop_server; start_server
-    d1_first=$(curl -s -o /dev/null -w '%{time_total}' -H "Authorization: Bearer $ADMIN_TOKEN" "$pending")
-    home_after=$(curl -s -o /dev/null -w '%{time_total}' "$BASE/")
-    echo "$POSTS $home $archive $kept $sitemap $tags $tag $d1_first $home_after" >> "$RESULTS/first.txt"
-  done
   declare -A SIZES=()
   SIZES[floor]=$(curl -sf "$BASE/bench/floor" | wc -c)
   [[ "${SIZES[floor]}" == "$(wc -c < "$WORK/post.html")" ]] || { echo "the floor file is not served whole" >&2; exit 1; }
@@ -232,8 +218,42 @@ for POSTS in $POST_COUNTS; do
     done < <(pages)
   done
   stop_server
-  rm -rf "$STATE"
 done
+
+# --- first requests ------------------------------------------------------------------------------------------
+# The first requests of a fresh isolate: the home page reads the front of the index; the archive's first page the
+# archive texts of its two newest lists (up to 200 posts), written then kept; the tags page the tags part (parsed
+# once per version per isolate); and, in an isolate of its own so that no list is read before it, the newest posts
+# sitemap one chunk's list, then the first page of the tag on every post the tags part and one chunk of that tag's
+# posts. A third isolate serves the admin API's list of pending comments first, which makes the isolate's first D1
+# query and reads no KV, and then the home page, whose D1 query is then not the first: together they show which
+# store's first read grows with the site. Each isolate has served `robots.txt`, which reads nothing, to say it had
+# started. Wall time through wrangler dev.
+#
+# These are absolute times compared across site sizes, so the sizes take turns, round by round, on the states kept
+# from above: measured one size after the other, minutes apart, the machine's load moved them by 20–40% (round 18).
+# One isolate in three or so takes far longer, so each figure is a median of BENCH_FIRST_ROUNDS.
+FIRST_ROUNDS=${BENCH_FIRST_ROUNDS:-9}
+for round in $(seq 1 "$FIRST_ROUNDS"); do
+  say "first requests: round $round of $FIRST_ROUNDS"
+  for POSTS in $POST_COUNTS; do
+    use_size "$POSTS"
+    pending="$BASE/admin/api/comments?status=pending"
+    stop_server; start_server
+    home=$(curl -s -o /dev/null -w '%{time_total}' "$BASE/")
+    archive=$(curl -s -o /dev/null -w '%{time_total}' "$BASE/archive/")
+    kept=$(curl -s -o /dev/null -w '%{time_total}' "$BASE/archive/")
+    tags=$(curl -s -o /dev/null -w '%{time_total}' "$BASE/tags/")
+    stop_server; start_server
+    sitemap=$(curl -s -o /dev/null -w '%{time_total}' "$BASE/sitemaps/${NEWEST_SITEMAP[$POSTS]}")
+    tag=$(curl -s -o /dev/null -w '%{time_total}' "$BASE/tags/notes/")
+    stop_server; start_server
+    d1_first=$(curl -s -o /dev/null -w '%{time_total}' -H "Authorization: Bearer $ADMIN_TOKEN" "$pending")
+    home_after=$(curl -s -o /dev/null -w '%{time_total}' "$BASE/")
+    echo "$POSTS $home $archive $kept $sitemap $tags $tag $d1_first $home_after" >> "$RESULTS/first.txt"
+  done
+done
+stop_server
 
 echo "loadavg_end=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$RESULTS/machine.txt"
 say "writing $OUT"

@@ -68,7 +68,7 @@ COST_PAGES = [
     ("home_page", "home page (10 posts; kept while the index and its posts' comment counts are unchanged)"),
     ("home_page_first", "home page, first request for an index version (written)"),
     ("atom_feed", "Atom feed (20 newest; 10 in a site of 10 posts)"),
-    ("archive", "archive, first page (the lists of the two newest chunks: up to 200 posts; kept per index version)"),
+    ("archive", "archive, first page (the archive texts of the two newest lists: up to 200 posts; kept per index version)"),
     ("sitemap", "posts sitemap (the list of one chunk: up to 100 posts; kept per index version)"),
     ("tags_page", "tags page (kept per index version)"),
     ("tag_page", "tag page (10 posts, from one chunk of the tag's posts; kept as the home page)"),
@@ -299,9 +299,9 @@ if first:
     w("")
     rounds = max((sum(1 for row in first if row[0] == size) for size in {row[0] for row in first}), default=0)
     w(f"Wall time of single requests (curl) right after `wrangler dev` starts, {rounds} times over, each time in three "
-      "fresh isolates. In the first, in this order: the home page (reads the front of the index: 50 posts), the "
-      "archive's first page (reads the lists of the two newest chunks of posts, up to 200, then writes and keeps the "
-      "page), the archive again (kept), the tags page (reads the tags part: the front and every tag). In the second: "
+      "fresh isolates, the site sizes taking turns round by round (so that the machine's load moves them alike). In the "
+      "first, in this order: the home page (reads the front of the index: 50 posts), the archive's first page (reads the "
+      "archive texts of the two newest lists of posts, up to 200, then writes and keeps the page), the archive again (kept), the tags page (reads the tags part: the front and every tag). In the second: "
       "the newest posts sitemap (reads one chunk's list), then the first page of the tag on every post (reads the tags "
       "part and the newest chunk of that tag's posts). In the third: the admin API's list of pending comments (the "
       "isolate's first D1 query; no KV read), then the home page (its D1 query not the first). Each isolate has "
