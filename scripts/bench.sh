@@ -231,8 +231,9 @@ done
 # started. Wall time through wrangler dev.
 #
 # These are absolute times compared across site sizes, so the sizes take turns, round by round, on the states kept
-# from above: measured one size after the other, minutes apart, the machine's load moved them by 20–40% (round 18).
-# One isolate in three or so takes far longer, so each figure is a median of BENCH_FIRST_ROUNDS.
+# from above: a change in the shared machine's load during the run then moves every size alike, where measured one
+# size after the other they were minutes apart. One isolate in three or so takes far longer, so each figure is a
+# median of BENCH_FIRST_ROUNDS.
 FIRST_ROUNDS=${BENCH_FIRST_ROUNDS:-9}
 for round in $(seq 1 "$FIRST_ROUNDS"); do
   say "first requests: round $round of $FIRST_ROUNDS"
