@@ -155,11 +155,12 @@ pub fn parse(source: &str, kind: Kind, file_slug: Option<&str>) -> Result<(PostM
             slugs.push(slug);
         }
     }
-    let aliases = raw
-        .aliases
-        .iter()
-        .map(|a| normalize_alias(a).ok_or_else(|| err("aliases", format!("{a:?} must be a path on this site starting with `/`"))))
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut aliases = Vec::new();
+    for alias in &raw.aliases {
+        let path =
+            normalize_alias(alias).ok_or_else(|| err("aliases", format!("{alias:?} must be a path on this site starting with `/`")))?;
+        aliases.push(path);
+    }
     let meta = PostMeta {
         title,
         date,

@@ -535,8 +535,17 @@ impl SiteIndex {
         }
         let (scheduled, count) = (self.scheduled(now), self.posts.len() + self.omitted);
         // The visible sticky posts' positions among all posts, in order: the front's newest are all posts' newest.
-        let newest = self.posts.iter().take(FRONT_POSTS).enumerate().filter(|(_, p)| p.sticky).map(|(i, _)| i);
-        let sticky: Vec<usize> = newest.chain(self.sticky_at.iter().copied()).filter(|&i| i >= scheduled).collect();
+        let mut sticky = Vec::new();
+        for (i, post) in self.posts.iter().take(FRONT_POSTS).enumerate() {
+            if post.sticky && i >= scheduled {
+                sticky.push(i);
+            }
+        }
+        for &i in &self.sticky_at {
+            if i >= scheduled {
+                sticky.push(i);
+            }
+        }
         let rank = page.checked_sub(1)?.checked_mul(per_page)?.checked_sub(sticky.len())?;
         // The position of the `rank`th visible post that is not sticky.
         let at = |rank: usize| sticky.iter().fold(scheduled + rank, |p, &q| if q <= p { p + 1 } else { p });
@@ -759,9 +768,23 @@ impl SiteIndex {
         if page > total_pages {
             return None;
         }
-        let sticky_visible = self.sticky_positions().iter().map(|&i| &self.posts[i]).filter(|p| p.is_visible(now));
-        let items = sticky_visible.chain(visible.iter().filter(|p| !p.sticky)).skip(first).take(per_page).collect();
-        Some(Paged { items, page, total_pages })
+        // The visible sticky posts, then the others, as far as this page's last. (Loops: a chain compiles to more.)
+        let mut listed = Vec::new();
+        for &i in self.sticky_positions() {
+            if self.posts[i].is_visible(now) {
+                listed.push(&self.posts[i]);
+            }
+        }
+        for post in visible {
+            if listed.len() >= first + per_page {
+                break;
+            }
+            if !post.sticky {
+                listed.push(post);
+            }
+        }
+        listed.truncate(first + per_page);
+        Some(Paged { items: listed.split_off(first.min(listed.len())), page, total_pages })
     }
 
     /// Every tag on a visible post with its count, by name. From the whole index or a part that

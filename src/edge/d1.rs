@@ -151,7 +151,10 @@ impl Catalog for D1 {
         let sql = "SELECT c.revision, p.summary FROM catalog c LEFT JOIN posts p";
         let rows = self.db()?.prepare(sql).all().await.map_err(unavailable)?.results::<SummaryRow>().map_err(unavailable)?;
         let revision = rows.first().ok_or_else(StoreError::no_revision)?.revision;
-        let summaries = rows.iter().filter_map(|r| r.summary.as_deref()).map(parse_summary).collect::<Result<_, _>>()?;
+        let mut summaries = Vec::new();
+        for summary in rows.iter().filter_map(|r| r.summary.as_deref()) {
+            summaries.push(parse_summary(summary)?);
+        }
         Ok(Summaries { summaries, revision })
     }
 
