@@ -32,12 +32,21 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
     ) -> Result<Rc<Listing>, AppError> {
         let slugs: Vec<&str> = posts.iter().map(|p| p.slug.as_str()).collect();
         let found = self.db.approved_counts(&slugs).await.ok();
-        let counts: Vec<u32> = slugs.iter().map(|s| found.as_ref().and_then(|c| c.get(*s).copied()).unwrap_or(0)).collect();
-        let key = found.and(index.listing_key(self.now)).map(|k| counts.iter().fold(k, |k, n| k + ":" + &n.to_string()));
+        let count = |slug: &str| found.as_ref().and_then(|c| c.get(slug).copied()).unwrap_or(0);
+        let mut key = found.as_ref().and(index.listing_key(self.now));
+        if let Some(key) = key.as_mut() {
+            for slug in &slugs {
+                *key += ":";
+                *key += &count(slug).to_string();
+            }
+        }
         if let Some(kept) = key.as_deref().and_then(|k| kept_under(listed, k)) {
             return Ok(kept);
         }
-        let cards = posts.iter().zip(counts).map(|(p, n)| PostCard::new(p, n)).collect();
+        let mut cards = Vec::new();
+        for post in posts {
+            cards.push(PostCard::new(post, count(post.slug.as_str())));
+        }
         Ok(keep_under(listed, key, render(cards)?))
     }
 
@@ -53,7 +62,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         let whole = if held || later.is_some() { None } else { Some(self.content.index(Part::Whole).await?) };
         let paged = match (&later, &whole) {
             (Some((span, chunks)), _) => {
-                let items = span.posts(chunks, per_page, |p| !p.sticky).collect();
+                let items = span.posts(chunks, per_page, |p| !p.sticky);
                 Paged { items, page, total_pages: span.visible.div_ceil(per_page) }
             }
             (None, Some(whole)) => whole.page(page, per_page, self.now).ok_or(AppError::NotFound)?,
@@ -88,7 +97,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
     pub async fn tag(&self, tag_slug: &str, page: usize) -> Result<Rc<Listing>, AppError> {
         let per_page = self.site.posts_per_page.max(1);
         let tagged = self.tagged(tag_slug, (page - 1).saturating_mul(per_page), per_page).await?;
-        let posts: Vec<&PostSummary> = tagged.span.posts(&tagged.chunks, per_page, |_| true).collect();
+        let posts = tagged.span.posts(&tagged.chunks, per_page, |_| true);
         self.list_page(Listed::Tag { slug: tag_slug, page }, &tagged.index, &posts, &|posts| {
             let (name, base) = (&tagged.name, format!("/tags/{tag_slug}/"));
             let heading = format!("Posts tagged “{name}”");
@@ -194,7 +203,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
             return Ok(self.write_feed(listed, &index, self.site.title.clone(), "/", feed_path, &posts));
         };
         let tagged = self.tagged(tag, 0, FEED_LENGTH).await?;
-        let posts: Vec<_> = tagged.span.posts(&tagged.chunks, FEED_LENGTH, |_| true).collect();
+        let posts = tagged.span.posts(&tagged.chunks, FEED_LENGTH, |_| true);
         let title = format!("{} · {}", self.site.title, tagged.name);
         Ok(self.write_feed(listed, &tagged.index, title, &format!("/tags/{tag}/"), &format!("/tags/{tag}/feed.xml"), &posts))
     }
