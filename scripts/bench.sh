@@ -140,7 +140,7 @@ run_wrk() { # $1 posts, $2 round, $3 name, $4 path, $5 header, $6 expected -> on
     "$1" "$2" "$3" "$4" "$6" "${SIZES[$3]:-0}" "$(cut -d' ' -f1 /proc/loadavg)" "$line" >> "$RESULTS/http.jsonl"
 }
 
-# Each size's port, kept with its state for the first requests at the end (its config names the port).
+# Each size's port (its config names it, as the site's address).
 declare -A PORTS=() NEWEST_SITEMAP=()
 use_size() { # $1 posts: the state, config and address of that size's site
   POSTS=$1
@@ -238,7 +238,10 @@ FIRST_ROUNDS=${BENCH_FIRST_ROUNDS:-9}
 for round in $(seq 1 "$FIRST_ROUNDS"); do
   say "first requests: round $round of $FIRST_ROUNDS"
   for POSTS in $POST_COUNTS; do
+    # A port free now: the one picked at seeding may have been taken since, on a shared machine.
+    PORTS[$POSTS]=$(free_port)
     use_size "$POSTS"
+    write_config "$CONFIG" "$BASE" "$WORK/public-$POSTS"
     pending="$BASE/admin/api/comments?status=pending"
     stop_server; start_server
     home=$(curl -s -o /dev/null -w '%{time_total}' "$BASE/")

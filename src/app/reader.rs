@@ -151,7 +151,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
             _ => (format!("Archive, page {page}"), format!("/archive/page/{page}/")),
         };
         let layout = Layout::new(self.site, index.visible_pages(self.now), Some(&title), None, &path);
-        let months = archive::months(&texts, self.now.timestamp());
+        let months = archive::months(&texts, self.now);
         let pager = Pager::new("/archive/", page, archive_pages(count));
         Ok(self.keep(listed, &index, ArchivePage { layout, months, pager }.html()?))
     }

@@ -4,13 +4,15 @@
 //! from this text: the pages of an index written before it, or of a store that lacks it, from the text of their lists.
 //!
 //! The text: for each month, newest first, a line `#<month>`, then a line for each of its posts,
-//! `<Unix seconds, rounded up>\t<li>…</li>`. Scheduled posts are in it; a reader leaves out those dated after now. Its layout and
-//! its entries' HTML are named by [`ARCHIVE_FORMAT`], which the key carries: the list's version names only its posts.
+//! `<Unix seconds>[.<nanoseconds>]\t<li>…</li>`. Scheduled posts are in it; a reader leaves out those dated after now.
+//! Its layout and its entries' HTML are named by [`ARCHIVE_FORMAT`], which the key carries: the list's version names
+//! only its posts.
 
 use crate::core::date;
 use crate::core::index::List;
 use crate::core::views::{ArchiveEntry, ArchiveMonthView, DateView};
 use askama::Template;
+use chrono::{DateTime, Utc};
 
 /// Names what [`text`] makes of a list. Change it with the text's layout or its entries' HTML (a test pins them):
 /// the index then names texts under new keys, so a publish writes them all anew and retires the old, and readers
@@ -34,9 +36,12 @@ pub fn text(list: &List) -> Result<String, askama::Error> {
             text += "\n";
             month = label;
         }
-        // Rounded up, so that a post dated within a second is never shown before its time.
-        let at = date.timestamp() + i64::from(date.timestamp_subsec_nanos() > 0);
-        text += &at.to_string();
+        // Its fraction of a second too, if any: the line is shown exactly when the post is visible (`PostMeta::is_visible`),
+        // as the kept page's key counts it.
+        text += &date.timestamp().to_string();
+        if date.timestamp_subsec_nanos() > 0 {
+            text += &format!(".{:09}", date.timestamp_subsec_nanos());
+        }
         text += "\t";
         // A line break in a title would cut its line: in HTML it reads as a space.
         let title = post.title.replace('\n', " ");
@@ -46,9 +51,10 @@ pub fn text(list: &List) -> Result<String, askama::Error> {
     Ok(text)
 }
 
-/// The months of the archive in `texts` (a page's lists, newest first) with the posts a reader may see at `now`
-/// (Unix seconds); a month split between two lists is shown as one.
-pub fn months(texts: &[String], now: i64) -> Vec<ArchiveMonthView> {
+/// The months of the archive in `texts` (a page's lists, newest first) with the posts a reader may see at `now`; a
+/// month split between two lists is shown as one.
+pub fn months(texts: &[String], now: DateTime<Utc>) -> Vec<ArchiveMonthView> {
+    let now = (now.timestamp(), now.timestamp_subsec_nanos());
     let mut months: Vec<ArchiveMonthView> = Vec::new();
     let mut month = "";
     for line in texts.iter().flat_map(|t| t.split('\n')) {
@@ -57,7 +63,7 @@ pub fn months(texts: &[String], now: i64) -> Vec<ArchiveMonthView> {
             continue;
         }
         let Some((at, entry)) = line.split_once('\t') else { continue };
-        if at.parse::<i64>().map_or(true, |at| at > now) {
+        if time(at).is_none_or(|at| at > now) {
             continue;
         }
         match months.last_mut() {
@@ -69,6 +75,12 @@ pub fn months(texts: &[String], now: i64) -> Vec<ArchiveMonthView> {
         }
     }
     months
+}
+
+/// A line's time: Unix seconds, and the nanoseconds after them when the post's date has a fraction.
+fn time(at: &str) -> Option<(i64, u32)> {
+    let (secs, nanos) = at.split_once('.').unwrap_or((at, "0"));
+    Some((secs.parse().ok()?, nanos.parse().ok()?))
 }
 
 #[cfg(test)]
@@ -86,7 +98,7 @@ mod tests {
 
     /// The months shown at `now`, as (label, titles in order).
     fn shown(texts: &[String], now: (i32, u32, u32)) -> Vec<(String, Vec<String>)> {
-        let now = Utc.with_ymd_and_hms(now.0, now.1, now.2, 0, 0, 0).unwrap().timestamp();
+        let now = Utc.with_ymd_and_hms(now.0, now.1, now.2, 0, 0, 0).unwrap();
         let titles = |entries: &str| {
             entries.split("<a href=").skip(1).map(|a| a[a.find('>').unwrap() + 1..a.find("</a>").unwrap()].to_string()).collect()
         };
@@ -132,7 +144,7 @@ mod tests {
         let title = "Tabs\\tand <b>\\\"quotes\\\"</b>\\nhere,\u{a0}Pourquoi\u{202f}?";
         let text = text(&list(vec![summary("odd", title, "2024-03-15")])).unwrap();
         assert_eq!(text.lines().count(), 2, "{text}");
-        let entry = &months(std::slice::from_ref(&text), i64::MAX)[0].entries;
+        let entry = &months(std::slice::from_ref(&text), DateTime::<Utc>::MAX_UTC)[0].entries;
         assert!(entry.starts_with("<li><time datetime=\"2024-03-15T00:00:00+00:00\">15 March 2024</time>"), "{entry}");
         let shown = "Tabs\tand &#60;b&#62;&#34;quotes&#34;&#60;/b&#62; here,\u{a0}Pourquoi\u{202f}?";
         assert!(entry.ends_with(&format!("<a href=\"/posts/odd/\">{shown}</a></li>")), "{entry}");
@@ -143,18 +155,23 @@ mod tests {
         let (mut undated, mut draft) = (summary("undated", "Undated", "2024-03-01"), summary("draft", "Draft", "2024-03-01"));
         (undated.date, draft.draft) = (None, true);
         let text = text(&list(vec![summary("due", "Due", "2024-03-02"), undated, draft])).unwrap();
-        let due = Utc.with_ymd_and_hms(2024, 3, 2, 0, 0, 0).unwrap().timestamp();
-        assert_eq!(months(std::slice::from_ref(&text), due - 1).len(), 0);
+        let due = Utc.with_ymd_and_hms(2024, 3, 2, 0, 0, 0).unwrap();
+        assert_eq!(months(std::slice::from_ref(&text), due - chrono::Duration::seconds(1)).len(), 0);
         let shown = months(std::slice::from_ref(&text), due);
         assert_eq!((shown.len(), shown[0].entries.matches("<li>").count()), (1, 1), "{text}");
     }
 
     #[test]
-    fn a_post_dated_within_a_second_is_shown_from_the_next() {
+    fn a_post_dated_within_a_second_is_shown_from_its_time_exactly() {
+        // As the post is visible (`PostMeta::is_visible`), which the key of a kept archive page counts: a page kept
+        // under a key that counts it must show it.
         let text = text(&list(vec![summary("half", "Half", "2024-03-02T00:00:00.5Z")])).unwrap();
-        let second = Utc.with_ymd_and_hms(2024, 3, 2, 0, 0, 0).unwrap().timestamp();
-        assert_eq!(months(std::slice::from_ref(&text), second).len(), 0, "not before its time: {text}");
-        assert_eq!(months(std::slice::from_ref(&text), second + 1).len(), 1);
+        let due = Utc.with_ymd_and_hms(2024, 3, 2, 0, 0, 0).unwrap() + chrono::Duration::milliseconds(500);
+        for (now, shown) in [(due - chrono::Duration::milliseconds(1), 0), (due, 1), (due + chrono::Duration::milliseconds(200), 1)] {
+            let post = &summary("half", "Half", "2024-03-02T00:00:00.5Z");
+            assert_eq!(post.is_visible(now), shown == 1, "{now}");
+            assert_eq!(months(std::slice::from_ref(&text), now).len(), shown, "at {now}: {text}");
+        }
     }
 
     #[test]
