@@ -36,8 +36,8 @@ pub fn text(list: &List) -> Result<String, askama::Error> {
             text += "\n";
             month = label;
         }
-        // Its fraction of a second too, if any: the line is shown exactly when the post is visible (`PostMeta::is_visible`),
-        // as the kept page's key counts it.
+        // Its fraction of a second too, if any: the line is shown exactly when the post is visible
+        // (`PostMeta::is_visible`), as the kept page's key counts it.
         text += &date.timestamp().to_string();
         if date.timestamp_subsec_nanos() > 0 {
             text += &format!(".{:09}", date.timestamp_subsec_nanos());
