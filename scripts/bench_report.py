@@ -315,6 +315,28 @@ if first:
         if rows:
             w(f"| {n:,} posts | " + " | ".join(fmt_mmm([r[i] for r in rows], '{:.1f}') if all(len(r) > i for r in rows) else "–" for i in range(8)) + " |")
     w("")
+split_path = os.path.join(results, "first_split.txt")
+split = [line.split() for line in open(split_path) if line.strip()] if os.path.exists(split_path) else []
+if split:
+    w("Where that time goes: the same requests as timed inside the worker (`scripts/bench_entry.mjs` wraps the "
+      "worker and its KV and D1 bindings), from the request reaching the worker to its response, and of that the time "
+      "spent waiting on KV or D1 (reads made at once counted once). What is left of the worker's time is its own work, "
+      "mostly parsing what it read and rendering; the rest of the wall time is outside the worker (`wrangler dev`'s "
+      "proxy, curl). Local workerd's clock moves in whole milliseconds, so these are medians of whole numbers. "
+      "Median ms, worker / of it waiting on the stores.")
+    w("")
+    names = [("home", "home page, first"), ("archive", "archive, first"), ("sitemap", "newest posts sitemap, first"),
+             ("tags", "tags page, first"), ("tag", "tag page, first"), ("d1_first", "admin API's pending comments, first (D1 only)"),
+             ("home_after", "home page, after it")]
+    w("| page | " + " | ".join(f"{n:,} posts" for n in post_counts) + " |")
+    w("|---|" + "---|" * len(post_counts))
+    for key, label in names:
+        cells = []
+        for n in post_counts:
+            rows = [(float(r[2]), float(r[3])) for r in split if int(r[0]) == n and r[1] == key]
+            cells.append(f"{statistics.median(a for a, _ in rows):.1f} / {statistics.median(b for _, b in rows):.1f}" if rows else "–")
+        w(f"| {label} | " + " | ".join(cells) + " |")
+    w("")
 
 # --- scale ---
 if len(post_counts) > 1:
