@@ -150,6 +150,26 @@ use_size() { # $1 posts: the state, config and address of that size's site
   CONFIG=$WORK/wrangler-$POSTS.toml
 }
 
+# Local KV and D1 are SQLite databases, and writes leave their pages in the write-ahead logs (seeding: 11 MB for
+# D1 at 10,000 posts). A fresh workerd reads a store's whole log before its first query, until some write
+# checkpoints it: 20 ms more on the first D1 query at 10,000 posts, 3 at 10 (round 19). Deployed KV and D1 have no
+# such log to read, so each isolate here starts on stores checkpointed while no workerd has them open.
+settle_stores() {
+  python3 - "$STATE" <<'PY'
+import glob, sqlite3, sys, time
+for path in glob.glob(f"{sys.argv[1]}/v3/*/*/*.sqlite"):
+    db = sqlite3.connect(path)
+    for _ in range(50):  # a workerd just killed may hold its lock a moment longer
+        busy, _, _ = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        if not busy:
+            break
+        time.sleep(0.1)
+    else:
+        print(f"{path}: still busy, not checkpointed", file=sys.stderr)
+    db.close()
+PY
+}
+
 for POSTS in $POST_COUNTS; do
   say "site with $POSTS posts: seeding"
   PORTS[$POSTS]=$(free_port)
@@ -163,20 +183,10 @@ for POSTS in $POST_COUNTS; do
   "$WRANGLER" d1 migrations apply DB "${common[@]}" > "$WORK/migrate.log" 2>&1 || { cat "$WORK/migrate.log" >&2; exit 1; }
   "$WRANGLER" d1 execute DB "${common[@]}" --file "$WORK/seed-$POSTS/seed.sql" --yes > "$WORK/d1.log" 2>&1 || { cat "$WORK/d1.log" >&2; exit 1; }
   "$WRANGLER" kv bulk put "$WORK/seed-$POSTS/kv.json" --binding POSTS "${common[@]}" > "$WORK/kv.log" 2>&1 || { cat "$WORK/kv.log" >&2; exit 1; }
-  # Local KV and D1 are SQLite databases, and seeding leaves its writes in their write-ahead logs (11 MB for D1 at
-  # 10,000 posts). A fresh workerd reads a store's whole log before its first query, until a later write happens to
-  # checkpoint it: 20 ms more on the first D1 query at 10,000 posts, 3 at 10 (round 19). The edge has no such step,
-  # so each store is checkpointed once here, and every size starts settled.
-  python3 - "$STATE" <<'PY'
-import glob, sqlite3, sys
-for path in glob.glob(f"{sys.argv[1]}/v3/*/*/*.sqlite"):
-    db = sqlite3.connect(path)
-    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    db.close()
-PY
   echo "posts=$POSTS seed_seconds=$(( $(date +%s) - t0 )) index_bytes=$(python3 -c "import json,sys; print(next(len(e['value']) for e in json.load(open(sys.argv[1])) if e['key']=='index'))" "$WORK/seed-$POSTS/kv.json")" >> "$RESULTS/seed.txt"
 
   start_server() {
+    settle_stores
     set -m
     "$WRANGLER" dev --local --ip 127.0.0.1 --port "$PORT" --config "$CONFIG" --persist-to "$STATE" \
       --show-interactive-dev-session=false --var "ADMIN_TOKEN:$ADMIN_TOKEN" < /dev/null > "$WORK/wrangler-$POSTS.log" 2>&1 &
@@ -251,7 +261,7 @@ FIRST_ROUNDS=${BENCH_FIRST_ROUNDS:-9}
 split_times() { # $@: the names of the requests just made in this isolate, in order
   local log=$WORK/wrangler-$POSTS.log lines=""
   for _ in $(seq 1 20); do
-    lines=$(grep -o 'BENCHTIME .*' "$log" | grep -v '^BENCHTIME /robots.txt ' || true)
+    lines=$(grep -oE 'BENCHTIME /[^ ]* [0-9.]+ [0-9.]+$' "$log" | grep -v '^BENCHTIME /robots.txt ' || true)
     [[ $(grep -c . <<< "$lines") -ge $# ]] && break
     sleep 0.25
   done
@@ -259,7 +269,7 @@ split_times() { # $@: the names of the requests just made in this isolate, in or
     echo "bench_entry.mjs logged $(grep -c . <<< "$lines") requests for $POSTS posts, not $#: left out" >&2
     return
   fi
-  paste -d' ' <(printf "$POSTS %s\n" "$@") <(cut -d' ' -f3- <<< "$lines") >> "$RESULTS/first_split.txt"
+  paste -d' ' <(for name; do echo "$POSTS $name"; done) <(cut -d' ' -f3- <<< "$lines") >> "$RESULTS/first_split.txt"
 }
 for round in $(seq 1 "$FIRST_ROUNDS"); do
   say "first requests: round $round of $FIRST_ROUNDS"

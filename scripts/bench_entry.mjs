@@ -17,8 +17,8 @@ function timed(call) {
   };
 }
 
-// D1 statements and KV namespaces are checked by type on the Rust side, so their methods are replaced in place
-// rather than wrapped in a Proxy; each binding object is patched once per isolate.
+// The methods are replaced on the binding objects themselves: the Rust side calls them as methods of the objects
+// it is handed (KV's `get` is looked up when the binding is taken, on each request, after `patch`). Once per isolate.
 function patchStatement(statement) {
   const bind = statement.bind;
   statement.bind = (...args) => patchStatement(bind.apply(statement, args));
