@@ -431,7 +431,7 @@ if len(post_counts) > 1:
         return times[len(times) // 2] if times else None
 
     first_desc, first_verdicts = [], []
-    for col, name in [(2, "archive, first page"), (4, "newest posts sitemap"), (5, "tags page"), (6, "tag page")]:
+    for col, name in [(1, "home page"), (2, "archive, first page"), (4, "newest posts sitemap"), (5, "tags page"), (6, "tag page")]:
         times = [first_median(n, col) for n in post_counts]
         if None in times:
             continue
