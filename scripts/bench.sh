@@ -151,9 +151,10 @@ use_size() { # $1 posts: the state, config and address of that size's site
 }
 
 # Local KV and D1 are SQLite databases, and writes leave their pages in the write-ahead logs (seeding: 11 MB for
-# D1 at 10,000 posts). A fresh workerd reads a store's whole log before its first query, until some write
-# checkpoints it: 20 ms more on the first D1 query at 10,000 posts, 3 at 10 (round 19). Deployed KV and D1 have no
-# such log to read, so each isolate here starts on stores checkpointed while no workerd has them open.
+# D1 at 10,000 posts). A fresh workerd read D1's whole log before its first query (KV's presumably too), until some
+# write checkpointed it: 20 ms more on the first D1 query at 10,000 posts, 3 at 10 (round 19). Deployed stores do
+# not replay a seeding's log per isolate, so each isolate here starts on stores checkpointed while no workerd has
+# them open.
 settle_stores() {
   python3 - "$STATE" <<'PY'
 import glob, sqlite3, sys, time
