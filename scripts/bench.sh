@@ -260,14 +260,15 @@ FIRST_ROUNDS=${BENCH_FIRST_ROUNDS:-9}
 # These isolates run scripts/bench_entry.mjs, which logs each request's time in the worker and its waits on KV and
 # D1: what the stores take of a first request, and what the worker does itself.
 split_times() { # $@: the names of the requests just made in this isolate, in order
-  local log=$WORK/wrangler-$POSTS.log lines=""
+  local log=$WORK/wrangler-$POSTS.log lines="" logged=0
   for _ in $(seq 1 20); do
     lines=$(grep -oE 'BENCHTIME /[^ ]* [0-9.]+ [0-9.]+$' "$log" | grep -v '^BENCHTIME /robots.txt ' || true)
-    [[ $(grep -c . <<< "$lines") -ge $# ]] && break
+    logged=$(grep -c . <<< "$lines" || true)
+    (( logged >= $# )) && break
     sleep 0.25
   done
-  if [[ $(grep -c . <<< "$lines") -ne $# ]]; then
-    echo "bench_entry.mjs logged $(grep -c . <<< "$lines") requests for $POSTS posts, not $#: left out" >&2
+  if (( logged != $# )); then
+    echo "bench_entry.mjs logged $logged requests for $POSTS posts, not $#: left out" >&2
     return
   fi
   paste -d' ' <(for name; do echo "$POSTS $name"; done) <(cut -d' ' -f3- <<< "$lines") >> "$RESULTS/first_split.txt"

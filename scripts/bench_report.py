@@ -322,9 +322,9 @@ split = [r for r in (line.split() for line in open(split_path)) if len(r) == 4] 
 if split:
     w("Where that time goes: the same requests as timed inside the worker (`scripts/bench_entry.mjs` wraps the "
       "worker and its KV and D1 bindings), from the request reaching the worker to its response, and of that the time "
-      "spent waiting on KV or D1 (reads made at once counted once). What is left of the worker's time is its own work, "
-      "mostly parsing what it read and rendering; the rest of the wall time is outside the worker (`wrangler dev`'s "
-      "proxy, curl). Local workerd's clock moves in whole milliseconds, so these are medians of whole numbers. "
+      "spent waiting on KV or D1 (reads made at once counted once). What is left of the worker's time is its own work "
+      "(parsing what it read, rendering); the rest of the wall time is outside the timed interval (`wrangler dev`, "
+      "curl). Local workerd's clock moves in whole milliseconds, so these are medians of whole numbers. "
       "Median ms, worker / of it waiting on the stores.")
     w("")
     names = [("home", "home page, first"), ("archive", "archive, first"), ("archive_kept", "archive, kept"), ("sitemap", "newest posts sitemap, first"),
