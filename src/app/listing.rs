@@ -7,6 +7,7 @@ use super::{remember, App, AppError};
 use crate::core::archive::{archive_key, ARCHIVE_FORMAT};
 use crate::core::hash;
 use crate::core::index::{chunk_key, list_key, tag_chunk_key, Chunk, Part, SiteIndex, Span};
+use crate::core::post::PostSummary;
 use crate::core::route::Sitemap;
 use crate::store::ContentStore;
 use std::cell::RefCell;
@@ -126,14 +127,33 @@ pub(super) fn keep_under(listed: Listed<'_>, key: Option<String>, body: String) 
     listing
 }
 
-/// A run of one tag's visible posts, read from the chunks of its posts that hold it.
+/// A run of one tag's visible posts, from the index that placed it or from the chunks of the tag's posts that hold it.
 pub(super) struct Tagged {
-    /// The index that named the chunks: what is made from them is kept under its key.
+    /// The index that placed the run: what is made from it is kept under its key.
     pub index: Rc<SiteIndex>,
     /// The tag as written.
     pub name: String,
-    pub span: Span,
-    pub chunks: Vec<Rc<Chunk>>,
+    /// How many of the tag's posts a reader may see now.
+    pub visible: usize,
+    run: Run,
+}
+
+/// Where a [`Tagged`] run is.
+enum Run {
+    /// At these positions in the index's posts.
+    Held(Vec<usize>),
+    /// In these chunks, where the span says.
+    Chunks(Span, Vec<Rc<Chunk>>),
+}
+
+impl Tagged {
+    /// The run's posts, newest first.
+    pub fn posts(&self) -> Vec<&PostSummary> {
+        match &self.run {
+            Run::Held(at) => at.iter().map(|&i| &self.index.posts[i]).collect(),
+            Run::Chunks(span, chunks) => span.posts(chunks, span.run.len(), |_| true),
+        }
+    }
 }
 
 /// What a listing made from chunks of the posts is made from, unless it is kept.
@@ -191,26 +211,31 @@ impl<C: ContentStore, D> App<'_, C, D> {
         Ok(ChunksOrKept::Chunks(whole, count, chunks))
     }
 
-    /// `len` of tag `slug`'s visible posts from the `offset`th newest (`NotFound` when it has none there), from the
-    /// chunks the tags part names when it can tell how many posts are scheduled and the store holds each as named;
-    /// otherwise from the whole index, which may be of another version.
+    /// `len` of tag `slug`'s visible posts from the `offset`th newest (`NotFound` when it has none there). From the
+    /// tags part when it can tell how many posts are scheduled: from its newest posts when they hold the run (a tag's
+    /// first page, as often as not, then costs one read), else from the chunks it names when the store holds each.
+    /// Otherwise from the whole index, which may be of another version.
     pub(super) async fn tagged(&self, slug: &str, offset: usize, len: usize) -> Result<Tagged, AppError> {
         let part = self.content.index(Part::Tags).await?;
         if part.covers(1, self.now) {
             let entry = part.tag(slug).ok_or(AppError::NotFound)?;
             let span = part.tag_span(entry, offset, len, self.now).ok_or(AppError::NotFound)?;
+            let (name, visible) = (entry.name.clone(), span.visible);
+            if let Some(at) = part.newest_tagged(slug, &span.run).map(<[usize]>::to_vec) {
+                return Ok(Tagged { index: part, name, visible, run: Run::Held(at) });
+            }
             let named = span.chunks.iter().map(|&n| entry.chunk_version(n).map(|v| (tag_chunk_key(slug, n, v), v)));
             if let Some(chunks) = self.held_chunks(named).await? {
-                let name = entry.name.clone();
-                return Ok(Tagged { index: part, name, span, chunks });
+                return Ok(Tagged { index: part, name, visible, run: Run::Chunks(span, chunks) });
             }
         }
+        // The whole index holds every post in order.
         let whole = self.content.index(Part::Whole).await?;
         let entry = whole.tag(slug).ok_or(AppError::NotFound)?;
         let span = whole.tag_span(entry, offset, len, self.now).ok_or(AppError::NotFound)?;
-        let cut = whole.tag_chunks(slug);
-        let chunks = span.chunks.iter().filter_map(|&n| cut.get(n).cloned()).collect();
-        Ok(Tagged { name: entry.name.clone(), span, chunks, index: whole })
+        let (name, visible) = (entry.name.clone(), span.visible);
+        let at = whole.newest_tagged(slug, &span.run).map(<[usize]>::to_vec).unwrap_or_default();
+        Ok(Tagged { index: whole, name, visible, run: Run::Held(at) })
     }
 
     /// The chunks named by (key, version), if the store holds every one; `None` when one is not named or not held.

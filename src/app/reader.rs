@@ -97,7 +97,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
     pub async fn tag(&self, tag_slug: &str, page: usize) -> Result<Rc<Listing>, AppError> {
         let per_page = self.site.posts_per_page.max(1);
         let tagged = self.tagged(tag_slug, (page - 1).saturating_mul(per_page), per_page).await?;
-        let posts = tagged.span.posts(&tagged.chunks, per_page, |_| true);
+        let posts = tagged.posts();
         self.list_page(Listed::Tag { slug: tag_slug, page }, &tagged.index, &posts, &|posts| {
             let (name, base) = (&tagged.name, format!("/tags/{tag_slug}/"));
             let heading = format!("Posts tagged “{name}”");
@@ -107,7 +107,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
             };
             let mut layout = Layout::new(self.site, tagged.index.visible_pages(self.now), Some(&title), None, &path);
             layout.feeds.push(Link { title: format!("{} · {name}", self.site.title), url: format!("{base}feed.xml") });
-            let pager = Pager::new(&base, page, tagged.span.visible.div_ceil(per_page));
+            let pager = Pager::new(&base, page, tagged.visible.div_ceil(per_page));
             Ok(ListPage { layout, heading: Some(heading), posts, pager }.html()?)
         })
         .await
@@ -203,7 +203,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
             return Ok(self.write_feed(listed, &index, self.site.title.clone(), "/", feed_path, &posts));
         };
         let tagged = self.tagged(tag, 0, FEED_LENGTH).await?;
-        let posts = tagged.span.posts(&tagged.chunks, FEED_LENGTH, |_| true);
+        let posts = tagged.posts();
         let title = format!("{} · {}", self.site.title, tagged.name);
         Ok(self.write_feed(listed, &tagged.index, title, &format!("/tags/{tag}/"), &format!("/tags/{tag}/feed.xml"), &posts))
     }

@@ -20,6 +20,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::cell::{Cell, OnceCell};
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::ops::Range;
 use std::rc::Rc;
 
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
@@ -99,6 +100,9 @@ pub struct SiteIndex {
     /// The tags of a whole index written before `tags`, found from its posts.
     #[serde(skip)]
     tags_found: OnceCell<Vec<TagEntry>>,
+    /// Each tag's posts among the newest this index holds in order, by position (see [`SiteIndex::newest_tagged`]).
+    #[serde(skip)]
+    newest_by_tag: OnceCell<Vec<(String, Vec<usize>)>>,
     /// The last answer of [`SiteIndex::scheduled`], checked before searching.
     #[serde(skip)]
     scheduled_hint: Cell<usize>,
@@ -200,6 +204,8 @@ pub struct Span {
     pub chunks: Vec<usize>,
     /// How many posts of those chunks, newest first, come before the run.
     pub skip: usize,
+    /// The run's positions among all the list's posts (scheduled ones counted), newest first.
+    pub run: Range<usize>,
 }
 
 impl Span {
@@ -495,9 +501,28 @@ impl SiteIndex {
         })
     }
 
-    /// The chunks of tag `slug`'s posts, cut from this index.
-    pub fn tag_chunks(&self, slug: &str) -> &[Rc<Chunk>] {
-        self.tag_cut().iter().find(|(s, _)| s == slug).map_or(&[], |(_, chunks)| chunks)
+    /// Where tag `slug`'s posts `run` (counted from its newest, scheduled ones included) are in `posts`, if
+    /// this index holds them among its newest posts in order: all of them when it leaves none out, else the newest
+    /// [`FRONT_POSTS`] (older sticky ones follow those). A tag's first pages and feed are then read from the tags
+    /// part alone, and the whole index needs no cut.
+    pub fn newest_tagged(&self, slug: &str, run: &Range<usize>) -> Option<&[usize]> {
+        // Gathered as `tag_cut` gathers (a map of another type would be more code in the Wasm).
+        let by_tag = self.newest_by_tag.get_or_init(|| {
+            let held = if self.omitted == 0 { self.posts.len() } else { self.posts.len().min(FRONT_POSTS) };
+            let mut by_tag: Vec<(String, Vec<usize>)> = Vec::new();
+            let mut at: HashMap<String, usize> = HashMap::new();
+            for (i, post) in self.posts[..held].iter().enumerate() {
+                for slug in tag_slugs(post) {
+                    let k = *at.entry(slug.clone()).or_insert(by_tag.len());
+                    if k == by_tag.len() {
+                        by_tag.push((slug, Vec::new()));
+                    }
+                    by_tag[k].1.push(i);
+                }
+            }
+            by_tag
+        });
+        by_tag.iter().find(|(s, _)| s == slug)?.1.get(run.clone())
     }
 
     /// Every tag, in the order of first use: as stored, or found from the posts of a whole index written before tags
@@ -535,9 +560,9 @@ impl SiteIndex {
             return None;
         }
         // Counted among all its posts, scheduled ones first.
-        let start = scheduled + offset;
-        let (chunks, skip) = span(entry.count, start, (start + len).min(entry.count));
-        Some(Span { visible, chunks, skip })
+        let run = scheduled + offset..(scheduled + offset + len).min(entry.count);
+        let (chunks, skip) = span(entry.count, run.start, run.end);
+        Some(Span { visible, chunks, skip, run })
     }
 
     /// Where later home page `page` finds its posts in the chunks of the site's posts, from the front: past the
@@ -570,8 +595,9 @@ impl SiteIndex {
         if start >= count {
             return None;
         }
-        let (chunks, skip) = span(count, start, (at(rank + per_page - 1) + 1).min(count));
-        Some(Span { visible: count - scheduled, chunks, skip })
+        let run = start..(at(rank + per_page - 1) + 1).min(count);
+        let (chunks, skip) = span(count, run.start, run.end);
+        Some(Span { visible: count - scheduled, chunks, skip, run })
     }
 
     /// Every chunk of this (whole) index with its KV key and how it is written: the posts', each list and its
@@ -1017,6 +1043,8 @@ mod tests {
         });
         let tags = whole.part(Part::Tags);
         assert_eq!(whole.tag("rust").map(|t| (t.count, t.chunks.len())), Some((174, 2)));
+        let names = |posts: Vec<&PostSummary>| posts.iter().map(|p| p.slug.as_str().to_string()).collect::<Vec<_>>();
+        let (mut held_by_part, mut read_chunks) = (0, 0);
         for day in [90u32, 70, 85] {
             // Day 90 is the eve of the newest post's: it alone is scheduled; on day 70, the 21 newest are.
             let now = Utc.with_ymd_and_hms(2024, 10, 1, 12, 0, 0).unwrap() + chrono::Duration::days(i64::from(day));
@@ -1029,16 +1057,50 @@ mod tests {
                         let Some(span) = tags.tag_span(entry, page * per_page, per_page, now) else { break };
                         assert_eq!(Some(&span), whole.tag_span(whole.tag(slug).unwrap(), page * per_page, per_page, now).as_ref());
                         assert!(span.chunks.len() <= 2 && span.visible == expected.len());
-                        let chunks: Vec<_> = span.chunks.iter().map(|&n| whole.tag_chunks(slug)[n].clone()).collect();
-                        listed.extend(span.posts(&chunks, per_page, |_| true).iter().map(|p| p.slug.as_str().to_string()));
+                        let cut = &whole.tag_cut().iter().find(|(s, _)| s == slug).unwrap().1;
+                        let chunks: Vec<_> = span.chunks.iter().map(|&n| cut[n].clone()).collect();
+                        let from_chunks = names(span.posts(&chunks, per_page, |_| true));
+                        // The same posts where an index's newest hold the run: the tags part's sometimes, the whole's
+                        // always.
+                        let held = |index: &SiteIndex| {
+                            index.newest_tagged(slug, &span.run).map(|at| names(at.iter().map(|&i| &index.posts[i]).collect()))
+                        };
+                        assert_eq!(held(&whole).as_ref(), Some(&from_chunks));
+                        match held(&tags) {
+                            Some(found) => {
+                                assert_eq!(found, from_chunks);
+                                held_by_part += 1;
+                            }
+                            None => read_chunks += 1,
+                        }
+                        listed.extend(from_chunks);
                     }
                     assert_eq!(listed, expected, "{slug} by {per_page} on day {day}");
                 }
             }
         }
+        assert!(held_by_part > 0 && read_chunks > 0, "{held_by_part} runs from the tags part, {read_chunks} from chunks");
         let first_day = Utc.with_ymd_and_hms(2024, 12, 1, 12, 0, 0).unwrap();
         assert!(tags.tag_span(tags.tag("late").unwrap(), 0, 10, first_day).is_none(), "no post tagged late is visible yet");
         assert!(tags.tag_counts(first_day).iter().all(|t| t.slug != "late"));
+    }
+
+    #[test]
+    fn a_tags_run_is_held_by_the_tags_part_only_among_its_newest_posts() {
+        // "Old" on the newest post, on one the part leaves out, and on an older sticky one it holds after its newest.
+        let whole = site(120, |i| match i {
+            0 | 60 => "tags = [\"Old\"]",
+            100 => "tags = [\"Old\"]\nsticky = true",
+            _ => "",
+        });
+        let tags = whole.part(Part::Tags);
+        let held = |index: &SiteIndex, run| {
+            index.newest_tagged("old", &run).map(|at| at.iter().map(|&i| index.posts[i].slug.to_string()).collect::<Vec<_>>())
+        };
+        assert_eq!(held(&tags, 0..1), Some(vec!["p0".to_string()]));
+        assert_eq!(held(&tags, 0..2), None, "the next is left out of the part, and the sticky one is not next");
+        assert_eq!(held(&whole, 0..3), Some(vec!["p0".to_string(), "p60".to_string(), "p100".to_string()]));
+        assert_eq!(held(&whole, 0..4), None, "there is no fourth");
     }
 
     #[test]
