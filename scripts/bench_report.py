@@ -71,7 +71,7 @@ COST_PAGES = [
     ("archive", "archive, first page (the archive texts of the two newest lists: up to 200 posts; kept per index version)"),
     ("sitemap", "posts sitemap (the list of one chunk: up to 100 posts; kept per index version)"),
     ("tags_page", "tags page (kept per index version)"),
-    ("tag_page", "tag page (10 posts, from one chunk of the tag's posts; kept as the home page)"),
+    ("tag_page", "tag page (10 posts of the tag on every post, from the tags part; kept as the home page)"),
     ("not_found", "404 page"),
 ]
 

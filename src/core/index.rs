@@ -7,7 +7,8 @@
 //! site only by the versions it names (two per [`CHUNK_POSTS`] posts: the front is 19.1 KB at 1,000 posts, 22.5 KB at
 //! 10,000): the home page, the feed and every page's navigation read the front; the archive the texts of one or two
 //! [`List`]s of [`Chunk`]s of posts ([`archive`]), and the sitemaps the lists themselves; the tags page reads the
-//! front with the list of tags, and a tag's pages and feed one or two chunks of that tag's posts, and later home pages
+//! front with the list of tags, and a tag's pages and feed take their posts from its front when they are among them,
+//! else from one or two chunks of that tag's posts, and later home pages
 //! one to three chunks of the site's (two, and a third when sticky posts push a long page over one); only the admin
 //! reads the whole, and readers when a part cannot serve them.
 
@@ -175,8 +176,8 @@ impl Part {
     }
 }
 
-/// A tag, and the chunks its posts are cut in as the site's are (see [`Chunk`]): a tag's page or feed reads the one
-/// or two that hold what it shows, whatever the number of its posts.
+/// A tag, and the chunks its posts are cut in as the site's are (see [`Chunk`]): a tag's page or feed whose posts are
+/// not among the tags part's newest reads the one or two that hold them, whatever the number of its posts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TagEntry {
     pub slug: String,
