@@ -229,12 +229,12 @@ impl<C: ContentStore, D> App<'_, C, D> {
                 return Ok(Tagged { index: part, name, visible, run: Run::Chunks(span, chunks) });
             }
         }
-        // The whole index holds every post in order.
+        // The whole index holds every post in order, and counts each tag's from them: it holds every run it places.
         let whole = self.content.index(Part::Whole).await?;
         let entry = whole.tag(slug).ok_or(AppError::NotFound)?;
         let span = whole.tag_span(entry, offset, len, self.now).ok_or(AppError::NotFound)?;
         let (name, visible) = (entry.name.clone(), span.visible);
-        let at = whole.newest_tagged(slug, &span.run).map(<[usize]>::to_vec).unwrap_or_default();
+        let at = whole.newest_tagged(slug, &span.run).ok_or(AppError::NotFound)?.to_vec();
         Ok(Tagged { index: whole, name, visible, run: Run::Held(at) })
     }
 

@@ -452,7 +452,7 @@ mod tests {
     }
 
     #[test]
-    fn a_tag_is_paged_from_the_chunks_of_its_own_posts_and_lists_each_visible_post_once() {
+    fn a_tag_is_paged_from_the_newest_posts_then_from_the_chunks_of_its_own_and_lists_each_visible_post_once() {
         let (site, store) = (SiteConfig::default(), MemoryStore::default());
         let app = app(&site, &store);
         publish_site(&app, 220);
@@ -473,10 +473,20 @@ mod tests {
         let tags = block_on(app.tags()).unwrap();
         assert!(tags.body.contains(">All</a> <span class=\"count\">211<") && tags.body.contains(">Recent</a> <span class=\"count\">11<"));
         assert!(matches!(block_on(app.tag("none", 1)), Err(AppError::NotFound)));
+        // Pages 1 to 4 and the feed are among the tags part's 50 newest posts (9 of them scheduled): no chunk is read.
+        // Page 5 (positions 49 to 58) is not, and reads the chunks that hold it at once.
+        let reads = |read: &dyn Fn()| {
+            *store.chunk_reads.borrow_mut() = Some(Vec::new());
+            read();
+            store.chunk_reads.take().unwrap().len()
+        };
+        assert_eq!(reads(&|| drop(block_on(app.tag("all", 4)).unwrap())), 0);
+        assert_eq!(reads(&|| drop(block_on(app.feed(Some("all"), false)).unwrap())), 0);
+        assert_eq!(reads(&|| drop(block_on(app.tag("all", 5)).unwrap())), 1);
     }
 
     #[test]
-    fn a_tag_chunk_the_store_does_not_hold_is_cut_from_the_whole_index() {
+    fn a_tag_chunk_the_store_does_not_hold_is_read_from_the_whole_index() {
         let (site, store) = (SiteConfig::default(), MemoryStore::default());
         let app = app(&site, &store);
         publish_site(&app, 220);

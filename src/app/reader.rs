@@ -93,7 +93,8 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         Ok(PostPage::new(self.site, index.visible_pages(self.now), &doc.page).html()?)
     }
 
-    /// `/tags/<tag>/` and its later pages: read from the one or two chunks of the tag's posts that hold the page.
+    /// `/tags/<tag>/` and its later pages: from the tags part's newest posts when the page's are among them, else from
+    /// the one or two chunks of the tag's posts that hold the page.
     pub async fn tag(&self, tag_slug: &str, page: usize) -> Result<Rc<Listing>, AppError> {
         let per_page = self.site.posts_per_page.max(1);
         let tagged = self.tagged(tag_slug, (page - 1).saturating_mul(per_page), per_page).await?;
@@ -187,8 +188,8 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
     pub async fn feed(&self, tag_slug: Option<&str>, rss: bool) -> Result<Rc<Listing>, AppError> {
         let listed = Listed::Feed { rss, tag: tag_slug };
         // The site's feeds are looked up by the front, which every request reads anyway, and a tag's by the tags part;
-        // one they do not hold is written from the whole (or a tag's chunks), and kept under the key of what it was
-        // written from.
+        // one they do not hold is written from the whole (or, for a tag's, the tags part or the tag's chunks), and kept
+        // under the key of what it was written from.
         let looked_up = self.content.index(if tag_slug.is_some() { Part::Tags } else { Part::Front }).await?;
         if let Some(kept) = self.kept(listed, &looked_up) {
             return Ok(kept);

@@ -7,10 +7,10 @@
 //! site only by the versions it names (two per [`CHUNK_POSTS`] posts: the front is 19.1 KB at 1,000 posts, 22.5 KB at
 //! 10,000): the home page, the feed and every page's navigation read the front; the archive the texts of one or two
 //! [`List`]s of [`Chunk`]s of posts ([`archive`]), and the sitemaps the lists themselves; the tags page reads the
-//! front with the list of tags, and a tag's pages and feed take their posts from its front when they are among them,
-//! else from one or two chunks of that tag's posts, and later home pages
-//! one to three chunks of the site's (two, and a third when sticky posts push a long page over one); only the admin
-//! reads the whole, and readers when a part cannot serve them.
+//! front with the list of tags, a tag's pages and feed take their posts from that part's newest when they are all among
+//! them, else from one or two chunks of that tag's posts, and later home pages one to three chunks of the site's (two,
+//! and a third when sticky posts push a long page over one); only the admin reads the whole, and readers when a part
+//! cannot serve them.
 
 use crate::core::archive::{self, archive_key, ARCHIVE_FORMAT};
 use crate::core::date;
@@ -159,7 +159,8 @@ pub enum Part {
     Front,
     /// Only the aliases, for the not-found path.
     Aliases,
-    /// The front and every tag: the tags page, and what names the chunks of a tag's posts.
+    /// The front and every tag: the tags page, a tag's pages whose posts are among the front's, and what names the
+    /// chunks of a tag's posts for the others.
     Tags,
 }
 
@@ -205,7 +206,8 @@ pub struct Span {
     pub chunks: Vec<usize>,
     /// How many posts of those chunks, newest first, come before the run.
     pub skip: usize,
-    /// The run's positions among all the list's posts (scheduled ones counted), newest first.
+    /// The positions the run spans among all the list's posts (scheduled ones counted; for a later home page, the sticky
+    /// posts it passes over too).
     pub run: Range<usize>,
 }
 
