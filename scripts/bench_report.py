@@ -303,7 +303,7 @@ if first:
       "first, in this order: the home page (reads the front of the index: 50 posts), the archive's first page (reads the "
       "archive texts of the two newest lists of posts, up to 200, then writes and keeps the page), the archive again (kept), the tags page (reads the tags part: the front and every tag). In the second: "
       "the newest posts sitemap (reads one chunk's list), then the first page of the tag on every post (reads the tags "
-      "part and the newest chunk of that tag's posts). In the third: the admin API's list of pending comments (the "
+      "part, whose 50 newest posts hold the page since round 20; before, the newest chunk of that tag's posts too). In the third: the admin API's list of pending comments (the "
       "isolate's first D1 query; no KV read), then the home page (its D1 query not the first). Each isolate has "
       "answered one `robots.txt` (which reads nothing) before, to say it had started. Since round 19 these isolates run "
       "the worker through `scripts/bench_entry.mjs` (below), which logs a line more per request, and start on local "
