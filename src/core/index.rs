@@ -350,6 +350,22 @@ fn tag_slugs(post: &PostSummary) -> Vec<String> {
     slugs
 }
 
+/// Each tag's slug and the positions of its posts, in the order `posts` meets them (tags in the order of first use).
+fn tag_positions<'a>(posts: impl Iterator<Item = (usize, &'a PostSummary)>) -> Vec<(String, Vec<usize>)> {
+    let mut tagged: Vec<(String, Vec<usize>)> = Vec::new();
+    let mut at: HashMap<String, usize> = HashMap::new();
+    for (i, post) in posts {
+        for slug in tag_slugs(post) {
+            let k = *at.entry(slug.clone()).or_insert(tagged.len());
+            if k == tagged.len() {
+                tagged.push((slug, Vec::new()));
+            }
+            tagged[k].1.push(i);
+        }
+    }
+    tagged
+}
+
 /// Pages of the archive over `chunks` chunks: one for each chunk but the newest, which shares the first page with
 /// the one before it (so that page never holds only the few posts of a chunk just begun).
 pub fn archive_pages(chunks: usize) -> usize {
@@ -484,23 +500,12 @@ impl SiteIndex {
     /// once per index, and only the whole index's is the one KV keeps.
     pub fn tag_cut(&self) -> &[(String, Vec<Rc<Chunk>>)] {
         self.tags_chunked.get_or_init(|| {
-            let mut tagged: Vec<(String, Vec<PostSummary>)> = Vec::new();
-            let mut at: HashMap<String, usize> = HashMap::new();
-            for post in self.posts.iter().rev() {
-                for slug in tag_slugs(post) {
-                    let i = *at.entry(slug.clone()).or_insert(tagged.len());
-                    if i == tagged.len() {
-                        tagged.push((slug, Vec::new()));
-                    }
-                    tagged[i].1.push(post.clone());
-                }
-            }
             // Gathered from the oldest; cut newest first.
-            let cut_newest_first = |(slug, mut posts): (String, Vec<PostSummary>)| {
-                posts.reverse();
+            let cut_newest_first = |(slug, at): (String, Vec<usize>)| {
+                let posts: Vec<PostSummary> = at.iter().rev().map(|&i| self.posts[i].clone()).collect();
                 (slug, cut(&posts, |_| Vec::new()))
             };
-            tagged.into_iter().map(cut_newest_first).collect()
+            tag_positions(self.posts.iter().enumerate().rev()).into_iter().map(cut_newest_first).collect()
         })
     }
 
@@ -509,21 +514,9 @@ impl SiteIndex {
     /// [`FRONT_POSTS`] (older sticky ones follow those). A tag's first pages and feed are then read from the tags
     /// part alone, and the whole index needs no cut.
     pub fn newest_tagged(&self, slug: &str, run: &Range<usize>) -> Option<&[usize]> {
-        // Gathered as `tag_cut` gathers (a map of another type would be more code in the Wasm).
         let by_tag = self.newest_by_tag.get_or_init(|| {
             let held = if self.omitted == 0 { self.posts.len() } else { self.posts.len().min(FRONT_POSTS) };
-            let mut by_tag: Vec<(String, Vec<usize>)> = Vec::new();
-            let mut at: HashMap<String, usize> = HashMap::new();
-            for (i, post) in self.posts[..held].iter().enumerate() {
-                for slug in tag_slugs(post) {
-                    let k = *at.entry(slug.clone()).or_insert(by_tag.len());
-                    if k == by_tag.len() {
-                        by_tag.push((slug, Vec::new()));
-                    }
-                    by_tag[k].1.push(i);
-                }
-            }
-            by_tag
+            tag_positions(self.posts[..held].iter().enumerate())
         });
         by_tag.iter().find(|(s, _)| s == slug)?.1.get(run.clone())
     }
