@@ -3,7 +3,8 @@
 # runtime (wrangler dev) at several site sizes; writes BENCHMARKS.md. Everything runs on 127.0.0.1, bounded.
 #
 # Knobs (environment): BENCH_POSTS="10 1000 10000"  BENCH_ROUNDS=3  BENCH_DURATION=3s  BENCH_THREADS=2
-#                      BENCH_CONNECTIONS=16  BENCH_FIRST_ROUNDS=9  BENCH_SKIP_CRITERION=1 (reuse target/criterion)
+#                      BENCH_CONNECTIONS=16  BENCH_FIRST_ROUNDS=9  BENCH_STORE_LATENCY_MS=20
+#                      BENCH_SKIP_CRITERION=1 (reuse target/criterion)
 #                      BENCH_OUT=BENCHMARKS.md
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -186,11 +187,11 @@ for POSTS in $POST_COUNTS; do
   "$WRANGLER" kv bulk put "$WORK/seed-$POSTS/kv.json" --binding POSTS "${common[@]}" > "$WORK/kv.log" 2>&1 || { cat "$WORK/kv.log" >&2; exit 1; }
   echo "posts=$POSTS seed_seconds=$(( $(date +%s) - t0 )) index_bytes=$(python3 -c "import json,sys; print(next(len(e['value']) for e in json.load(open(sys.argv[1])) if e['key']=='index'))" "$WORK/seed-$POSTS/kv.json")" >> "$RESULTS/seed.txt"
 
-  start_server() {
+  start_server() { # $@: more arguments for wrangler dev
     settle_stores
     set -m
     "$WRANGLER" dev --local --ip 127.0.0.1 --port "$PORT" --config "$CONFIG" --persist-to "$STATE" \
-      --show-interactive-dev-session=false --var "ADMIN_TOKEN:$ADMIN_TOKEN" < /dev/null > "$WORK/wrangler-$POSTS.log" 2>&1 &
+      --show-interactive-dev-session=false --var "ADMIN_TOKEN:$ADMIN_TOKEN" "$@" < /dev/null > "$WORK/wrangler-$POSTS.log" 2>&1 &
     SERVER_PID=$!
     set +m
     for _ in $(seq 1 360); do
@@ -252,11 +253,17 @@ done
 # store's first read grows with the site. Each isolate has served `robots.txt`, which reads nothing, to say it had
 # started. Wall time through wrangler dev.
 #
+# A fourth isolate serves a post page with one comment, then another post page, with each store read made
+# STORE_LATENCY_MS slower (scripts/bench_entry.mjs): locally KV and D1 answer in a millisecond, so the reads a page
+# waits for one after the other, which at the edge are round trips to remote services, show only this way.
+#
 # These are absolute times compared across site sizes, so the sizes take turns, round by round, on the states kept
 # from above: a change in the shared machine's load during the run then moves every size alike, where measured one
 # size after the other they were minutes apart. One isolate in three or so takes far longer, so each figure is a
 # median of BENCH_FIRST_ROUNDS.
 FIRST_ROUNDS=${BENCH_FIRST_ROUNDS:-9}
+STORE_LATENCY_MS=${BENCH_STORE_LATENCY_MS:-20}
+echo "store_latency_ms=$STORE_LATENCY_MS" >> "$RESULTS/machine.txt"
 # These isolates run scripts/bench_entry.mjs, which logs each request's time in the worker and its waits on KV and
 # D1: what the stores take of a first request, and what the worker does itself.
 split_times() { # $@: the names of the requests just made in this isolate, in order
@@ -296,6 +303,11 @@ for round in $(seq 1 "$FIRST_ROUNDS"); do
     home_after=$(curl -s -o /dev/null -w '%{time_total}' "$BASE/")
     split_times d1_first home_after
     echo "$POSTS $home $archive $kept $sitemap $tags $tag $d1_first $home_after" >> "$RESULTS/first.txt"
+    stop_server; start_server --var "BENCH_STORE_LATENCY_MS:$STORE_LATENCY_MS"
+    post=$(curl -s -o /dev/null -w '%{time_total}' "$BASE/posts/bench-c1/")
+    other_post=$(curl -s -o /dev/null -w '%{time_total}' "$BASE/posts/bench-c50/")
+    split_times post_remote other_post_remote
+    echo "$POSTS $post $other_post" >> "$RESULTS/first_remote.txt"
   done
 done
 stop_server

@@ -339,6 +339,31 @@ if split:
             cells.append(f"{statistics.median(a for a, _ in rows):.1f} / {statistics.median(b for _, b in rows):.1f}" if rows else "–")
         w(f"| {label} | " + " | ".join(cells) + " |")
     w("")
+remote_path = os.path.join(results, "first_remote.txt")
+remote = [line.split() for line in open(remote_path) if line.strip()] if os.path.exists(remote_path) else []
+if remote:
+    latency = machine.get("store_latency_ms", "?")
+    w("### A post page's first requests with remote stores")
+    w("")
+    w(f"Locally KV and D1 answer in about a millisecond; at the edge a read the isolate does not hold is a round trip to "
+      f"a remote service, and D1's primary may be far from the reader. So a fourth fresh isolate per round runs the worker "
+      f"with each KV read and D1 statement made {latency} ms slower (`BENCH_STORE_LATENCY_MS` in `scripts/bench_entry.mjs`), "
+      "and serves the post page with one comment (its document, the navigation and its page of comments all read), then "
+      "the post page with 50 comments (its document and comments read; the navigation is trusted for 30 s). The reads a "
+      f"page waits for one after the other each add {latency} ms. Wall time, median (min–max), ms; then as timed inside "
+      "the worker, median ms, worker / of it waiting on the stores.")
+    w("")
+    w("| site | post page, first | another post page, after it | in the worker: first | after it |")
+    w("|---|---|---|---|---|")
+    for n in post_counts:
+        rows = [[float(x) * 1000 for x in r[1:]] for r in remote if int(r[0]) == n]
+        timed = []
+        for key in ("post_remote", "other_post_remote"):
+            pairs = [(float(r[2]), float(r[3])) for r in split if int(r[0]) == n and r[1] == key]
+            timed.append(f"{statistics.median(a for a, _ in pairs):.1f} / {statistics.median(b for _, b in pairs):.1f}" if pairs else "–")
+        if rows:
+            w(f"| {n:,} posts | " + " | ".join(fmt_mmm([r[i] for r in rows], '{:.1f}') for i in range(2)) + " | " + " | ".join(timed) + " |")
+    w("")
 
 # --- scale ---
 if len(post_counts) > 1:

@@ -13,7 +13,7 @@ use crate::core::views::{
     status_for_writer, CommentFormView, CommentList, CommentSection, CommentView, Layout, ManagePage, Notice, Page, PostPage,
 };
 use crate::core::wxr::ImportedComment;
-use crate::store::{db_time, Catalog, CommentPage, CommentRecord, CommentStore, ContentStore, ImportRecord, StoreError};
+use crate::store::{db_time, join3, Catalog, CommentPage, CommentRecord, CommentStore, ContentStore, ImportRecord, StoreError};
 use askama::Template;
 use chrono::Duration;
 use std::cell::RefCell;
@@ -138,10 +138,12 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
     /// The plain page (no reply form, notice or manage link) is kept per isolate, keyed by everything it is
     /// rendered from, so that a request for it writes only a fresh form token into it.
     pub async fn show_post(&self, slug: &Slug, opts: &ShowOptions) -> Result<PostOut, AppError> {
-        let doc = self.visible_doc(Kind::Post, slug).await?;
-        let index = self.content.navigation().await?;
         let page = opts.page.max(1);
-        let loaded = self.comment_page(&doc.page, page).await;
+        // At once: in a fresh isolate each is a round trip to a remote store (D1's primary may be far away), and none
+        // needs another's answer. A post that is not shown has its comments read for nothing.
+        let (doc, index, loaded) =
+            join3(self.visible_doc(Kind::Post, slug), self.content.navigation(), self.comment_page(slug, page)).await;
+        let (doc, index) = (doc?, index?);
         let plain = opts.reply_to.is_none() && opts.manage_key.is_none() && !opts.duplicate;
         let closed = closed_reason(&doc.page.meta, self.site.comments.close_after_days, self.now).is_some();
         let day = self.now.timestamp().div_euclid(86_400);
@@ -186,9 +188,9 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
     }
 
     /// Page `page` (1-based) of the post's comment threads.
-    async fn comment_page(&self, post: &Prepared, page: usize) -> Result<Rc<CommentPage>, StoreError> {
+    async fn comment_page(&self, post: &Slug, page: usize) -> Result<Rc<CommentPage>, StoreError> {
         let per_page = self.site.comments.threads_per_page;
-        self.db.approved_page(post.meta.slug.as_str(), per_page, (page - 1).saturating_mul(per_page)).await
+        self.db.approved_page(post.as_str(), per_page, (page - 1).saturating_mul(per_page)).await
     }
 
     async fn comment_section(
@@ -402,7 +404,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
     async fn rejected_page(&self, post: &Prepared, form: CommentForm, errors: FieldErrors, why: Rejection) -> Result<String, AppError> {
         let index = self.content.navigation().await?;
         let mut page = PostPage::new(self.site, index.visible_pages(self.now), post);
-        let mut section = self.comment_section(post, self.comment_page(post, 1).await, None, 1).await;
+        let mut section = self.comment_section(post, self.comment_page(&post.meta.slug, 1).await, None, 1).await;
         if why == Rejection::Closed || section.form.is_none() {
             let message = section.closed.clone().unwrap_or_else(|| "Comments cannot be accepted just now.".into());
             section.notice = Some(Notice { success: false, message, manage_url: None, kept_text: Some(form.body.clone()) });

@@ -4,7 +4,7 @@
 mod join;
 pub mod memory;
 
-pub use join::join_all;
+pub use join::{join3, join_all};
 
 use crate::core::comment::{Comment, CommentStatus};
 use crate::core::index::{Chunk, Part, SiteIndex};
