@@ -20,6 +20,11 @@ fn new_writes_a_draft_that_check_accepts() {
     assert_eq!(String::from_utf8_lossy(&check.stdout).trim(), "ok: 1 posts and 0 pages in content");
     let again = blog(&["new", "A quiet morning"], dir.path());
     assert!(!again.status.success(), "an existing file is never overwritten");
+    // A page too starts as a draft: publishing the folder must not put its placeholder text live.
+    let out = blog(&["new", "--page", "Privacy"], dir.path());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let page = std::fs::read_to_string(dir.path().join("content/pages/privacy.md")).unwrap();
+    assert!(page.contains("draft = true"), "{page}");
 }
 
 #[test]

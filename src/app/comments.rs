@@ -267,7 +267,9 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
     fn form_view(&self, post: &Prepared, values: CommentForm, errors: FieldErrors, replying_to: Option<(i64, String)>) -> CommentFormView {
         let url = post.url();
         CommentFormView {
-            action: format!("{url}comments"),
+            // A rejected comment comes back on the post's page: the fragment takes the reader to the form, its
+            // messages and their text, not to the top of the post.
+            action: format!("{url}comments#comment-form"),
             issued: form_token(self.key, post.meta.slug.as_str(), self.now.timestamp()),
             values,
             errors,

@@ -35,12 +35,44 @@ fn post_options() -> Options {
         | Options::ENABLE_HEADING_ATTRIBUTES
 }
 
+/// Ids the page around a post's body gives its own elements (`templates/`): a heading must not take one, or the
+/// page's links to them (the skip link, "N comments", a form's labels, a comment's address) would lead to the heading.
+const PAGE_IDS: &[&str] = &[
+    "main",
+    "q",
+    "comments",
+    "comments-heading",
+    "comment-notice",
+    "comment-form",
+    "author",
+    "author-error",
+    "email",
+    "email-error",
+    "url",
+    "url-error",
+    "body",
+    "body-error",
+    "website_confirm",
+];
+
+/// Whether the page around a post's body uses `id` (one of [`PAGE_IDS`], or a comment's `comment-<number>`), or a
+/// footnote may ([`FOOTNOTE_PREFIX`]).
+fn taken_by_page(id: &str) -> bool {
+    PAGE_IDS.contains(&id)
+        || id.starts_with(FOOTNOTE_PREFIX)
+        || id.strip_prefix("comment-").is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Footnotes are named by their author (`[^1]`, `[^a]`); written as ids, such names would clash with the page's. Each
+/// gets this prefix.
+const FOOTNOTE_PREFIX: &str = "fn-";
+
 /// Renders a post body.
 pub fn render_post(markdown: &str) -> Rendered {
     // About one event per 16 bytes of Markdown, so that the events are not moved as they grow.
     let mut events = Vec::with_capacity(markdown.len() / 16);
     events.extend(Parser::new_ext(markdown, post_options()));
-    let events = with_heading_ids(events);
+    let events = with_ids(events);
     let text = plain_text(&events, markdown.len());
     let words = count_words(&text);
     Rendered { html: sanitize::post(events), reading_minutes: words.div_ceil(WORDS_PER_MINUTE).max(1) as u32, text }
@@ -48,13 +80,13 @@ pub fn render_post(markdown: &str) -> Rendered {
 
 /// The excerpt of a post body: up to `<!-- more -->`, or else the first paragraph.
 pub fn excerpt(markdown: &str) -> Excerpt {
+    // Without footnote references: a list page does not show the notes they lead to.
+    let events =
+        |markdown| with_ids(Parser::new_ext(markdown, post_options()).filter(|e| !matches!(e, Event::FootnoteReference(_))).collect());
     if let Some(at) = markdown.find(MORE_MARKER) {
-        return Excerpt {
-            html: sanitize::post(with_heading_ids(Parser::new_ext(&markdown[..at], post_options()).collect())),
-            has_more: true,
-        };
+        return Excerpt { html: sanitize::post(events(&markdown[..at])), has_more: true };
     }
-    let events = with_heading_ids(Parser::new_ext(markdown, post_options()).collect());
+    let events = events(markdown);
     let first = first_paragraph(&events);
     Excerpt { has_more: first.len() < events.len(), html: sanitize::post(first) }
 }
@@ -91,13 +123,20 @@ fn comment_html(markdown: &str, options: Options) -> String {
     sanitize::comment(events)
 }
 
-/// Gives every heading without an explicit `{#id}` an id made from its text, unique in the post.
-fn with_heading_ids(mut events: Vec<Event<'_>>) -> Vec<Event<'_>> {
+/// Gives every heading without an explicit `{#id}` an id made from its text, unique in the post and apart from the
+/// page's own, and every footnote name [`FOOTNOTE_PREFIX`].
+fn with_ids(mut events: Vec<Event<'_>>) -> Vec<Event<'_>> {
     let mut used = HashSet::new();
     for i in 0..events.len() {
         let Event::Start(Tag::Heading { id: None, .. }) = &events[i] else {
-            if let Event::Start(Tag::Heading { id: Some(id), .. }) = &events[i] {
-                used.insert(id.to_string());
+            match &mut events[i] {
+                Event::Start(Tag::Heading { id: Some(id), .. }) => {
+                    used.insert(id.to_string());
+                }
+                Event::FootnoteReference(name) | Event::Start(Tag::FootnoteDefinition(name)) => {
+                    *name = CowStr::from(format!("{FOOTNOTE_PREFIX}{name}"));
+                }
+                _ => {}
             }
             continue;
         };
@@ -115,7 +154,7 @@ fn with_heading_ids(mut events: Vec<Event<'_>>) -> Vec<Event<'_>> {
         };
         let mut id = base.clone();
         let mut n = 1;
-        while !used.insert(id.clone()) {
+        while taken_by_page(&id) || !used.insert(id.clone()) {
             n += 1;
             id = format!("{base}-{n}");
         }
@@ -206,6 +245,41 @@ mod tests {
         assert!(r.html.contains("<h2 id=\"intro\">"), "{}", r.html);
         assert!(r.html.contains("<h2 id=\"intro-2\">"), "{}", r.html);
         assert!(r.html.contains("<h2 id=\"mine\">"), "{}", r.html);
+    }
+
+    #[test]
+    fn headings_and_footnotes_keep_clear_of_the_pages_own_ids() {
+        let r =
+            render_post("## Comments\n\n## Email\n\n## Main\n\n## Comment 2\n\nA note[^1] and another[^a].\n\n[^1]: One.\n\n[^a]: A.\n");
+        for id in ["comments-2", "email-2", "main-2", "comment-2-2"] {
+            assert!(r.html.contains(&format!("<h2 id=\"{id}\">")), "{id}: {}", r.html);
+        }
+        assert!(r.html.contains("href=\"#fn-1\"") && r.html.contains("id=\"fn-1\""), "{}", r.html);
+        assert!(r.html.contains("href=\"#fn-a\"") && r.html.contains("id=\"fn-a\""), "{}", r.html);
+        assert!(!r.html.contains("id=\"1\"") && !r.html.contains("id=\"a\""), "{}", r.html);
+        // A list page does not show the notes, so its excerpt links to none.
+        assert_eq!(excerpt("A note[^1].\n\nMore.\n\n[^1]: One.\n").html, "<p>A note.</p>\n");
+    }
+
+    #[test]
+    fn every_id_the_post_page_gives_its_own_elements_is_kept_from_headings() {
+        for template in [
+            include_str!("../../templates/base.html"),
+            include_str!("../../templates/post.html"),
+            include_str!("../../templates/_comments.html"),
+            include_str!("../../templates/_comment_list.html"),
+        ] {
+            for value in template.split(" id=\"").skip(1).filter_map(|rest| rest.split('"').next()) {
+                // `{{ c.id }}` stands for a number; `{% if %}a{% else %}b{% endif %}` for either id.
+                let mut value = value.to_string();
+                while let (Some(open), Some(close)) = (value.find("{{"), value.find("}}")) {
+                    value.replace_range(open..close + 2, "7");
+                }
+                for id in value.split("{%").filter_map(|part| part.rsplit("%}").next()).filter(|id| !id.is_empty()) {
+                    assert!(taken_by_page(id), "the post page gives an element id=\"{id}\": add it to PAGE_IDS");
+                }
+            }
+        }
     }
 
     #[test]

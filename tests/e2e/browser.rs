@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 pub const TESTS: &[Test] = &[
     ("browser_reader_follows_a_post_link_and_pages_fit_a_phone", browser_reader_follows_a_post_link_and_pages_fit_a_phone),
     ("browser_reader_writes_a_comment_and_gets_the_private_link", browser_reader_writes_a_comment_and_gets_the_private_link),
+    ("browser_a_refused_comment_brings_the_reader_back_to_the_form", browser_a_refused_comment_brings_the_reader_back_to_the_form),
     ("browser_author_signs_in_and_approves_a_comment", browser_author_signs_in_and_approves_a_comment),
     ("browser_a_second_page_does_not_ask_for_the_stylesheet_again", browser_a_second_page_does_not_ask_for_the_stylesheet_again),
 ];
@@ -277,6 +278,27 @@ fn browser_reader_writes_a_comment_and_gets_the_private_link(app: &TestApp) {
     browser.wait_for_text("main h1", "Your comment");
     let body = browser.text(&browser.find(".comment-body"));
     assert!(body.contains("Written in a real browser, gently."), "{body}");
+}
+
+/// On a phone the form is screens below the top of the post: the page that answers a refused comment must open at it,
+/// with the reason and the reader's text, or the reader takes the refusal for a comment sent.
+fn browser_a_refused_comment_brings_the_reader_back_to_the_form(app: &TestApp) {
+    let browser = Browser::start();
+    browser.viewport(390, 844, true);
+    browser.goto(&app.url("/posts/welcome-to-quiet-hours/"));
+    browser.type_into(&browser.find("#body"), "Sent without a name, by mistake.");
+    std::thread::sleep(Duration::from_millis(3500));
+    browser.click(&browser.find(".comment-form button[type=submit]"));
+    browser.wait_for_text("#author-error", "name");
+    let url = browser.current_url();
+    assert!(url.ends_with("/comments#comment-form"), "{url}");
+    let (top, height) = (
+        browser.script("return document.getElementById('comment-form').getBoundingClientRect().top"),
+        browser.script("return window.innerHeight"),
+    );
+    let (top, height) = (top.as_f64().unwrap_or(f64::NAN), height.as_f64().unwrap_or_default());
+    assert!((-1.0..height).contains(&top), "the form is not in view: its top at {top} px of {height}");
+    assert_eq!(browser.text(&browser.find("#body")), "Sent without a name, by mistake.");
 }
 
 fn browser_author_signs_in_and_approves_a_comment(app: &TestApp) {

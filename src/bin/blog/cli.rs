@@ -171,7 +171,7 @@ fn new(title: &str, page: bool, dir: &Path) -> Result<()> {
     let escaped = title.replace('\\', "\\\\").replace('"', "\\\"");
     let today = chrono::Local::now().format("%Y-%m-%dT%H:%M:%S%:z");
     let front = if page {
-        format!("+++\ntitle = \"{escaped}\"\n+++\n\nWrite the page here.\n")
+        format!("+++\ntitle = \"{escaped}\"\ndraft = true\n+++\n\nWrite the page here.\n")
     } else {
         format!("+++\ntitle = \"{escaped}\"\ndate = \"{today}\"\ntags = []\ndraft = true\n+++\n\nThe first paragraph is the excerpt on the home page.\n\n<!-- more -->\n\nThe rest of the post.\n")
     };
