@@ -737,6 +737,11 @@ mod tests {
             "replies travel with their thread"
         );
         assert!(!last.contains("?cpage=4"), "no page after the last");
+        // Thread 1 sent to the trash: its approved reply is still shown, at the thread's place.
+        block_on(app.moderate(1, ModerationAction::Trash)).unwrap();
+        let last = show(3);
+        assert!(last.contains("Reply to thread 1") && !last.contains("Thread 1<"), "{last}");
+        assert!(show(1).contains("5 comments on"), "the count is what is shown");
     }
 
     #[test]

@@ -305,13 +305,17 @@ impl D1 {
     }
 
     async fn read_approved_page(&self, post: &str, threads: usize, offset: usize) -> Result<CommentPage, StoreError> {
-        // One query: the page's threads with the post's totals on every row.
+        // One query: the page's threads with the post's totals on every row. A thread is listed if any of its comments
+        // is approved, so that one whose first comment was taken back, or awaits review again after an edit, keeps its
+        // approved replies; it keeps its place (its first comment's time) while that comment is stored at all.
         let sql = format!(
-            "WITH page_roots AS (SELECT id FROM comments WHERE post = ?1 AND status = 'approved' AND parent IS NULL \
-             ORDER BY created_at DESC, id DESC LIMIT ?2 OFFSET ?3) \
+            "WITH threads AS (SELECT COALESCE(root, id) AS id, MIN(created_at) AS first FROM comments \
+             WHERE post = ?1 AND status = 'approved' GROUP BY COALESCE(root, id)), \
+             page_roots AS (SELECT t.id FROM threads t LEFT JOIN comments r ON r.id = t.id \
+             ORDER BY COALESCE(r.created_at, t.first) DESC, t.id DESC LIMIT ?2 OFFSET ?3) \
              SELECT {COMMENT_COLUMNS}, \
              (SELECT COUNT(*) FROM comments WHERE post = ?1 AND status = 'approved') AS total, \
-             (SELECT COUNT(*) FROM comments WHERE post = ?1 AND status = 'approved' AND parent IS NULL) AS threads \
+             (SELECT COUNT(*) FROM threads) AS threads \
              FROM comments WHERE post = ?1 AND status = 'approved' AND COALESCE(root, id) IN (SELECT id FROM page_roots) \
              ORDER BY created_at, id"
         );
@@ -323,7 +327,7 @@ impl D1 {
             None => {
                 // Past the last page, or no comments: the totals still matter for the heading.
                 let sql =
-                    "SELECT COUNT(*) AS n, COALESCE(SUM(parent IS NULL), 0) AS m FROM comments WHERE post = ?1 AND status = 'approved'";
+                    "SELECT COUNT(*) AS n, COUNT(DISTINCT COALESCE(root, id)) AS m FROM comments WHERE post = ?1 AND status = 'approved'";
                 let row =
                     self.db()?.prepare(sql).bind(&[text(post)]).map_err(unavailable)?.first::<Tally>(None).await.map_err(unavailable)?;
                 row.map_or((0, 0), |t| (t.n, t.m))

@@ -224,14 +224,28 @@ impl CommentStore for MemoryStore {
             roots.push((c.id, parent_root.unwrap_or(c.id)));
         }
         let root_of = |c: &Comment| roots.binary_search_by_key(&c.id, |&(id, _)| id).map_or(c.id, |i| roots[i].1);
-        let listed: Vec<i64> = approved.iter().rev().filter(|c| c.parent.is_none()).skip(offset).take(threads).map(|c| c.id).collect();
+        // Every thread with an approved comment, newest first by its first comment's time (by its first approved
+        // comment's once the first is deleted), as D1 lists them.
+        let mut first: HashMap<i64, &Comment> = HashMap::new();
+        for c in &approved {
+            let kept = first.entry(root_of(c)).or_insert(c);
+            if (&c.created_at, c.id) < (&kept.created_at, kept.id) {
+                *kept = c;
+            }
+        }
+        let mut started: Vec<(i64, &str)> = first
+            .into_iter()
+            .map(|(root, c)| (root, comments.binary_search_by_key(&root, |(r, _)| r.id).map_or(c, |i| &comments[i].0).created_at.as_str()))
+            .collect();
+        started.sort_by(|(a_root, a), (b_root, b)| b.cmp(a).then(b_root.cmp(a_root)));
+        let listed: Vec<i64> = started.iter().skip(offset).take(threads).map(|&(root, _)| root).collect();
         if self.snapshot.get() == 0 {
             self.comments_changed(); // a new store's first snapshot, unique like the others
         }
         let page = Rc::new(CommentPage {
             comments: approved.iter().filter(|c| listed.contains(&root_of(c))).map(|c| (*c).clone()).collect(),
             total: approved.len() as u32,
-            threads: approved.iter().filter(|c| c.parent.is_none()).count() as u32,
+            threads: started.len() as u32,
             snapshot: Some(self.snapshot.get()),
         });
         self.pages.borrow_mut().insert(key, page.clone());

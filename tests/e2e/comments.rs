@@ -267,11 +267,18 @@ fn the_private_link_lets_a_commenter_edit_and_delete(app: &TestApp) {
     assert_eq!(status_of(app, id), "approved", "an edit no rule objects to stays approved");
     let empty = app.post_form(&format!("/comments/{key}/"), &[("action", "edit"), ("body", "")], &client());
     assert_eq!(empty.status, 422);
+    let parent = id.to_string();
+    let (_, reply) = submit(app, "Replier", "A reply that outlives the comment it answers.", &[("parent", &parent)], &client());
+    approve(app, reply);
     let deleted = app.post_form(&format!("/comments/{key}/"), &[("action", "delete")], &client());
     assert_eq!(deleted.status, 200);
     deleted.assert_contains("has been deleted");
     assert_eq!(status_of(app, id), "absent");
-    app.get(POST).assert_lacks("Words I have edited again.");
+    let page = app.get(POST);
+    page.assert_lacks("Words I have edited again.");
+    // Someone else's approved reply stays, as the first of its thread now: the post counts it, so it shows it.
+    page.assert_contains(&format!("<li id=\"comment-{reply}\">"));
+    page.assert_contains("A reply that outlives the comment it answers.");
     assert_eq!(app.get(&format!("/comments/{key}/")).status, 404);
     assert_eq!(app.get(&format!("/comments/{}/", "0".repeat(64))).status, 404);
 }
