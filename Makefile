@@ -65,12 +65,13 @@ content:
 	cargo run --quiet --bin blog -- publish --local --persist-to $(STATE) content
 
 # CACHE_SECONDS=0: a `blog publish --local` shows on the next reload while writing. SITE_URL: the addresses the pages
-# give (canonical, feeds, a commenter's private link) point at this server, on whatever PORT.
+# give (canonical, feeds, a commenter's private link) point at this server, on whatever PORT. --test-scheduled: the
+# daily housekeeping runs on `curl 127.0.0.1:$(PORT)/__scheduled`.
 serve:
 	@echo "==> admin token: $$(sed -n 's/^ADMIN_TOKEN=//p' .dev.vars)"
 	@echo "==> serving the blog at http://127.0.0.1:$(PORT)"
 	$(WRANGLER) dev --local --ip 127.0.0.1 --port $(PORT) --persist-to $(STATE) --show-interactive-dev-session=false \
-	  --var CACHE_SECONDS:0 --var SITE_URL:http://127.0.0.1:$(PORT)
+	  --test-scheduled --var CACHE_SECONDS:0 --var SITE_URL:http://127.0.0.1:$(PORT)
 
 lint:
 	cargo fmt --check

@@ -181,24 +181,31 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         Ok(self.items(&[entry]).await?.pop())
     }
 
-    pub async fn edit_page(&self, id: i64, csrf: &str, body: Option<String>, error: Option<String>) -> Result<String, AppError> {
+    /// The form to edit a comment's name, website and text: as stored, or as last sent (`values`) with `error`.
+    pub async fn edit_page(&self, id: i64, csrf: &str, values: Option<CommentForm>, error: Option<String>) -> Result<String, AppError> {
         let item = self.queue_item(id).await?.ok_or(AppError::NotFound)?;
-        let body = match body {
-            Some(b) => b,
-            None => self.db.comment(id).await?.map(|c| c.body).unwrap_or_default(),
+        let values = match values {
+            Some(v) => v,
+            None => self
+                .db
+                .comment(id)
+                .await?
+                .map(|c| CommentForm { author: c.author, url: c.url.unwrap_or_default(), body: c.body, ..CommentForm::default() })
+                .unwrap_or_default(),
         };
-        Ok(EditPage { layout: self.admin_layout("Edit comment", "/admin/comments"), csrf: csrf.to_string(), item, body, error }.html()?)
+        let layout = self.admin_layout("Edit comment", "/admin/comments");
+        Ok(EditPage { layout, csrf: csrf.to_string(), item, author: values.author, url: values.url, body: values.body, error }.html()?)
     }
 
-    /// Saves the author's edit of a comment (its status is kept); `Err` carries the reason to show.
-    pub async fn save_edit(&self, id: i64, body: &str) -> Result<Result<CommentStatus, String>, AppError> {
+    /// Saves the author's edit of a comment (its status is kept): its text, and the name and website it is shown with,
+    /// so that what identifies someone can be taken out. `Err` carries the reason to show.
+    pub async fn save_edit(&self, id: i64, values: &CommentForm) -> Result<Result<CommentStatus, String>, AppError> {
         let comment = self.db.comment(id).await?.ok_or(AppError::NotFound)?;
-        let form = CommentForm { author: comment.author.clone(), body: body.to_string(), ..CommentForm::default() };
-        let edited = match NewComment::parse(&form) {
+        let edited = match NewComment::parse(&CommentForm { email: String::new(), parent: String::new(), ..values.clone() }) {
             Ok(c) => c,
-            Err(e) => return Ok(Err(e.body.unwrap_or_else(|| "This comment cannot be saved.".into()))),
+            Err(e) => return Ok(Err(e.author.or(e.url).or(e.body).unwrap_or_else(|| "This comment cannot be saved.".into()))),
         };
-        self.db.edit(id, &edited.body, &render_comment(&edited.body), comment.status, None, &db_time(self.now)).await?;
+        self.db.edit(id, &edited, &render_comment(&edited.body), comment.status, None, &db_time(self.now)).await?;
         Ok(Ok(comment.status))
     }
 

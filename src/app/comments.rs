@@ -479,7 +479,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
             Verdict::Approve | Verdict::Review => (comment.status, None),
         };
         let html = render_comment(&edited.body);
-        self.db.edit(comment.id, &edited.body, &html, status, held.as_deref(), &db_time(self.now)).await?;
+        self.db.edit(comment.id, &edited, &html, status, held.as_deref(), &db_time(self.now)).await?;
         let saved = Comment { body: edited.body.clone(), body_html: html, status, ..comment };
         Ok(Ok(self.manage_page(manage_key, &post.page, Some(&saved), edited.body, None, Some("Your changes are saved.".into()))?))
     }
@@ -737,11 +737,20 @@ mod tests {
             "replies travel with their thread"
         );
         assert!(!last.contains("?cpage=4"), "no page after the last");
-        // Thread 1 sent to the trash: its approved reply is still shown, at the thread's place.
+        // Thread 1's first comment sent to the trash: its approved replies are still shown, at the thread's place.
+        let second = CommentForm { parent: "1".into(), ..form("Second reply to thread 1") };
+        block_on(app.submit_comment(&slug(), second, "ip", "k7")).unwrap();
+        block_on(app.moderate(7, ModerationAction::Approve)).unwrap();
         block_on(app.moderate(1, ModerationAction::Trash)).unwrap();
         let last = show(3);
-        assert!(last.contains("Reply to thread 1") && !last.contains("Thread 1<"), "{last}");
-        assert!(show(1).contains("5 comments on"), "the count is what is shown");
+        assert!(last.contains("Reply to thread 1") && last.contains("Second reply") && !last.contains("Thread 1<"), "{last}");
+        assert!(show(1).contains("6 comments on"), "the count is what is shown");
+        // Deleted for good: the two replies stay one thread (written at the same second as the others here, it keeps
+        // its place by its first comment's id), not two threads of their own.
+        block_on(store.delete(1)).unwrap();
+        let (first, last) = (show(1), show(3));
+        assert!(first.contains("Thread 5") && !first.contains("Reply to thread 1"), "{first}");
+        assert!(last.contains("Reply to thread 1") && last.contains("Second reply"), "{last}");
     }
 
     #[test]

@@ -55,12 +55,9 @@ const PAGE_IDS: &[&str] = &[
     "website_confirm",
 ];
 
-/// Whether the page around a post's body uses `id` (one of [`PAGE_IDS`], or a comment's `comment-<number>`), or a
-/// footnote may ([`FOOTNOTE_PREFIX`]).
+/// Whether the page around a post's body uses `id`: one of [`PAGE_IDS`], or a comment's `comment-<number>`.
 fn taken_by_page(id: &str) -> bool {
-    PAGE_IDS.contains(&id)
-        || id.starts_with(FOOTNOTE_PREFIX)
-        || id.strip_prefix("comment-").is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    PAGE_IDS.contains(&id) || id.strip_prefix("comment-").is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Footnotes are named by their author (`[^1]`, `[^a]`); written as ids, such names would clash with the page's. Each
@@ -80,9 +77,9 @@ pub fn render_post(markdown: &str) -> Rendered {
 
 /// The excerpt of a post body: up to `<!-- more -->`, or else the first paragraph.
 pub fn excerpt(markdown: &str) -> Excerpt {
-    // Without footnote references: a list page does not show the notes they lead to.
-    let events =
-        |markdown| with_ids(Parser::new_ext(markdown, post_options()).filter(|e| !matches!(e, Event::FootnoteReference(_))).collect());
+    // Without footnotes: a list page does not show the notes, and their ids would repeat from post to post. Old-style
+    // footnotes, so that a reference whose note is past the marker is still known for one, not left as `[^1]`.
+    let events = |markdown| with_ids(without_footnotes(Parser::new_ext(markdown, post_options() | Options::ENABLE_OLD_FOOTNOTES)));
     if let Some(at) = markdown.find(MORE_MARKER) {
         return Excerpt { html: sanitize::post(events(&markdown[..at])), has_more: true };
     }
@@ -150,6 +147,8 @@ fn with_ids(mut events: Vec<Event<'_>>) -> Vec<Event<'_>> {
             .collect();
         let base = match slugify(&text) {
             s if s.is_empty() => "section".to_string(),
+            // Footnotes' ids start so; a suffix would not change that.
+            s if s.starts_with(FOOTNOTE_PREFIX) => format!("h-{s}"),
             s => s,
         };
         let mut id = base.clone();
@@ -163,6 +162,25 @@ fn with_ids(mut events: Vec<Event<'_>>) -> Vec<Event<'_>> {
         }
     }
     events
+}
+
+/// `events` less footnote references and definitions.
+fn without_footnotes<'a>(events: impl Iterator<Item = Event<'a>>) -> Vec<Event<'a>> {
+    let mut in_note = 0usize;
+    events
+        .filter(|e| match e {
+            Event::Start(Tag::FootnoteDefinition(_)) => {
+                in_note += 1;
+                false
+            }
+            Event::End(TagEnd::FootnoteDefinition) => {
+                in_note -= 1;
+                false
+            }
+            Event::FootnoteReference(_) => false,
+            _ => in_note == 0,
+        })
+        .collect()
 }
 
 /// The events of the first paragraph, or everything before the first heading below the title if none.
@@ -257,8 +275,13 @@ mod tests {
         assert!(r.html.contains("href=\"#fn-1\"") && r.html.contains("id=\"fn-1\""), "{}", r.html);
         assert!(r.html.contains("href=\"#fn-a\"") && r.html.contains("id=\"fn-a\""), "{}", r.html);
         assert!(!r.html.contains("id=\"1\"") && !r.html.contains("id=\"a\""), "{}", r.html);
-        // A list page does not show the notes, so its excerpt links to none.
+        // A list page does not show the notes, so its excerpt links to none, whether its note is past the marker
+        // or before it.
         assert_eq!(excerpt("A note[^1].\n\nMore.\n\n[^1]: One.\n").html, "<p>A note.</p>\n");
+        assert_eq!(excerpt("A note[^1].\n\n<!-- more -->\n\nRest.\n\n[^1]: One.\n").html, "<p>A note.</p>\n");
+        assert_eq!(excerpt("A note[^1].\n\n[^1]: One.\n\n<!-- more -->\n\nRest.\n").html, "<p>A note.</p>\n");
+        // A heading that reads like a footnote's id still gets one of its own (and rendering ends).
+        assert!(render_post("## Fn keys\n\n## fn-1\n").html.contains("<h2 id=\"h-fn-keys\">"));
     }
 
     #[test]

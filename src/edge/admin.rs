@@ -5,10 +5,11 @@ use super::http::{CachePolicy, Reply};
 use super::{form_body, EdgeApp};
 use crate::app::admin::{LOGIN_WINDOW_SECONDS, MAX_LOGIN_FAILURES};
 use crate::app::AppError;
+use crate::core::admin_views::{changed_notice, is_own_notice, SAVED_NOTICE};
 use crate::core::auth::{
     clear_session_cookie, cookie, feed_key_matches, origin_allowed, session_cookie, Session, SESSION_COOKIE, SESSION_SECONDS,
 };
-use crate::core::comment::CommentStatus;
+use crate::core::comment::{CommentForm, CommentStatus};
 use crate::core::route::{Method, Route};
 use crate::core::token::constant_time_eq;
 use crate::core::url::RequestUrl;
@@ -102,21 +103,17 @@ pub async fn handle(
                     }
                     let done = app.act_on(&ids, action).await?;
                     let status = url.param("status").unwrap_or_else(|| "pending".into());
-                    let notice = format!("{done} comment{} changed.", if done == 1 { "" } else { "s" });
-                    Ok(Reply::see_other(&format!("/admin/comments?status={status}&done={}", urlencode(&notice))))
+                    Ok(Reply::see_other(&format!("/admin/comments?status={status}&done={}", urlencode(&changed_notice(done)))))
                 }
                 Route::AdminEdit(id) => {
-                    let body = field("body").unwrap_or_default();
-                    match app.save_edit(id, body).await? {
-                        Ok(status) => Ok(Reply::see_other(&format!(
-                            "/admin/comments?status={}&done={}",
-                            status.as_str(),
-                            urlencode("Comment saved.")
-                        ))),
-                        Err(message) => {
-                            Ok(Reply::html(app.edit_page(id, &csrf, Some(body.to_string()), Some(message)).await?, CachePolicy::NoStore)
-                                .with_status(422))
+                    let text = |name| field(name).unwrap_or_default().to_string();
+                    let values = CommentForm { author: text("author"), url: text("url"), body: text("body"), ..CommentForm::default() };
+                    match app.save_edit(id, &values).await? {
+                        Ok(status) => {
+                            Ok(Reply::see_other(&format!("/admin/comments?status={}&done={}", status.as_str(), urlencode(SAVED_NOTICE))))
                         }
+                        Err(message) => Ok(Reply::html(app.edit_page(id, &csrf, Some(values), Some(message)).await?, CachePolicy::NoStore)
+                            .with_status(422)),
                     }
                 }
                 _ => Err(AppError::NotFound),
@@ -133,7 +130,7 @@ async fn queue(app: &EdgeApp<'_>, url: &RequestUrl, csrf: &str, notice: Option<S
     let status_text = url.param("status").unwrap_or_else(|| "pending".into());
     let status = CommentStatus::parse(&status_text).ok_or_else(|| AppError::BadRequest(format!("unknown status {status_text:?}")))?;
     let page = url.param("page").and_then(|p| p.parse().ok()).unwrap_or(1);
-    let notice = notice.or_else(|| url.param("done").filter(|d| d.len() < 100));
+    let notice = notice.or_else(|| url.param("done").filter(|d| is_own_notice(d)));
     Ok(Reply::html(app.queue_page(status, page, csrf, notice).await?, CachePolicy::NoStore))
 }
 
@@ -163,11 +160,11 @@ async fn sign_in(req: &mut Request, app: &EdgeApp<'_>, admin_token: Option<&str>
             // Slow down guessing: each failure past the third waits a little longer.
             worker::Delay::from(std::time::Duration::from_millis(500 * u64::from(count - 2))).await;
         }
-        let left = MAX_LOGIN_FAILURES.saturating_sub(count);
-        let message = format!(
-            "That token is not right. {left} attempt{} left before sign-in is locked for a while.",
-            if left == 1 { "" } else { "s" }
-        );
+        let message = match MAX_LOGIN_FAILURES.saturating_sub(count) {
+            0 => format!("That token is not right. Sign-in is now locked for up to {} minutes.", LOGIN_WINDOW_SECONDS / 60),
+            1 => "That token is not right. 1 attempt left before sign-in is locked for a while.".to_string(),
+            left => format!("That token is not right. {left} attempts left before sign-in is locked for a while."),
+        };
         return Ok(Reply::html(app.login_page(Some(message))?, CachePolicy::NoStore).with_status(401));
     }
     let mut id = [0u8; 16];

@@ -1,7 +1,7 @@
 //! D1: the catalog of published documents with full-text search, and the comments (tables in `migrations/`).
 
 use super::memo::{Entries, Memo};
-use crate::core::comment::{Comment, CommentStatus};
+use crate::core::comment::{Comment, CommentStatus, NewComment};
 use crate::core::post::{Kind, PostSummary};
 use crate::core::slug::Slug;
 use crate::store::{
@@ -324,6 +324,8 @@ impl D1 {
         let rows = rows.results::<CommentRow>().map_err(unavailable)?;
         let (total, threads) = match rows.first() {
             Some(r) => (r.total, r.threads),
+            // No thread on the first page: no approved comment at all (and a post not found costs one query).
+            None if offset == 0 => (0, 0),
             None => {
                 // Past the last page, or no comments: the totals still matter for the heading.
                 let sql =
@@ -427,14 +429,16 @@ impl CommentStore for D1 {
     async fn edit(
         &self,
         comment_id: i64,
-        body: &str,
+        edited: &NewComment,
         body_html: &str,
         status: CommentStatus,
         held: Option<&str>,
         now: &str,
     ) -> Result<(), StoreError> {
-        let sql = "UPDATE comments SET body = ?2, body_html = ?3, status = ?4, held_reason = ?5, updated_at = ?6 WHERE id = ?1 RETURNING 1";
-        self.changes(sql, &[id(comment_id), text(body), text(body_html), text(status.as_str()), opt_text(held), text(now)])
+        let sql = "UPDATE comments SET body = ?2, body_html = ?3, status = ?4, held_reason = ?5, updated_at = ?6, author = ?7, url = ?8 \
+                   WHERE id = ?1 RETURNING 1";
+        let (body, author, url) = (text(&edited.body), text(&edited.author), opt_text(edited.url.as_deref()));
+        self.changes(sql, &[id(comment_id), body, text(body_html), text(status.as_str()), opt_text(held), text(now), author, url])
             .await
             .map(|_| ())
     }

@@ -4,7 +4,7 @@ use super::{
     within_writes, Catalog, CommentPage, CommentRecord, CommentStore, ContentStore, ImportRecord, PostCommentCounts, PublishedDoc, Purged,
     QueueEntry, SearchRow, StoreError, Summaries, SNIPPET_CLOSE, SNIPPET_OPEN,
 };
-use crate::core::comment::{Comment, CommentStatus};
+use crate::core::comment::{Comment, CommentStatus, NewComment};
 use crate::core::index::{Chunk, Part, SiteIndex};
 use crate::core::post::{Kind, PostSummary, StoredDoc};
 use crate::core::slug::Slug;
@@ -26,6 +26,9 @@ pub struct MemoryStore {
     pub(crate) written: RefCell<HashMap<String, String>>,
     catalog: RefCell<BTreeMap<(String, String), (PostSummary, String)>>,
     comments: RefCell<Vec<(Comment, CommentRecord)>>,
+    /// The thread of each comment by id, set when it is stored, as D1's `root` column: the first comment of its
+    /// thread, which a reply keeps after that comment is deleted.
+    roots: RefCell<HashMap<i64, i64>>,
     hits: RefCell<HashMap<String, u32>>,
     imported: RefCell<HashMap<String, i64>>,
     /// Counts every write, so tests can tell that a repeated publish wrote nothing.
@@ -216,14 +219,8 @@ impl CommentStore for MemoryStore {
         let comments = self.comments.borrow();
         let approved: Vec<&Comment> =
             comments.iter().map(|(c, _)| c).filter(|c| c.post == post && c.status == CommentStatus::Approved).collect();
-        // The root of every comment of the post, whatever its status, so that a reply to a removed comment keeps
-        // its thread. Ids grow in storage order and a parent is older than its replies, so one pass finds them all.
-        let mut roots: Vec<(i64, i64)> = Vec::new();
-        for (c, _) in comments.iter().filter(|(c, _)| c.post == post) {
-            let parent_root = c.parent.and_then(|p| roots.binary_search_by_key(&p, |&(id, _)| id).ok()).map(|i| roots[i].1);
-            roots.push((c.id, parent_root.unwrap_or(c.id)));
-        }
-        let root_of = |c: &Comment| roots.binary_search_by_key(&c.id, |&(id, _)| id).map_or(c.id, |i| roots[i].1);
+        let roots = self.roots.borrow();
+        let root_of = |c: &Comment| roots.get(&c.id).copied().unwrap_or(c.id);
         // Every thread with an approved comment, newest first by its first comment's time (by its first approved
         // comment's once the first is deleted), as D1 lists them.
         let mut first: HashMap<i64, &Comment> = HashMap::new();
@@ -278,6 +275,9 @@ impl CommentStore for MemoryStore {
         let mut comments = self.comments.borrow_mut();
         let id = self.last_id.get() + 1;
         self.last_id.set(id);
+        let mut roots = self.roots.borrow_mut();
+        let root = record.parent.and_then(|parent| roots.get(&parent).copied()).unwrap_or(id);
+        roots.insert(id, root);
         comments.push((shown(record, id), record.clone()));
         Ok(id)
     }
@@ -309,16 +309,17 @@ impl CommentStore for MemoryStore {
     async fn edit(
         &self,
         id: i64,
-        body: &str,
+        edited: &NewComment,
         body_html: &str,
         status: CommentStatus,
         _held: Option<&str>,
         _now: &str,
     ) -> Result<(), StoreError> {
         self.comments_changed();
+        let (author, url, body) = (&edited.author, &edited.url, &edited.body);
         for (c, r) in self.comments.borrow_mut().iter_mut().filter(|(c, _)| c.id == id) {
-            (c.body, c.body_html, c.status) = (body.into(), body_html.into(), status);
-            (r.body, r.body_html, r.status) = (body.into(), body_html.into(), status);
+            (c.author, c.url, c.body, c.body_html, c.status) = (author.clone(), url.clone(), body.clone(), body_html.into(), status);
+            (r.author, r.url, r.body, r.body_html, r.status) = (author.clone(), url.clone(), body.clone(), body_html.into(), status);
         }
         Ok(())
     }

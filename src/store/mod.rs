@@ -6,7 +6,7 @@ pub mod memory;
 
 pub use join::{join3, join_all};
 
-use crate::core::comment::{Comment, CommentStatus};
+use crate::core::comment::{Comment, CommentStatus, NewComment};
 use crate::core::index::{Chunk, Part, SiteIndex};
 use crate::core::post::{Kind, PostSummary, StoredDoc};
 use crate::core::slug::Slug;
@@ -186,7 +186,7 @@ pub struct CommentPage {
     pub comments: Vec<Comment>,
     /// Approved comments on the post, replies included.
     pub total: u32,
-    /// Approved top-level comments on the post.
+    /// Threads of the post with an approved comment.
     pub threads: u32,
     /// Two reads of the same page of the same post with the same snapshot hold the same comments, so what is
     /// made from one can be reused for the other; `None` when the store cannot tell.
@@ -220,8 +220,9 @@ pub struct Purged {
 /// Comments and the comment form's rate limits (D1 at the edge).
 #[allow(async_fn_in_trait)]
 pub trait CommentStore {
-    /// One page of a post's approved comments: `threads` top-level comments from `offset` (newest first),
-    /// with all their approved replies, in time order; and the post's totals.
+    /// One page of a post's approved comments: `threads` threads from `offset` (newest first by their first
+    /// comment), each with every approved comment in it, in time order; and the post's totals. A thread is listed
+    /// while any of its comments is approved, so replies outlive the comment they answer.
     async fn approved_page(&self, post: &str, threads: usize, offset: usize) -> Result<Rc<CommentPage>, StoreError>;
     /// Approved comment counts of these posts (absent means none).
     async fn approved_counts(&self, posts: &[&str]) -> Result<HashMap<String, u32>, StoreError>;
@@ -236,10 +237,12 @@ pub trait CommentStore {
     async fn duplicate_of(&self, post: &str, body_hash: &str, since: &str) -> Result<Option<i64>, StoreError>;
     /// Whether a comment with this email hash was ever approved.
     async fn known_commenter(&self, email_hash: &str) -> Result<bool, StoreError>;
+    /// Saves an edit of a comment: its text, and the name and website it is shown with (a moderator may change those,
+    /// to take out what identifies someone; a commenter's own edit keeps them).
     async fn edit(
         &self,
         id: i64,
-        body: &str,
+        edited: &NewComment,
         body_html: &str,
         status: CommentStatus,
         held_reason: Option<&str>,

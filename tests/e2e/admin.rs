@@ -192,16 +192,36 @@ fn every_queue_action_and_a_bulk_action_work_from_the_html_queue(app: &TestApp) 
     app.get(POST).assert_contains("Queue comment B.");
     let none = act(app, &admin, "pending", &[("act", "approve")]);
     none.assert_contains("Select at least one comment first.");
+    // The queue's address carries its notice; it shows only the notices the admin writes, not a link's own text.
+    let shown = app.get_headers("/admin/comments?status=pending&done=2+comments+changed.", &[("Cookie", &admin.cookie)]);
+    shown.assert_contains("2 comments changed.");
+    let planted =
+        app.get_headers("/admin/comments?status=pending&done=Session+expired.+Sign+in+at+evil.example", &[("Cookie", &admin.cookie)]);
+    assert_eq!(planted.status, 200);
+    planted.assert_lacks("evil.example");
 
     let edit = app.get_headers(&format!("/admin/comments/{b}/edit"), &[("Cookie", &admin.cookie)]);
     edit.assert_contains("Queue comment B.</textarea>");
-    let saved = app.post_form_headers(
-        &format!("/admin/comments/{b}/edit"),
-        &[("csrf", &admin.csrf), ("body", "Queue comment B, **edited** by the author.")],
-        &[("Cookie", &admin.cookie), ("Origin", &app.base)],
-    );
+    edit.assert_contains("value=\"Queue B\"");
+    let edit_form = |author: &str, body: &str| {
+        app.post_form_headers(
+            &format!("/admin/comments/{b}/edit"),
+            &[("csrf", &admin.csrf), ("author", author), ("url", ""), ("body", body)],
+            &[("Cookie", &admin.cookie), ("Origin", &app.base)],
+        )
+    };
+    // A name is still needed; the text sent comes back with the reason.
+    let refused = edit_form("", "Kept while the name is missing.");
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    refused.assert_contains("Kept while the name is missing.</textarea>");
+    // The name and the text both change: what identified the writer can be taken out.
+    let saved = edit_form("A reader", "Queue comment B, **edited** by the author.");
     assert_eq!(saved.status, 303, "{}", saved.body);
-    app.get(POST).assert_contains("Queue comment B, <strong>edited</strong> by the author.");
+    let post = app.get(POST);
+    post.assert_contains("Queue comment B, <strong>edited</strong> by the author.");
+    let item = &post.body[post.body.find(&format!("id=\"comment-{b}\"")).expect("the comment")..];
+    assert!(item[..item.find("</li>").unwrap_or(item.len())].contains("A reader"), "the new name: {item}");
+    post.assert_lacks("Queue B<");
 
     act(app, &admin, "pending", &[("act", &format!("trash:{a}"))]);
     let gone = act(app, &admin, "trash", &[("act", &format!("delete:{a}"))]);
