@@ -319,6 +319,14 @@ if first:
     w("")
 split_path = os.path.join(results, "first_split.txt")
 split = [r for r in (line.split() for line in open(split_path)) if len(r) == 4] if os.path.exists(split_path) else []
+
+
+def split_cell(n, key):
+    """The median time in the worker / of it waiting on the stores, of the requests `key` at `n` posts."""
+    rows = [(float(r[2]), float(r[3])) for r in split if int(r[0]) == n and r[1] == key]
+    return f"{statistics.median(a for a, _ in rows):.1f} / {statistics.median(b for _, b in rows):.1f}" if rows else "–"
+
+
 if split:
     w("Where that time goes: the same requests as timed inside the worker (`scripts/bench_entry.mjs` wraps the "
       "worker and its KV and D1 bindings), from the request reaching the worker to its response, and of that the time "
@@ -333,11 +341,7 @@ if split:
     w("| page | " + " | ".join(f"{n:,} posts" for n in post_counts) + " |")
     w("|---|" + "---|" * len(post_counts))
     for key, label in names:
-        cells = []
-        for n in post_counts:
-            rows = [(float(r[2]), float(r[3])) for r in split if int(r[0]) == n and r[1] == key]
-            cells.append(f"{statistics.median(a for a, _ in rows):.1f} / {statistics.median(b for _, b in rows):.1f}" if rows else "–")
-        w(f"| {label} | " + " | ".join(cells) + " |")
+        w(f"| {label} | " + " | ".join(split_cell(n, key) for n in post_counts) + " |")
     w("")
 remote_path = os.path.join(results, "first_remote.txt")
 remote = [line.split() for line in open(remote_path) if line.strip()] if os.path.exists(remote_path) else []
@@ -357,10 +361,7 @@ if remote:
     w("|---|---|---|---|---|")
     for n in post_counts:
         rows = [[float(x) * 1000 for x in r[1:]] for r in remote if int(r[0]) == n]
-        timed = []
-        for key in ("post_remote", "other_post_remote"):
-            pairs = [(float(r[2]), float(r[3])) for r in split if int(r[0]) == n and r[1] == key]
-            timed.append(f"{statistics.median(a for a, _ in pairs):.1f} / {statistics.median(b for _, b in pairs):.1f}" if pairs else "–")
+        timed = [split_cell(n, key) for key in ("post_remote", "other_post_remote")]
         if rows:
             w(f"| {n:,} posts | " + " | ".join(fmt_mmm([r[i] for r in rows], '{:.1f}') for i in range(2)) + " | " + " | ".join(timed) + " |")
     w("")

@@ -201,7 +201,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
     /// so that what identifies someone can be taken out. `Err` carries the reason to show.
     pub async fn save_edit(&self, id: i64, values: &CommentForm) -> Result<Result<CommentStatus, String>, AppError> {
         let comment = self.db.comment(id).await?.ok_or(AppError::NotFound)?;
-        let edited = match NewComment::parse(&CommentForm { email: String::new(), parent: String::new(), ..values.clone() }) {
+        let edited = match NewComment::parse(values) {
             Ok(c) => c,
             Err(e) => return Ok(Err(e.author.or(e.url).or(e.body).unwrap_or_else(|| "This comment cannot be saved.".into()))),
         };

@@ -188,9 +188,9 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
     }
 
     /// Page `page` (1-based) of the post's comment threads.
-    async fn comment_page(&self, post: &Slug, page: usize) -> Result<Rc<CommentPage>, StoreError> {
+    async fn comment_page(&self, slug: &Slug, page: usize) -> Result<Rc<CommentPage>, StoreError> {
         let per_page = self.site.comments.threads_per_page;
-        self.db.approved_page(post.as_str(), per_page, (page - 1).saturating_mul(per_page)).await
+        self.db.approved_page(slug.as_str(), per_page, (page - 1).saturating_mul(per_page)).await
     }
 
     async fn comment_section(
