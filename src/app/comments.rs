@@ -301,12 +301,12 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
 
     /// Validates, defends against spam, applies the rules and stores a comment.
     ///
-    /// `client` is the reader's address, used only to derive a daily-salted rate-limit key;
-    /// `manage_key` is a fresh random key whose hash is stored.
+    /// `client` is the reader's address, used only to derive a daily-salted key for the rate limit and the private
+    /// link.
     ///
     /// When storage fails part-way, the reader gets the post back with their text in it, never a bare error page.
-    pub async fn submit_comment(&self, slug: &Slug, form: CommentForm, client: &str, manage_key: &str) -> Result<Submitted, AppError> {
-        match self.try_submit_comment(slug, form.clone(), client, manage_key).await {
+    pub async fn submit_comment(&self, slug: &Slug, form: CommentForm, client: &str) -> Result<Submitted, AppError> {
+        match self.try_submit_comment(slug, form.clone(), client).await {
             Err(AppError::Store(_)) => {
                 let doc = self.visible_doc(Kind::Post, slug).await?;
                 let errors =
@@ -318,7 +318,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         }
     }
 
-    async fn try_submit_comment(&self, slug: &Slug, form: CommentForm, client: &str, manage_key: &str) -> Result<Submitted, AppError> {
+    async fn try_submit_comment(&self, slug: &Slug, form: CommentForm, client: &str) -> Result<Submitted, AppError> {
         let doc = self.visible_doc(Kind::Post, slug).await?;
         let post = &doc.page;
         let settings = &self.site.comments;
@@ -355,7 +355,8 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         }
         let window = self.now.timestamp() / settings.rate_window_seconds.max(1);
         let day = date::ymd(self.now);
-        let rate_key = format!("comment:{}:{window}", client_key(self.key, client, &day));
+        let client = client_key(self.key, client, &day);
+        let rate_key = format!("comment:{client}:{window}");
         let expires = db_time(self.now + Duration::seconds(settings.rate_window_seconds.max(1)));
         if self.db.hit(&rate_key, &expires).await? > settings.rate_limit {
             let message = "You have sent several comments in a short time. Please wait a few minutes, then send this one again.";
@@ -363,9 +364,13 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         }
         let body_hash = moderation::body_hash(slug.as_str(), &comment.body);
         let since = db_time(self.now - Duration::seconds(DUPLICATE_WINDOW_SECONDS));
-        if self.db.duplicate_of(slug.as_str(), &body_hash, &since).await?.is_some() {
-            let redirect = format!("{}?notice=duplicate#comment-notice", post.url());
-            return Ok(Submitted::Accepted { redirect, held: None });
+        let manage_key = moderation::manage_key(self.key, &form.issued, &client, &body_hash);
+        let manage_hash = moderation::manage_hash(&manage_key);
+        if let Some(own) = self.db.duplicate_of(slug.as_str(), &body_hash, &since, &manage_hash).await? {
+            // Sent again, most often because the first answer was lost. The same form from the same reader finds the
+            // comment it stored, and its private link again; anyone else's same words get no link.
+            let notice = if own { format!("comment={manage_key}") } else { "notice=duplicate".into() };
+            return Ok(Submitted::Accepted { redirect: format!("{}?{notice}#comment-notice", post.url()), held: None });
         }
         let email_hash = comment.email.as_deref().map(|e| moderation::email_hash(self.key, e));
         let known = match &email_hash {
@@ -394,7 +399,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
             status,
             held_reason,
             created_at: db_time(self.now),
-            manage_hash: moderation::manage_hash(manage_key),
+            manage_hash,
             body_hash,
         };
         let id = self.db.insert(&record).await?;
@@ -617,6 +622,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
 mod tests {
     use super::*;
     use crate::core::config::SiteConfig;
+    use crate::core::route::is_manage_key;
     use crate::core::token::SigningKey;
     use crate::store::memory::MemoryStore;
     use chrono::TimeZone;
@@ -645,17 +651,38 @@ mod tests {
         CommentForm { author: "Ann".into(), body: body.into(), issued: form_token(&KEY, "hello", 1_735_689_600), ..CommentForm::default() }
     }
 
+    /// The key of the private link an accepted comment's answer leads to.
+    fn private_key(submitted: Submitted) -> String {
+        let Submitted::Accepted { redirect, .. } = submitted else { panic!("refused") };
+        let key = redirect.strip_prefix("/posts/hello/?comment=").and_then(|r| r.strip_suffix("#comment-notice"));
+        key.filter(|k| is_manage_key(k)).unwrap_or_else(|| panic!("no private link in {redirect}")).to_string()
+    }
+
+    #[test]
+    fn the_same_form_sent_again_gets_its_private_link_and_no_one_else_does() {
+        let (site, store) = (SiteConfig::default(), MemoryStore::default());
+        setup(&site, &store);
+        let app = app_at(&site, &store, 10);
+        let first = private_key(block_on(app.submit_comment(&slug(), form("Only once"), "1.2.3.4")).unwrap());
+        let again = private_key(block_on(app.submit_comment(&slug(), form("Only once"), "1.2.3.4")).unwrap());
+        assert_eq!(again, first, "the answer to the first was lost: the second leads to the same link");
+        assert!(block_on(store.comment(2)).unwrap().is_none(), "stored once");
+        let duplicate = "/posts/hello/?notice=duplicate#comment-notice";
+        let other_reader = block_on(app.submit_comment(&slug(), form("Only once"), "5.6.7.8")).unwrap();
+        assert!(matches!(other_reader, Submitted::Accepted { ref redirect, .. } if redirect == duplicate), "{other_reader:?}");
+        let other_form = CommentForm { issued: form_token(&KEY, "hello", 1_735_689_601), ..form("Only once") };
+        let other_form = block_on(app.submit_comment(&slug(), other_form, "1.2.3.4")).unwrap();
+        assert!(matches!(other_form, Submitted::Accepted { ref redirect, .. } if redirect == duplicate), "{other_form:?}");
+    }
+
     #[test]
     fn a_valid_comment_waits_for_review_then_shows_when_approved() {
         let (site, store) = (SiteConfig::default(), MemoryStore::default());
         setup(&site, &store);
         let app = app_at(&site, &store, 10);
-        let Submitted::Accepted { redirect, .. } = block_on(app.submit_comment(&slug(), form("First!"), "1.2.3.4", "k1")).unwrap() else {
-            panic!()
-        };
-        assert_eq!(redirect, "/posts/hello/?comment=k1#comment-notice");
-        let page = block_on(app.show_post(&slug(), &ShowOptions { manage_key: Some("k1".into()), ..ShowOptions::default() })).unwrap().html;
-        assert!(page.contains("waiting for review") && page.contains("/comments/k1/"), "{page}");
+        let key = private_key(block_on(app.submit_comment(&slug(), form("First!"), "1.2.3.4")).unwrap());
+        let page = block_on(app.show_post(&slug(), &ShowOptions { manage_key: Some(key.clone()), ..ShowOptions::default() })).unwrap().html;
+        assert!(page.contains("waiting for review") && page.contains(&format!("/comments/{key}/")), "{page}");
         assert!(!page.contains("First!"), "pending comments are not shown");
         block_on(app.moderate(1, ModerationAction::Approve)).unwrap();
         let page = block_on(app.show_post(&slug(), &ShowOptions::default())).unwrap().html;
@@ -671,7 +698,7 @@ mod tests {
             .unwrap();
         for (post, body) in [("hello", "On hello."), ("other", "On other.")] {
             let form = CommentForm { issued: form_token(&KEY, post, 1_735_689_600), ..form(body) };
-            block_on(app.submit_comment(&Slug::parse(post).unwrap(), form, "1.2.3.4", post)).unwrap();
+            block_on(app.submit_comment(&Slug::parse(post).unwrap(), form, "1.2.3.4")).unwrap();
         }
         block_on(app.moderate(1, ModerationAction::Approve)).unwrap();
         block_on(app.moderate(2, ModerationAction::Approve)).unwrap();
@@ -705,7 +732,7 @@ mod tests {
         assert!(replying.html.contains(&form_token(&KEY, "hello", 1_735_689_630)));
 
         let app = app_at(&site, &store, 40);
-        block_on(app.submit_comment(&slug(), form("Fresh words"), "ip", "k1")).unwrap();
+        block_on(app.submit_comment(&slug(), form("Fresh words"), "ip")).unwrap();
         block_on(app.moderate(1, ModerationAction::Approve)).unwrap();
         let after = show(50, &plain);
         assert!(after.html.contains("Fresh words"), "a new comment is on the next page served");
@@ -721,11 +748,11 @@ mod tests {
         setup(&site, &store);
         let app = app_at(&site, &store, 10);
         for i in 1..=5 {
-            block_on(app.submit_comment(&slug(), form(&format!("Thread {i}")), "ip", &format!("k{i}"))).unwrap();
+            block_on(app.submit_comment(&slug(), form(&format!("Thread {i}")), "ip")).unwrap();
             block_on(app.moderate(i, ModerationAction::Approve)).unwrap();
         }
         let reply = CommentForm { parent: "1".into(), ..form("Reply to thread 1") };
-        block_on(app.submit_comment(&slug(), reply, "ip", "k6")).unwrap();
+        block_on(app.submit_comment(&slug(), reply, "ip")).unwrap();
         block_on(app.moderate(6, ModerationAction::Approve)).unwrap();
         let show = |page| block_on(app.show_post(&slug(), &ShowOptions { page, ..ShowOptions::default() })).unwrap().html;
         let first = show(1);
@@ -739,7 +766,7 @@ mod tests {
         assert!(!last.contains("?cpage=4"), "no page after the last");
         // Thread 1's first comment sent to the trash: its approved replies are still shown, at the thread's place.
         let second = CommentForm { parent: "1".into(), ..form("Second reply to thread 1") };
-        block_on(app.submit_comment(&slug(), second, "ip", "k7")).unwrap();
+        block_on(app.submit_comment(&slug(), second, "ip")).unwrap();
         block_on(app.moderate(7, ModerationAction::Approve)).unwrap();
         block_on(app.moderate(1, ModerationAction::Trash)).unwrap();
         let last = show(3);
@@ -758,9 +785,7 @@ mod tests {
         let (site, store) = (SiteConfig::default(), MemoryStore::default());
         setup(&site, &store);
         let app = app_at(&site, &store, 1);
-        let Submitted::Rejected { why, page } = block_on(app.submit_comment(&slug(), form("Kept words"), "ip", "k")).unwrap() else {
-            panic!()
-        };
+        let Submitted::Rejected { why, page } = block_on(app.submit_comment(&slug(), form("Kept words"), "ip")).unwrap() else { panic!() };
         assert_eq!(why, Rejection::TooSoon);
         assert!(page.contains("Kept words") && page.contains("quicker than a person"), "{page}");
     }
@@ -771,14 +796,11 @@ mod tests {
         setup(&site, &store);
         let app = app_at(&site, &store, 10);
         for i in 0..5 {
-            assert!(matches!(
-                block_on(app.submit_comment(&slug(), form(&format!("c{i}")), "ip", &format!("k{i}"))).unwrap(),
-                Submitted::Accepted { .. }
-            ));
+            assert!(matches!(block_on(app.submit_comment(&slug(), form(&format!("c{i}")), "ip")).unwrap(), Submitted::Accepted { .. }));
         }
-        let sixth = block_on(app.submit_comment(&slug(), form("c6"), "ip", "k6")).unwrap();
+        let sixth = block_on(app.submit_comment(&slug(), form("c6"), "ip")).unwrap();
         assert!(matches!(sixth, Submitted::Rejected { why: Rejection::RateLimited, .. }));
-        let other_client = block_on(app.submit_comment(&slug(), form("c7"), "other", "k7")).unwrap();
+        let other_client = block_on(app.submit_comment(&slug(), form("c7"), "other")).unwrap();
         assert!(matches!(other_client, Submitted::Accepted { .. }));
     }
 
@@ -800,13 +822,13 @@ mod tests {
         let (site, store) = (SiteConfig::default(), MemoryStore::default());
         setup(&site, &store);
         let app = app_at(&site, &store, 10);
-        block_on(app.submit_comment(&slug(), form("Plain"), "ip", "key")).unwrap();
+        let key = private_key(block_on(app.submit_comment(&slug(), form("Plain"), "ip")).unwrap());
         block_on(app.moderate(1, ModerationAction::Approve)).unwrap();
-        block_on(app.edit_own_comment("key", "Still plain, edited")).unwrap().unwrap();
+        block_on(app.edit_own_comment(&key, "Still plain, edited")).unwrap().unwrap();
         assert_eq!(block_on(store.comment(1)).unwrap().unwrap().status, CommentStatus::Approved);
-        block_on(app.edit_own_comment("key", "https://a.example https://b.example https://c.example")).unwrap().unwrap();
+        block_on(app.edit_own_comment(&key, "https://a.example https://b.example https://c.example")).unwrap().unwrap();
         assert_eq!(block_on(store.comment(1)).unwrap().unwrap().status, CommentStatus::Pending);
-        block_on(app.delete_own_comment("key")).unwrap();
+        block_on(app.delete_own_comment(&key)).unwrap();
         assert!(block_on(store.comment(1)).unwrap().is_none());
     }
 

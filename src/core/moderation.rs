@@ -114,6 +114,13 @@ pub fn manage_hash(manage_key: &str) -> String {
     hex::encode(Sha256::digest(manage_key.as_bytes()))
 }
 
+/// The key of a comment's private link: derived from the form it was sent with, the reader's daily key
+/// ([`client_key`]) and its text, not drawn at random, so that the same form sent again by the same reader (its
+/// answer lost) finds the stored comment's link, which no one else can.
+pub fn manage_key(key: &SigningKey, issued: &str, client_key: &str, body_hash: &str) -> String {
+    key.sign(&format!("manage:{issued}:{client_key}:{body_hash}"))
+}
+
 /// Identifies a body for the duplicate check.
 pub fn body_hash(post: &str, body: &str) -> String {
     hex::encode(Sha256::digest(format!("{post}\n{}", body.trim()).as_bytes()))

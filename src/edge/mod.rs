@@ -243,10 +243,7 @@ async fn submit_comment(req: &mut Request, app: &EdgeApp<'_>, slug: &Slug, ctx: 
         Err(too_large) => return Ok(too_large),
     };
     let client = req.headers().get("CF-Connecting-IP").ok().flatten().unwrap_or_else(|| "unknown".into());
-    let mut random = [0u8; 32];
-    getrandom::fill(&mut random).map_err(|e| AppError::Store(StoreError::Unavailable(format!("randomness: {e}"))))?;
-    let manage_key = hex::encode(random);
-    Ok(match app.submit_comment(slug, CommentForm::from_pairs(fields), &client, &manage_key).await? {
+    Ok(match app.submit_comment(slug, CommentForm::from_pairs(fields), &client).await? {
         Submitted::Accepted { redirect, held } => {
             if let (Some(id), Some(webhook)) = (held, &app.site.notify_webhook) {
                 notify(ctx, webhook, &app.notification(id, slug.as_str()));

@@ -295,13 +295,11 @@ impl CommentStore for MemoryStore {
         }
         Ok(new)
     }
-    async fn duplicate_of(&self, post: &str, body_hash: &str, since: &str) -> Result<Option<i64>, StoreError> {
-        Ok(self
-            .comments
-            .borrow()
-            .iter()
-            .find(|(c, r)| c.post == post && r.body_hash == body_hash && r.created_at.as_str() >= since)
-            .map(|(c, _)| c.id))
+    async fn duplicate_of(&self, post: &str, body_hash: &str, since: &str, manage_hash: &str) -> Result<Option<bool>, StoreError> {
+        let comments = self.comments.borrow();
+        let copies = comments.iter().filter(|(c, r)| c.post == post && r.body_hash == body_hash && r.created_at.as_str() >= since);
+        let own: Vec<bool> = copies.map(|(_, r)| r.manage_hash == manage_hash).collect();
+        Ok((!own.is_empty()).then(|| own.contains(&true)))
     }
     async fn known_commenter(&self, email_hash: &str) -> Result<bool, StoreError> {
         Ok(self.comments.borrow().iter().any(|(c, r)| c.status == CommentStatus::Approved && r.email_hash.as_deref() == Some(email_hash)))
