@@ -18,14 +18,18 @@ export CLOUDFLARE_CF_FETCH_ENABLED := false
 STYLESHEET_SUM := $(shell cksum < public/style.css | cut -d' ' -f1)
 STYLESHEET := /static/style.$(STYLESHEET_SUM).css
 
-.PHONY: dev test tools build assets migrate content serve check lint unit e2e fmt deploy clean bench fuzz
+.PHONY: dev test build-tools tools build assets migrate content serve check lint unit e2e fmt deploy clean bench fuzz
 
 ## make dev: install tools, migrate local D1, load content/ into local KV, then serve on 127.0.0.1:$(PORT)
 ## (wrangler dev builds the worker through `[build]` in wrangler.toml, and rebuilds when src/, templates/ or public/ change).
-dev: tools .dev.vars migrate content serve
+dev: build-tools .dev.vars migrate content serve
 
 ## make test: everything CI runs
 test: tools lint unit build e2e
+
+# The browser (chromium and its driver, for the browser tests) only for `make test`: serving the blog needs none.
+build-tools:
+	@scripts/install-tools.sh
 
 tools:
 	@scripts/install-tools.sh browser
@@ -39,10 +43,21 @@ tools:
 # first (whole-program flow analysis: constants and unreachable code it proves) takes 0.5 KB more off.
 WASM_FEATURES := $(addprefix --enable-,mutable-globals sign-ext nontrapping-float-to-int bulk-memory multivalue \
   reference-types exception-handling)
-build: assets
+build: assets build/index_bg.wasm
+	printf 'export default "%s";\n' '$(STYLESHEET)' > build/stylesheet.js
+
+# Built again only when an input is newer: `wrangler dev` (4.86) runs its build command twice as it starts, and the
+# second run then takes a second, not a minute. The module is dated when its build started, so that a file saved
+# during the build is newer; a recipe that fails deletes the half-made module (.DELETE_ON_ERROR). The inputs: the
+# crate, the templates compiled into it, the stylesheet whose checksum is, and the tools' versions.
+WORKER_INPUTS := $(shell find src templates -type f) public/style.css Cargo.toml Cargo.lock build.rs Makefile \
+  package-lock.json scripts/install-tools.sh
+build/index_bg.wasm: $(WORKER_INPUTS)
+	mkdir -p build && touch build/.started
 	worker-build --release
 	wasm-opt build/index_bg.wasm $(WASM_FEATURES) --gufa -Os --low-memory-unused --strip-debug --strip-producers -o build/index_bg.wasm
-	printf 'export default "%s";\n' '$(STYLESHEET)' > build/stylesheet.js
+	touch -r build/.started build/index_bg.wasm
+.DELETE_ON_ERROR:
 
 # The static files the runtime serves (`[assets]` in wrangler.toml): public/, and the stylesheet at its address; laid
 # out beside the served folder and moved in at once, as `wrangler dev` serves while it rebuilds.
@@ -68,7 +83,7 @@ content:
 # give (canonical, feeds, a commenter's private link) point at this server, on whatever PORT. --test-scheduled: the
 # daily housekeeping runs on `curl 127.0.0.1:$(PORT)/__scheduled`.
 serve:
-	@echo "==> admin token: $$(sed -n 's/^ADMIN_TOKEN=//p' .dev.vars)"
+	@echo "==> admin token (kept in .dev.vars): $$(sed -n 's/^ADMIN_TOKEN=//p' .dev.vars)"
 	@echo "==> serving the blog at http://127.0.0.1:$(PORT)"
 	$(WRANGLER) dev --local --ip 127.0.0.1 --port $(PORT) --persist-to $(STATE) --show-interactive-dev-session=false \
 	  --test-scheduled --var CACHE_SECONDS:0 --var SITE_URL:http://127.0.0.1:$(PORT)
@@ -106,7 +121,7 @@ bench: build
 	@scripts/install-tools.sh bench
 	scripts/bench.sh
 
-deploy: tools build
+deploy: build-tools build
 	$(WRANGLER) d1 migrations apply DB --remote
 	cargo run --quiet --bin blog -- publish --remote content
 	$(WRANGLER) deploy

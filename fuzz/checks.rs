@@ -162,7 +162,7 @@ pub fn tokens(data: &[u8]) {
     let _ = cookie(&text, "qh_session");
     let _ = verify_link(&KEY, &text, now);
     let _ = check_form_token(&KEY, "post", &text, now, 3, 86_400);
-    let genuine = form_token(&KEY, "post", now - 10);
+    let genuine = form_token(&KEY, "post", now - 10, "fuzz");
     assert!(check_form_token(&KEY, "post", &genuine, now, 3, 86_400).is_ok());
     if check_form_token(&KEY, "post", &text, now, 3, 86_400).is_ok() {
         assert_eq!(text.rsplit('.').next(), genuine.rsplit('.').next(), "a forged form token was accepted: {text:?}");

@@ -134,7 +134,14 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         Ok(page.html()?)
     }
 
-    pub async fn queue_page(&self, status: CommentStatus, page: usize, csrf: &str, notice: Option<String>) -> Result<String, AppError> {
+    pub async fn queue_page(
+        &self,
+        status: CommentStatus,
+        page: usize,
+        csrf: &str,
+        notice: Option<String>,
+        problem: Option<String>,
+    ) -> Result<String, AppError> {
         let page = page.max(1);
         let mut entries = self.db.queue(Some(status), QUEUE_PAGE_SIZE + 1, (page - 1) * QUEUE_PAGE_SIZE).await?;
         let has_older = entries.len() > QUEUE_PAGE_SIZE;
@@ -149,6 +156,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
             newer: (page > 1).then(|| url(page - 1)),
             older: has_older.then(|| url(page + 1)),
             notice,
+            problem,
         };
         Ok(queue.html()?)
     }

@@ -158,7 +158,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
             .filter(|_| plain && page <= pages)
             .map(|snapshot| format!("{slug}:{}:{}:{linked_pages}:{snapshot}:{page}:{closed}:{day}", doc.version, index.version));
         if let Some(kept) = key.as_ref().and_then(|k| POST_PAGES.with(|m| m.borrow().get(k).cloned())) {
-            let html = kept.around_token.join(&form_token(self.key, slug.as_str(), self.now.timestamp()));
+            let html = kept.around_token.join(&form_token(self.key, slug.as_str(), self.now.timestamp(), self.nonce));
             return Ok(PostOut { html, etag: kept.etag.clone() });
         }
         let mut post_page = PostPage::new(self.site, index.visible_pages(self.now), &doc.page);
@@ -211,13 +211,18 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
                 return section;
             }
         };
+        section.closed = closed_reason(&post.meta, self.site.comments.close_after_days, self.now);
         section.heading = CommentSection::heading_for(loaded.total as usize, &post.meta.title);
+        if loaded.total == 0 && section.closed.is_some() {
+            // Nothing to read and nothing to follow: no "No comments yet", and no feed that will stay empty.
+            section.heading = "Comments".into();
+            section.feed_url.clear();
+        }
         let pages = loaded.pages(per_page);
         // Page 1 holds the newest threads, so a newly approved comment is always on the first page.
         section.older = (page < pages).then(|| format!("{url}?cpage={}#comments", page + 1));
         section.newer =
             (page > 1).then(|| if page == 2 { format!("{url}#comments") } else { format!("{url}?cpage={}#comments", page - 1) });
-        section.closed = closed_reason(&post.meta, self.site.comments.close_after_days, self.now);
         if section.closed.is_none() && !self.key.is_empty() {
             let replying_to = match reply_to {
                 Some(id) => match loaded.comments.iter().find(|c| c.id == id) {
@@ -270,7 +275,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
             // A rejected comment comes back on the post's page: the fragment takes the reader to the form, its
             // messages and their text, not to the top of the post.
             action: format!("{url}comments#comment-form"),
-            issued: form_token(self.key, post.meta.slug.as_str(), self.now.timestamp()),
+            issued: form_token(self.key, post.meta.slug.as_str(), self.now.timestamp(), self.nonce),
             values,
             errors,
             replying_to,
@@ -301,8 +306,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
 
     /// Validates, defends against spam, applies the rules and stores a comment.
     ///
-    /// `client` is the reader's address, used only to derive a daily-salted key for the rate limit and the private
-    /// link.
+    /// `client` is the reader's address, used only to derive a daily-salted rate-limit key.
     ///
     /// When storage fails part-way, the reader gets the post back with their text in it, never a bare error page.
     pub async fn submit_comment(&self, slug: &Slug, form: CommentForm, client: &str) -> Result<Submitted, AppError> {
@@ -355,8 +359,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         }
         let window = self.now.timestamp() / settings.rate_window_seconds.max(1);
         let day = date::ymd(self.now);
-        let client = client_key(self.key, client, &day);
-        let rate_key = format!("comment:{client}:{window}");
+        let rate_key = format!("comment:{}:{window}", client_key(self.key, client, &day));
         let expires = db_time(self.now + Duration::seconds(settings.rate_window_seconds.max(1)));
         if self.db.hit(&rate_key, &expires).await? > settings.rate_limit {
             let message = "You have sent several comments in a short time. Please wait a few minutes, then send this one again.";
@@ -364,11 +367,11 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         }
         let body_hash = moderation::body_hash(slug.as_str(), &comment.body);
         let since = db_time(self.now - Duration::seconds(DUPLICATE_WINDOW_SECONDS));
-        let manage_key = moderation::manage_key(self.key, &form.issued, &client, &body_hash);
+        let manage_key = moderation::manage_key(self.key, &form.issued, &body_hash);
         let manage_hash = moderation::manage_hash(&manage_key);
         if let Some(own) = self.db.duplicate_of(slug.as_str(), &body_hash, &since, &manage_hash).await? {
-            // Sent again, most often because the first answer was lost. The same form from the same reader finds the
-            // comment it stored, and its private link again; anyone else's same words get no link.
+            // Sent again: a double click, or the first answer lost. The same form finds the comment it stored, whenever
+            // it is sent again, and its private link; another form's same words get no link.
             let notice = if own { format!("comment={manage_key}") } else { "notice=duplicate".into() };
             return Ok(Submitted::Accepted { redirect: format!("{}?{notice}#comment-notice", post.url()), held: None });
         }
@@ -633,7 +636,7 @@ mod tests {
     const POST: &str = "+++\ntitle = \"Hello\"\ndate = 2024-05-01\n+++\nBody.\n";
 
     fn setup(site: &SiteConfig, store: &MemoryStore) {
-        let app = App { site, content: store, db: store, now: Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap(), key: &KEY };
+        let app = App { site, content: store, db: store, now: Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap(), key: &KEY, nonce: "n" };
         block_on(app.publish(Kind::Post, &slug(), POST)).unwrap();
     }
 
@@ -644,11 +647,16 @@ mod tests {
     }
 
     fn app_at<'a>(site: &'a SiteConfig, store: &'a MemoryStore, secs: i64) -> App<'a, MemoryStore, MemoryStore> {
-        App { site, content: store, db: store, now: Utc.timestamp_opt(1_735_689_600 + secs, 0).unwrap(), key: &KEY }
+        App { site, content: store, db: store, now: Utc.timestamp_opt(1_735_689_600 + secs, 0).unwrap(), key: &KEY, nonce: "n" }
     }
 
     fn form(body: &str) -> CommentForm {
-        CommentForm { author: "Ann".into(), body: body.into(), issued: form_token(&KEY, "hello", 1_735_689_600), ..CommentForm::default() }
+        CommentForm {
+            author: "Ann".into(),
+            body: body.into(),
+            issued: form_token(&KEY, "hello", 1_735_689_600, "n"),
+            ..CommentForm::default()
+        }
     }
 
     /// The key of the private link an accepted comment's answer leads to.
@@ -666,11 +674,13 @@ mod tests {
         let first = private_key(block_on(app.submit_comment(&slug(), form("Only once"), "1.2.3.4")).unwrap());
         let again = private_key(block_on(app.submit_comment(&slug(), form("Only once"), "1.2.3.4")).unwrap());
         assert_eq!(again, first, "the answer to the first was lost: the second leads to the same link");
+        // Past the duplicate window too (a resend at D1's unique key would fail), and from another network.
+        let later = private_key(block_on(app_at(&site, &store, 3_600).submit_comment(&slug(), form("Only once"), "5.6.7.8")).unwrap());
+        assert_eq!(later, first);
         assert!(block_on(store.comment(2)).unwrap().is_none(), "stored once");
+        // Another reader shown the form in the same second has another nonce, so another form.
         let duplicate = "/posts/hello/?notice=duplicate#comment-notice";
-        let other_reader = block_on(app.submit_comment(&slug(), form("Only once"), "5.6.7.8")).unwrap();
-        assert!(matches!(other_reader, Submitted::Accepted { ref redirect, .. } if redirect == duplicate), "{other_reader:?}");
-        let other_form = CommentForm { issued: form_token(&KEY, "hello", 1_735_689_601), ..form("Only once") };
+        let other_form = CommentForm { issued: form_token(&KEY, "hello", 1_735_689_600, "m"), ..form("Only once") };
         let other_form = block_on(app.submit_comment(&slug(), other_form, "1.2.3.4")).unwrap();
         assert!(matches!(other_form, Submitted::Accepted { ref redirect, .. } if redirect == duplicate), "{other_form:?}");
     }
@@ -697,7 +707,7 @@ mod tests {
         block_on(app.publish(Kind::Post, &Slug::parse("other").unwrap(), "+++\ntitle = \"Other\"\ndate = 2024-06-01\n+++\nMore.\n"))
             .unwrap();
         for (post, body) in [("hello", "On hello."), ("other", "On other.")] {
-            let form = CommentForm { issued: form_token(&KEY, post, 1_735_689_600), ..form(body) };
+            let form = CommentForm { issued: form_token(&KEY, post, 1_735_689_600, "n"), ..form(body) };
             block_on(app.submit_comment(&Slug::parse(post).unwrap(), form, "1.2.3.4")).unwrap();
         }
         block_on(app.moderate(1, ModerationAction::Approve)).unwrap();
@@ -719,7 +729,7 @@ mod tests {
         let show = |secs, opts: &ShowOptions| block_on(app_at(&site, &store, secs).show_post(&slug(), opts)).unwrap();
         let plain = ShowOptions::default();
         let (first, later) = (show(10, &plain), show(20, &plain));
-        let (old, new) = (form_token(&KEY, "hello", 1_735_689_610), form_token(&KEY, "hello", 1_735_689_620));
+        let (old, new) = (form_token(&KEY, "hello", 1_735_689_610, "n"), form_token(&KEY, "hello", 1_735_689_620, "n"));
         assert!(first.html.contains(&old) && later.html.contains(&new) && !later.html.contains(&old), "the token is the request's");
         assert_eq!(later.html.replace(&new, &old), first.html, "the rest of the page is the same");
         assert_eq!(later.etag, first.etag);
@@ -729,7 +739,7 @@ mod tests {
         let kept = block_on(App { site: &renamed, ..app_at(&site, &store, 25) }.show_post(&slug(), &plain)).unwrap();
         assert!(!kept.html.contains("Renamed"), "the page came from the isolate's memo, not a new render");
         let replying = show(30, &ShowOptions { reply_to: Some(99), ..ShowOptions::default() });
-        assert!(replying.html.contains(&form_token(&KEY, "hello", 1_735_689_630)));
+        assert!(replying.html.contains(&form_token(&KEY, "hello", 1_735_689_630, "n")));
 
         let app = app_at(&site, &store, 40);
         block_on(app.submit_comment(&slug(), form("Fresh words"), "ip")).unwrap();
@@ -815,6 +825,20 @@ mod tests {
             crate::core::post::Post::parse("+++\ntitle = \"T\"\ndate = 2024-01-01\ncomments = \"closed\"\n+++\n", Kind::Post, Some("t"))
                 .unwrap();
         assert_eq!(closed_reason(&closed.meta, 0, now).as_deref(), Some("Comments are closed on this post."));
+    }
+
+    #[test]
+    fn a_closed_post_without_comments_neither_waits_for_them_nor_offers_their_feed() {
+        let (site, store) = (SiteConfig::default(), MemoryStore::default());
+        setup(&site, &store);
+        let app = app_at(&site, &store, 10);
+        let open = block_on(app.show_post(&slug(), &ShowOptions::default())).unwrap().html;
+        assert!(open.contains("No comments yet") && open.contains("comments.xml"), "{open}");
+        let closed = "+++\ntitle = \"Hello\"\ndate = 2024-05-01\ncomments = \"closed\"\n+++\nBody.\n";
+        block_on(app.publish(Kind::Post, &slug(), closed)).unwrap();
+        let page = block_on(app.show_post(&slug(), &ShowOptions::default())).unwrap().html;
+        assert!(page.contains(">Comments</h2>") && page.contains("Comments are closed on this post."), "{page}");
+        assert!(!page.contains("No comments yet") && !page.contains("comments.xml"), "{page}");
     }
 
     #[test]

@@ -275,6 +275,7 @@ mod tests {
             db: &store,
             now: Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap(),
             key: &SigningKey::new(b"k"),
+            nonce: "n",
         };
         let tags: Vec<String> = (0..40).map(|i| format!("\"t{i}\"")).collect();
         for n in 0..3 {

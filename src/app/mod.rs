@@ -59,6 +59,10 @@ pub struct App<'a, C, D> {
     pub now: DateTime<Utc>,
     /// Signs comment forms and keys client and email hashes; empty when no secret is set.
     pub key: &'a SigningKey,
+    /// Random, drawn for each request by the edge: the comment forms it shows carry it ([`form_token`]).
+    ///
+    /// [`form_token`]: crate::core::moderation::form_token
+    pub nonce: &'a str,
 }
 
 impl<C: ContentStore, D> App<'_, C, D> {
@@ -149,7 +153,7 @@ mod tests {
     static KEY: LazyLock<SigningKey> = LazyLock::new(|| SigningKey::new(b"k"));
 
     fn app<'a>(site: &'a SiteConfig, store: &'a MemoryStore) -> App<'a, MemoryStore, MemoryStore> {
-        App { site, content: store, db: store, now: Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap(), key: &KEY }
+        App { site, content: store, db: store, now: Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap(), key: &KEY, nonce: "n" }
     }
 
     fn slug(s: &str) -> Slug {

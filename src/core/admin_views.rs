@@ -129,7 +129,10 @@ pub struct QueuePage {
     pub items: Vec<QueueItem>,
     pub newer: Option<String>,
     pub older: Option<String>,
+    /// What the last action did.
     pub notice: Option<String>,
+    /// Why the last action was refused.
+    pub problem: Option<String>,
 }
 
 /// `/admin/comments/<id>/edit`.

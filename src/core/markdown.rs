@@ -88,6 +88,18 @@ pub fn excerpt(markdown: &str) -> Excerpt {
     Excerpt { has_more: first.len() < events.len(), html: sanitize::post(first) }
 }
 
+/// What the sanitizer removes from a post body as its author wrote it, each with its 1-based line in the body, so that
+/// `blog check` can warn of it. Rendering does not call it: it parses the body again, as [`render_post`] does.
+pub fn removed_from_post(markdown: &str) -> Vec<(usize, sanitize::Removal)> {
+    let removed = sanitize::removed_from_post(Parser::new_ext(markdown, post_options()).into_offset_iter());
+    removed.into_iter().map(|(at, removal)| (line_at(markdown, at), removal)).collect()
+}
+
+/// The 1-based line of the byte at `at`.
+fn line_at(text: &str, at: usize) -> usize {
+    text.as_bytes()[..at.min(text.len())].iter().filter(|b| **b == b'\n').count() + 1
+}
+
 /// Renders a front matter `summary` (inline Markdown) as one paragraph.
 pub fn render_inline_summary(summary: &str) -> String {
     sanitize::post(Parser::new_ext(summary, Options::ENABLE_SMART_PUNCTUATION | Options::ENABLE_STRIKETHROUGH))
@@ -345,6 +357,28 @@ mod tests {
         assert!(!r.html.contains("<script"), "{}", r.html);
         assert!(!r.html.contains("onerror"), "{}", r.html);
         assert!(!r.html.contains("javascript:"), "{}", r.html);
+    }
+
+    #[test]
+    fn what_the_sanitizer_removes_is_told_with_its_line() {
+        use sanitize::Removal;
+        let body = "\nIntro with <span onclick=\"x()\">a span</span>.\n\n<div\n  style=\"color:red\">\n\n<script>\nalert(1)\n</script>\n\n\
+                    > <iframe src=\"https://e.test\"></iframe>\n\n[bad](javascript:x) ![ok](/a.png) <ada@example.org>\n";
+        let attribute = |tag: &str, attribute: &str| Removal::Attribute { tag: tag.into(), attribute: attribute.into() };
+        assert_eq!(
+            removed_from_post(body),
+            vec![
+                (2, attribute("span", "onclick")),
+                (4, attribute("div", "style")),
+                (7, Removal::Element { tag: "script".into(), with_content: true }),
+                (11, Removal::Tag("iframe".into())),
+                (13, Removal::Url { tag: "a".into(), attribute: "href".into(), scheme: Some("javascript".into()) }),
+            ]
+        );
+        // The pinned sample's kind of body, less what it removes on purpose, and the more marker: nothing to tell.
+        let clean = "# T {#top}\n\n<details><summary>s</summary><dl><dt>t</dt><dd>d</dd></dl></details>\n\n<!-- more -->\n\n\
+                     `<script>` in code\n\n```html\n<script>x</script>\n```\n\n- [x] done\n\n<a href=\"/about/\" title=\"A\">about</a>\n";
+        assert_eq!(removed_from_post(clean), vec![]);
     }
 
     #[test]

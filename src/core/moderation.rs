@@ -66,9 +66,11 @@ pub fn count_links(body: &str) -> usize {
     urls + www
 }
 
-/// The value of the form's hidden `issued` field: when it was shown, signed for this post.
-pub fn form_token(key: &SigningKey, post: &str, issued_at: i64) -> String {
-    format!("{issued_at}.{}", key.sign(&format!("comment-form:{post}:{issued_at}")))
+/// The value of the form's hidden `issued` field: when it was shown, and `nonce` (random, drawn for each page
+/// shown and never stored), signed for this post. The nonce makes each shown form its own, so that the private link
+/// derived from it ([`manage_key`]) belongs to whoever was shown that form.
+pub fn form_token(key: &SigningKey, post: &str, issued_at: i64, nonce: &str) -> String {
+    format!("{issued_at}.{nonce}.{}", key.sign(&format!("comment-form:{post}:{issued_at}:{nonce}")))
 }
 
 /// Why a form's `issued` token was refused.
@@ -81,9 +83,10 @@ pub enum FormTimeError {
 
 /// Accepts a token issued for `post` at least `min_seconds` and at most `max_age` seconds before `now`.
 pub fn check_form_token(key: &SigningKey, post: &str, token: &str, now: i64, min_seconds: i64, max_age: i64) -> Result<(), FormTimeError> {
-    let (issued, signature) = token.split_once('.').ok_or(FormTimeError::Invalid)?;
+    let (issued, rest) = token.split_once('.').ok_or(FormTimeError::Invalid)?;
+    let (nonce, signature) = rest.split_once('.').ok_or(FormTimeError::Invalid)?;
     let issued_at: i64 = issued.parse().map_err(|_| FormTimeError::Invalid)?;
-    let expected = key.sign(&format!("comment-form:{post}:{issued_at}"));
+    let expected = key.sign(&format!("comment-form:{post}:{issued_at}:{nonce}"));
     if !constant_time_eq(expected.as_bytes(), signature.as_bytes()) {
         return Err(FormTimeError::Invalid);
     }
@@ -114,11 +117,12 @@ pub fn manage_hash(manage_key: &str) -> String {
     hex::encode(Sha256::digest(manage_key.as_bytes()))
 }
 
-/// The key of a comment's private link: derived from the form it was sent with, the reader's daily key
-/// ([`client_key`]) and its text, not drawn at random, so that the same form sent again by the same reader (its
-/// answer lost) finds the stored comment's link, which no one else can.
-pub fn manage_key(key: &SigningKey, issued: &str, client_key: &str, body_hash: &str) -> String {
-    key.sign(&format!("manage:{issued}:{client_key}:{body_hash}"))
+/// The key of a comment's private link: derived from the form it was sent with (its token is checked first) and its
+/// text, not drawn at random, so that the same form sent again (a double click, or the first answer lost) leads to the
+/// stored comment's link. Only whoever was shown that form holds its token; the token's nonce is stored nowhere, so
+/// the stored hash of the key says nothing about the reader.
+pub fn manage_key(key: &SigningKey, token: &str, body_hash: &str) -> String {
+    key.sign(&format!("manage:{token}:{body_hash}"))
 }
 
 /// Identifies a body for the duplicate check.
@@ -175,7 +179,7 @@ mod tests {
     #[test]
     fn form_tokens_check_signature_post_and_age() {
         let key = &SigningKey::new(b"k");
-        let token = form_token(key, "post", 1000);
+        let token = form_token(key, "post", 1000, "n1");
         assert_eq!(check_form_token(key, "post", &token, 1003, 3, 86_400), Ok(()));
         assert_eq!(check_form_token(key, "post", &token, 1002, 3, 86_400), Err(FormTimeError::TooFast));
         assert_eq!(check_form_token(key, "post", &token, 1000 + 86_401, 3, 86_400), Err(FormTimeError::Expired));
@@ -184,6 +188,11 @@ mod tests {
         let forged = token.replace("1000.", "900.");
         assert_eq!(check_form_token(key, "post", &forged, 1003, 3, 86_400), Err(FormTimeError::Invalid));
         assert_eq!(check_form_token(key, "post", "", 1003, 3, 86_400), Err(FormTimeError::Invalid));
+        let other_nonce = token.replace(".n1.", ".n2.");
+        assert_eq!(check_form_token(key, "post", &other_nonce, 1003, 3, 86_400), Err(FormTimeError::Invalid));
+        // A token of the release before nonces (`issued.signature`) is refused like an expired form: its text is kept.
+        let (issued, signature) = (token.split('.').next().unwrap(), token.rsplit('.').next().unwrap());
+        assert_eq!(check_form_token(key, "post", &format!("{issued}.{signature}"), 1003, 3, 86_400), Err(FormTimeError::Invalid));
     }
 
     #[test]

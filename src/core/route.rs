@@ -1,6 +1,6 @@
 //! The routing table: every URL the blog answers, parsed from a path into a [`Route`].
 
-use crate::core::slug::Slug;
+use crate::core::slug::{Slug, SlugError};
 
 /// A resource the blog serves. Methods are checked separately, so a wrong one gets 405 with `Allow`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +49,11 @@ pub enum Route {
     AdminApiCommentsImport,
     AdminApiComment(i64),
     AdminApiCommentAction(i64, String),
+    /// Any other address under `/admin/api/`: 400 with the reason (a slug that is not one), else 404; 401 first
+    /// without the token, as for every admin address.
+    AdminApiUnknown(Option<String>),
+    /// Any other address under `/admin/`: the sign-in page first, then 404.
+    AdminUnknown,
     /// The same resource lives at this canonical path (a missing trailing slash, `/page/1/`).
     Redirect(String),
     NotFound,
@@ -139,17 +144,19 @@ impl Route {
             ["admin", "login"] => Route::AdminLogin,
             ["admin", "logout"] => Route::AdminLogout,
             ["admin", "comments"] => Route::AdminQueue,
-            ["admin", "comments", id, "edit"] => comment_id(id).map_or(Route::NotFound, Route::AdminEdit),
+            ["admin", "comments", id, "edit"] => comment_id(id).map_or(Route::AdminUnknown, Route::AdminEdit),
             ["admin", "feed.xml"] => Route::AdminFeed,
             ["admin", "confirm", token] if !token.is_empty() && token.len() < 200 => Route::AdminConfirm(token.to_string()),
-            ["admin", "api", "posts", s] => slug(s).map_or(Route::NotFound, Route::AdminApiPost),
+            ["admin", "api", "posts", s] => slug(s).map_or_else(|e| Route::AdminApiUnknown(Some(e.to_string())), Route::AdminApiPost),
             ["admin", "api", "comments"] => Route::AdminApiComments,
             ["admin", "api", "comments", "import"] => Route::AdminApiCommentsImport,
-            ["admin", "api", "comments", id] => comment_id(id).map_or(Route::NotFound, Route::AdminApiComment),
+            ["admin", "api", "comments", id] => comment_id(id).map_or(Route::AdminApiUnknown(None), Route::AdminApiComment),
             ["admin", "api", "comments", id, action] if ["approve", "unapprove", "spam", "trash", "restore"].contains(action) => {
-                comment_id(id).map_or(Route::NotFound, |id| Route::AdminApiCommentAction(id, action.to_string()))
+                comment_id(id).map_or(Route::AdminApiUnknown(None), |id| Route::AdminApiCommentAction(id, action.to_string()))
             }
-            ["admin", "api", "pages", s] => slug(s).map_or(Route::NotFound, Route::AdminApiPage),
+            ["admin", "api", "pages", s] => slug(s).map_or_else(|e| Route::AdminApiUnknown(Some(e.to_string())), Route::AdminApiPage),
+            ["admin", "api", ..] => Route::AdminApiUnknown(None),
+            ["admin", ..] => Route::AdminUnknown,
             [s] | [s, ""] => Slug::parse_page(s).map_or(Route::NotFound, |s| dir(Route::Page(s))),
             _ => Route::NotFound,
         }
@@ -164,6 +171,7 @@ impl Route {
             }
             Route::AdminLogin | Route::AdminLogout => &[Method::Post],
             Route::AdminApiPost(_) | Route::AdminApiPage(_) => &[Method::Put, Method::Delete],
+            Route::AdminApiUnknown(_) | Route::AdminUnknown => &[Method::Get, Method::Head, Method::Post, Method::Put, Method::Delete],
             Route::AdminApiComment(_) => &[Method::Delete],
             _ => &[Method::Get, Method::Head],
         }
@@ -177,8 +185,9 @@ impl Route {
             | Route::AdminApiComments
             | Route::AdminApiCommentsImport
             | Route::AdminApiComment(_)
-            | Route::AdminApiCommentAction(..) => Guard::Bearer,
-            Route::AdminLogout | Route::AdminQueue | Route::AdminEdit(_) => Guard::Session,
+            | Route::AdminApiCommentAction(..)
+            | Route::AdminApiUnknown(_) => Guard::Bearer,
+            Route::AdminLogout | Route::AdminQueue | Route::AdminEdit(_) | Route::AdminUnknown => Guard::Session,
             Route::AdminHome | Route::AdminLogin => Guard::SignIn,
             Route::AdminFeed => Guard::FeedKey,
             Route::AdminConfirm(_) => Guard::SignedLink,
@@ -222,6 +231,9 @@ impl Route {
             ("/admin/api/comments/1", Route::AdminApiComment(1)),
             ("/admin/api/comments/1/approve", Route::AdminApiCommentAction(1, "approve".into())),
             ("/posts/x", Route::Redirect("/posts/x/".into())),
+            ("/admin/api/posts/Bad", Route::AdminApiUnknown(Some(SlugError::Invalid("Bad".into()).to_string()))),
+            ("/admin/api/nothing", Route::AdminApiUnknown(None)),
+            ("/admin/nothing/", Route::AdminUnknown),
             ("/no/such/page", Route::NotFound),
         ];
         examples.into_iter().map(|(path, route)| (path.replace("{key}", &key), route)).collect()
@@ -261,6 +273,8 @@ impl Route {
             Route::Redirect(_) => 28,
             Route::NotFound => 29,
             Route::AdminApiCommentsImport => 30,
+            Route::AdminApiUnknown(_) => 31,
+            Route::AdminUnknown => 32,
         }
     }
 }
@@ -367,7 +381,7 @@ mod tests {
     #[test]
     fn nonsense_is_not_found() {
         let doubled = ["//", "//////", "//posts/hello/", "/posts//hello/", "/posts/hello//", "//evil.example/"];
-        for path in ["/posts/Hello/", "/page/0/", "/page/x/", "/page/01/", "/a/b/c/", "/posts/", "/admin/nope", "/tags/a b/"]
+        for path in ["/posts/Hello/", "/page/0/", "/page/x/", "/page/01/", "/a/b/c/", "/posts/", "/tags/a b/"]
             .iter()
             .chain(&["/archive/page/0/", "/archive/page/02/", "/archive/page/+2/", "/sitemaps/posts-0.xml", "/sitemaps/posts-01.xml"])
             .chain(&["/sitemaps/posts-.xml", "/sitemaps/posts-1.xml/", "/sitemaps/other.xml", "/page/+2/"])
@@ -386,7 +400,22 @@ mod tests {
         let mut seen: Vec<usize> = examples.iter().map(|(_, r)| r.variant()).collect();
         seen.sort_unstable();
         seen.dedup();
-        assert_eq!(seen, (0..=30).collect::<Vec<_>>(), "every variant has an example");
+        assert_eq!(seen, (0..=32).collect::<Vec<_>>(), "every variant has an example");
+    }
+
+    #[test]
+    fn every_other_admin_address_is_guarded_too() {
+        for path in ["/admin/nope", "/admin/comments/0/edit", "/admin/a/b/c/", "/admin/confirm/"] {
+            assert_eq!(Route::parse(path), Route::AdminUnknown, "{path}");
+            assert_eq!(Route::parse(path).guard(), Guard::Session, "{path}");
+        }
+        for path in ["/admin/api/", "/admin/api/comments/12/explode", "/admin/api/comments/012", "/admin/api/other/x"] {
+            assert_eq!(Route::parse(path), Route::AdminApiUnknown(None), "{path}");
+            assert_eq!(Route::parse(path).guard(), Guard::Bearer, "{path}");
+        }
+        let Route::AdminApiUnknown(Some(reason)) = Route::parse("/admin/api/posts/Bad%20Slug") else { panic!("a bad slug has a reason") };
+        assert!(reason.contains("`Bad%20Slug` may only contain lowercase letters"), "{reason}");
+        assert_eq!(allow_header(Route::parse("/admin/api/posts/Bad").allowed()), "GET, HEAD, POST, PUT, DELETE", "400, not 405");
     }
 
     #[test]
@@ -404,9 +433,9 @@ mod tests {
         assert_eq!(allow_header(Route::parse("/admin/api/posts/x").allowed()), "PUT, DELETE");
         assert_eq!(Route::parse("/admin/api/posts/x").guard(), Guard::Bearer);
         assert_eq!(Route::parse("/admin/api/comments/12/approve"), Route::AdminApiCommentAction(12, "approve".into()));
-        assert_eq!(Route::parse("/admin/api/comments/12/explode"), Route::NotFound);
+        assert_eq!(Route::parse("/admin/api/comments/12/explode"), Route::AdminApiUnknown(None));
         for id in ["012", "+5", "-5", "0", "99999999999999999999"] {
-            assert_eq!(Route::parse(&format!("/admin/api/comments/{id}")), Route::NotFound, "{id}");
+            assert_eq!(Route::parse(&format!("/admin/api/comments/{id}")), Route::AdminApiUnknown(None), "{id}");
         }
         assert_eq!(Route::parse("/admin/api/comments/4294967296"), Route::AdminApiComment(4_294_967_296), "past 32 bits, as D1 ids may be");
         assert_eq!(Route::parse("/admin/api/comments").guard(), Guard::Bearer);

@@ -7,6 +7,7 @@
 use pulldown_cmark::{html, Alignment, CodeBlockKind, CowStr, Event, LinkType, Tag, TagEnd};
 use pulldown_cmark_escape::{escape_href, escape_html};
 use std::borrow::Cow;
+use std::ops::Range;
 
 /// What a kind of text may contain. Public so that the fuzz checks can hold the output to it with a real HTML
 /// parser (`fuzz/checks.rs`).
@@ -366,13 +367,54 @@ impl<'a> Cleaner<'_, 'a> {
 
     /// Whether a browser would resolve `url` with an allowed scheme (or none, where relative URLs are allowed).
     fn url_allowed(&self, url: &str) -> bool {
-        // As a browser's URL parser does: outer spaces and controls go, tabs and newlines anywhere.
-        let url: String = url.trim_matches(|c: char| c <= ' ').chars().filter(|c| !matches!(c, '\t' | '\n' | '\r')).collect();
-        match scheme(&url) {
+        self.policy.allows_url(url)
+    }
+}
+
+impl Policy {
+    /// Whether a browser would resolve `url` with an allowed scheme (or none, where relative URLs are allowed).
+    fn allows_url(&self, url: &str) -> bool {
+        match scheme(&as_browser_reads(url)) {
             Some(scheme) => SCHEMES.iter().any(|allowed| scheme.eq_ignore_ascii_case(allowed)),
-            None => self.policy.relative_urls,
+            None => self.relative_urls,
         }
     }
+
+    /// What this policy takes out of one raw tag: the tag itself, or some of its attributes.
+    fn removals(&self, tag: &RawTag) -> Vec<Removal> {
+        let Some(&(name, own)) = self.tags.iter().find(|(name, _)| *name == tag.name) else {
+            return vec![Removal::Tag(tag.name.clone())];
+        };
+        let mut removals = Vec::new();
+        // As `Cleaner::raw_tag` writes them: the first kept value of an attribute wins, and later ones go unremarked.
+        let mut written: Vec<&str> = Vec::new();
+        for (attribute, value) in &tag.attributes {
+            let attribute = attribute.as_str();
+            if written.contains(&attribute) {
+                continue;
+            }
+            if !own.contains(&attribute) && !self.generic.contains(&attribute) {
+                removals.push(Removal::Attribute { tag: name.into(), attribute: attribute.into() });
+                continue;
+            }
+            let value = decode_entities(value);
+            let refused = match attribute {
+                a if URL_ATTRIBUTES.contains(&a) => removed_url(self, name, a, &value),
+                "type" if name == "input" && !value.trim().eq_ignore_ascii_case("checkbox") => Some(Removal::InputType(value.into_owned())),
+                _ => None,
+            };
+            match refused {
+                Some(removal) => removals.push(removal),
+                None => written.push(attribute),
+            }
+        }
+        removals
+    }
+}
+
+/// A URL as a browser's URL parser reads it: outer spaces and controls go, tabs and newlines anywhere.
+fn as_browser_reads(url: &str) -> String {
+    url.trim_matches(|c: char| c <= ' ').chars().filter(|c| !matches!(c, '\t' | '\n' | '\r')).collect()
 }
 
 fn heading_tag(level: usize) -> &'static str {
@@ -567,6 +609,135 @@ fn list_parents(name: &str) -> Option<&'static [&'static str]> {
     }
 }
 
+/// Something the post policy takes out of what an author wrote, which `blog check` warns of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Removal {
+    /// `<script>` or `<style>` (see [`DROPPED_WITH_CONTENT`]): with what is inside it, or, where the tag stands alone
+    /// in a paragraph, only the tag, and what follows it shows as text.
+    Element { tag: String, with_content: bool },
+    /// A tag off the allow-list: the tag goes, what is inside it stays.
+    Tag(String),
+    /// An attribute the tag may not carry.
+    Attribute { tag: String, attribute: String },
+    /// A URL with a scheme the policy refuses (`None`: a relative one, where those are refused).
+    Url { tag: String, attribute: String, scheme: Option<String> },
+    /// An `<input>` of another type than a checkbox, which becomes one.
+    InputType(String),
+}
+
+impl std::fmt::Display for Removal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Removal::Element { tag, with_content: true } => write!(f, "<{tag}> is removed with its content ({})", why_element(tag)),
+            Removal::Element { tag, with_content: false } => {
+                write!(f, "<{tag}> is removed, and the text after it is shown as text ({})", why_element(tag))
+            }
+            Removal::Tag(tag) => write!(f, "<{tag}> is removed and what is inside it kept (posts may not use <{tag}>)"),
+            Removal::Attribute { tag, attribute } => {
+                let why = match attribute.as_str() {
+                    "style" => "posts may not carry their own styles".to_string(),
+                    a if a.starts_with("on") => "posts may not run scripts".to_string(),
+                    _ => format!("<{tag}> may not carry it in a post"),
+                };
+                write!(f, "the {attribute} attribute of <{tag}> is removed ({why})")
+            }
+            Removal::Url { tag, attribute, scheme } => {
+                let what = scheme.as_ref().map_or("a relative".to_string(), |s| format!("the {s}:"));
+                let schemes = SCHEMES.join(", ");
+                write!(f, "{what} address in <{tag} {attribute}> is removed (addresses in posts may only be {schemes} or relative)")
+            }
+            Removal::InputType(kind) => write!(f, "<input type=\"{kind}\"> becomes a checkbox (the only input a post may hold)"),
+        }
+    }
+}
+
+fn why_element(tag: &str) -> &'static str {
+    match tag {
+        "script" => "posts may not run scripts",
+        _ => "posts may not carry their own styles",
+    }
+}
+
+/// What the post policy removes from a post body as its author wrote it: from raw HTML, `<script>` and `<style>`
+/// elements, tags off the allow-list, attributes a tag may not carry and URLs with a refused scheme; from Markdown,
+/// link and image addresses with such a scheme. Takes the body's events with their byte ranges (pulldown-cmark's
+/// `into_offset_iter`) and gives each removal with the offset in the body where it was written. It reads the body as
+/// [`post`] cleans it, tokenizing raw HTML the same way, and leaves what `post` writes alone.
+pub fn removed_from_post<'a>(events: impl IntoIterator<Item = (Event<'a>, Range<usize>)>) -> Vec<(usize, Removal)> {
+    let mut found = Vec::new();
+    // An HTML block comes a line at a time and a tag may span lines, so it is read whole, as `Cleaner` reads it: its
+    // text, and where each line starts in that text and in the body.
+    let mut block: Option<(String, Vec<(usize, usize)>)> = None;
+    for (event, range) in events {
+        match event {
+            Event::Start(Tag::HtmlBlock) => block = Some((String::new(), Vec::new())),
+            Event::End(TagEnd::HtmlBlock) => {
+                let (text, lines) = block.take().unwrap_or_default();
+                found.extend(removed_from_raw_html(&POST, &text).into_iter().map(|(at, r)| (offset_in_body(&lines, at), r)));
+            }
+            Event::Html(raw) | Event::InlineHtml(raw) => match &mut block {
+                Some((text, lines)) => {
+                    lines.push((text.len(), range.start));
+                    text.push_str(&raw);
+                }
+                None => found.extend(removed_from_raw_html(&POST, &raw).into_iter().map(|(at, r)| (range.start + at, r))),
+            },
+            // `Cleaner::start` writes an email autolink with `mailto:`, which is allowed.
+            Event::Start(Tag::Link { link_type: LinkType::Email, .. }) => {}
+            Event::Start(Tag::Link { dest_url, .. }) => found.extend(removed_url(&POST, "a", "href", &dest_url).map(|r| (range.start, r))),
+            Event::Start(Tag::Image { dest_url, .. }) => {
+                found.extend(removed_url(&POST, "img", "src", &dest_url).map(|r| (range.start, r)))
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
+/// What the policy removes from one piece of raw HTML, each at the byte offset of its `<`: the walk of
+/// `Cleaner::raw_html`, on the same tokenizer.
+fn removed_from_raw_html(policy: &Policy, raw: &str) -> Vec<(usize, Removal)> {
+    let mut found = Vec::new();
+    let mut at = 0;
+    while let Some(lt) = raw[at..].find('<').map(|i| at + i) {
+        at = match markup(&raw[lt..]) {
+            Markup::Skip(len) => lt + len,
+            Markup::Text => lt + 1,
+            // An end tag only closes: what it ends was reported at its start tag.
+            Markup::Tag(tag) if tag.closing => lt + tag.len,
+            Markup::Tag(tag) => {
+                let after = lt + tag.len;
+                match DROPPED_WITH_CONTENT.iter().find(|name| **name == tag.name) {
+                    Some(name) => {
+                        let end = raw.len() - skip_past_end_tag(&raw[after..], name).len();
+                        found.push((lt, Removal::Element { tag: tag.name, with_content: end > after }));
+                        end
+                    }
+                    None => {
+                        found.extend(policy.removals(&tag).into_iter().map(|r| (lt, r)));
+                        after
+                    }
+                }
+            }
+        };
+    }
+    found
+}
+
+/// A Markdown link's or image's address, if the policy removes it.
+fn removed_url(policy: &Policy, tag: &str, attribute: &str, url: &str) -> Option<Removal> {
+    let scheme = || scheme(&as_browser_reads(url)).map(str::to_ascii_lowercase);
+    (!policy.allows_url(url)).then(|| Removal::Url { tag: tag.into(), attribute: attribute.into(), scheme: scheme() })
+}
+
+/// The offset in the body of `at` in an HTML block's text, from where each of its lines starts in both.
+fn offset_in_body(lines: &[(usize, usize)], at: usize) -> usize {
+    match lines.iter().rev().find(|(in_text, _)| *in_text <= at) {
+        Some((in_text, in_body)) => in_body + (at - in_text),
+        None => lines.first().map_or(0, |(_, in_body)| *in_body),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -656,6 +827,95 @@ mod tests {
         assert_eq!(post_html("a <b x=\"1 b"), "<p>a &lt;b x=\"1 b</p>\n");
         assert_eq!(post_html("<div\nonclick=\"x\">y</div>"), "<div>y</div>");
         assert_eq!(post_html("<!-- more -->\n\nText <!-- hidden --> end"), "\n<p>Text  end</p>\n");
+    }
+
+    fn removed(markdown: &str) -> Vec<(usize, Removal)> {
+        let options = Options::ENABLE_TASKLISTS | Options::ENABLE_TABLES | Options::ENABLE_HEADING_ATTRIBUTES;
+        removed_from_post(Parser::new_ext(markdown, options).into_offset_iter())
+    }
+
+    fn messages(markdown: &str) -> Vec<String> {
+        removed(markdown).into_iter().map(|(_, r)| r.to_string()).collect()
+    }
+
+    #[test]
+    fn removals_are_told_where_the_author_wrote_them() {
+        let source = "Text <abbr title=\"t\" onmouseover=x style=\"color:red\">A</abbr>\n\n<p>\n<iframe src=\"https://x\">\n</p>";
+        assert_eq!(
+            removed(source),
+            vec![
+                (5, Removal::Attribute { tag: "abbr".into(), attribute: "onmouseover".into() }),
+                (5, Removal::Attribute { tag: "abbr".into(), attribute: "style".into() }),
+                (source.find("<iframe").unwrap(), Removal::Tag("iframe".into())),
+            ]
+        );
+    }
+
+    #[test]
+    fn scripts_and_styles_are_told_as_removed_with_their_content_or_not() {
+        assert_eq!(
+            messages("<script>\nalert(1)\n</script>\n\n<style>*{}</style>\n"),
+            [
+                "<script> is removed with its content (posts may not run scripts)",
+                "<style> is removed with its content (posts may not carry their own styles)"
+            ]
+        );
+        // Inline, the sanitizer drops the tags and shows the text between them (`post_policy_removes_active_content`).
+        assert_eq!(
+            messages("Hi <script>x</script> there."),
+            ["<script> is removed, and the text after it is shown as text (posts may not run scripts)"]
+        );
+        // What is inside a dropped element is not looked at again.
+        assert_eq!(removed("<script><iframe onload=x></script>\n").len(), 1);
+    }
+
+    #[test]
+    fn refused_addresses_and_inputs_are_told() {
+        assert_eq!(
+            messages("<a href=\"&#106;avascript:x\">a</a> <img src=\"data:x\"> [b](vbscript:y) <input type=\"text\">"),
+            [
+                "the javascript: address in <a href> is removed (addresses in posts may only be http, https, mailto or relative)",
+                "the data: address in <img src> is removed (addresses in posts may only be http, https, mailto or relative)",
+                "the vbscript: address in <a href> is removed (addresses in posts may only be http, https, mailto or relative)",
+                "<input type=\"text\"> becomes a checkbox (the only input a post may hold)",
+            ]
+        );
+    }
+
+    #[test]
+    fn what_the_sanitizer_keeps_is_not_told() {
+        for kept in [
+            r#"<h2 id="x">X</h2><pre><code class="language-rust">fn</code></pre><input checked="" disabled="" type="checkbox">"#,
+            "<details>\n<summary>More</summary>\n\nHidden *text*.\n\n</details>\n",
+            "<a href=\"/about/?a=1&amp;b=2\">a</a> [b](https://e.org/x \"T\") <ada@example.org> <!-- hidden --> a < b",
+            "- [x] done\n\n`<script>` and\n\n```\n<script>x</script>\n```\n",
+            "x </b> </iframe> y",
+        ] {
+            assert_eq!(removed(kept), vec![], "{kept}");
+        }
+    }
+
+    #[test]
+    fn every_active_payload_in_the_xss_corpus_is_told() {
+        let corpus = include_str!("../../tests/xss/payloads.txt");
+        let mut told = 0;
+        for payload in corpus.lines().filter(|l| !l.starts_with("#|") && !l.trim().is_empty()) {
+            let payload = payload.replace("\\n", "\n");
+            // Active in the HTML pulldown-cmark writes unsanitized, and not once sanitized: the sanitizer took it out.
+            let active = |html: &str| {
+                let html = html.to_ascii_lowercase();
+                ["<script", "<style", "javascript:", " onerror=", " onload="].iter().any(|a| html.contains(a))
+            };
+            let mut unsanitized = String::new();
+            html::push_html(&mut unsanitized, Parser::new_ext(&payload, Options::ENABLE_TASKLISTS | Options::ENABLE_TABLES));
+            // Comments and declarations go whole, unremarked, as an author expects of `<!-- more -->`.
+            let in_comment = payload.starts_with("<!");
+            if active(&unsanitized) && !active(&post_html(&payload)) && !in_comment {
+                assert!(!removed(&payload).is_empty(), "removed without a word: {payload}");
+                told += 1;
+            }
+        }
+        assert!(told > 100, "only {told} payloads were active and removed: is the corpus read?");
     }
 
     #[test]

@@ -126,12 +126,14 @@ fn urlencode(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
-async fn queue(app: &EdgeApp<'_>, url: &RequestUrl, csrf: &str, notice: Option<String>) -> Result<Reply, AppError> {
+/// The queue, with `problem` (an action refused) or else the notice an action left in `?done=`.
+async fn queue(app: &EdgeApp<'_>, url: &RequestUrl, csrf: &str, problem: Option<String>) -> Result<Reply, AppError> {
     let status_text = url.param("status").unwrap_or_else(|| "pending".into());
     let status = CommentStatus::parse(&status_text).ok_or_else(|| AppError::BadRequest(format!("unknown status {status_text:?}")))?;
     let page = url.param("page").and_then(|p| p.parse().ok()).unwrap_or(1);
-    let notice = notice.or_else(|| url.param("done").filter(|d| is_own_notice(d)));
-    Ok(Reply::html(app.queue_page(status, page, csrf, notice).await?, CachePolicy::NoStore))
+    let notice = url.param("done").filter(|d| problem.is_none() && is_own_notice(d));
+    let code = if problem.is_some() { 422 } else { 200 };
+    Ok(Reply::html(app.queue_page(status, page, csrf, notice, problem).await?, CachePolicy::NoStore).with_status(code))
 }
 
 /// `POST /admin/login`: slowed after a few failures, refused for a while after more; never via the query string.

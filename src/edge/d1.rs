@@ -415,8 +415,8 @@ impl CommentStore for D1 {
 
     async fn duplicate_of(&self, post: &str, body_hash: &str, since: &str, manage_hash: &str) -> Result<Option<bool>, StoreError> {
         // Read through `IdRow`, whose reader is compiled already: its `id` is 1 for the copy with this manage hash.
-        let sql = "SELECT manage_hash = ?4 AS id FROM comments WHERE post = ?1 AND body_hash = ?2 AND created_at >= ?3 \
-                   ORDER BY manage_hash = ?4 DESC LIMIT 1";
+        let sql = "SELECT manage_hash = ?4 AS id FROM comments \
+                   WHERE manage_hash = ?4 OR (post = ?1 AND body_hash = ?2 AND created_at >= ?3) ORDER BY 1 DESC LIMIT 1";
         let binds = [text(post), text(body_hash), text(since), text(manage_hash)];
         let row = self.db()?.prepare(sql).bind(&binds).map_err(unavailable)?.first::<IdRow>(None).await;
         Ok(row.map_err(unavailable)?.map(|r| r.id == 1))

@@ -8,6 +8,8 @@ use worker::{Headers, Request, Response};
 pub enum CachePolicy {
     /// Pages: always revalidate (cheap with the ETag), so a new comment or post shows at once.
     Revalidate,
+    /// A page for one reader (a post page's form is theirs): as `Revalidate`, in their browser's cache only.
+    Private,
     /// Feeds and the sitemap: feed readers poll; five minutes is fresh enough.
     Feed,
     /// 404s: a minute.
@@ -22,6 +24,7 @@ impl CachePolicy {
     fn header(self) -> &'static str {
         match self {
             CachePolicy::Revalidate => "public, no-cache",
+            CachePolicy::Private => "private, no-cache",
             CachePolicy::Feed => "public, max-age=300",
             CachePolicy::Short => "public, max-age=60",
             CachePolicy::Day => "public, max-age=86400",

@@ -43,7 +43,11 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> worker::Result<Respo
     let (site, key) = (&settings.site, &settings.key);
     let content = KvContent::new(&env, site.cache_seconds, site.index_writes);
     let db = D1::new(&env, site.cache_seconds);
-    let app = App { site, content: &content, db: &db, now: now(), key };
+    // For the comment forms a page shows (`core::moderation::form_token`): randomness is the edge's to give. Without
+    // it a form is still valid, only no longer its reader's own.
+    let mut random = [0u8; 16];
+    let nonce = getrandom::fill(&mut random).map(|()| hex::encode(random)).unwrap_or_default();
+    let app = App { site, content: &content, db: &db, now: now(), key, nonce: &nonce };
     let url = RequestUrl::parse(&req.inner().url());
     let path = url.as_ref().map_or("/", RequestUrl::path).to_string();
     // Fault injection for the end-to-end tests only: no deployed configuration sets this variable.
@@ -66,7 +70,7 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> worker::Result<Respo
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     let settings = Settings::of(&env);
     let (content, db) = (KvContent::new(&env, 0, settings.site.index_writes), D1::new(&env, 0));
-    let app = App { site: &settings.site, content: &content, db: &db, now: now(), key: &settings.key };
+    let app = App { site: &settings.site, content: &content, db: &db, now: now(), key: &settings.key, nonce: "" };
     match app.housekeeping().await {
         Ok(purged) => worker::console_log!("housekeeping: {}", serde_json::to_string(&purged).unwrap_or_default()),
         Err(e) => worker::console_error!("housekeeping failed: {e}"),
@@ -155,8 +159,9 @@ async fn route(
         }
         Route::Post(slug) => {
             let opts = show_options(&url);
-            // A page with a private manage link in it is for one reader only.
-            let cache = if opts.manage_key.is_some() { CachePolicy::NoStore } else { CachePolicy::Revalidate };
+            // A page with a private manage link in it is for one reader only; so is its form's token, kept out of shared
+            // caches (a proxy handing one token to many readers would hand them one private link).
+            let cache = if opts.manage_key.is_some() { CachePolicy::NoStore } else { CachePolicy::Private };
             let out = app.show_post(&slug, &opts).await?;
             Reply::html(out.html, cache).with_etag(out.etag)
         }
@@ -191,6 +196,7 @@ async fn route(
             let comment = app.db_comment(id).await?;
             Reply::json(200, &Moderated { id, status: comment.map(|c| c.status) })
         }
+        Route::AdminApiUnknown(reason) => return Err(reason.map_or(AppError::NotFound, AppError::BadRequest)),
         Route::Redirect(to) => Reply::redirect(&with_query(&to, &url)),
         Route::NotFound => return not_found_or_alias(app, &path).await,
         // Handled by `admin::handle` above, after their guard.
@@ -200,7 +206,8 @@ async fn route(
         | Route::AdminQueue
         | Route::AdminEdit(_)
         | Route::AdminFeed
-        | Route::AdminConfirm(_) => return Err(AppError::NotFound),
+        | Route::AdminConfirm(_)
+        | Route::AdminUnknown => return Err(AppError::NotFound),
     })
 }
 

@@ -273,6 +273,10 @@ impl CommentStore for MemoryStore {
     async fn insert(&self, record: &CommentRecord) -> Result<i64, StoreError> {
         self.comments_changed();
         let mut comments = self.comments.borrow_mut();
+        // As D1's unique index on it.
+        if comments.iter().any(|(_, r)| r.manage_hash == record.manage_hash) {
+            return Err(StoreError::Unavailable("UNIQUE constraint failed: comments.manage_hash".into()));
+        }
         let id = self.last_id.get() + 1;
         self.last_id.set(id);
         let mut roots = self.roots.borrow_mut();
@@ -297,9 +301,10 @@ impl CommentStore for MemoryStore {
     }
     async fn duplicate_of(&self, post: &str, body_hash: &str, since: &str, manage_hash: &str) -> Result<Option<bool>, StoreError> {
         let comments = self.comments.borrow();
-        let copies = comments.iter().filter(|(c, r)| c.post == post && r.body_hash == body_hash && r.created_at.as_str() >= since);
-        let own: Vec<bool> = copies.map(|(_, r)| r.manage_hash == manage_hash).collect();
-        Ok((!own.is_empty()).then(|| own.contains(&true)))
+        if comments.iter().any(|(_, r)| r.manage_hash == manage_hash) {
+            return Ok(Some(true));
+        }
+        Ok(comments.iter().any(|(c, r)| c.post == post && r.body_hash == body_hash && r.created_at.as_str() >= since).then_some(false))
     }
     async fn known_commenter(&self, email_hash: &str) -> Result<bool, StoreError> {
         Ok(self.comments.borrow().iter().any(|(c, r)| c.status == CommentStatus::Approved && r.email_hash.as_deref() == Some(email_hash)))

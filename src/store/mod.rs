@@ -233,8 +233,8 @@ pub trait CommentStore {
     /// Stores imported comments in order, each at most once: one whose `import_key` is stored already is left
     /// alone, and `parent_key` becomes the id of the stored comment with that key. Returns how many were new.
     async fn import(&self, comments: &[ImportRecord]) -> Result<usize, StoreError>;
-    /// Whether a comment on `post` with this body hash was created at or after `since`: `None` if not, else whether
-    /// one of them was stored with `manage_hash` (the same form, sent again by the same reader).
+    /// Whether a comment was stored with `manage_hash` (the same form sent again, at any time: `Some(true)`), or else
+    /// on `post` with this body hash at or after `since` (`Some(false)`).
     async fn duplicate_of(&self, post: &str, body_hash: &str, since: &str, manage_hash: &str) -> Result<Option<bool>, StoreError>;
     /// Whether a comment with this email hash was ever approved.
     async fn known_commenter(&self, email_hash: &str) -> Result<bool, StoreError>;

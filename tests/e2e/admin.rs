@@ -28,6 +28,7 @@ pub const TESTS: &[Test] = &[
         "no_admin_route_answers_or_changes_anything_without_valid_credentials",
         no_admin_route_answers_or_changes_anything_without_valid_credentials,
     ),
+    ("an_unknown_admin_address_is_guarded_then_not_found", an_unknown_admin_address_is_guarded_then_not_found),
 ];
 
 const POST: &str = "/posts/when-to-ask-for-help/";
@@ -64,7 +65,7 @@ fn between(s: &str, start: &str, end: &str) -> Option<String> {
 }
 
 fn submit(app: &TestApp, author: &str, body: &str) -> i64 {
-    let token = form_token(&key(), SLUG, chrono::Utc::now().timestamp() - 10);
+    let token = form_token(&key(), SLUG, chrono::Utc::now().timestamp() - 10, &crate::support::nonce());
     // A fresh email each time: COMMENT_AUTO_APPROVE_KNOWN would approve a returning one at once.
     let client = ip();
     let email = format!("reader-{}@example.org", client.replace('.', "-"));
@@ -191,7 +192,8 @@ fn every_queue_action_and_a_bulk_action_work_from_the_html_queue(app: &TestApp) 
     assert_eq!((status_of(app, b), status_of(app, c)), ("approved".into(), "approved".into()));
     app.get(POST).assert_contains("Queue comment B.");
     let none = act(app, &admin, "pending", &[("act", "approve")]);
-    none.assert_contains("Select at least one comment first.");
+    assert_eq!(none.status, 422);
+    none.assert_contains("<p class=\"field-error\" role=\"alert\">Select at least one comment first.</p>");
     // The queue's address carries its notice; it shows only the notices the admin writes, not a link's own text.
     let shown = app.get_headers("/admin/comments?status=pending&done=2+comments+changed.", &[("Cookie", &admin.cookie)]);
     shown.assert_contains("2 comments changed.");
@@ -373,4 +375,19 @@ fn no_admin_route_answers_or_changes_anything_without_valid_credentials(app: &Te
     }
     assert!(checked >= 40, "walked {checked} requests");
     assert_eq!(snapshot(app), before, "a refused request changed the database");
+}
+
+/// The contract: without valid credentials every `/admin/**` address answers 401 (API) or leads to sign-in (HTML),
+/// even one that names nothing; with them, a slug that is not one is a 400 that says why.
+fn an_unknown_admin_address_is_guarded_then_not_found(app: &TestApp) {
+    assert_eq!(app.get("/admin/api/nothing").status, 401);
+    let r = app.get("/admin/nothing/");
+    assert_eq!((r.status, r.header("location")), (303, Some("/admin/")));
+    assert_eq!(app.admin("GET", "/admin/api/nothing").status, 404);
+    let bearer = format!("Bearer {ADMIN_TOKEN}");
+    let bad = app.send_headers("PUT", "/admin/api/posts/Bad%20Slug", &[("Authorization", &bearer)], "+++\ntitle = \"T\"\n+++\n");
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    bad.assert_contains("may only contain lowercase letters");
+    let admin = sign_in(app);
+    assert_eq!(app.get_headers("/admin/nothing/", &[("Cookie", &admin.cookie)]).status, 404);
 }

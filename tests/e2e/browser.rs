@@ -303,7 +303,12 @@ fn browser_a_refused_comment_brings_the_reader_back_to_the_form(app: &TestApp) {
 
 fn browser_author_signs_in_and_approves_a_comment(app: &TestApp) {
     let key = edge_blog::core::moderation::signing_key(None, Some(crate::support::ADMIN_TOKEN)).expect("key");
-    let issued = edge_blog::core::moderation::form_token(&key, "the-five-minute-pause", chrono::Utc::now().timestamp() - 10);
+    let issued = edge_blog::core::moderation::form_token(
+        &key,
+        "the-five-minute-pause",
+        chrono::Utc::now().timestamp() - 10,
+        &crate::support::nonce(),
+    );
     let body = "Approved from the browser queue.";
     let r = app.post_form(
         "/posts/the-five-minute-pause/comments",

@@ -40,7 +40,7 @@ fn cache_shows_own_writes_at_once_and_others_within_the_window() {
 
     // A comment approved through the worker shows at once, though the page of comments was cached.
     let key = signing_key(None, Some(ADMIN_TOKEN)).expect("key");
-    let issued = form_token(&key, SLUG, chrono::Utc::now().timestamp() - 10);
+    let issued = form_token(&key, SLUG, chrono::Utc::now().timestamp() - 10, &crate::support::nonce());
     let body = "Cached pages must not hide an approval.";
     let r = app.post_form(&format!("{POST}comments"), &[("issued", &issued), ("author", "Cache Reader"), ("body", body)], "198.51.100.9");
     assert_eq!(r.status, 303, "{}", r.body);

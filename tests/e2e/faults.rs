@@ -22,7 +22,7 @@ const TEXT: &str = "My carefully written thoughts that must never be lost.";
 
 fn submit(app: &TestApp) -> crate::support::Resp {
     let key = signing_key(None, Some(ADMIN_TOKEN)).expect("key");
-    let issued = form_token(&key, "tracking-sleep-gently", chrono::Utc::now().timestamp() - 10);
+    let issued = form_token(&key, "tracking-sleep-gently", chrono::Utc::now().timestamp() - 10, &crate::support::nonce());
     app.post_form(&format!("{POST}comments"), &[("issued", &issued), ("author", "Fault Reader"), ("body", TEXT)], "198.19.0.1")
 }
 

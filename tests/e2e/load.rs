@@ -43,7 +43,7 @@ fn load_1000_comments_and_20000_reads_lose_nothing() {
                         failures.lock().expect("lock").push("time limit reached".to_string());
                         return;
                     }
-                    let issued = form_token(key, SLUG, chrono::Utc::now().timestamp() - 10);
+                    let issued = form_token(key, SLUG, chrono::Utc::now().timestamp() - 10, &crate::support::nonce());
                     let body = format!("load comment {n} from client {client}");
                     let fields = [("issued", issued.as_str()), ("author", "Load Reader"), ("body", body.as_str())];
                     let r = app.post_form(&format!("/posts/{SLUG}/comments"), &fields, &ip);

@@ -102,6 +102,10 @@ fn search_finds_published_words_and_survives_syntax(app: &TestApp) {
         assert_eq!(r.status, 200, "q={hostile}");
         r.assert_lacks("<script>");
     }
+    for wordless in ["%22", "*", "(", "%E2%80%94"] {
+        app.get(&format!("/search?q={wordless}")).assert_contains("There is nothing to look for in");
+    }
+    app.get("/search").assert_lacks("There is nothing to look for");
 }
 
 fn well_formed(xml: &str) {
@@ -159,7 +163,8 @@ fn unknown_urls_get_the_designed_404(app: &TestApp) {
         r.assert_contains("Page not found");
         r.assert_contains(&stylesheet_link());
     }
-    let api = app.get("/admin/api/no-such-thing");
+    assert_eq!(app.get("/admin/api/no-such-thing").status, 401, "every admin address asks for the token first");
+    let api = app.admin("GET", "/admin/api/no-such-thing");
     assert_eq!(api.status, 404);
     assert_eq!(api.body, r#"{"error":"not found"}"#, "scripts get JSON, not a page");
 }
@@ -179,6 +184,10 @@ fn etag_revalidation_answers_304(app: &TestApp) {
     std::thread::sleep(std::time::Duration::from_millis(1100));
     let later = app.get_with("/posts/tracking-sleep-gently/", ("If-None-Match", first.as_deref().unwrap_or_default()));
     assert_eq!(later.status, 304, "a post page revalidates across seconds");
+    // Its form is the reader's own (the private link of a comment sent with it derives from its token): no shared cache
+    // may hand one copy to many.
+    assert_eq!(app.get("/posts/tracking-sleep-gently/").header("cache-control"), Some("private, no-cache"));
+    assert_eq!(app.get("/").header("cache-control"), Some("public, no-cache"));
 }
 
 fn aliases_and_directory_urls_redirect_permanently(app: &TestApp) {

@@ -47,6 +47,13 @@ impl Resp {
     }
 }
 
+/// A form token's nonce, as the edge draws one for each page it shows: a new one each call, so that no two forms the
+/// tests send are one form sent twice (which would lead to one comment and one private link).
+pub fn nonce() -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    format!("{}-{}", std::process::id(), NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+}
+
 pub fn project_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }

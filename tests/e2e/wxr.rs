@@ -95,7 +95,7 @@ fn wxr_import_through_the_admin_api_brings_posts_and_comments_once(app: &TestApp
     let args = ["import-wxr", fixture, "--url", app.base.as_str(), "--token", ADMIN_TOKEN];
     let out = blog(app, &args, &content);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("imported 1 posts and 0 pages") && stdout.contains("1 comments were new"), "{stdout}");
+    assert!(stdout.contains("imported 1 post and 0 pages") && stdout.contains("1 comment was new"), "{stdout}");
     let post = app.get("/posts/hello-world/");
     assert_eq!(post.status, 200);
     post.assert_contains("Hi, this is a comment.");

@@ -113,7 +113,7 @@ impl Inspector {
 
 fn issued(slug: &str) -> String {
     let key = signing_key(None, Some(ADMIN_TOKEN)).expect("key");
-    form_token(&key, slug, chrono::Utc::now().timestamp() - 10)
+    form_token(&key, slug, chrono::Utc::now().timestamp() - 10, &crate::support::nonce())
 }
 
 fn publish(app: &TestApp, slug: &str, title: &str, body: &str) {

@@ -1,5 +1,6 @@
 //! `import-wxr` and `export`: moving between WordPress and this blog. The pure work is in `core::wxr`.
 
+use crate::cli::{count, plural};
 use crate::wrangler::{Target, Wrangler};
 use anyhow::{anyhow, bail, Context, Result};
 use edge_blog::app::prepare;
@@ -75,7 +76,7 @@ pub fn import(args: ImportArgs) -> Result<()> {
     }
     errors.extend(alias_clashes(&prepared, &args.dir)?);
     if !errors.is_empty() {
-        bail!("{} item(s) could not be converted, so nothing was imported:\n  {}", errors.len(), errors.join("\n  "));
+        bail!("{} could not be converted, so nothing was imported:\n  {}", count(errors.len(), "item", "items"), errors.join("\n  "));
     }
     let (written, kept) = write_files(&plan, &args.dir)?;
     let comments_new = match args.target {
@@ -261,9 +262,15 @@ fn random_key() -> Result<String> {
 
 fn summary(plan: &ImportPlan, written: usize, comments_new: Option<usize>) {
     let (posts, pages) = (plan.count(Kind::Post), plan.count(Kind::Page));
-    println!("imported {posts} posts and {pages} pages ({written} new files), {} comments", plan.comments.len());
+    println!(
+        "imported {} and {} ({}), {}",
+        count(posts, "post", "posts"),
+        count(pages, "page", "pages"),
+        count(written, "new file", "new files"),
+        count(plan.comments.len(), "comment", "comments")
+    );
     match comments_new {
-        Some(n) => println!("published; {n} comments were new"),
+        Some(n) => println!("published; {} {} new", count(n, "comment", "comments"), plural(n, "was", "were")),
         None => println!(
             "files written only; run `blog publish` to publish the posts, and import again with --local or --remote for the comments"
         ),
@@ -318,7 +325,9 @@ pub fn export(args: ExportArgs) -> Result<()> {
         Some(path) => {
             std::fs::write(path, xml).with_context(|| format!("writing {}", path.display()))?;
             let written = wxr::exported_comments(&posts, &comments).len();
-            eprintln!("exported {} posts and pages and {written} comments to {}", posts.len(), path.display());
+            let pages = posts.iter().filter(|p| p.kind == Kind::Page).count();
+            let (pages, posts) = (count(pages, "page", "pages"), count(posts.len() - pages, "post", "posts"));
+            eprintln!("exported {posts}, {pages} and {} to {}", count(written, "comment", "comments"), path.display());
         }
         None => print!("{xml}"),
     }
