@@ -44,7 +44,7 @@ fn seeded(total: usize) -> MemoryStore {
 }
 
 fn app<'a>(site: &'a SiteConfig, store: &'a MemoryStore) -> App<'a, MemoryStore, MemoryStore> {
-    App { site, content: store, db: store, now: support::newest() + Duration::days(1), key: &KEY, nonce: "bench" }
+    App { site, content: store, db: store, now: support::newest() + Duration::days(1), key: &KEY, nonce: "0011223344556677" }
 }
 
 fn post_page(c: &mut Criterion) {

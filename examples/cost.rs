@@ -159,7 +159,7 @@ fn main() {
         db: &store,
         now: support::newest() + Duration::days(1),
         key: &SigningKey::new(b"bench-signing-key"),
-        nonce: "bench",
+        nonce: "0011223344556677",
     };
     // Warm: the isolate's memos filled, as after each page's first request.
     let mut bytes = post(&app, 0) + post(&app, 1) + post(&app, 50) + post(&app, 500) + home(&app) + feed(&app) + not_found(&app);

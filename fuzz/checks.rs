@@ -165,6 +165,7 @@ pub fn tokens(data: &[u8]) {
     let genuine = form_token(&KEY, "post", now - 10, "fuzz");
     assert!(check_form_token(&KEY, "post", &genuine, now, 3, 86_400).is_ok());
     if check_form_token(&KEY, "post", &text, now, 3, 86_400).is_ok() {
-        assert_eq!(text.rsplit('.').next(), genuine.rsplit('.').next(), "a forged form token was accepted: {text:?}");
+        // `issued.signature.nonce`: the nonce is the reader's, not signed.
+        assert_eq!(text.split('.').nth(1), genuine.split('.').nth(1), "a forged form token was accepted: {text:?}");
     }
 }

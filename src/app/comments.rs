@@ -223,7 +223,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         section.older = (page < pages).then(|| format!("{url}?cpage={}#comments", page + 1));
         section.newer =
             (page > 1).then(|| if page == 2 { format!("{url}#comments") } else { format!("{url}?cpage={}#comments", page - 1) });
-        if section.closed.is_none() && !self.key.is_empty() {
+        if section.closed.is_none() && !self.key.is_empty() && !self.nonce.is_empty() {
             let replying_to = match reply_to {
                 Some(id) => match loaded.comments.iter().find(|c| c.id == id) {
                     Some(c) => Some((c.id, c.author.clone())),
@@ -333,7 +333,8 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         if closed_reason(&post.meta, settings.close_after_days, self.now).is_some() {
             return reject(Rejection::Closed, FieldErrors::default(), form).await;
         }
-        if self.key.is_empty() {
+        // Without a key nothing is signed, and without a nonce a private link would not be the reader's own.
+        if self.key.is_empty() || self.nonce.is_empty() {
             return reject(Rejection::Unavailable, FieldErrors::general("Comments cannot be accepted just now."), form).await;
         }
         let comment = match NewComment::parse(&form) {
@@ -367,13 +368,14 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         }
         let body_hash = moderation::body_hash(slug.as_str(), &comment.body);
         let since = db_time(self.now - Duration::seconds(DUPLICATE_WINDOW_SECONDS));
-        let manage_key = moderation::manage_key(self.key, &form.issued, &body_hash);
+        let manage_key = moderation::manage_key(self.key, &form.issued, &body_hash, self.nonce);
         let manage_hash = moderation::manage_hash(&manage_key);
+        let link = format!("{}?comment={manage_key}#comment-notice", post.url());
         if let Some(own) = self.db.duplicate_of(slug.as_str(), &body_hash, &since, &manage_hash).await? {
             // Sent again: a double click, or the first answer lost. The same form finds the comment it stored, whenever
             // it is sent again, and its private link; another form's same words get no link.
-            let notice = if own { format!("comment={manage_key}") } else { "notice=duplicate".into() };
-            return Ok(Submitted::Accepted { redirect: format!("{}?{notice}#comment-notice", post.url()), held: None });
+            let redirect = if own { link } else { format!("{}?notice=duplicate#comment-notice", post.url()) };
+            return Ok(Submitted::Accepted { redirect, held: None });
         }
         let email_hash = comment.email.as_deref().map(|e| moderation::email_hash(self.key, e));
         let known = match &email_hash {
@@ -405,10 +407,10 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
             manage_hash,
             body_hash,
         };
+        // 0: the same form, sent twice at once, was stored by the other request.
         let id = self.db.insert(&record).await?;
-        let held = (status == CommentStatus::Pending).then_some(id);
-        let redirect = format!("{}?comment={manage_key}#comment-notice", post.url());
-        Ok(Submitted::Accepted { redirect, held })
+        let held = (status == CommentStatus::Pending && id != 0).then_some(id);
+        Ok(Submitted::Accepted { redirect: link, held })
     }
 
     async fn rejected_page(&self, post: &Prepared, form: CommentForm, errors: FieldErrors, why: Rejection) -> Result<String, AppError> {

@@ -66,11 +66,12 @@ pub fn count_links(body: &str) -> usize {
     urls + www
 }
 
-/// The value of the form's hidden `issued` field: when it was shown, and `nonce` (random, drawn for each page
-/// shown and never stored), signed for this post. The nonce makes each shown form its own, so that the private link
-/// derived from it ([`manage_key`]) belongs to whoever was shown that form.
+/// The value of the form's hidden `issued` field: when it was shown, signed for this post, then `nonce` (random,
+/// drawn for each page shown and stored nowhere). The nonce makes each shown form its own, so that the private link
+/// derived from the token ([`manage_key`]) belongs to whoever was shown it. It is not signed: no one gains by choosing
+/// one, and a short signed message keeps the post page's HMAC to one SHA-256 block.
 pub fn form_token(key: &SigningKey, post: &str, issued_at: i64, nonce: &str) -> String {
-    format!("{issued_at}.{nonce}.{}", key.sign(&format!("comment-form:{post}:{issued_at}:{nonce}")))
+    format!("{issued_at}.{}.{nonce}", key.sign(&format!("comment-form:{post}:{issued_at}")))
 }
 
 /// Why a form's `issued` token was refused.
@@ -83,10 +84,11 @@ pub enum FormTimeError {
 
 /// Accepts a token issued for `post` at least `min_seconds` and at most `max_age` seconds before `now`.
 pub fn check_form_token(key: &SigningKey, post: &str, token: &str, now: i64, min_seconds: i64, max_age: i64) -> Result<(), FormTimeError> {
+    // `issued.signature.nonce`; a form shown by the release before nonces has none.
     let (issued, rest) = token.split_once('.').ok_or(FormTimeError::Invalid)?;
-    let (nonce, signature) = rest.split_once('.').ok_or(FormTimeError::Invalid)?;
+    let signature = rest.split_once('.').map_or(rest, |(signature, _nonce)| signature);
     let issued_at: i64 = issued.parse().map_err(|_| FormTimeError::Invalid)?;
-    let expected = key.sign(&format!("comment-form:{post}:{issued_at}:{nonce}"));
+    let expected = key.sign(&format!("comment-form:{post}:{issued_at}"));
     if !constant_time_eq(expected.as_bytes(), signature.as_bytes()) {
         return Err(FormTimeError::Invalid);
     }
@@ -121,8 +123,13 @@ pub fn manage_hash(manage_key: &str) -> String {
 /// text, not drawn at random, so that the same form sent again (a double click, or the first answer lost) leads to the
 /// stored comment's link. Only whoever was shown that form holds its token; the token's nonce is stored nowhere, so
 /// the stored hash of the key says nothing about the reader.
-pub fn manage_key(key: &SigningKey, token: &str, body_hash: &str) -> String {
-    key.sign(&format!("manage:{token}:{body_hash}"))
+///
+/// A token without a nonce (a form shown by the release before nonces, whose token anyone shown the page that second
+/// holds) takes `request_nonce`, this request's own: its key is then random, and not found again by a resend.
+pub fn manage_key(key: &SigningKey, token: &str, body_hash: &str, request_nonce: &str) -> String {
+    let nonce = token.splitn(3, '.').nth(2).filter(|n| !n.is_empty());
+    let extra = if nonce.is_some() { "" } else { request_nonce };
+    key.sign(&format!("manage:{token}{extra}:{body_hash}"))
 }
 
 /// Identifies a body for the duplicate check.
@@ -188,11 +195,14 @@ mod tests {
         let forged = token.replace("1000.", "900.");
         assert_eq!(check_form_token(key, "post", &forged, 1003, 3, 86_400), Err(FormTimeError::Invalid));
         assert_eq!(check_form_token(key, "post", "", 1003, 3, 86_400), Err(FormTimeError::Invalid));
-        let other_nonce = token.replace(".n1.", ".n2.");
-        assert_eq!(check_form_token(key, "post", &other_nonce, 1003, 3, 86_400), Err(FormTimeError::Invalid));
-        // A token of the release before nonces (`issued.signature`) is refused like an expired form: its text is kept.
-        let (issued, signature) = (token.split('.').next().unwrap(), token.rsplit('.').next().unwrap());
-        assert_eq!(check_form_token(key, "post", &format!("{issued}.{signature}"), 1003, 3, 86_400), Err(FormTimeError::Invalid));
+        // The nonce only tells forms apart; a form of the release before nonces (`issued.signature`) is still good.
+        assert_eq!(check_form_token(key, "post", &token.replace(".n1", ".n2"), 1003, 3, 86_400), Ok(()));
+        assert_eq!(check_form_token(key, "post", token.strip_suffix(".n1").unwrap(), 1003, 3, 86_400), Ok(()));
+        assert_ne!(manage_key(key, &token, "b", "r"), manage_key(key, &token.replace(".n1", ".n2"), "b", "r"));
+        assert_eq!(manage_key(key, &token, "b", "r1"), manage_key(key, &token, "b", "r2"), "a token's own nonce decides");
+        let old = token.strip_suffix(".n1").unwrap();
+        assert_ne!(manage_key(key, old, "b", "r1"), manage_key(key, old, "b", "r2"), "a token without one takes the request's");
+        assert_ne!(manage_key(key, &format!("{old}."), "b", "r1"), manage_key(key, &format!("{old}."), "b", "r2"));
     }
 
     #[test]

@@ -381,11 +381,12 @@ impl CommentStore for D1 {
     async fn insert(&self, r: &CommentRecord) -> Result<i64, StoreError> {
         // A reply joins its parent's thread (`root`); a top-level comment is its own root (NULL).
         let sql = "INSERT INTO comments (post, parent, author, email, email_hash, url, body, body_html, status, held_reason, created_at, updated_at, manage_hash, body_hash, root) \
-                   VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13, (SELECT COALESCE(root, id) FROM comments WHERE id = ?2)) RETURNING id";
+                   VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13, (SELECT COALESCE(root, id) FROM comments WHERE id = ?2)) \
+                   ON CONFLICT (manage_hash) DO NOTHING RETURNING id";
         let args = record_args(r, r.parent.map_or(JsValue::NULL, id));
         let row = self.db()?.prepare(sql).bind(&args).map_err(unavailable)?.first::<IdRow>(None).await.map_err(unavailable)?;
         self.comments_changed();
-        row.map(|r| r.id).ok_or_else(|| StoreError::Unavailable("D1: INSERT returned no id".into()))
+        Ok(row.map_or(0, |r| r.id))
     }
 
     async fn import(&self, comments: &[ImportRecord]) -> Result<usize, StoreError> {

@@ -273,9 +273,9 @@ impl CommentStore for MemoryStore {
     async fn insert(&self, record: &CommentRecord) -> Result<i64, StoreError> {
         self.comments_changed();
         let mut comments = self.comments.borrow_mut();
-        // As D1's unique index on it.
+        // As D1's unique index on it, and its `ON CONFLICT DO NOTHING`.
         if comments.iter().any(|(_, r)| r.manage_hash == record.manage_hash) {
-            return Err(StoreError::Unavailable("UNIQUE constraint failed: comments.manage_hash".into()));
+            return Ok(0);
         }
         let id = self.last_id.get() + 1;
         self.last_id.set(id);

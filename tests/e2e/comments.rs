@@ -226,11 +226,19 @@ fn the_rate_limit_refuses_the_sixth_comment_with_the_text_kept(app: &TestApp) {
 fn the_same_body_within_a_minute_is_stored_once(app: &TestApp) {
     let ip = client();
     let body = "Sent twice by a double click.";
-    let send = |issued: &str, ip: &str| {
+    let send_text = |issued: &str, ip: &str, body: &str| {
         let r = app.post_form(&format!("{POST}comments"), &[("issued", issued), ("author", "Twice"), ("body", body)], ip);
         assert_eq!(r.status, 303, "{}", r.body);
         r.header("location").unwrap_or_default().to_string()
     };
+    let send = |issued: &str, ip: &str| send_text(issued, ip, body);
+    // Two at once: one request stores it, the other finds its manage hash taken; both lead to the one link.
+    let at_once = issued(SLUG, 10);
+    let (a, b) = std::thread::scope(|s| {
+        let [a, b] = [0, 1].map(|_| s.spawn(|| send_text(&at_once, &ip, "Sent twice at the same moment.")));
+        (a.join().expect("first"), b.join().expect("second"))
+    });
+    assert!(a.contains("comment=") && a == b, "{a} / {b}");
     let form = issued(SLUG, 10);
     let first = send(&form, &ip);
     assert!(first.contains("comment="), "{first}");
