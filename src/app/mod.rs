@@ -59,7 +59,8 @@ pub struct App<'a, C, D> {
     pub now: DateTime<Utc>,
     /// Signs comment forms and keys client and email hashes; empty when no secret is set.
     pub key: &'a SigningKey,
-    /// Random, drawn for each request by the edge: the comment forms it shows carry it ([`form_token`]).
+    /// Random, drawn for each request by the edge: the comment forms it shows carry it ([`form_token`]). Empty where
+    /// none is drawn (the cron, the CLI); comments are then neither offered nor accepted.
     ///
     /// [`form_token`]: crate::core::moderation::form_token
     pub nonce: &'a str,

@@ -44,8 +44,7 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> worker::Result<Respo
     let content = KvContent::new(&env, site.cache_seconds, site.index_writes);
     let db = D1::new(&env, site.cache_seconds);
     // For the comment forms a page shows (`core::moderation::form_token`): randomness is the edge's to give. 64 bits:
-    // whoever would take a reader's private link must guess theirs. Without it a form is still valid, only not its
-    // reader's own.
+    // whoever would take a reader's private link must guess theirs. Without it no form is shown or accepted.
     let mut random = [0u8; 8];
     let nonce = getrandom::fill(&mut random).map(|()| hex::encode(random)).unwrap_or_default();
     let app = App { site, content: &content, db: &db, now: now(), key, nonce: &nonce };
