@@ -35,7 +35,7 @@ fn seeded(total: usize) -> MemoryStore {
     let mut next_id = 1;
     for count in support::COMMENTED {
         for (id, record) in support::comments(&support::bench_slug(count), count, next_id) {
-            let stored = block_on(store.insert(&record)).expect("insert comment");
+            let stored = block_on(store.insert(&record)).expect("insert comment").expect("a new comment");
             assert_eq!(stored, id, "comment ids must follow the fixture's");
         }
         next_id += count as i64;

@@ -407,9 +407,9 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
             manage_hash,
             body_hash,
         };
-        // 0: the same form, sent twice at once, was stored by the other request.
+        // `None`: the same form, sent twice at once, was stored by the other request.
         let id = self.db.insert(&record).await?;
-        let held = (status == CommentStatus::Pending && id != 0).then_some(id);
+        let held = id.filter(|_| status == CommentStatus::Pending);
         Ok(Submitted::Accepted { redirect: link, held })
     }
 

@@ -243,7 +243,7 @@ mod tests {
             manage_hash: "m".into(),
             body_hash: "b".into(),
         };
-        let id = block_on(store.insert(&record)).unwrap();
+        let id = block_on(store.insert(&record)).unwrap().unwrap();
         for (list, again) in first.iter().zip(lists()) {
             assert!(Rc::ptr_eq(list, &again), "a comment held for moderation changes no count");
         }

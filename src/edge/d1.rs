@@ -378,7 +378,7 @@ impl CommentStore for D1 {
         Ok(self.comments(&format!("SELECT {COMMENT_COLUMNS} FROM comments WHERE manage_hash = ?1"), &[text(manage_hash)]).await?.pop())
     }
 
-    async fn insert(&self, r: &CommentRecord) -> Result<i64, StoreError> {
+    async fn insert(&self, r: &CommentRecord) -> Result<Option<i64>, StoreError> {
         // A reply joins its parent's thread (`root`); a top-level comment is its own root (NULL).
         let sql = "INSERT INTO comments (post, parent, author, email, email_hash, url, body, body_html, status, held_reason, created_at, updated_at, manage_hash, body_hash, root) \
                    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13, (SELECT COALESCE(root, id) FROM comments WHERE id = ?2)) \
@@ -386,7 +386,7 @@ impl CommentStore for D1 {
         let args = record_args(r, r.parent.map_or(JsValue::NULL, id));
         let row = self.db()?.prepare(sql).bind(&args).map_err(unavailable)?.first::<IdRow>(None).await.map_err(unavailable)?;
         self.comments_changed();
-        Ok(row.map_or(0, |r| r.id))
+        Ok(row.map(|r| r.id))
     }
 
     async fn import(&self, comments: &[ImportRecord]) -> Result<usize, StoreError> {

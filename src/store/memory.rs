@@ -270,12 +270,12 @@ impl CommentStore for MemoryStore {
     async fn by_manage_hash(&self, manage_hash: &str) -> Result<Option<Comment>, StoreError> {
         Ok(self.comments.borrow().iter().find(|(_, r)| r.manage_hash == manage_hash).map(|(c, _)| c.clone()))
     }
-    async fn insert(&self, record: &CommentRecord) -> Result<i64, StoreError> {
+    async fn insert(&self, record: &CommentRecord) -> Result<Option<i64>, StoreError> {
         self.comments_changed();
         let mut comments = self.comments.borrow_mut();
         // As D1's unique index on it, and its `ON CONFLICT DO NOTHING`.
         if comments.iter().any(|(_, r)| r.manage_hash == record.manage_hash) {
-            return Ok(0);
+            return Ok(None);
         }
         let id = self.last_id.get() + 1;
         self.last_id.set(id);
@@ -283,7 +283,7 @@ impl CommentStore for MemoryStore {
         let root = record.parent.and_then(|parent| roots.get(&parent).copied()).unwrap_or(id);
         roots.insert(id, root);
         comments.push((shown(record, id), record.clone()));
-        Ok(id)
+        Ok(Some(id))
     }
     async fn import(&self, comments: &[ImportRecord]) -> Result<usize, StoreError> {
         self.comments_changed();
@@ -293,7 +293,8 @@ impl CommentStore for MemoryStore {
                 continue;
             }
             let parent = c.parent_key.as_ref().and_then(|k| self.imported.borrow().get(k).copied());
-            let id = self.insert(&CommentRecord { parent, ..c.record.clone() }).await?;
+            // As D1's `ON CONFLICT DO NOTHING`: a comment whose key is taken is not new.
+            let Some(id) = self.insert(&CommentRecord { parent, ..c.record.clone() }).await? else { continue };
             self.imported.borrow_mut().insert(c.import_key.clone(), id);
             new += 1;
         }

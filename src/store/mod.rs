@@ -228,9 +228,9 @@ pub trait CommentStore {
     async fn approved_counts(&self, posts: &[&str]) -> Result<HashMap<String, u32>, StoreError>;
     async fn comment(&self, id: i64) -> Result<Option<Comment>, StoreError>;
     async fn by_manage_hash(&self, manage_hash: &str) -> Result<Option<Comment>, StoreError>;
-    /// Stores a comment and returns its id, or 0 when a comment with its `manage_hash` is stored already (the same form
-    /// sent twice at once: the other request stored it).
-    async fn insert(&self, record: &CommentRecord) -> Result<i64, StoreError>;
+    /// Stores a comment and returns its id, or `None` when a comment with its `manage_hash` is stored already (the same
+    /// form sent twice at once: the other request stored it).
+    async fn insert(&self, record: &CommentRecord) -> Result<Option<i64>, StoreError>;
     /// Stores imported comments in order, each at most once: one whose `import_key` is stored already is left
     /// alone, and `parent_key` becomes the id of the stored comment with that key. Returns how many were new.
     async fn import(&self, comments: &[ImportRecord]) -> Result<usize, StoreError>;
