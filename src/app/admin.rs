@@ -9,7 +9,6 @@ use crate::core::date;
 use crate::core::feed::{self, FeedEntry};
 use crate::core::index::Part;
 use crate::core::markdown::render_comment;
-use crate::core::moderation::client_key;
 use crate::core::views::{Layout, Page};
 use crate::store::{db_time, Catalog, CommentStore, ContentStore, Purged, QueueEntry};
 use chrono::Duration;
@@ -41,19 +40,15 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         layout
     }
 
-    fn login_key(&self, client: &str) -> String {
-        let window = self.now.timestamp() / LOGIN_WINDOW_SECONDS;
-        format!("login:{}:{window}", client_key(self.key, client, &date::ymd(self.now)))
-    }
-
     /// Failed sign-ins from this client in the current window.
     pub async fn login_failures(&self, client: &str) -> Result<u32, AppError> {
-        Ok(self.db.hits(&self.login_key(client), &db_time(self.now)).await?)
+        let (key, _) = self.rate_key("login", client, LOGIN_WINDOW_SECONDS).await?;
+        Ok(self.db.hits(&key, &db_time(self.now)).await?)
     }
 
     pub async fn record_login_failure(&self, client: &str) -> Result<u32, AppError> {
-        let expires = db_time(self.now + Duration::seconds(LOGIN_WINDOW_SECONDS));
-        Ok(self.db.hit(&self.login_key(client), &expires).await?)
+        let (key, expires) = self.rate_key("login", client, LOGIN_WINDOW_SECONDS).await?;
+        Ok(self.db.hit(&key, &expires).await?)
     }
 
     pub fn login_page(&self, error: Option<String>) -> Result<String, AppError> {

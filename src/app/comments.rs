@@ -6,7 +6,7 @@ use crate::core::date;
 use crate::core::feed::{self, FeedEntry};
 use crate::core::hash;
 use crate::core::markdown::render_comment;
-use crate::core::moderation::{self, check_form_token, client_key, form_token, judge, FormTimeError, Verdict};
+use crate::core::moderation::{self, check_form_token, form_token, judge, FormTimeError, Verdict};
 use crate::core::post::{CommentsPolicy, Kind, PostMeta, Prepared};
 use crate::core::slug::Slug;
 use crate::core::views::{
@@ -358,10 +358,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
                 return reject(Rejection::Invalid, FieldErrors::general("The comment you are replying to could not be found."), form).await;
             }
         }
-        let window = self.now.timestamp() / settings.rate_window_seconds.max(1);
-        let day = date::ymd(self.now);
-        let rate_key = format!("comment:{}:{window}", client_key(self.key, client, &day));
-        let expires = db_time(self.now + Duration::seconds(settings.rate_window_seconds.max(1)));
+        let (rate_key, expires) = self.rate_key("comment", client, settings.rate_window_seconds.max(1)).await?;
         if self.db.hit(&rate_key, &expires).await? > settings.rate_limit {
             let message = "You have sent several comments in a short time. Please wait a few minutes, then send this one again.";
             return reject(Rejection::RateLimited, FieldErrors::general(message), form).await;

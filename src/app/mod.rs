@@ -11,11 +11,13 @@ pub use listing::Listing;
 pub use publishing::prepare;
 
 use crate::core::config::SiteConfig;
+use crate::core::date;
 use crate::core::feed::FeedMeta;
+use crate::core::moderation::client_key;
 use crate::core::post::{Kind, Post, Prepared, StoredDoc};
 use crate::core::slug::Slug;
 use crate::core::token::SigningKey;
-use crate::store::{ContentStore, StoreError};
+use crate::store::{db_time, ContentStore, StoreError};
 use chrono::{DateTime, Utc};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -77,6 +79,18 @@ impl<C: ContentStore, D> App<'_, C, D> {
             author: self.site.author.clone(),
             language: self.site.language.clone(),
         }
+    }
+
+    /// The key counting `what` a client address does in the current window of `window_seconds`, and when that count
+    /// may be deleted. The window's end, not the first hit's time plus a window: a row does not tell when a comment
+    /// was sent.
+    pub(crate) async fn rate_key(&self, what: &str, client: &str, window_seconds: i64) -> Result<(String, String), AppError> {
+        // The day's salt is deleted ten minutes after the day ends, so a request begun before midnight still finds it.
+        let salt_expires = (self.now.timestamp().div_euclid(86_400) + 1) * 86_400 + 600;
+        let salt = self.content.daily_salt(&date::ymd(self.now), salt_expires).await?;
+        let (window, into) = (self.now.timestamp().div_euclid(window_seconds), self.now.timestamp().rem_euclid(window_seconds));
+        let expires = db_time(self.now + chrono::Duration::seconds(window_seconds - into));
+        Ok((format!("{what}:{}:{window}", client_key(&salt, client)), expires))
     }
 
     /// A post or page, if a reader may see it now, ready to serve.
@@ -163,6 +177,29 @@ mod tests {
 
     const HELLO: &str =
         "+++\ntitle = \"Hello\"\ndate = 2024-05-01\ntags = [\"Intro\"]\naliases = [\"/2024/05/hello/\"]\n+++\nFirst words about edges.\n";
+
+    #[test]
+    fn a_rate_key_is_salted_at_random_for_the_day_and_its_row_tells_only_the_window() {
+        let site = SiteConfig::default();
+        let (store, other_store) = (MemoryStore::default(), MemoryStore::default());
+        let at = |store, h, m, s| App { now: Utc.with_ymd_and_hms(2025, 1, 1, h, m, s).unwrap(), ..app(&site, store) };
+        let key = |app: &App<'_, MemoryStore, MemoryStore>, client| block_on(app.rate_key("comment", client, 600)).unwrap();
+        let (first, expires) = key(&at(&store, 12, 3, 27), "203.0.113.9");
+        assert_eq!(expires, "2025-01-01T12:10:00Z", "the window's end, not the time of the request");
+        // 2025-01-01T12:03:27Z is 1,735,733,007 s: the 2,892,888th window of 600 s.
+        assert!(first.starts_with("comment:") && first.ends_with(":2892888"), "{first}");
+        assert!(!first.contains("203.0.113"));
+        // The same client later in the window and later in the day: one salt for the day.
+        assert_eq!(key(&at(&store, 12, 9, 59), "203.0.113.9").0, first);
+        let salt = block_on(store.daily_salt("2025-01-01", 0)).unwrap();
+        assert_eq!(first.split(':').nth(1), Some(client_key(&salt, "203.0.113.9").as_str()));
+        assert_ne!(key(&at(&store, 12, 3, 27), "203.0.113.10").0, first);
+        // Drawn at random, not derived from the signing key: the same key, address and time give another store's
+        // count another key, and so does the next day's salt.
+        assert_ne!(key(&at(&other_store, 12, 3, 27), "203.0.113.9").0, first);
+        assert_ne!(block_on(store.daily_salt("2025-01-02", 0)).unwrap(), salt);
+        assert_eq!(salt.len(), 32);
+    }
 
     #[test]
     fn a_published_post_is_shown_listed_tagged_searchable_and_in_the_feed() {

@@ -4,7 +4,7 @@
 //! their key ([`Part::key`]), and so does each [`Chunk`] of its posts and of each tag's
 //! ([`chunk_key`](crate::core::index::chunk_key), [`tag_chunk_key`](crate::core::index::tag_chunk_key)); `index:version` holds their
 //! version alone, so a request can tell that its cached copies are current with one small read, and within the cache
-//! window (`CACHE_SECONDS`) with none.
+//! window (`CACHE_SECONDS`) with none. `salt:<day>` holds the day's salt of client keys, until just after the day.
 
 use super::memo::{now_ms, Entries, Memo};
 use crate::core::index::{Chunk, Part, SiteIndex, VERSION_KEY};
@@ -231,6 +231,21 @@ impl ContentStore for KvContent {
             Some(index) => Ok(index),
             None => self.index(Part::Front).await,
         }
+    }
+
+    async fn daily_salt(&self, day: &str, expires_at: i64) -> Result<String, StoreError> {
+        let key = format!("salt:{day}");
+        if let Some(salt) = self.read(&key, None).await? {
+            return Ok(salt);
+        }
+        // Two isolates may each draw one in the minute before KV agrees on the last written: until then a client's
+        // count is split in two.
+        let mut random = [0u8; 16];
+        getrandom::fill(&mut random).map_err(|e| StoreError::Unavailable(format!("randomness: {e}")))?;
+        let salt = hex::encode(random);
+        let put = self.kv()?.put_bytes(&key, salt.as_bytes()).map_err(unavailable)?;
+        put.expiration(expires_at as u64).execute().await.map_err(unavailable)?;
+        Ok(salt)
     }
 
     async fn put_docs(&self, docs: &[PublishedDoc]) -> Result<(), StoreError> {

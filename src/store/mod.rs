@@ -105,6 +105,10 @@ pub trait ContentStore {
     /// The archive texts at `keys` ([`archive_key`](crate::core::archive::archive_key): keys that name their
     /// version), asked for at once; `None` when the store lacks one.
     async fn archive_texts(&self, keys: &[String]) -> Result<Option<Vec<String>>, StoreError>;
+    /// The random salt of client keys on `day` ([`client_key`](crate::core::moderation::client_key)): the one
+    /// stored, or a new one drawn and stored until `expires_at` (Unix seconds), after which the store deletes it for
+    /// good. KV at the edge, not D1, whose Time Travel could bring it back for 30 days.
+    async fn daily_salt(&self, day: &str, expires_at: i64) -> Result<String, StoreError>;
     async fn put_docs(&self, docs: &[PublishedDoc]) -> Result<(), StoreError>;
     async fn delete_doc(&self, kind: Kind, slug: &Slug) -> Result<(), StoreError>;
     /// Stores the index: deletes the chunks retired long enough ago that this index does not name, as many as the

@@ -2,7 +2,7 @@
 
 use crate::support::{Resp, TestApp, ADMIN_TOKEN};
 use crate::Test;
-use edge_blog::core::moderation::{form_token, signing_key};
+use edge_blog::core::moderation::{client_key, form_token, signing_key};
 use edge_blog::core::token::SigningKey;
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -221,6 +221,25 @@ fn the_rate_limit_refuses_the_sixth_comment_with_the_text_kept(app: &TestApp) {
     r.assert_contains("wait a few minutes");
     r.assert_contains("The sixth, kept.");
     submit(app, "Calm", "Another reader is not limited.", &[], &client());
+
+    // What is kept of the reader: a key made under the day's random salt, which KV deletes ten minutes after the day
+    // ends, and the end of the rate window (600 s), not the time of a comment.
+    let now = chrono::Utc::now();
+    let day = now.format("%Y-%m-%d").to_string();
+    let salt = app.kv(&["key", "get", &format!("salt:{day}")]).trim().to_string();
+    assert!(salt.len() == 32 && salt.bytes().all(|b| b.is_ascii_hexdigit()), "a random salt: {salt:?}");
+    let listed: serde_json::Value = serde_json::from_str(&app.kv(&["key", "list", "--prefix", "salt:"])).expect("JSON");
+    let stored = listed.as_array().and_then(|keys| keys.iter().find(|k| k["name"] == format!("salt:{day}"))).expect("the day's salt");
+    assert_eq!(stored["expiration"].as_i64(), Some((now.timestamp() / 86_400 + 1) * 86_400 + 600), "{stored}");
+    let prefix = format!("comment:{}:", client_key(&salt, &ip));
+    let rows = app.d1(&format!("SELECT key, count, expires_at FROM rate_limits WHERE substr(key, 1, {}) = '{prefix}'", prefix.len()));
+    assert!(!rows.is_empty(), "the reader's count is under the salted key");
+    for row in &rows {
+        let window: i64 = row["key"].as_str().and_then(|k| k.strip_prefix(&prefix)).and_then(|w| w.parse().ok()).expect("window");
+        let ends = chrono::DateTime::from_timestamp((window + 1) * 600, 0).expect("time").format("%Y-%m-%dT%H:%M:%SZ").to_string();
+        assert_eq!(row["expires_at"].as_str(), Some(ends.as_str()), "{row}");
+    }
+    assert!(app.d1("SELECT key FROM rate_limits WHERE key LIKE '%203.0.113%'").is_empty(), "no address is stored");
 }
 
 fn the_same_body_within_a_minute_is_stored_once(app: &TestApp) {

@@ -305,7 +305,7 @@ impl TestApp {
                 std::thread::sleep(Duration::from_millis(300));
                 continue;
             }
-            assert!(out.status.success(), "{sql}: {stderr}");
+            assert!(out.status.success(), "{sql}: {stderr}{}", String::from_utf8_lossy(&out.stdout));
             let parsed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON from wrangler");
             return parsed[0]["results"].as_array().cloned().unwrap_or_default();
         }

@@ -156,6 +156,9 @@ impl ContentStore for Wrangler {
     async fn archive_texts(&self, _keys: &[String]) -> Result<Option<Vec<String>>, StoreError> {
         Err(StoreError::Unavailable("reading the index is not needed to publish".into()))
     }
+    async fn daily_salt(&self, _day: &str, _expires_at: i64) -> Result<String, StoreError> {
+        Err(StoreError::Unavailable("client keys are not needed to publish".into()))
+    }
     async fn put_docs(&self, docs: &[PublishedDoc]) -> Result<(), StoreError> {
         let pairs = docs
             .iter()
