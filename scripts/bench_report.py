@@ -222,7 +222,7 @@ if cost_sizes:
     w("## Instructions per request (callgrind)")
     w("")
     w("`valgrind --tool=callgrind` on `examples/cost.rs` (release profile of the host, as the Wasm: `opt-level = \"z\"`, "
-      "LTO): the bench's store at each site size, each page served once to warm the isolate's memos, then "
+      "SHA-256 at 3, LTO): the bench's store at each site size, each page served once to warm the isolate's memos, then "
       f"{machine.get('cost_requests', '?')} times inside a function of its own, whose inclusive count is divided by the "
       "requests. This is the steady state of an isolate, as over HTTP, but for the two rows of a version's first render, "
       "which serve as many copies of the sample post as there are requests, each stored and never served before. Counts move by about 1% from run to run (hash "
