@@ -437,10 +437,16 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         manage_key: &str,
         post: &Prepared,
         comment: Option<&Comment>,
-        body: String,
+        typed: Option<&CommentForm>,
         error: Option<String>,
         notice: Option<String>,
     ) -> Result<String, AppError> {
+        // The edit form shows what was typed when it comes back to be fixed, else the comment as stored.
+        let (author, url, body) = match (typed, comment) {
+            (Some(f), _) => (f.author.as_str(), f.url.as_str(), f.body.as_str()),
+            (None, Some(c)) => (c.author.as_str(), c.url.as_deref().unwrap_or_default(), c.body.as_str()),
+            (None, None) => ("", "", ""),
+        };
         let action = format!("/comments/{manage_key}/");
         let mut layout = Layout::new(self.site, [], Some("Your comment"), None, &action);
         layout.noindex = true;
@@ -450,6 +456,8 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
             post_url: post.url(),
             comment: comment.map(|c| CommentView::of(c, &post.url(), false, 0)),
             status: comment.map(|c| status_for_writer(c.status)).unwrap_or_default().to_string(),
+            author,
+            url,
             body,
             error,
             notice,
@@ -461,23 +469,31 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
     /// `GET /comments/<key>/`: the commenter's own comment, whatever its status.
     pub async fn manage_comment(&self, manage_key: &str) -> Result<String, AppError> {
         let (comment, post) = self.own_comment(manage_key).await?;
-        self.manage_page(manage_key, &post.page, Some(&comment), comment.body.clone(), None, None)
+        self.manage_page(manage_key, &post.page, Some(&comment), None, None, None)
     }
 
-    /// Saves an edit. An approved comment goes back to review only if a rule would hold it.
-    pub async fn edit_own_comment(&self, manage_key: &str, body: &str) -> Result<Result<String, String>, AppError> {
+    /// Saves the commenter's edit of their text, or of the name and website it is shown with (someone who gave their
+    /// real name can take it out). An approved comment goes back to review only if a rule would hold it. `author` and
+    /// `url` are `None` from a form without them (shown before they could be edited): the stored ones stay.
+    pub async fn edit_own_comment(
+        &self,
+        manage_key: &str,
+        author: Option<&str>,
+        url: Option<&str>,
+        body: &str,
+    ) -> Result<Result<String, String>, AppError> {
         let (comment, post) = self.own_comment(manage_key).await?;
         let form = CommentForm {
-            author: comment.author.clone(),
-            url: comment.url.clone().unwrap_or_default(),
+            author: author.map_or_else(|| comment.author.clone(), str::to_string),
+            url: url.map_or_else(|| comment.url.clone().unwrap_or_default(), str::to_string),
             body: body.to_string(),
             ..CommentForm::default()
         };
         let edited = match NewComment::parse(&form) {
             Ok(c) => c,
             Err(errors) => {
-                let message = errors.body.or(errors.form).unwrap_or_else(|| "This comment cannot be saved.".into());
-                return Ok(Err(self.manage_page(manage_key, &post.page, Some(&comment), body.to_string(), Some(message), None)?));
+                let message = errors.author.or(errors.url).or(errors.body).unwrap_or_else(|| "This comment cannot be saved.".into());
+                return Ok(Err(self.manage_page(manage_key, &post.page, Some(&comment), Some(&form), Some(message), None)?));
             }
         };
         let (status, held) = match judge(&self.site.comments.rules, &edited, false) {
@@ -487,8 +503,8 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         };
         let html = render_comment(&edited.body);
         self.db.edit(comment.id, &edited, &html, status, held.as_deref(), &db_time(self.now)).await?;
-        let saved = Comment { body: edited.body.clone(), body_html: html, status, ..comment };
-        Ok(Ok(self.manage_page(manage_key, &post.page, Some(&saved), edited.body, None, Some("Your changes are saved.".into()))?))
+        let saved = Comment { author: edited.author, url: edited.url, body: edited.body, body_html: html, status, ..comment };
+        Ok(Ok(self.manage_page(manage_key, &post.page, Some(&saved), None, None, Some("Your changes are saved.".into()))?))
     }
 
     /// Deletes the commenter's comment for good.
@@ -499,7 +515,7 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
             manage_key,
             &post.page,
             None,
-            String::new(),
+            None,
             None,
             Some("Your comment has been deleted, with everything stored with it.".into()),
         )
@@ -841,15 +857,46 @@ mod tests {
     }
 
     #[test]
+    fn a_commenter_changes_the_name_and_website_shown_and_a_form_without_them_keeps_them() {
+        let (site, store) = (SiteConfig::default(), MemoryStore::default());
+        setup(&site, &store);
+        let app = app_at(&site, &store, 10);
+        let sent = CommentForm { author: "Ann Lindgren".into(), url: "https://ann.example/".into(), ..form("Mine") };
+        let key = private_key(block_on(app.submit_comment(&slug(), sent, "ip")).unwrap());
+        let page = block_on(app.manage_comment(&key)).unwrap();
+        assert!(page.contains(r#"value="Ann Lindgren""#) && page.contains(r#"value="https://ann.example/""#), "{page}");
+        let stored = || block_on(store.comment(1)).unwrap().unwrap();
+
+        let saved = block_on(app.edit_own_comment(&key, Some("A. L."), Some(""), "Mine, edited")).unwrap().unwrap();
+        assert!(saved.contains(r#"value="A. L.""#) && saved.contains("Your changes are saved."), "{saved}");
+        let c = stored();
+        assert_eq!((c.author.as_str(), c.url, c.body.as_str()), ("A. L.", None, "Mine, edited"));
+
+        // A form shown before names could be edited sends none: the stored name and website stay.
+        block_on(app.edit_own_comment(&key, Some("A. L."), Some("https://al.example/"), "Mine")).unwrap().unwrap();
+        block_on(app.edit_own_comment(&key, None, None, "Mine, again")).unwrap().unwrap();
+        let c = stored();
+        assert_eq!((c.author.as_str(), c.url.as_deref(), c.body.as_str()), ("A. L.", Some("https://al.example/"), "Mine, again"));
+
+        // A name taken out altogether is refused, with what was typed kept in the form.
+        let refused = block_on(app.edit_own_comment(&key, Some(" "), Some("https://al.example/"), "Kept text")).unwrap().unwrap_err();
+        assert!(refused.contains("Kept text") && refused.contains("role=\"alert\""), "{refused}");
+        assert_eq!(stored().author, "A. L.");
+        let refused = block_on(app.edit_own_comment(&key, Some("A. L."), Some("javascript:alert(1)"), "Kept")).unwrap().unwrap_err();
+        assert!(refused.contains("role=\"alert\""), "{refused}");
+        assert_eq!(stored().url.as_deref(), Some("https://al.example/"));
+    }
+
+    #[test]
     fn an_edit_that_adds_links_goes_back_to_review() {
         let (site, store) = (SiteConfig::default(), MemoryStore::default());
         setup(&site, &store);
         let app = app_at(&site, &store, 10);
         let key = private_key(block_on(app.submit_comment(&slug(), form("Plain"), "ip")).unwrap());
         block_on(app.moderate(1, ModerationAction::Approve)).unwrap();
-        block_on(app.edit_own_comment(&key, "Still plain, edited")).unwrap().unwrap();
+        block_on(app.edit_own_comment(&key, None, None, "Still plain, edited")).unwrap().unwrap();
         assert_eq!(block_on(store.comment(1)).unwrap().unwrap().status, CommentStatus::Approved);
-        block_on(app.edit_own_comment(&key, "https://a.example https://b.example https://c.example")).unwrap().unwrap();
+        block_on(app.edit_own_comment(&key, None, None, "https://a.example https://b.example https://c.example")).unwrap().unwrap();
         assert_eq!(block_on(store.comment(1)).unwrap().unwrap().status, CommentStatus::Pending);
         block_on(app.delete_own_comment(&key)).unwrap();
         assert!(block_on(store.comment(1)).unwrap().is_none());

@@ -51,7 +51,7 @@ macro_rules! pages {
 }
 pub(crate) use pages;
 
-pages!(ListPage, PostPage, ManagePage, TagsPage, ArchivePage, SearchPage, ErrorPage);
+pages!(ListPage, PostPage, ManagePage<'_>, TagsPage, ArchivePage, SearchPage, ErrorPage);
 
 /// What every page carries in its `<head>` and around its content.
 #[derive(Debug, Clone)]
@@ -356,14 +356,17 @@ pub struct Notice {
 /// `/comments/<key>/`: a commenter's own comment, with edit and delete.
 #[derive(Template)]
 #[template(path = "manage.html")]
-pub struct ManagePage {
+pub struct ManagePage<'a> {
     pub layout: Layout,
     pub post_title: String,
     pub post_url: String,
     /// `None` once deleted.
     pub comment: Option<CommentView>,
     pub status: String,
-    pub body: String,
+    /// The edit form's name, website and text.
+    pub author: &'a str,
+    pub url: &'a str,
+    pub body: &'a str,
     pub error: Option<String>,
     pub notice: Option<String>,
     pub action: String,

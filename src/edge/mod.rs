@@ -298,7 +298,7 @@ async fn manage_comment(req: &mut Request, app: &EdgeApp<'_>, key: &str, method:
     let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
     Ok(match field("action") {
         Some("delete") => Reply::html(app.delete_own_comment(key).await?, CachePolicy::NoStore),
-        Some("edit") => match app.edit_own_comment(key, field("body").unwrap_or_default()).await? {
+        Some("edit") => match app.edit_own_comment(key, field("author"), field("url"), field("body").unwrap_or_default()).await? {
             Ok(page) => Reply::html(page, CachePolicy::NoStore),
             Err(page) => Reply::html(page, CachePolicy::NoStore).with_status(422),
         },

@@ -304,6 +304,18 @@ fn the_private_link_lets_a_commenter_edit_and_delete(app: &TestApp) {
     let calm_edit = app.post_form(&format!("/comments/{key}/"), &[("action", "edit"), ("body", "Words I have edited again.")], &client());
     assert_eq!(calm_edit.status, 200);
     assert_eq!(status_of(app, id), "approved", "an edit no rule objects to stays approved");
+    // The form offers the name and website as stored, and a writer who gave their full name can shorten it.
+    calm_edit.assert_contains(r#"name="author" type="text" maxlength="100" required value="Owner""#);
+    let renamed = [("action", "edit"), ("author", "O."), ("url", ""), ("body", "Words I have edited again.")];
+    let renamed = app.post_form(&format!("/comments/{key}/"), &renamed, &client());
+    assert_eq!(renamed.status, 200, "{}", renamed.body);
+    let page = app.get(POST);
+    page.assert_contains("<strong>O.</strong>");
+    page.assert_lacks("<strong>Owner</strong>");
+    assert_eq!(app.d1(&format!("SELECT author FROM comments WHERE id = {id}"))[0]["author"], "O.");
+    let nameless = app.post_form(&format!("/comments/{key}/"), &[("action", "edit"), ("author", ""), ("body", "Still here")], &client());
+    assert_eq!(nameless.status, 422);
+    nameless.assert_contains("Still here");
     let empty = app.post_form(&format!("/comments/{key}/"), &[("action", "edit"), ("body", "")], &client());
     assert_eq!(empty.status, 422);
     let parent = id.to_string();
