@@ -52,7 +52,12 @@ build: assets build/index_bg.wasm
 # crate, the templates compiled into it, the stylesheet whose checksum is, and the tools' versions.
 WORKER_INPUTS := $(shell find src templates -type f) public/style.css Cargo.toml Cargo.lock build.rs Makefile \
   package-lock.json scripts/install-tools.sh
-build/index_bg.wasm: $(WORKER_INPUTS)
+# What file dates cannot tell: a source file deleted or renamed, other RUSTFLAGS, another toolchain. Their list is
+# written to build/.inputs when it differs from the one there, which makes the module older than its inputs.
+INPUT_LIST := $(shell mkdir -p build && printf '%s\n' $(sort $(WORKER_INPUTS)) "RUSTFLAGS=$$RUSTFLAGS" "$$(rustc -V 2>&1)" \
+  > build/.inputs.new && { cmp -s build/.inputs.new build/.inputs && rm build/.inputs.new || mv build/.inputs.new build/.inputs; } \
+  && echo build/.inputs)
+build/index_bg.wasm: $(WORKER_INPUTS) $(INPUT_LIST)
 	mkdir -p build && touch build/.started
 	worker-build --release
 	wasm-opt build/index_bg.wasm $(WASM_FEATURES) --gufa -Os --low-memory-unused --strip-debug --strip-producers -o build/index_bg.wasm

@@ -147,7 +147,7 @@ fn target_flags(target: &Target) -> String {
         if value == Path::new(default) {
             String::new()
         } else {
-            format!(" {flag} {}", value.display())
+            format!(" {flag} {}", shell_word(&value.display().to_string()))
         }
     };
     match target {
@@ -155,7 +155,18 @@ fn target_flags(target: &Target) -> String {
             format!("--local{}{}", unless_default("--persist-to", persist_to, STATE), unless_default("--config", config, CONFIG))
         }
         Target::Remote { config } => format!("--remote{}", unless_default("--config", config, CONFIG)),
-        Target::Api { url, .. } => format!("--url {url}"),
+        Target::Api { url, .. } => format!("--url {}", shell_word(url)),
+    }
+}
+
+/// `word` as a shell reads it back: as it is when it holds nothing the shell treats specially, else in single quotes,
+/// so that a suggested command can be pasted as it is printed (a path with a space, say).
+fn shell_word(word: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_-./:@%+,".contains(c);
+    if !word.is_empty() && word.chars().all(plain) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
     }
 }
 
@@ -501,4 +512,22 @@ fn unpublish_api(url: &str, token: &str, kind: Kind, slug: &Slug) -> Result<()> 
         _ => bail!("{endpoint}: {status}: {body}"),
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    #[test]
+    fn suggested_commands_quote_what_the_shell_would_split() {
+        assert_eq!(shell_word("content/posts"), "content/posts");
+        assert_eq!(shell_word("https://blog.example/"), "https://blog.example/");
+        assert_eq!(shell_word("My Blog/.state"), "'My Blog/.state'");
+        assert_eq!(shell_word("it's"), r"'it'\''s'");
+        assert_eq!(shell_word("$HOME"), "'$HOME'");
+        assert_eq!(shell_word(""), "''");
+        let local = Target::Local { config: PathBuf::from("my site/wrangler.toml"), persist_to: PathBuf::from(STATE) };
+        assert_eq!(target_flags(&local), "--local --config 'my site/wrangler.toml'");
+    }
 }
