@@ -50,7 +50,7 @@ build: assets build/index_bg.wasm
 # second run then takes a second, not a minute. The module is dated when its build started, so that a file saved
 # during the build is newer; a recipe that fails deletes the half-made module (.DELETE_ON_ERROR). The inputs: the
 # crate, the templates compiled into it, the stylesheet whose checksum is, and the tools' versions.
-WORKER_INPUTS := $(shell find src templates -type f) public/style.css Cargo.toml Cargo.lock build.rs Makefile \
+WORKER_INPUTS := $(shell find src templates -type f) public/style.css Cargo.toml Cargo.lock build.rs askama.toml Makefile \
   package-lock.json scripts/install-tools.sh
 # What file dates cannot tell: a source file deleted or renamed, other RUSTFLAGS, another toolchain. Their list is
 # written to build/.inputs when it differs from the one there, which makes the module older than its inputs.

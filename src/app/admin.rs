@@ -40,15 +40,18 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
         layout
     }
 
-    /// Failed sign-ins from this client in the current window.
-    pub async fn login_failures(&self, client: &str) -> Result<u32, AppError> {
-        let (key, _) = self.rate_key("login", client, LOGIN_WINDOW_SECONDS).await?;
-        Ok(self.db.hits(&key, &db_time(self.now)).await?)
+    /// The key counting a client's failed sign-ins in the current window, and when its count may be deleted.
+    pub async fn login_key(&self, client: &str) -> Result<(String, String), AppError> {
+        self.rate_key("login", client, LOGIN_WINDOW_SECONDS).await
     }
 
-    pub async fn record_login_failure(&self, client: &str) -> Result<u32, AppError> {
-        let (key, expires) = self.rate_key("login", client, LOGIN_WINDOW_SECONDS).await?;
-        Ok(self.db.hit(&key, &expires).await?)
+    /// Failed sign-ins under `key` ([`App::login_key`]).
+    pub async fn login_failures(&self, key: &str) -> Result<u32, AppError> {
+        Ok(self.db.hits(key, &db_time(self.now)).await?)
+    }
+
+    pub async fn record_login_failure(&self, key: &str, expires: &str) -> Result<u32, AppError> {
+        Ok(self.db.hit(key, expires).await?)
     }
 
     pub fn login_page(&self, error: Option<String>) -> Result<String, AppError> {
@@ -281,6 +284,11 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
     /// The daily clean-up: trash after 30 days, spam after 14, emails after `RETENTION_DAYS`, expired rate limits.
     pub async fn housekeeping(&self) -> Result<Purged, AppError> {
         let before = |days: i64| db_time(self.now - Duration::days(days));
-        Ok(self.db.purge(&before(TRASH_DAYS), &before(SPAM_DAYS), &before(self.site.retention_days), &db_time(self.now)).await?)
+        let purged = self.db.purge(&before(TRASH_DAYS), &before(SPAM_DAYS), &before(self.site.retention_days), &db_time(self.now)).await?;
+        // Tomorrow's salt of client keys, drawn today: a store that caches a missing key (KV, for a minute where it
+        // was read) would otherwise see tomorrow's first requests each draw their own.
+        let (day, kept_until) = self.salt_day(1);
+        self.content.daily_salt(&day, kept_until).await?;
+        Ok(purged)
     }
 }

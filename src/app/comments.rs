@@ -496,9 +496,16 @@ impl<C: ContentStore, D: Catalog + CommentStore> App<'_, C, D> {
                 return Ok(Err(self.manage_page(manage_key, &post.page, Some(&comment), Some(&form), Some(message), None)?));
             }
         };
+        // A new name or website is read before it is shown again: anyone holding the link could otherwise take the
+        // author's name, or another reader's, or point an approved comment at a site of their own. Taking a website
+        // out is not held.
+        let new_identity = edited.author != comment.author || (edited.url.is_some() && edited.url != comment.url);
         let (status, held) = match judge(&self.site.comments.rules, &edited, false) {
             Verdict::Spam(reason) => (CommentStatus::Spam, Some(reason)),
             Verdict::Hold(reason) => (CommentStatus::Pending, Some(reason)),
+            _ if new_identity && comment.status == CommentStatus::Approved => {
+                (CommentStatus::Pending, Some("a new name or website".to_string()))
+            }
             Verdict::Approve | Verdict::Review => (comment.status, None),
         };
         let html = render_comment(&edited.body);
@@ -885,6 +892,20 @@ mod tests {
         let refused = block_on(app.edit_own_comment(&key, Some("A. L."), Some("javascript:alert(1)"), "Kept")).unwrap().unwrap_err();
         assert!(refused.contains("role=\"alert\""), "{refused}");
         assert_eq!(stored().url.as_deref(), Some("https://al.example/"));
+        let typed = block_on(app.edit_own_comment(&key, Some("\"><b>x"), Some("https://al.example/"), "")).unwrap().unwrap_err();
+        assert!(typed.contains("value=\"&#34;&#62;&#60;b&#62;x\"") && !typed.contains("<b>x"), "{typed}");
+
+        // Once approved, taking the website out stays published; a new name or website waits to be read again, so
+        // that no one holding the link can take the author's name, or another reader's.
+        block_on(app.moderate(1, ModerationAction::Approve)).unwrap();
+        block_on(app.edit_own_comment(&key, Some("A. L."), Some(""), "Mine, again")).unwrap().unwrap();
+        assert_eq!((stored().status, stored().url), (CommentStatus::Approved, None));
+        let renamed = block_on(app.edit_own_comment(&key, Some(&site.author), None, "Mine, again")).unwrap().unwrap();
+        assert!(renamed.contains("Waiting for review"), "{renamed}");
+        assert_eq!(stored().status, CommentStatus::Pending);
+        block_on(app.moderate(1, ModerationAction::Approve)).unwrap();
+        block_on(app.edit_own_comment(&key, None, Some("https://elsewhere.example/"), "Mine, again")).unwrap().unwrap();
+        assert_eq!(stored().status, CommentStatus::Pending);
     }
 
     #[test]

@@ -81,13 +81,19 @@ impl<C: ContentStore, D> App<'_, C, D> {
         }
     }
 
+    /// The day `days` after today, and until when its salt of client keys ([`ContentStore::daily_salt`]) is kept: ten
+    /// minutes after the day ends, so that a request begun just before midnight still finds it.
+    pub(crate) fn salt_day(&self, days: i64) -> (String, i64) {
+        let day = self.now + chrono::Duration::days(days);
+        (date::ymd(day), (day.timestamp().div_euclid(86_400) + 1) * 86_400 + 600)
+    }
+
     /// The key counting `what` a client address does in the current window of `window_seconds`, and when that count
-    /// may be deleted. The window's end, not the first hit's time plus a window: a row does not tell when a comment
-    /// was sent.
+    /// may be deleted: the window's end, not the first hit's time plus a window, so that a row tells only the window
+    /// of a comment, not its time.
     pub(crate) async fn rate_key(&self, what: &str, client: &str, window_seconds: i64) -> Result<(String, String), AppError> {
-        // The day's salt is deleted ten minutes after the day ends, so a request begun before midnight still finds it.
-        let salt_expires = (self.now.timestamp().div_euclid(86_400) + 1) * 86_400 + 600;
-        let salt = self.content.daily_salt(&date::ymd(self.now), salt_expires).await?;
+        let (day, kept_until) = self.salt_day(0);
+        let salt = self.content.daily_salt(&day, kept_until).await?;
         let (window, into) = (self.now.timestamp().div_euclid(window_seconds), self.now.timestamp().rem_euclid(window_seconds));
         let expires = db_time(self.now + chrono::Duration::seconds(window_seconds - into));
         Ok((format!("{what}:{}:{window}", client_key(&salt, client)), expires))
@@ -189,16 +195,34 @@ mod tests {
         // 2025-01-01T12:03:27Z is 1,735,733,007 s: the 2,892,888th window of 600 s.
         assert!(first.starts_with("comment:") && first.ends_with(":2892888"), "{first}");
         assert!(!first.contains("203.0.113"));
-        // The same client later in the window and later in the day: one salt for the day.
+        // The same client later in the window and later in the day: one salt for the day, kept until ten minutes
+        // after it ends. A window starts on its first second.
         assert_eq!(key(&at(&store, 12, 9, 59), "203.0.113.9").0, first);
-        let salt = block_on(store.daily_salt("2025-01-01", 0)).unwrap();
+        let (next, expires) = key(&at(&store, 12, 10, 0), "203.0.113.9");
+        assert_eq!((next.replace("2892889", "2892888"), expires.as_str()), (first.clone(), "2025-01-01T12:20:00Z"));
+        let (late, expires) = key(&at(&store, 23, 59, 59), "203.0.113.9");
+        assert_eq!(expires, "2025-01-02T00:00:00Z");
+        assert_eq!(late.split(':').nth(1), first.split(':').nth(1));
+        let (salt, kept_until) = store.salts.borrow()["2025-01-01"].clone();
+        assert_eq!(kept_until, Utc.with_ymd_and_hms(2025, 1, 2, 0, 10, 0).unwrap().timestamp());
         assert_eq!(first.split(':').nth(1), Some(client_key(&salt, "203.0.113.9").as_str()));
         assert_ne!(key(&at(&store, 12, 3, 27), "203.0.113.10").0, first);
         // Drawn at random, not derived from the signing key: the same key, address and time give another store's
         // count another key, and so does the next day's salt.
         assert_ne!(key(&at(&other_store, 12, 3, 27), "203.0.113.9").0, first);
-        assert_ne!(block_on(store.daily_salt("2025-01-02", 0)).unwrap(), salt);
+        let (midnight, _) = key(&at(&store, 0, 0, 0), "203.0.113.9");
+        assert_eq!(midnight.split(':').nth(1), first.split(':').nth(1), "2025-01-01T00:00:00Z is that day's");
+        let tomorrow = App { now: Utc.with_ymd_and_hms(2025, 1, 2, 0, 0, 0).unwrap(), ..app(&site, &store) };
+        assert_ne!(key(&tomorrow, "203.0.113.9").0.split(':').nth(1), first.split(':').nth(1));
         assert_eq!(salt.len(), 32);
+
+        // The daily housekeeping draws tomorrow's, kept until ten minutes after tomorrow, and tomorrow's keys use it.
+        assert!(!other_store.salts.borrow().contains_key("2025-01-02"));
+        block_on(at(&other_store, 3, 17, 0).housekeeping()).unwrap();
+        let drawn = other_store.salts.borrow()["2025-01-02"].clone();
+        assert_eq!(drawn.1, Utc.with_ymd_and_hms(2025, 1, 3, 0, 10, 0).unwrap().timestamp());
+        let tomorrow = App { content: &other_store, ..tomorrow };
+        assert_eq!(key(&tomorrow, "203.0.113.9").0.split(':').nth(1), Some(client_key(&drawn.0, "203.0.113.9").as_str()));
     }
 
     #[test]

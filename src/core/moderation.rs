@@ -103,9 +103,9 @@ pub fn check_form_token(key: &SigningKey, post: &str, token: &str, now: i64, min
 }
 
 /// A rate-limit key for a client address: its HMAC under the day's random salt
-/// ([`ContentStore::daily_salt`](crate::store::ContentStore::daily_salt)), so it cannot be reversed to the address
-/// and does not link a client's visits across days. Once the salt is gone, no one (not even whoever holds the
-/// signing key) can tell whether a stored key was made from a given address. The raw address is never stored.
+/// ([`ContentStore::daily_salt`](crate::store::ContentStore::daily_salt)), which does not link a client's visits across
+/// days. While the salt is kept, whoever can read it and the keys can test addresses against them (all of IPv4 in
+/// minutes); once it is gone, no one, not even whoever holds the signing key, can. The raw address is never stored.
 pub fn client_key(daily_salt: &str, client_address: &str) -> String {
     SigningKey::new(daily_salt.as_bytes()).sign(client_address)
 }

@@ -141,8 +141,8 @@ async fn sign_in(req: &mut Request, app: &EdgeApp<'_>, admin_token: Option<&str>
     if !same_origin(req, app, url) {
         return forbidden(app, "This sign-in came from another site and was refused.");
     }
-    let who = client(req);
-    let failures = app.login_failures(&who).await?;
+    let (login_key, expires) = app.login_key(&client(req)).await?;
+    let failures = app.login_failures(&login_key).await?;
     if failures >= MAX_LOGIN_FAILURES {
         let minutes = LOGIN_WINDOW_SECONDS / 60;
         let message = format!(
@@ -157,7 +157,7 @@ async fn sign_in(req: &mut Request, app: &EdgeApp<'_>, admin_token: Option<&str>
     let given = fields.iter().find(|(k, _)| k == "token").map(|(_, v)| v.as_str()).unwrap_or_default();
     let expected = admin_token.unwrap_or_default();
     if expected.is_empty() || app.key.is_empty() || !constant_time_eq(given.as_bytes(), expected.as_bytes()) {
-        let count = app.record_login_failure(&who).await?;
+        let count = app.record_login_failure(&login_key, &expires).await?;
         if count >= 3 {
             // Slow down guessing: each failure past the third waits a little longer.
             worker::Delay::from(std::time::Duration::from_millis(500 * u64::from(count - 2))).await;

@@ -440,7 +440,8 @@ async fn error_reply(app: &EdgeApp<'_>, err: AppError, path: &str) -> Reply {
         }
     };
     if status >= 500 {
-        worker::console_error!("{path}: {err}");
+        // Not the path: it can be a commenter's private link (`/comments/<key>/`).
+        worker::console_error!("{err}");
     }
     if path.starts_with("/admin/api/") {
         let message = match &err {

@@ -30,8 +30,9 @@ pub struct MemoryStore {
     /// thread, which a reply keeps after that comment is deleted.
     roots: RefCell<HashMap<i64, i64>>,
     hits: RefCell<HashMap<String, u32>>,
-    /// The salt of client keys by day; this store keeps every one (see `ContentStore::daily_salt`).
-    salts: RefCell<HashMap<String, String>>,
+    /// The salt of client keys by day, and until when it is to be kept; this store keeps every one (see
+    /// `ContentStore::daily_salt`).
+    pub(crate) salts: RefCell<HashMap<String, (String, i64)>>,
     imported: RefCell<HashMap<String, i64>>,
     /// Counts every write, so tests can tell that a repeated publish wrote nothing.
     pub writes: RefCell<usize>,
@@ -117,13 +118,13 @@ impl ContentStore for MemoryStore {
         let held = self.written.borrow();
         Ok(keys.iter().map(|key| held.get(key).cloned()).collect())
     }
-    async fn daily_salt(&self, day: &str, _expires_at: i64) -> Result<String, StoreError> {
-        if let Some(salt) = self.salts.borrow().get(day) {
+    async fn daily_salt(&self, day: &str, expires_at: i64) -> Result<String, StoreError> {
+        if let Some((salt, _)) = self.salts.borrow().get(day) {
             return Ok(salt.clone());
         }
         let mut random = [0u8; 16];
         getrandom::fill(&mut random).map_err(|e| StoreError::Unavailable(format!("randomness: {e}")))?;
-        Ok(self.salts.borrow_mut().entry(day.to_string()).or_insert(hex::encode(random)).clone())
+        Ok(self.salts.borrow_mut().entry(day.to_string()).or_insert((hex::encode(random), expires_at)).0.clone())
     }
     async fn put_docs(&self, docs: &[PublishedDoc]) -> Result<(), StoreError> {
         for d in docs {

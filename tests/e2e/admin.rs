@@ -302,6 +302,12 @@ fn the_cron_run_empties_old_trash_and_spam_and_forgets_old_emails(app: &TestApp)
     let recent = app.d1(&format!("SELECT email FROM comments WHERE id = {new_trash}"));
     assert!(recent[0]["email"].as_str().is_some_and(|e| e.ends_with("@example.org")), "recent emails stay: {recent:?}");
     assert!(app.d1("SELECT key FROM rate_limits WHERE key = 'expired-test'").is_empty());
+    // Tomorrow's salt of client keys is drawn today, kept until ten minutes after tomorrow ends.
+    let tomorrow = chrono::Utc::now() + chrono::Duration::days(1);
+    let salts: serde_json::Value = serde_json::from_str(&app.kv(&["key", "list", "--prefix", "salt:"])).expect("JSON");
+    let name = format!("salt:{}", tomorrow.format("%Y-%m-%d"));
+    let drawn = salts.as_array().and_then(|keys| keys.iter().find(|k| k["name"] == name)).unwrap_or_else(|| panic!("{name} in {salts}"));
+    assert_eq!(drawn["expiration"].as_i64(), Some((tomorrow.timestamp() / 86_400 + 1) * 86_400 + 600), "{drawn}");
     // The worker logs what it removed; wrangler writes the line to its log a moment after the answer.
     let counted = r#"housekeeping: {"trash":1,"spam":1,"emails":1,"rate_limits":"#;
     let logged = (0..50).any(|_| {
